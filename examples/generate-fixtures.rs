@@ -1,0 +1,11 @@
+//! Regenerates tests/fixtures (see tests/fixtures/generator.rs).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+#[path = "../tests/fixtures/generator.rs"]
+mod generator;
+
+fn main() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures");
+    let cases = generator::generate(&root);
+    println!("wrote {} responses to {}", cases.len(), root.join("responses").display());
+}

@@ -1,0 +1,163 @@
+//! A connection: one IdP, the SP side Handshake presents to it, and the security policy.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::certs::Certificate;
+
+pub const BINDING_HTTP_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+pub const BINDING_HTTP_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+
+/// A protocol endpoint from metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub binding: String,
+    pub location: String,
+}
+
+/// What the IdP's metadata says about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdpDescriptor {
+    pub entity_id: String,
+    /// SAML 2.0 SingleSignOnService endpoints, in document order.
+    pub sso: Vec<Endpoint>,
+    pub slo: Vec<Endpoint>,
+    pub name_id_formats: Vec<String>,
+    /// Every certificate usable for signing (`use="signing"` or no `use`), deduplicated,
+    /// in document order. A rollover set has several: any of them may sign.
+    pub signing_certificates: Vec<Certificate>,
+    pub want_authn_requests_signed: bool,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+impl IdpDescriptor {
+    /// The SSO endpoint for a binding, if the IdP offers it.
+    pub fn sso_for(&self, binding: &str) -> Option<&Endpoint> {
+        self.sso.iter().find(|e| e.binding == binding)
+    }
+}
+
+/// Which XML signatures must be present on an accepted response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureRequirement {
+    /// The assertion is covered by its own signature or by the Response's (the SAML profile's rule).
+    #[default]
+    AssertionOrResponse,
+    /// The Assertion itself must carry a signature.
+    Assertion,
+    /// The Response must carry a signature.
+    Response,
+    /// Both the Response and the Assertion must be signed.
+    Both,
+}
+
+/// The connection's security policy. Defaults are the strict, standard ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecurityPolicy {
+    pub signature: SignatureRequirement,
+    /// Refuse responses whose assertion is not encrypted.
+    pub require_encrypted_assertion: bool,
+    /// Tolerance for clock differences between IdP and SP, in seconds.
+    pub clock_skew_seconds: u32,
+    /// Accept unsolicited (IdP-initiated) responses.
+    pub allow_idp_initiated: bool,
+    /// Accept RSA-SHA1 signatures and SHA-1 digests (broken; only for legacy IdPs).
+    pub allow_sha1: bool,
+    /// Sign AuthnRequests even when the IdP does not ask for it.
+    pub sign_authn_requests: bool,
+}
+
+impl Default for SecurityPolicy {
+    fn default() -> Self {
+        SecurityPolicy {
+            signature: SignatureRequirement::AssertionOrResponse,
+            require_encrypted_assertion: false,
+            clock_skew_seconds: 120,
+            allow_idp_initiated: true,
+            allow_sha1: false,
+            sign_authn_requests: false,
+        }
+    }
+}
+
+/// The SP side of a connection as configured. `None` means "derive from the
+/// embedded SP's base URL", so a connection follows the port Handshake serves on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SpConfig {
+    pub entity_id: Option<String>,
+    pub acs_url: Option<String>,
+    /// The SP certificate (public part). Its private key lives only in the secret store.
+    pub certificate: Option<Certificate>,
+}
+
+/// The SP values in effect for one connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpEndpoints {
+    pub entity_id: String,
+    pub acs_url: String,
+}
+
+/// Default port of the embedded SP.
+pub const DEFAULT_PORT: u16 = 7777;
+
+/// Base URL of the embedded SP on a port.
+pub fn base_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
+}
+
+impl SpConfig {
+    /// Explicit values win; otherwise they derive from the embedded SP's base URL.
+    pub fn resolve(&self, connection_name: &str, base_url: &str) -> SpEndpoints {
+        let base = base_url.trim_end_matches('/');
+        let name = url_segment(connection_name);
+        SpEndpoints {
+            entity_id: self.entity_id.clone().unwrap_or_else(|| format!("{base}/saml/{name}/metadata")),
+            acs_url: self.acs_url.clone().unwrap_or_else(|| format!("{base}/saml/{name}/acs")),
+        }
+    }
+}
+
+/// Percent-encodes a connection name for use as one URL path segment.
+pub fn url_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A stored connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    pub id: i64,
+    pub name: String,
+    pub idp: IdpDescriptor,
+    pub sp: SpConfig,
+    pub policy: SecurityPolicy,
+    /// The metadata document exactly as imported.
+    pub metadata_xml: String,
+    /// Where it came from: a file path, a URL, or "stdin".
+    pub metadata_source: String,
+    pub metadata_imported_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Validates a connection name: it names files, URLs and keyring entries, so keep it plain.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 64 {
+        return Err("a connection name has 1 to 64 characters".into());
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        return Err(format!(
+            "connection name {name:?} may contain only letters, digits, '-', '_' and '.'"
+        ));
+    }
+    Ok(())
+}

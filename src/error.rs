@@ -1,0 +1,69 @@
+//! The one error type of the core API. It crosses every boundary (CLI, IPC) as
+//! `{code, message}`: `code` is stable for scripts and the UI, `message` is for people.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The caller asked for something malformed (bad name, bad flag value).
+    InvalidInput,
+    NotFound,
+    AlreadyExists,
+    /// IdP metadata could not be imported.
+    InvalidMetadata,
+    /// No usable secret store (keyring service missing, directory not writable...).
+    SecretStoreUnavailable,
+    /// A needed secret (SP private key) is not in the secret store.
+    SecretMissing,
+    /// The SQLite catalog failed.
+    Storage,
+    /// Fetching something over the network failed.
+    Network,
+    Io,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::AlreadyExists => "already_exists",
+            ErrorCode::InvalidMetadata => "invalid_metadata",
+            ErrorCode::SecretStoreUnavailable => "secret_store_unavailable",
+            ErrorCode::SecretMissing => "secret_missing",
+            ErrorCode::Storage => "storage",
+            ErrorCode::Network => "network",
+            ErrorCode::Io => "io",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error { code, message: message.into() }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::new(ErrorCode::Storage, format!("catalog database error: {e}"))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

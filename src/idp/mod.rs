@@ -1,0 +1,12 @@
+//! The IdP side of SAML: building, signing and encrypting Responses.
+//!
+//! Used by the committed fixture generator and by the built-in demo IdP, so test
+//! fixtures and demos exercise one implementation.
+
+pub mod encrypt;
+pub mod response;
+pub mod sign;
+
+pub use encrypt::{DataEncryption, EncryptOptions, KeyTransport};
+pub use response::{AttributeSpec, ResponseSpec, SamlStyle};
+pub use sign::{SignatureAlgorithm, SigningKey};

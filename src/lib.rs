@@ -1,0 +1,18 @@
+//! Handshake core: everything the CLI and the desktop app do goes through this library.
+//!
+//! Data flows one way: metadata → connection → validated assertion → mapped profile →
+//! provisioned user + audit row.
+
+pub mod certs;
+pub mod clock;
+pub mod connection;
+pub mod error;
+pub mod idp;
+pub mod sensitive;
+pub mod xml;
+
+pub use error::{Error, ErrorCode, Result};
+pub mod metadata;
+pub mod secrets;
+pub mod store;
+pub mod validate;

@@ -1,0 +1,146 @@
+//! What a Response and its Assertion say, read into owned values.
+
+use roxmltree::Node;
+use serde::Serialize;
+
+use crate::xml::{self, NS_SAML, NS_SAMLP};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseFacts {
+    pub id: String,
+    pub issuer: Option<String>,
+    pub destination: Option<String>,
+    pub in_response_to: Option<String>,
+    pub status_code: Option<String>,
+    pub status_sub_code: Option<String>,
+    pub status_message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameId {
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_qualifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sp_name_qualifier: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmation {
+    pub method: String,
+    pub recipient: Option<String>,
+    pub not_on_or_after: Option<String>,
+    pub not_before: Option<String>,
+    pub in_response_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConditionFacts {
+    pub not_before: Option<String>,
+    pub not_on_or_after: Option<String>,
+    /// One list per AudienceRestriction; each must name the SP.
+    pub audience_restrictions: Vec<Vec<String>>,
+}
+
+/// A SAML attribute as received: keyed by Name, every value in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attribute {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssertionFacts {
+    pub id: String,
+    pub issuer: Option<String>,
+    pub issue_instant: Option<String>,
+    pub name_id: Option<NameId>,
+    pub confirmations: Vec<Confirmation>,
+    pub conditions: Option<ConditionFacts>,
+    pub session_index: Option<String>,
+    pub authn_context_class: Option<String>,
+    pub attributes: Vec<Attribute>,
+}
+
+fn attr(node: Node<'_, '_>, name: &str) -> Option<String> {
+    node.attribute(name).map(str::to_owned)
+}
+
+fn child_text(node: Node<'_, '_>, ns: &str, local: &str) -> Option<String> {
+    xml::child(node, ns, local).map(xml::trimmed_text)
+}
+
+pub fn response_facts(response: Node<'_, '_>) -> ResponseFacts {
+    let status = xml::child(response, NS_SAMLP, "Status");
+    let code = status.and_then(|s| xml::child(s, NS_SAMLP, "StatusCode"));
+    ResponseFacts {
+        id: attr(response, "ID").unwrap_or_default(),
+        issuer: child_text(response, NS_SAML, "Issuer"),
+        destination: attr(response, "Destination"),
+        in_response_to: attr(response, "InResponseTo"),
+        status_code: code.and_then(|c| attr(c, "Value")),
+        status_sub_code: code.and_then(|c| xml::child(c, NS_SAMLP, "StatusCode")).and_then(|c| attr(c, "Value")),
+        status_message: status.and_then(|s| child_text(s, NS_SAMLP, "StatusMessage")),
+    }
+}
+
+pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
+    let subject = xml::child(assertion, NS_SAML, "Subject");
+    let name_id = subject.and_then(|s| xml::child(s, NS_SAML, "NameID")).map(|n| NameId {
+        // The whole text with comments removed: what the signer signed.
+        value: xml::trimmed_text(n),
+        format: attr(n, "Format"),
+        name_qualifier: attr(n, "NameQualifier"),
+        sp_name_qualifier: attr(n, "SPNameQualifier"),
+    });
+    let confirmations = subject
+        .into_iter()
+        .flat_map(|s| xml::children(s, NS_SAML, "SubjectConfirmation"))
+        .map(|sc| {
+            let data = xml::child(sc, NS_SAML, "SubjectConfirmationData");
+            Confirmation {
+                method: attr(sc, "Method").unwrap_or_default(),
+                recipient: data.and_then(|d| attr(d, "Recipient")),
+                not_on_or_after: data.and_then(|d| attr(d, "NotOnOrAfter")),
+                not_before: data.and_then(|d| attr(d, "NotBefore")),
+                in_response_to: data.and_then(|d| attr(d, "InResponseTo")),
+            }
+        })
+        .collect();
+    let conditions = xml::child(assertion, NS_SAML, "Conditions").map(|c| ConditionFacts {
+        not_before: attr(c, "NotBefore"),
+        not_on_or_after: attr(c, "NotOnOrAfter"),
+        audience_restrictions: xml::children(c, NS_SAML, "AudienceRestriction")
+            .map(|r| xml::children(r, NS_SAML, "Audience").map(xml::trimmed_text).collect())
+            .collect(),
+    });
+    let authn = xml::child(assertion, NS_SAML, "AuthnStatement");
+    let attributes = xml::children(assertion, NS_SAML, "AttributeStatement")
+        .flat_map(|s| xml::children(s, NS_SAML, "Attribute"))
+        .map(|a| Attribute {
+            name: attr(a, "Name").unwrap_or_default(),
+            name_format: attr(a, "NameFormat"),
+            friendly_name: attr(a, "FriendlyName"),
+            values: xml::children(a, NS_SAML, "AttributeValue").map(xml::text).collect(),
+        })
+        .collect();
+    AssertionFacts {
+        id: attr(assertion, "ID").unwrap_or_default(),
+        issuer: child_text(assertion, NS_SAML, "Issuer"),
+        issue_instant: attr(assertion, "IssueInstant"),
+        name_id,
+        confirmations,
+        conditions,
+        session_index: authn.and_then(|a| attr(a, "SessionIndex")),
+        authn_context_class: authn
+            .and_then(|a| xml::child(a, NS_SAML, "AuthnContext"))
+            .and_then(|c| child_text(c, NS_SAML, "AuthnContextClassRef")),
+        attributes,
+    }
+}

@@ -1,0 +1,502 @@
+//! SAML Response validation: decides whether a response proves who the user is, and
+//! explains every check it made.
+//!
+//! The checks run as a flat sequence of guards. Structure and signature guards stop at
+//! the first failure (nothing after them can be trusted); once the signature holds, every
+//! remaining guard runs so that an admin sees all misconfigurations at once. The instant
+//! to judge time against is a parameter: nothing here reads the wall clock.
+
+mod checks;
+mod decrypt;
+mod facts;
+mod rules;
+mod signature;
+mod violation;
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use openssl::pkey::{PKey, Private};
+use roxmltree::{Document, Node};
+use serde::Serialize;
+
+pub use checks::{CheckId, CheckResult, CheckStatus};
+pub use facts::{AssertionFacts, Attribute, NameId, ResponseFacts};
+pub use violation::Violation;
+
+use checks::Recorder;
+use crate::certs::Certificate;
+use crate::connection::{SecurityPolicy, SignatureRequirement, SpEndpoints};
+use crate::sensitive::Sensitive;
+use crate::xml::{self, NS_SAML, NS_SAMLP};
+
+/// Largest SAMLResponse accepted, in bytes of base64 (real ones are a few KB; big group
+/// lists reach a few hundred KB).
+pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// What a response is judged against.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub idp_entity_id: &'a str,
+    /// Every signing certificate from the IdP metadata. Keys in the message are never used.
+    pub signing_certificates: &'a [Certificate],
+    pub sp: &'a SpEndpoints,
+    pub policy: &'a SecurityPolicy,
+    pub decryption_key: Option<&'a Sensitive<PKey<Private>>>,
+    /// The instant to judge time against.
+    pub now: DateTime<Utc>,
+    /// The ID of the one outstanding AuthnRequest; `None` means the response must be unsolicited.
+    pub in_response_to: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Accepted,
+    Rejected,
+}
+
+/// The first failure, for callers that want one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub check: CheckId,
+    pub violation: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+impl From<&Violation> for Failure {
+    fn from(v: &Violation) -> Self {
+        Failure { check: v.check(), violation: v.name(), message: v.to_string(), hint: v.hint() }
+    }
+}
+
+/// The outcome of validating one response.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub verdict: Verdict,
+    pub checks: Vec<CheckResult>,
+    /// Subject and attributes are reported once the signature held (they are then what
+    /// the IdP said), even if a later check failed.
+    pub name_id: Option<NameId>,
+    pub attributes: Vec<Attribute>,
+    pub assertion_id: Option<String>,
+    pub session_index: Option<String>,
+    pub authn_context_class: Option<String>,
+    pub encrypted: bool,
+    pub response_signed: bool,
+    pub assertion_signed: bool,
+    pub error: Option<Failure>,
+    /// The decoded Response XML, kept for inspection.
+    #[serde(skip)]
+    pub response_xml: Option<String>,
+    /// The assertion as verified (signed content, or the decrypted plaintext).
+    #[serde(skip)]
+    pub assertion_xml: Option<String>,
+}
+
+impl Report {
+    pub fn accepted(&self) -> bool {
+        self.verdict == Verdict::Accepted
+    }
+    pub fn failed_check(&self) -> Option<CheckId> {
+        self.error.as_ref().map(|e| e.check)
+    }
+    pub fn check(&self, id: CheckId) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}
+
+/// Stops the structural phase after a failure has been recorded.
+struct Stop;
+
+#[derive(Default)]
+struct Found {
+    response_xml: Option<String>,
+    assertion_xml: Option<String>,
+    assertion: Option<AssertionFacts>,
+    encrypted: bool,
+    response_signed: bool,
+    assertion_signed: bool,
+}
+
+/// Validates `saml_response`, the base64 form value exactly as posted.
+pub fn validate(saml_response: &str, ctx: &Context<'_>) -> Report {
+    let mut rec = Recorder::default();
+    let mut found = Found::default();
+    let _ = run(saml_response, ctx, &mut rec, &mut found);
+    let (checks, first_failure) = rec.finish();
+    let assertion = found.assertion.unwrap_or_default();
+    Report {
+        verdict: if first_failure.is_none() { Verdict::Accepted } else { Verdict::Rejected },
+        checks,
+        name_id: assertion.name_id,
+        attributes: assertion.attributes,
+        assertion_id: Some(assertion.id).filter(|s| !s.is_empty()),
+        session_index: assertion.session_index,
+        authn_context_class: assertion.authn_context_class,
+        encrypted: found.encrypted,
+        response_signed: found.response_signed,
+        assertion_signed: found.assertion_signed,
+        error: first_failure.as_ref().map(Failure::from),
+        response_xml: found.response_xml,
+        assertion_xml: found.assertion_xml,
+    }
+}
+
+/// Records a guard's failure and stops.
+fn guard<T>(rec: &mut Recorder, result: Result<T, Violation>) -> Result<T, Stop> {
+    result.map_err(|v| {
+        rec.fail(v);
+        Stop
+    })
+}
+
+/// Base64 → UTF-8 text. Whitespace (line breaks from form encoders, pasting) is tolerated.
+fn decode(input: &str) -> Result<String, Violation> {
+    if input.len() > MAX_RESPONSE_BYTES {
+        return Err(Violation::TooLarge { bytes: input.len(), limit: MAX_RESPONSE_BYTES });
+    }
+    let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.is_empty() {
+        return Err(Violation::Empty);
+    }
+    let engine = base64::engine::general_purpose::STANDARD;
+    let bytes = engine
+        .decode(compact.as_bytes())
+        .or_else(|e| base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.trim_end_matches('=')).map_err(|_| e))
+        .map_err(|e| Violation::NotBase64 { detail: e.to_string() })?;
+    String::from_utf8(bytes).map_err(|_| Violation::NotUtf8)
+}
+
+fn parse_document(text: &str) -> Result<Document<'_>, Violation> {
+    xml::parse(text).map_err(|e| match e {
+        xml::XmlError::Doctype => Violation::Doctype,
+        xml::XmlError::Malformed(detail) => Violation::NotXml { detail },
+    })
+}
+
+fn is_assertion(n: Node<'_, '_>) -> bool {
+    xml::is(n, NS_SAML, "Assertion") || xml::is(n, NS_SAML, "EncryptedAssertion")
+}
+
+/// The `single_assertion` guard: one Assertion or EncryptedAssertion in the whole document,
+/// a direct child of the Response; every ID unique.
+fn single_assertion<'a, 'i>(doc: &'a Document<'i>) -> Result<Node<'a, 'i>, Violation> {
+    let root = doc.root_element();
+    let all: Vec<Node<'a, 'i>> = root.descendants().filter(|n| is_assertion(*n)).collect();
+    let direct: Vec<Node<'a, 'i>> = root.children().filter(|n| is_assertion(*n)).collect();
+    match (all.as_slice(), direct.as_slice()) {
+        ([], _) => return Err(Violation::NoAssertion),
+        ([only], []) => return Err(Violation::AssertionOutOfPlace { location: signature::path(*only) }),
+        ([_], [_]) => {}
+        (many, _) => return Err(Violation::TooManyAssertions { count: many.len() }),
+    }
+    let mut ids = std::collections::HashSet::new();
+    for id in root.descendants().filter_map(|n| n.attribute("ID")) {
+        if !ids.insert(id) {
+            return Err(Violation::DuplicateId { id: id.to_owned() });
+        }
+    }
+    direct.first().copied().ok_or(Violation::NoAssertion)
+}
+
+fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) -> Result<(), Stop> {
+    // parse + doctype
+    let text = guard(rec, decode(input))?;
+    found.response_xml = Some(text.clone());
+    let doc = match parse_document(&text) {
+        Err(Violation::Doctype) => {
+            rec.pass(CheckId::Parse, "base64 of UTF-8 XML", format!("{} bytes of XML", text.len()));
+            rec.fail(Violation::Doctype);
+            return Err(Stop);
+        }
+        other => guard(rec, other)?,
+    };
+    let root = doc.root_element();
+    guard(rec, check_root(root))?;
+    rec.pass(CheckId::Parse, "samlp:Response, Version 2.0", format!("samlp:Response ID={}", root.attribute("ID").unwrap_or_default()));
+    rec.pass(CheckId::Doctype, "no DOCTYPE", "none");
+
+    // An IdP error carries a Status and no assertion: the Status is the real reason.
+    let status = facts::response_facts(root);
+    if !root.descendants().any(is_assertion) && status.status_code.as_deref() != Some(rules::SUCCESS) {
+        rec.skip(CheckId::SingleAssertion, "no assertion: the IdP answered with an error status");
+        rec.fail(Violation::StatusNotSuccess {
+            code: status.status_code.unwrap_or_else(|| "(no StatusCode)".into()),
+            sub_code: status.status_sub_code,
+            message: status.status_message,
+        });
+        return Err(Stop);
+    }
+
+    // single_assertion
+    let assertion_node = guard(rec, single_assertion(&doc))?;
+    let encrypted = xml::is(assertion_node, NS_SAML, "EncryptedAssertion");
+    found.encrypted = encrypted;
+    rec.pass(
+        CheckId::SingleAssertion,
+        "one Assertion, child of Response",
+        if encrypted { "one EncryptedAssertion" } else { "one Assertion" },
+    );
+    if ctx.signing_certificates.is_empty() {
+        rec.fail(Violation::NoTrustedCertificates);
+        return Err(Stop);
+    }
+
+    let signed = if encrypted {
+        encrypted_path(&text, &doc, assertion_node, ctx, rec, found)?
+    } else {
+        plain_path(&text, &doc, assertion_node, ctx, rec, found)?
+    };
+
+    // Everything below reads only what the signature covered.
+    found.assertion = Some(signed.assertion.clone());
+    rules::run_all(&signed.response, &signed.assertion, ctx, rec);
+    Ok(())
+}
+
+fn check_root(root: Node<'_, '_>) -> Result<(), Violation> {
+    if !xml::is(root, NS_SAMLP, "Response") {
+        let ns = root.tag_name().namespace().unwrap_or("no namespace");
+        return Err(Violation::NotAResponse { root: format!("{{{ns}}}{}", root.tag_name().name()) });
+    }
+    match root.attribute("Version") {
+        Some("2.0") => {}
+        other => return Err(Violation::WrongVersion { found: other.unwrap_or("(none)").to_owned() }),
+    }
+    if root.attribute("ID").is_none_or(str::is_empty) {
+        return Err(Violation::MissingId { element: "Response" });
+    }
+    Ok(())
+}
+
+/// What the signature checks let through.
+struct Signed {
+    response: ResponseFacts,
+    assertion: AssertionFacts,
+}
+
+fn require_signatures(policy: &SecurityPolicy, response: bool, assertion: bool) -> Result<(), Violation> {
+    if !response && !assertion {
+        return Err(Violation::Unsigned);
+    }
+    match policy.signature {
+        SignatureRequirement::AssertionOrResponse => Ok(()),
+        SignatureRequirement::Assertion | SignatureRequirement::Both if !assertion => {
+            Err(Violation::AssertionSignatureRequired)
+        }
+        SignatureRequirement::Response | SignatureRequirement::Both if !response => {
+            Err(Violation::ResponseSignatureRequired)
+        }
+        _ => Ok(()),
+    }
+}
+
+fn signed_parts(response: bool, assertion: bool) -> &'static str {
+    match (response, assertion) {
+        (true, true) => "Response and Assertion signed",
+        (true, false) => "Response signed (covers the Assertion)",
+        (false, true) => "Assertion signed",
+        (false, false) => "nothing signed",
+    }
+}
+
+fn signer_note(ctx: &Context<'_>, sigs: &[signature::SignatureInfo]) -> String {
+    let carried = sigs.iter().find_map(|s| s.key_info_certificate.as_deref()).and_then(|c| Certificate::from_base64(c).ok());
+    match carried.and_then(|c| ctx.signing_certificates.iter().find(|m| m.der_base64 == c.der_base64)) {
+        Some(m) => format!("verified with metadata certificate {}", m.sha256_fingerprint),
+        None => format!("verified with one of {} metadata certificate(s)", ctx.signing_certificates.len()),
+    }
+}
+
+/// Parses samael's reduced (signed-only) output and finds `local` with the given ID in it.
+fn signed_element<'a, 'i>(doc: &'a Document<'i>, ns: &str, local: &str, id: &str) -> Result<Node<'a, 'i>, Violation> {
+    let root = doc.root_element();
+    let candidate = if xml::is(root, ns, local) {
+        Some(root)
+    } else {
+        root.children().find(|n| xml::is(*n, ns, local))
+    };
+    match candidate {
+        Some(n) if n.attribute("ID") == Some(id) => Ok(n),
+        Some(n) => Err(Violation::SignedContentMismatch {
+            detail: format!("the signed {local} has ID {:?}, the one in the response has ID {id:?}", n.attribute("ID").unwrap_or_default()),
+        }),
+        None => Err(Violation::SignedContentMismatch { detail: format!("the signed content holds no {local} with ID {id:?}") }),
+    }
+}
+
+fn reparse(text: &str) -> Result<Document<'_>, Violation> {
+    xml::parse(text).map_err(|e| Violation::SignedContentMismatch { detail: format!("signed content unreadable: {e}") })
+}
+
+fn plain_path(
+    text: &str,
+    doc: &Document<'_>,
+    assertion: Node<'_, '_>,
+    ctx: &Context<'_>,
+    rec: &mut Recorder,
+    found: &mut Found,
+) -> Result<Signed, Stop> {
+    let root = doc.root_element();
+    if ctx.policy.require_encrypted_assertion {
+        rec.fail(Violation::EncryptionRequired);
+        return Err(Stop);
+    }
+    rec.skip(CheckId::Decrypt, "the assertion is not encrypted (encryption not required by the connection)");
+    let sigs = guard(rec, signature::locate(doc, &[root.id(), assertion.id()]))?;
+    let response_signed = sigs.iter().any(|s| s.parent == root.id());
+    let assertion_signed = sigs.iter().any(|s| s.parent == assertion.id());
+    found.response_signed = response_signed;
+    found.assertion_signed = assertion_signed;
+    if !sigs.is_empty() {
+        let summary = guard(rec, signature::check_algorithms(&sigs, ctx.policy.allow_sha1))?;
+        rec.pass(CheckId::Algorithm, "RSA/ECDSA with SHA-256 or stronger", summary);
+    } else {
+        rec.skip(CheckId::Algorithm, "no signature to check");
+    }
+    guard(rec, require_signatures(ctx.policy, response_signed, assertion_signed))?;
+    guard(rec, signature::reject_comments(doc, &sigs))?;
+    let reduced = guard(rec, signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs))?;
+    let reduced_doc = guard(rec, reparse(&reduced))?;
+    let assertion_id = assertion.attribute("ID").unwrap_or_default();
+    let response_id = root.attribute("ID").unwrap_or_default();
+    let response = if response_signed {
+        let r = guard(rec, signed_element(&reduced_doc, NS_SAMLP, "Response", response_id))?;
+        facts::response_facts(r)
+    } else {
+        facts::response_facts(root)
+    };
+    let signed_assertion = if response_signed {
+        let r = guard(rec, signed_element(&reduced_doc, NS_SAMLP, "Response", response_id))?;
+        let a = r.children().find(|n| xml::is(*n, NS_SAML, "Assertion"));
+        guard(
+            rec,
+            a.filter(|a| a.attribute("ID") == Some(assertion_id)).ok_or(Violation::SignedContentMismatch {
+                detail: "the signed Response does not contain the Assertion".into(),
+            }),
+        )?
+    } else {
+        guard(rec, signed_element(&reduced_doc, NS_SAML, "Assertion", assertion_id))?
+    };
+    found.assertion_xml = Some(xml::source(&reduced_doc, signed_assertion).to_owned());
+    rec.pass(CheckId::Signature, "a valid signature covering the Assertion", format!("{}, {}", signed_parts(response_signed, assertion_signed), signer_note(ctx, &sigs)));
+    Ok(Signed { response, assertion: facts::assertion_facts(signed_assertion) })
+}
+
+/// Wraps decrypted assertion text so that prefixes declared on the Response's elements
+/// stay bound; exclusive canonicalization makes the extra declarations invisible to the
+/// signature.
+fn wrap_decrypted(plaintext: &str, context: Node<'_, '_>) -> String {
+    let body = plaintext.trim_start_matches('\u{feff}').trim_start();
+    let body = if body.starts_with("<?xml") { body.find("?>").and_then(|i| body.get(i + 2..)).unwrap_or(body) } else { body };
+    let mut decls = String::new();
+    for ns in context.namespaces() {
+        match ns.name() {
+            Some(prefix) if prefix != "xml" => decls.push_str(&format!(r#" xmlns:{prefix}="{}""#, xml::escape(ns.uri()))),
+            None => decls.push_str(&format!(r#" xmlns="{}""#, xml::escape(ns.uri()))),
+            _ => {}
+        }
+    }
+    format!(r#"<hs-decrypted{decls}>{body}</hs-decrypted>"#)
+}
+
+fn encrypted_path(
+    text: &str,
+    doc: &Document<'_>,
+    encrypted: Node<'_, '_>,
+    ctx: &Context<'_>,
+    rec: &mut Recorder,
+    found: &mut Found,
+) -> Result<Signed, Stop> {
+    let root = doc.root_element();
+    let response_id = root.attribute("ID").unwrap_or_default();
+    let outer = guard(rec, signature::locate(doc, &[root.id()]))?;
+    let response_signed = !outer.is_empty();
+    found.response_signed = response_signed;
+
+    // Authenticate before decrypting when we can: no decryption oracle for forged ciphertext.
+    let signed_response_text = if response_signed {
+        guard(rec, signature::check_algorithms(&outer, ctx.policy.allow_sha1))?;
+        guard(rec, signature::reject_comments(doc, &outer))?;
+        let reduced = signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &outer);
+        if reduced.is_err() {
+            rec.skip(CheckId::Decrypt, "not attempted: ciphertext is only decrypted after the Response signature verifies");
+        }
+        Some(guard(rec, reduced)?)
+    } else {
+        None
+    };
+    let signed_response_doc = match &signed_response_text {
+        Some(t) => Some(guard(rec, reparse(t))?),
+        None => None,
+    };
+    let (response, encrypted_node) = match &signed_response_doc {
+        Some(d) => {
+            let r = guard(rec, signed_element(d, NS_SAMLP, "Response", response_id))?;
+            let e = r.children().find(|n| xml::is(*n, NS_SAML, "EncryptedAssertion"));
+            let e = guard(rec, e.ok_or(Violation::SignedContentMismatch { detail: "the signed Response holds no EncryptedAssertion".into() }))?;
+            (facts::response_facts(r), e)
+        }
+        None => (facts::response_facts(root), encrypted),
+    };
+
+    // decrypt
+    let key = guard(rec, ctx.decryption_key.ok_or(Violation::NoDecryptionKey))?;
+    let plaintext = guard(rec, decrypt::decrypt_assertion(encrypted_node, key.expose()))?;
+    let wrapped = wrap_decrypted(&plaintext, encrypted_node);
+    let inner = guard(
+        rec,
+        xml::parse(&wrapped).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() }),
+    )?;
+    let inner_root = inner.root_element();
+    let elements: Vec<Node<'_, '_>> = inner_root.children().filter(|n| n.is_element()).collect();
+    let assertion = match elements.as_slice() {
+        [a] if xml::is(*a, NS_SAML, "Assertion") => *a,
+        _ => {
+            rec.fail(Violation::DecryptedNotAnAssertion { detail: format!("{} element(s), expected one saml:Assertion", elements.len()) });
+            return Err(Stop);
+        }
+    };
+    if inner_root.descendants().filter(|n| is_assertion(*n)).count() != 1 {
+        rec.fail(Violation::DecryptedNotAnAssertion { detail: "the decrypted Assertion contains further assertions".into() });
+        return Err(Stop);
+    }
+    let assertion_id = assertion.attribute("ID").unwrap_or_default().to_owned();
+    if assertion_id.is_empty() {
+        rec.fail(Violation::DecryptedNotAnAssertion { detail: "the decrypted Assertion has no ID".into() });
+        return Err(Stop);
+    }
+    rec.pass(CheckId::Decrypt, "EncryptedAssertion decrypting to one Assertion", format!("decrypted Assertion ID={assertion_id}"));
+
+    // algorithm + signature of the inner assertion
+    let inner_sigs = guard(rec, signature::locate(&inner, &[assertion.id()]))?;
+    let assertion_signed = !inner_sigs.is_empty();
+    found.assertion_signed = assertion_signed;
+    let all_sigs: Vec<signature::SignatureInfo> = outer.iter().chain(inner_sigs.iter()).cloned().collect();
+    if all_sigs.is_empty() {
+        rec.skip(CheckId::Algorithm, "no signature to check");
+    } else {
+        let summary = guard(rec, signature::check_algorithms(&all_sigs, ctx.policy.allow_sha1))?;
+        rec.pass(CheckId::Algorithm, "RSA/ECDSA with SHA-256 or stronger", summary);
+    }
+    guard(rec, require_signatures(ctx.policy, response_signed, assertion_signed))?;
+    guard(rec, signature::reject_comments(&inner, &inner_sigs))?;
+    let facts = if assertion_signed {
+        let reduced = guard(rec, signature::verify_and_reduce(&wrapped, ctx.signing_certificates, ctx.policy.allow_sha1, &inner_sigs))?;
+        let reduced_doc = guard(rec, reparse(&reduced))?;
+        let a = guard(rec, signed_element(&reduced_doc, NS_SAML, "Assertion", &assertion_id))?;
+        found.assertion_xml = Some(xml::source(&reduced_doc, a).to_owned());
+        facts::assertion_facts(a)
+    } else {
+        // Covered by the Response signature over the ciphertext.
+        found.assertion_xml = Some(xml::source(&inner, assertion).to_owned());
+        facts::assertion_facts(assertion)
+    };
+    rec.pass(
+        CheckId::Signature,
+        "a valid signature covering the Assertion",
+        format!("{}, {}", signed_parts(response_signed, assertion_signed), signer_note(ctx, &all_sigs)),
+    );
+    Ok(Signed { response, assertion: facts })
+}

@@ -1,0 +1,219 @@
+//! XML-DSig: where signatures may sit, what they may reference, which algorithms they may
+//! use (our guards), and whether they verify (samael + xmlsec, keys from metadata only).
+
+use roxmltree::{Document, Node};
+use samael::crypto::{AllowedSignatureAlgorithm, CertificateDer, CryptoProvider, ReduceMode, XmlSec};
+
+use super::violation::Violation;
+use crate::certs::Certificate;
+use crate::xml::{self, NS_DS};
+
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+const C14N_TRANSFORMS: [&str; 4] = [
+    "http://www.w3.org/2001/10/xml-exc-c14n#",
+    "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
+];
+
+const SHA1_SIGNATURES: [&str; 2] =
+    ["http://www.w3.org/2000/09/xmldsig#rsa-sha1", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1"];
+const SHA1_DIGEST: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+
+/// Signature algorithms allowed by default, as samael names them.
+const STRONG: [AllowedSignatureAlgorithm; 6] = [
+    AllowedSignatureAlgorithm::RsaSha256,
+    AllowedSignatureAlgorithm::RsaSha384,
+    AllowedSignatureAlgorithm::RsaSha512,
+    AllowedSignatureAlgorithm::EcdsaSha256,
+    AllowedSignatureAlgorithm::EcdsaSha384,
+    AllowedSignatureAlgorithm::EcdsaSha512,
+];
+
+const STRONG_DIGESTS: [&str; 3] = [
+    "http://www.w3.org/2001/04/xmlenc#sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    "http://www.w3.org/2001/04/xmlenc#sha512",
+];
+
+/// A signature found where one may be, with what it claims.
+#[derive(Debug, Clone)]
+pub struct SignatureInfo {
+    /// The element the signature is a direct child of (and so must sign).
+    pub parent: roxmltree::NodeId,
+    pub signature_method: String,
+    pub digest_methods: Vec<String>,
+    pub transforms: Vec<String>,
+    /// The certificate carried in KeyInfo, if any: never trusted, only used to explain a failure.
+    pub key_info_certificate: Option<String>,
+}
+
+/// A readable location for error messages: `/Response/Extensions/Assertion`.
+pub fn path(node: Node<'_, '_>) -> String {
+    let mut parts: Vec<&str> =
+        node.ancestors().filter(|n| n.is_element()).map(|n| n.tag_name().name()).collect();
+    parts.reverse();
+    format!("/{}", parts.join("/"))
+}
+
+/// Every ds:Signature in `doc` must be a direct child of one of `allowed_parents`, carry
+/// exactly one Reference, and that Reference must point at its own parent's ID.
+pub fn locate(doc: &Document<'_>, allowed_parents: &[roxmltree::NodeId]) -> Result<Vec<SignatureInfo>, Violation> {
+    let mut found = Vec::new();
+    for sig in xml::descendants(doc.root_element(), NS_DS, "Signature") {
+        let parent = sig.parent_element().filter(|p| allowed_parents.contains(&p.id()));
+        let Some(parent) = parent else {
+            return Err(Violation::SignatureOutOfPlace { location: path(sig) });
+        };
+        if found.iter().any(|s: &SignatureInfo| s.parent == parent.id()) {
+            return Err(Violation::SignatureOutOfPlace { location: format!("{} (a second signature)", path(sig)) });
+        }
+        let signed_info = xml::child(sig, NS_DS, "SignedInfo");
+        let references: Vec<Node<'_, '_>> =
+            signed_info.into_iter().flat_map(|si| xml::children(si, NS_DS, "Reference")).collect();
+        let [reference] = references.as_slice() else {
+            return Err(Violation::SignatureReferenceCount { count: references.len() });
+        };
+        let parent_id = parent.attribute("ID").unwrap_or_default();
+        let expected = format!("#{parent_id}");
+        let uri = reference.attribute("URI").unwrap_or_default();
+        if parent_id.is_empty() || uri != expected {
+            return Err(Violation::ReferenceMismatch { uri: uri.to_owned(), expected });
+        }
+        let algorithm_of = |n: Option<Node<'_, '_>>| n.and_then(|n| n.attribute("Algorithm")).unwrap_or_default().to_owned();
+        let mut transforms: Vec<String> = xml::child(*reference, NS_DS, "Transforms")
+            .into_iter()
+            .flat_map(|t| xml::children(t, NS_DS, "Transform"))
+            .map(|t| algorithm_of(Some(t)))
+            .collect();
+        transforms.push(algorithm_of(signed_info.and_then(|si| xml::child(si, NS_DS, "CanonicalizationMethod"))));
+        found.push(SignatureInfo {
+            parent: parent.id(),
+            signature_method: algorithm_of(signed_info.and_then(|si| xml::child(si, NS_DS, "SignatureMethod"))),
+            digest_methods: vec![algorithm_of(xml::child(*reference, NS_DS, "DigestMethod"))],
+            transforms,
+            key_info_certificate: xml::child(sig, NS_DS, "KeyInfo")
+                .and_then(|k| xml::child(k, NS_DS, "X509Data"))
+                .and_then(|d| xml::child(d, NS_DS, "X509Certificate"))
+                .map(xml::text),
+        });
+    }
+    Ok(found)
+}
+
+/// The `algorithm` guard: strong signature and digest algorithms, known transforms only.
+pub fn check_algorithms(signatures: &[SignatureInfo], allow_sha1: bool) -> Result<String, Violation> {
+    let mut seen = Vec::new();
+    for s in signatures {
+        let method = s.signature_method.as_str();
+        let strong = STRONG.iter().any(|a| a.signature_uri() == method);
+        if SHA1_SIGNATURES.contains(&method) {
+            if !allow_sha1 {
+                return Err(Violation::WeakSignatureAlgorithm { algorithm: method.to_owned() });
+            }
+        } else if !strong {
+            return Err(Violation::UnsupportedSignatureAlgorithm { algorithm: method.to_owned() });
+        }
+        for digest in &s.digest_methods {
+            if digest == SHA1_DIGEST {
+                if !allow_sha1 {
+                    return Err(Violation::WeakDigestAlgorithm { algorithm: digest.clone() });
+                }
+            } else if !STRONG_DIGESTS.contains(&digest.as_str()) {
+                return Err(Violation::UnsupportedDigestAlgorithm { algorithm: digest.clone() });
+            }
+        }
+        for t in &s.transforms {
+            if t != ENVELOPED && !C14N_TRANSFORMS.contains(&t.as_str()) {
+                return Err(Violation::UnsupportedTransform { algorithm: t.clone() });
+            }
+        }
+        let short = format!("{} / {}", short_name(method), s.digest_methods.iter().map(|d| short_name(d)).collect::<Vec<_>>().join(","));
+        if !seen.contains(&short) {
+            seen.push(short);
+        }
+    }
+    Ok(seen.join("; "))
+}
+
+/// `rsa-sha256` from `http://www.w3.org/2001/04/xmldsig-more#rsa-sha256`.
+pub fn short_name(uri: &str) -> &str {
+    uri.rsplit('#').next().unwrap_or(uri)
+}
+
+/// Verifies every signature in `xml` against the metadata certificates (never a key from
+/// the message) and returns samael's reduction of the document to its signed content.
+pub fn verify_and_reduce(
+    xml_text: &str,
+    certificates: &[Certificate],
+    allow_sha1: bool,
+    signatures: &[SignatureInfo],
+) -> Result<String, Violation> {
+    // Our own guard enforced the policy already; samael's allow-list is defence in depth.
+    // It has no SHA-1 entries, so a connection that allows SHA-1 passes no list.
+    let allowed = if allow_sha1 { None } else { Some(&STRONG[..]) };
+    // samael stops at the first certificate that errors (an RSA certificate against an
+    // ECDSA signature errors rather than failing), so try each certificate on its own.
+    // The certificate the message names goes first: an ordering hint, never trust.
+    let carried = signatures.iter().find_map(|s| s.key_info_certificate.as_deref()).and_then(|c| Certificate::from_base64(c).ok());
+    let mut ordered: Vec<&Certificate> = certificates.iter().collect();
+    ordered.sort_by_key(|c| carried.as_ref().is_none_or(|k| k.der_base64 != c.der_base64));
+    let mut last_error = String::from("no certificate");
+    for cert in ordered {
+        let der = [CertificateDer::from(cert.der())];
+        // samael's errors are not Send: turn them into text right here.
+        match XmlSec::reduce_xml_to_signed_with_allowed_algorithms(xml_text, &der, ReduceMode::ValidateAndMarkNoAncestors, allowed) {
+            Ok(reduced) => return Ok(reduced),
+            Err(e) => last_error = error_chain(&e),
+        }
+    }
+    Err(Violation::SignatureInvalid {
+        detail: format!(
+            "the signature does not verify with any of the {} certificate(s) from the IdP metadata ({last_error})",
+            certificates.len()
+        ),
+        key_hint: key_hint(certificates, signatures),
+    })
+}
+
+/// Comments inside signed content are outside the signature (canonicalization drops them)
+/// and are how NameID-truncation attacks split a value; real IdPs never send them.
+pub fn reject_comments(doc: &Document<'_>, signatures: &[SignatureInfo]) -> Result<(), Violation> {
+    for s in signatures {
+        let Some(parent) = doc.get_node(s.parent) else { continue };
+        if let Some(comment) = parent.descendants().find(|n| n.is_comment()) {
+            let location = comment.parent_element().map(path).unwrap_or_default();
+            return Err(Violation::CommentInSignedContent { location });
+        }
+    }
+    Ok(())
+}
+
+/// Explains a failed verification by the certificate the message says it was signed with.
+fn key_hint(certificates: &[Certificate], signatures: &[SignatureInfo]) -> Option<String> {
+    let carried = signatures.iter().find_map(|s| s.key_info_certificate.as_deref())?;
+    let cert = Certificate::from_base64(carried).ok()?;
+    if certificates.iter().any(|c| c.der_base64 == cert.der_base64) {
+        return Some(format!(
+            "The response names the metadata certificate {} but its digest or signature value does not match: the content was changed after the IdP signed it.",
+            cert.sha256_fingerprint
+        ));
+    }
+    Some(format!(
+        "The response was signed with a certificate that is not in this connection's IdP metadata (SHA-256 {}, subject {}, expires {}). If the IdP rotated its certificate, re-import its metadata; otherwise this response did not come from the IdP.",
+        cert.sha256_fingerprint,
+        cert.subject,
+        cert.not_after.format("%Y-%m-%d")
+    ))
+}
+
+/// samael wraps xmlsec's reason in a source error; show the whole chain.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,429 @@
+//! One variant per way a response can be refused. Each names its check, what was
+//! expected, what was found, and how to fix it.
+
+use super::checks::CheckId;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    // parse
+    Empty,
+    TooLarge { bytes: usize, limit: usize },
+    NotBase64 { detail: String },
+    NotUtf8,
+    NotXml { detail: String },
+    NotAResponse { root: String },
+    WrongVersion { found: String },
+    MissingId { element: &'static str },
+    // doctype
+    Doctype,
+    // single_assertion
+    NoAssertion,
+    TooManyAssertions { count: usize },
+    AssertionOutOfPlace { location: String },
+    DuplicateId { id: String },
+    // decrypt
+    EncryptionRequired,
+    NoDecryptionKey,
+    WeakKeyTransport { algorithm: String },
+    UnsupportedKeyTransport { algorithm: String },
+    UnsupportedDataEncryption { algorithm: String },
+    MalformedEncryptedAssertion { detail: String },
+    KeyUnwrapFailed,
+    DecryptionFailed { detail: String },
+    DecryptedNotAnAssertion { detail: String },
+    // algorithm
+    WeakSignatureAlgorithm { algorithm: String },
+    UnsupportedSignatureAlgorithm { algorithm: String },
+    WeakDigestAlgorithm { algorithm: String },
+    UnsupportedDigestAlgorithm { algorithm: String },
+    UnsupportedTransform { algorithm: String },
+    // signature
+    NoTrustedCertificates,
+    Unsigned,
+    SignatureOutOfPlace { location: String },
+    SignatureReferenceCount { count: usize },
+    ReferenceMismatch { uri: String, expected: String },
+    SignatureInvalid { detail: String, key_hint: Option<String> },
+    SignedContentMismatch { detail: String },
+    CommentInSignedContent { location: String },
+    AssertionSignatureRequired,
+    ResponseSignatureRequired,
+    // status
+    StatusNotSuccess { code: String, sub_code: Option<String>, message: Option<String> },
+    // issuer
+    MissingAssertionIssuer,
+    IssuerMismatch { element: &'static str, expected: String, found: String },
+    // destination
+    DestinationMismatch { expected: String, found: String },
+    // subject_confirmation
+    NoBearerConfirmation { methods: Vec<String> },
+    RecipientMismatch { expected: String, found: Vec<String> },
+    ConfirmationExpired { not_on_or_after: String, now: String },
+    ConfirmationWithoutExpiry,
+    ConfirmationNotYetValid { not_before: String, now: String },
+    // time_window
+    BadTimestamp { field: &'static str, value: String },
+    NotYetValid { not_before: String, now: String },
+    Expired { not_on_or_after: String, now: String },
+    IssuedInFuture { issue_instant: String, now: String },
+    // audience
+    NoAudienceRestriction,
+    AudienceMismatch { expected: String, found: Vec<String> },
+    // in_response_to
+    InResponseToMismatch { element: &'static str, expected: String, found: Option<String> },
+    UnexpectedInResponseTo { found: String },
+    UnsolicitedRefused,
+}
+
+impl Violation {
+    pub fn check(&self) -> CheckId {
+        use Violation::*;
+        match self {
+            Empty | TooLarge { .. } | NotBase64 { .. } | NotUtf8 | NotXml { .. } | NotAResponse { .. }
+            | WrongVersion { .. } | MissingId { .. } => CheckId::Parse,
+            Doctype => CheckId::Doctype,
+            NoAssertion | TooManyAssertions { .. } | AssertionOutOfPlace { .. } | DuplicateId { .. } => {
+                CheckId::SingleAssertion
+            }
+            EncryptionRequired
+            | NoDecryptionKey
+            | WeakKeyTransport { .. }
+            | UnsupportedKeyTransport { .. }
+            | UnsupportedDataEncryption { .. }
+            | MalformedEncryptedAssertion { .. }
+            | KeyUnwrapFailed
+            | DecryptionFailed { .. }
+            | DecryptedNotAnAssertion { .. } => CheckId::Decrypt,
+            WeakSignatureAlgorithm { .. }
+            | UnsupportedSignatureAlgorithm { .. }
+            | WeakDigestAlgorithm { .. }
+            | UnsupportedDigestAlgorithm { .. }
+            | UnsupportedTransform { .. } => CheckId::Algorithm,
+            NoTrustedCertificates
+            | Unsigned
+            | SignatureOutOfPlace { .. }
+            | SignatureReferenceCount { .. }
+            | ReferenceMismatch { .. }
+            | SignatureInvalid { .. }
+            | SignedContentMismatch { .. }
+            | CommentInSignedContent { .. }
+            | AssertionSignatureRequired
+            | ResponseSignatureRequired => CheckId::Signature,
+            StatusNotSuccess { .. } => CheckId::Status,
+            MissingAssertionIssuer | IssuerMismatch { .. } => CheckId::Issuer,
+            DestinationMismatch { .. } => CheckId::Destination,
+            NoBearerConfirmation { .. }
+            | RecipientMismatch { .. }
+            | ConfirmationExpired { .. }
+            | ConfirmationWithoutExpiry
+            | ConfirmationNotYetValid { .. } => CheckId::SubjectConfirmation,
+            BadTimestamp { .. } | NotYetValid { .. } | Expired { .. } | IssuedInFuture { .. } => CheckId::TimeWindow,
+            NoAudienceRestriction | AudienceMismatch { .. } => CheckId::Audience,
+            InResponseToMismatch { .. } | UnexpectedInResponseTo { .. } | UnsolicitedRefused => CheckId::InResponseTo,
+        }
+    }
+
+    /// A stable snake_case name for the violation itself.
+    pub fn name(&self) -> &'static str {
+        use Violation::*;
+        match self {
+            Empty => "empty",
+            TooLarge { .. } => "too_large",
+            NotBase64 { .. } => "not_base64",
+            NotUtf8 => "not_utf8",
+            NotXml { .. } => "not_xml",
+            NotAResponse { .. } => "not_a_response",
+            WrongVersion { .. } => "wrong_version",
+            MissingId { .. } => "missing_id",
+            Doctype => "doctype",
+            NoAssertion => "no_assertion",
+            TooManyAssertions { .. } => "too_many_assertions",
+            AssertionOutOfPlace { .. } => "assertion_out_of_place",
+            DuplicateId { .. } => "duplicate_id",
+            EncryptionRequired => "encryption_required",
+            NoDecryptionKey => "no_decryption_key",
+            WeakKeyTransport { .. } => "weak_key_transport",
+            UnsupportedKeyTransport { .. } => "unsupported_key_transport",
+            UnsupportedDataEncryption { .. } => "unsupported_data_encryption",
+            MalformedEncryptedAssertion { .. } => "malformed_encrypted_assertion",
+            KeyUnwrapFailed => "key_unwrap_failed",
+            DecryptionFailed { .. } => "decryption_failed",
+            DecryptedNotAnAssertion { .. } => "decrypted_not_an_assertion",
+            WeakSignatureAlgorithm { .. } => "weak_signature_algorithm",
+            UnsupportedSignatureAlgorithm { .. } => "unsupported_signature_algorithm",
+            WeakDigestAlgorithm { .. } => "weak_digest_algorithm",
+            UnsupportedDigestAlgorithm { .. } => "unsupported_digest_algorithm",
+            UnsupportedTransform { .. } => "unsupported_transform",
+            NoTrustedCertificates => "no_trusted_certificates",
+            Unsigned => "unsigned",
+            SignatureOutOfPlace { .. } => "signature_out_of_place",
+            SignatureReferenceCount { .. } => "signature_reference_count",
+            ReferenceMismatch { .. } => "reference_mismatch",
+            SignatureInvalid { .. } => "signature_invalid",
+            SignedContentMismatch { .. } => "signed_content_mismatch",
+            CommentInSignedContent { .. } => "comment_in_signed_content",
+            AssertionSignatureRequired => "assertion_signature_required",
+            ResponseSignatureRequired => "response_signature_required",
+            StatusNotSuccess { .. } => "status_not_success",
+            MissingAssertionIssuer => "missing_assertion_issuer",
+            IssuerMismatch { .. } => "issuer_mismatch",
+            DestinationMismatch { .. } => "destination_mismatch",
+            NoBearerConfirmation { .. } => "no_bearer_confirmation",
+            RecipientMismatch { .. } => "recipient_mismatch",
+            ConfirmationExpired { .. } => "confirmation_expired",
+            ConfirmationWithoutExpiry => "confirmation_without_expiry",
+            ConfirmationNotYetValid { .. } => "confirmation_not_yet_valid",
+            BadTimestamp { .. } => "bad_timestamp",
+            NotYetValid { .. } => "not_yet_valid",
+            Expired { .. } => "expired",
+            IssuedInFuture { .. } => "issued_in_future",
+            NoAudienceRestriction => "no_audience_restriction",
+            AudienceMismatch { .. } => "audience_mismatch",
+            InResponseToMismatch { .. } => "in_response_to_mismatch",
+            UnexpectedInResponseTo { .. } => "unexpected_in_response_to",
+            UnsolicitedRefused => "unsolicited_refused",
+        }
+    }
+
+    pub fn expected(&self) -> String {
+        use Violation::*;
+        match self {
+            Empty | NotBase64 { .. } => "base64 of a SAML Response (as the form field SAMLResponse carries it)".into(),
+            TooLarge { limit, .. } => format!("at most {limit} bytes"),
+            NotUtf8 => "UTF-8 XML".into(),
+            NotXml { .. } => "well-formed XML".into(),
+            NotAResponse { .. } => "root element {urn:oasis:names:tc:SAML:2.0:protocol}Response".into(),
+            WrongVersion { .. } => "Version=\"2.0\"".into(),
+            MissingId { element } => format!("an ID attribute on {element}"),
+            Doctype => "no <!DOCTYPE>".into(),
+            NoAssertion | TooManyAssertions { .. } | AssertionOutOfPlace { .. } => {
+                "exactly one Assertion or EncryptedAssertion in the document, a direct child of the Response".into()
+            }
+            DuplicateId { .. } => "every ID attribute value unique in the document".into(),
+            EncryptionRequired => "an EncryptedAssertion (the connection requires encryption)".into(),
+            NoDecryptionKey => "an SP private key in the secret store to decrypt with".into(),
+            WeakKeyTransport { .. } | UnsupportedKeyTransport { .. } => {
+                "RSA-OAEP key transport (xmlenc#rsa-oaep-mgf1p or xmlenc11#rsa-oaep)".into()
+            }
+            UnsupportedDataEncryption { .. } => "AES-128/192/256 in CBC or GCM mode".into(),
+            MalformedEncryptedAssertion { .. } => "xenc:EncryptedData with an EncryptedKey and CipherValues".into(),
+            KeyUnwrapFailed => "the content key encrypted to the SP certificate of this connection".into(),
+            DecryptionFailed { .. } => "ciphertext that decrypts with the content key".into(),
+            DecryptedNotAnAssertion { .. } => "the plaintext to be exactly one saml:Assertion element".into(),
+            WeakSignatureAlgorithm { .. } | UnsupportedSignatureAlgorithm { .. } => {
+                "RSA-SHA256/384/512 or ECDSA-SHA256/384/512".into()
+            }
+            WeakDigestAlgorithm { .. } | UnsupportedDigestAlgorithm { .. } => "SHA-256, SHA-384 or SHA-512".into(),
+            UnsupportedTransform { .. } => "only the enveloped-signature and canonicalization transforms".into(),
+            NoTrustedCertificates => "at least one signing certificate in the connection's IdP metadata".into(),
+            Unsigned => "a ds:Signature on the Assertion or on the Response that encloses it".into(),
+            SignatureOutOfPlace { .. } => "signatures only as direct children of the Response or of the Assertion".into(),
+            SignatureReferenceCount { .. } => "exactly one ds:Reference per signature".into(),
+            ReferenceMismatch { expected, .. } => format!("Reference URI=\"{expected}\" (the ID of the signed element itself)"),
+            SignatureInvalid { .. } => "a signature that verifies with a certificate from the IdP metadata".into(),
+            SignedContentMismatch { .. } => "the signed element to be the Assertion that is read".into(),
+            CommentInSignedContent { .. } => "no XML comments inside signed elements".into(),
+            AssertionSignatureRequired => "a signature on the Assertion (connection policy)".into(),
+            ResponseSignatureRequired => "a signature on the Response (connection policy)".into(),
+            StatusNotSuccess { .. } => "urn:oasis:names:tc:SAML:2.0:status:Success".into(),
+            MissingAssertionIssuer => "a saml:Issuer in the Assertion".into(),
+            IssuerMismatch { expected, .. } => expected.clone(),
+            DestinationMismatch { expected, .. } => expected.clone(),
+            NoBearerConfirmation { .. } => "SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"".into(),
+            RecipientMismatch { expected, .. } => format!("Recipient=\"{expected}\""),
+            ConfirmationExpired { now, .. } => format!("SubjectConfirmationData NotOnOrAfter after {now}"),
+            ConfirmationWithoutExpiry => "SubjectConfirmationData with NotOnOrAfter".into(),
+            ConfirmationNotYetValid { now, .. } => format!("SubjectConfirmationData NotBefore at or before {now}"),
+            BadTimestamp { field, .. } => format!("{field} as an xs:dateTime in UTC"),
+            NotYetValid { now, .. } => format!("NotBefore at or before {now} (plus clock skew)"),
+            Expired { now, .. } => format!("NotOnOrAfter after {now} (minus clock skew)"),
+            IssuedInFuture { now, .. } => format!("IssueInstant at or before {now} (plus clock skew)"),
+            NoAudienceRestriction | AudienceMismatch { .. } => self.expected_audience(),
+            InResponseToMismatch { expected, .. } => format!("InResponseTo=\"{expected}\""),
+            UnexpectedInResponseTo { .. } => "no InResponseTo (no AuthnRequest is outstanding)".into(),
+            UnsolicitedRefused => "a response to an AuthnRequest from this SP (IdP-initiated login is refused)".into(),
+        }
+    }
+
+    fn expected_audience(&self) -> String {
+        match self {
+            Violation::AudienceMismatch { expected, .. } => expected.clone(),
+            _ => "an AudienceRestriction naming the SP entityID".into(),
+        }
+    }
+
+    pub fn actual(&self) -> String {
+        use Violation::*;
+        match self {
+            Empty => "empty input".into(),
+            TooLarge { bytes, .. } => format!("{bytes} bytes"),
+            NotBase64 { detail } => format!("not base64: {detail}"),
+            NotUtf8 => "bytes that are not UTF-8".into(),
+            NotXml { detail } => detail.clone(),
+            NotAResponse { root } => format!("root element {root}"),
+            WrongVersion { found } => format!("Version=\"{found}\""),
+            MissingId { element } => format!("{element} without ID"),
+            Doctype => "a DOCTYPE declaration".into(),
+            NoAssertion => "no Assertion and no EncryptedAssertion".into(),
+            TooManyAssertions { count } => format!("{count} assertions"),
+            AssertionOutOfPlace { location } => format!("an assertion at {location}"),
+            DuplicateId { id } => format!("ID \"{id}\" used more than once"),
+            EncryptionRequired => "a plain Assertion".into(),
+            NoDecryptionKey => "no SP private key available".into(),
+            WeakKeyTransport { algorithm } | UnsupportedKeyTransport { algorithm } => algorithm.clone(),
+            UnsupportedDataEncryption { algorithm } => algorithm.clone(),
+            MalformedEncryptedAssertion { detail } => detail.clone(),
+            KeyUnwrapFailed => "the SP private key cannot decrypt the EncryptedKey".into(),
+            DecryptionFailed { detail } => detail.clone(),
+            DecryptedNotAnAssertion { detail } => detail.clone(),
+            WeakSignatureAlgorithm { algorithm }
+            | UnsupportedSignatureAlgorithm { algorithm }
+            | WeakDigestAlgorithm { algorithm }
+            | UnsupportedDigestAlgorithm { algorithm }
+            | UnsupportedTransform { algorithm } => algorithm.clone(),
+            NoTrustedCertificates => "no signing certificate".into(),
+            Unsigned => "no signature".into(),
+            SignatureOutOfPlace { location } => format!("a ds:Signature at {location}"),
+            SignatureReferenceCount { count } => format!("{count} references"),
+            ReferenceMismatch { uri, .. } => format!("Reference URI=\"{uri}\""),
+            SignatureInvalid { detail, .. } => detail.clone(),
+            SignedContentMismatch { detail } => detail.clone(),
+            CommentInSignedContent { location } => format!("a comment inside {location}"),
+            AssertionSignatureRequired => "an unsigned Assertion".into(),
+            ResponseSignatureRequired => "an unsigned Response".into(),
+            StatusNotSuccess { code, sub_code, message } => {
+                let mut s = code.clone();
+                if let Some(sub) = sub_code {
+                    s.push_str(&format!(" / {sub}"));
+                }
+                if let Some(m) = message {
+                    s.push_str(&format!(" ({m})"));
+                }
+                s
+            }
+            MissingAssertionIssuer => "no Issuer".into(),
+            IssuerMismatch { element, found, .. } => format!("{element} Issuer \"{found}\""),
+            DestinationMismatch { found, .. } => format!("Destination=\"{found}\""),
+            NoBearerConfirmation { methods } => {
+                if methods.is_empty() {
+                    "no SubjectConfirmation".into()
+                } else {
+                    format!("Method {}", methods.join(", "))
+                }
+            }
+            RecipientMismatch { found, .. } => {
+                if found.is_empty() {
+                    "no Recipient".into()
+                } else {
+                    format!("Recipient {}", quoted_list(found))
+                }
+            }
+            ConfirmationExpired { not_on_or_after, .. } => format!("NotOnOrAfter={not_on_or_after}"),
+            ConfirmationWithoutExpiry => "no NotOnOrAfter".into(),
+            ConfirmationNotYetValid { not_before, .. } => format!("NotBefore={not_before}"),
+            BadTimestamp { field, value } => format!("{field}=\"{value}\""),
+            NotYetValid { not_before, .. } => format!("NotBefore={not_before}"),
+            Expired { not_on_or_after, .. } => format!("NotOnOrAfter={not_on_or_after}"),
+            IssuedInFuture { issue_instant, .. } => format!("IssueInstant={issue_instant}"),
+            NoAudienceRestriction => "no AudienceRestriction".into(),
+            AudienceMismatch { found, .. } => format!("Audience {}", quoted_list(found)),
+            InResponseToMismatch { element, found, .. } => match found {
+                Some(f) => format!("{element} InResponseTo=\"{f}\""),
+                None => format!("{element} without InResponseTo (an unsolicited response)"),
+            },
+            UnexpectedInResponseTo { found } => format!("InResponseTo=\"{found}\""),
+            UnsolicitedRefused => "an unsolicited response (no InResponseTo)".into(),
+        }
+    }
+
+    pub fn hint(&self) -> String {
+        use Violation::*;
+        match self {
+            Empty | NotBase64 { .. } | NotUtf8 => {
+                "Paste the value of the SAMLResponse form field exactly as posted (a SAML tracer shows it).".into()
+            }
+            TooLarge { .. } => "Real responses are a few kilobytes; check that this is a SAMLResponse.".into(),
+            NotXml { .. } | NotAResponse { .. } | WrongVersion { .. } | MissingId { .. } => {
+                "This is not a SAML 2.0 Response; check the IdP's SAML settings (SAML 2.0, HTTP-POST binding).".into()
+            }
+            Doctype => "SAML never uses a DOCTYPE; a response with one is an XXE/entity-expansion attack or a broken IdP.".into(),
+            NoAssertion => "The IdP sent no assertion: look at the Status for the reason.".into(),
+            TooManyAssertions { .. } | AssertionOutOfPlace { .. } | DuplicateId { .. } => {
+                "This is the shape of an XML Signature Wrapping attack; a real IdP sends one assertion.".into()
+            }
+            EncryptionRequired => {
+                "Turn on assertion encryption at the IdP with the SP certificate, or relax the connection's encryption policy.".into()
+            }
+            NoDecryptionKey => "Generate or import the SP key for this connection (connection set-sp-key) and give the IdP its certificate.".into(),
+            WeakKeyTransport { .. } => {
+                "RSA PKCS#1 v1.5 key transport is breakable (Bleichenbacher); configure the IdP to use RSA-OAEP.".into()
+            }
+            UnsupportedKeyTransport { .. } | UnsupportedDataEncryption { .. } => {
+                "Configure the IdP to encrypt with RSA-OAEP and AES-256-GCM or AES-256-CBC.".into()
+            }
+            MalformedEncryptedAssertion { .. } | DecryptionFailed { .. } | DecryptedNotAnAssertion { .. } => {
+                "The encrypted assertion is damaged or not XML Encryption as SAML uses it.".into()
+            }
+            KeyUnwrapFailed => {
+                "The IdP encrypted to a different certificate: upload this connection's SP metadata (its certificate) to the IdP again.".into()
+            }
+            WeakSignatureAlgorithm { .. } | WeakDigestAlgorithm { .. } => {
+                "SHA-1 is broken: set the IdP's signing algorithm to RSA-SHA256 (or allow SHA-1 in the connection's security policy for a legacy IdP).".into()
+            }
+            UnsupportedSignatureAlgorithm { .. } | UnsupportedDigestAlgorithm { .. } | UnsupportedTransform { .. } => {
+                "Set the IdP to sign with RSA-SHA256 and exclusive canonicalization.".into()
+            }
+            NoTrustedCertificates => "Re-import the IdP metadata: it must contain a signing certificate.".into(),
+            Unsigned => "Turn on signing at the IdP (sign the assertion, or the response and the assertion).".into(),
+            SignatureOutOfPlace { .. } | SignatureReferenceCount { .. } | ReferenceMismatch { .. } | SignedContentMismatch { .. } => {
+                "The signature does not cover the assertion that would be used: an XML Signature Wrapping attempt or a broken IdP.".into()
+            }
+            CommentInSignedContent { .. } => {
+                "Signatures do not cover comments, and a comment can cut a NameID or attribute in two (CVE-2017-11427): real IdPs never put comments in assertions.".into()
+            }
+            SignatureInvalid { key_hint, .. } => match key_hint {
+                Some(h) => h.clone(),
+                None => "The content changed after signing, or the IdP signs with a key that is not in the imported metadata: re-import the IdP metadata if the IdP rotated its certificate.".into(),
+            },
+            AssertionSignatureRequired => "Set the IdP to sign the assertion, or relax the connection's signature policy.".into(),
+            ResponseSignatureRequired => "Set the IdP to sign the response, or relax the connection's signature policy.".into(),
+            StatusNotSuccess { .. } => "The IdP refused the login; its status code and message say why (user not assigned to the app, MFA failed...).".into(),
+            MissingAssertionIssuer | IssuerMismatch { .. } => {
+                "The response comes from a different IdP entity than this connection: re-import the right metadata or fix the IdP's entityID/issuer.".into()
+            }
+            DestinationMismatch { expected, .. } => {
+                format!("The IdP must be configured with the ACS URL {expected} (it is in the SP metadata).")
+            }
+            NoBearerConfirmation { .. } => "The IdP must issue a bearer SubjectConfirmation (Web Browser SSO profile).".into(),
+            RecipientMismatch { expected, .. } => format!("Set the ACS (Reply/Recipient) URL at the IdP to {expected}."),
+            ConfirmationExpired { .. } | Expired { .. } => {
+                "The response is too old: log in again; if it keeps happening, sync the clocks or raise the connection's clock skew.".into()
+            }
+            ConfirmationWithoutExpiry => "The IdP must set SubjectConfirmationData NotOnOrAfter.".into(),
+            ConfirmationNotYetValid { .. } | NotYetValid { .. } | IssuedInFuture { .. } => {
+                "The IdP's clock is ahead of this machine's: sync the clocks (NTP) or raise the connection's clock skew.".into()
+            }
+            BadTimestamp { .. } => "Timestamps must be xs:dateTime in UTC, such as 2026-01-15T10:00:00Z.".into(),
+            NoAudienceRestriction => "The IdP must restrict the assertion to this SP: set its Audience / SP entityID.".into(),
+            AudienceMismatch { expected, found } => match found.first() {
+                Some(f) => format!("Audience was {f}; the IdP must be configured with SP entityID {expected}."),
+                None => format!("The IdP must be configured with SP entityID {expected}."),
+            },
+            InResponseToMismatch { .. } => "This response answers a different login request: start the test login again from Handshake.".into(),
+            UnexpectedInResponseTo { .. } => {
+                "The response answers an AuthnRequest this SP is not waiting for (expired, already used, or from another SP). Start the login again; for a captured response pass --in-response-to.".into()
+            }
+            UnsolicitedRefused => "Start the login from Handshake (SP-initiated), or allow IdP-initiated login in the connection's security policy.".into(),
+        }
+    }
+}
+
+fn quoted_list(items: &[String]) -> String {
+    items.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: expected {}, found {}", self.check(), self.expected(), self.actual())
+    }
+}
