@@ -154,9 +154,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 64 {
         return Err("a connection name has 1 to 64 characters".into());
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+    let starts_plain = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if !starts_plain || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
         return Err(format!(
-            "connection name {name:?} may contain only letters, digits, '-', '_' and '.'"
+            "connection name {name:?} must start with a letter or digit and contain only letters, digits, '-', '_' and '.'"
         ));
     }
     Ok(())

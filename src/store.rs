@@ -1,0 +1,664 @@
+//! The connection catalog: one SQLite file.
+//!
+//! The schema is created and upgraded by the ordered migrations in [`migrations`]
+//! (`migrations/*.sql`), tracked with `PRAGMA user_version`; a catalog written by a newer
+//! Handshake is refused. Nothing secret is stored here: SP private keys live in the OS
+//! secret store ([`crate::secrets`]); only the public SP certificate is kept.
+//!
+//! Every time is a parameter (`now`); times are stored as RFC 3339 UTC text with a fixed
+//! nanosecond fraction ([`format_time`]), so they round-trip exactly and sort as text.
+
+pub mod migrations;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine as _;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{OptionalExtension as _, Row, Transaction, TransactionBehavior, params};
+
+use crate::certs::Certificate;
+use crate::connection::{
+    Connection, Endpoint, IdpDescriptor, SecurityPolicy, SpConfig, check_name,
+};
+use crate::error::{Error, ErrorCode, Result};
+
+pub use migrations::SCHEMA_VERSION;
+
+/// Environment variable naming the catalog file (after `--db`, before the default).
+pub const DB_ENV: &str = "HANDSHAKE_DB";
+
+/// File name of the catalog inside the data directory.
+pub const DB_FILE_NAME: &str = "handshake.db";
+
+/// How long a write waits for another process holding the lock.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The catalog. Wraps one SQLite connection: `Send`, not `Sync`; open one per thread.
+#[derive(Debug)]
+pub struct Store {
+    conn: rusqlite::Connection,
+    path: Option<PathBuf>,
+}
+
+// A `Store` may move to another thread (a worker, an async task).
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+};
+
+/// A connection to be created. `id` and the timestamps are assigned by [`Store::insert_connection`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewConnection {
+    pub name: String,
+    pub idp: IdpDescriptor,
+    pub sp: SpConfig,
+    pub policy: SecurityPolicy,
+    pub metadata_xml: String,
+    pub metadata_source: String,
+}
+
+impl Store {
+    /// Opens (creating it and its parent directories if needed) the catalog at `path`:
+    /// WAL journal, foreign keys on, 5 s busy timeout, schema migrated to [`SCHEMA_VERSION`].
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Error::new(
+                    ErrorCode::Io,
+                    format!(
+                        "cannot create the directory {} for the catalog: {e}",
+                        parent.display()
+                    ),
+                )
+            })?;
+        }
+        let what = format!("the catalog {}", path.display());
+        let opening =
+            |e: rusqlite::Error| Error::new(ErrorCode::Storage, format!("cannot open {what}: {e}"));
+        let conn = rusqlite::Connection::open(path).map_err(opening)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
+        let mode = switch_to_wal(&conn).map_err(opening)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            // Some file systems (network shares) cannot do WAL; SQLite keeps the old mode.
+            tracing::warn!(path = %path.display(), journal_mode = %mode, "the catalog could not switch to WAL mode");
+        }
+        Self::init(conn, Some(path.to_path_buf()), &what, opening)
+    }
+
+    /// A private catalog in memory (tests, dry runs).
+    pub fn open_in_memory() -> Result<Store> {
+        let what = "the in-memory catalog";
+        let opening =
+            |e: rusqlite::Error| Error::new(ErrorCode::Storage, format!("cannot open {what}: {e}"));
+        let conn = rusqlite::Connection::open_in_memory().map_err(opening)?;
+        Self::init(conn, None, what, opening)
+    }
+
+    fn init(
+        conn: rusqlite::Connection,
+        path: Option<PathBuf>,
+        what: &str,
+        opening: impl Fn(rusqlite::Error) -> Error,
+    ) -> Result<Store> {
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(&opening)?;
+        migrations::migrate(&conn, what)?;
+        let on: bool = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .map_err(&opening)?;
+        if !on {
+            return Err(Error::new(
+                ErrorCode::Storage,
+                format!("cannot open {what}: this SQLite build does not enforce foreign keys"),
+            ));
+        }
+        Ok(Store { conn, path })
+    }
+
+    /// The default catalog: `<data dir>/handshake.db`, the data dir being the platform's
+    /// (`$XDG_DATA_HOME/handshake` on Linux, `~/Library/Application Support/dev.handshake.Handshake`
+    /// on macOS, `%APPDATA%\handshake\Handshake\data` on Windows).
+    pub fn default_path() -> Result<PathBuf> {
+        let dirs = directories::ProjectDirs::from("dev", "handshake", "Handshake").ok_or_else(|| {
+            Error::new(
+                ErrorCode::Io,
+                format!("cannot find a home directory to keep the catalog in; pass --db or set {DB_ENV}"),
+            )
+        })?;
+        Ok(dirs.data_dir().join(DB_FILE_NAME))
+    }
+
+    /// Where the catalog is: `--db` wins, then `$HANDSHAKE_DB`, then [`Store::default_path`].
+    pub fn resolve_path(cli: Option<&Path>) -> Result<PathBuf> {
+        let env = std::env::var_os(DB_ENV);
+        Self::resolve_path_from(cli, env.as_deref())
+    }
+
+    /// [`Store::resolve_path`] with the environment value passed in. An empty `--db` is an
+    /// error; an empty environment value counts as unset.
+    pub fn resolve_path_from(cli: Option<&Path>, env: Option<&OsStr>) -> Result<PathBuf> {
+        if let Some(cli) = cli {
+            if cli.as_os_str().is_empty() {
+                return Err(Error::invalid(
+                    "--db needs a file path, not an empty string",
+                ));
+            }
+            return Ok(cli.to_path_buf());
+        }
+        if let Some(env) = env.filter(|v| !v.is_empty()) {
+            return Ok(PathBuf::from(env));
+        }
+        Self::default_path()
+    }
+
+    /// The file this store was opened on; `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version of the open catalog (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64> {
+        migrations::user_version(&self.conn)
+    }
+
+    /// The SQLite connection, for modules that keep their own tables in the catalog
+    /// (they add them as migrations in [`migrations::MIGRATIONS`]).
+    pub fn raw(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+
+    /// Creates a connection. Its id and its `created_at`, `updated_at` and
+    /// `metadata_imported_at` come from the catalog and `now`.
+    pub fn insert_connection(&self, c: &NewConnection, now: DateTime<Utc>) -> Result<Connection> {
+        check_name(&c.name).map_err(Error::invalid)?;
+        let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy)?;
+        let now = format_time(now);
+        let tx = self.write_transaction()?;
+        if id_by_name(&tx, &c.name)?.is_some() {
+            return Err(already_exists(&c.name));
+        }
+        tx.execute(
+            "INSERT INTO connections (name, idp_entity_id, want_authn_requests_signed, valid_until,
+                 metadata_xml, metadata_source, metadata_imported_at, sp_entity_id, sp_acs_url,
+                 sp_certificate, policy, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?7, ?7)",
+            params![
+                c.name,
+                c.idp.entity_id,
+                c.idp.want_authn_requests_signed,
+                row.valid_until,
+                c.metadata_xml,
+                c.metadata_source,
+                now,
+                c.sp.entity_id,
+                c.sp.acs_url,
+                row.sp_certificate,
+                row.policy,
+            ],
+        )
+        .map_err(|e| unique_violation(e, &c.name))?;
+        let id = tx.last_insert_rowid();
+        write_children(&tx, id, &row)?;
+        let stored = load_by_id(&tx, id)?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    /// The connection with this name.
+    pub fn get_connection(&self, name: &str) -> Result<Connection> {
+        let id = id_by_name(&self.conn, name)?.ok_or_else(|| not_found(name))?;
+        load_by_id(&self.conn, id)
+    }
+
+    /// The connection with this id.
+    pub fn get_connection_by_id(&self, id: i64) -> Result<Connection> {
+        load_by_id(&self.conn, id)
+    }
+
+    /// Every connection, by name (case-insensitively, then exactly).
+    pub fn list_connections(&self) -> Result<Vec<Connection>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CONNECTION_COLUMNS} FROM connections ORDER BY name COLLATE NOCASE, name"
+        ))?;
+        let rows = stmt
+            .query_map([], ConnectionRow::read)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|row| row.into_connection(&self.conn))
+            .collect()
+    }
+
+    /// Rewrites the connection with `c.id` from `c` (a rename included), replacing its
+    /// certificates, endpoints and NameID formats. Keeps `created_at`, sets `updated_at`
+    /// to `now`; `metadata_imported_at` is taken from `c` (bump it when re-importing).
+    pub fn update_connection(&self, c: &Connection, now: DateTime<Utc>) -> Result<Connection> {
+        check_name(&c.name).map_err(Error::invalid)?;
+        let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy)?;
+        let tx = self.write_transaction()?;
+        match id_by_name(&tx, &c.name)? {
+            Some(other) if other != c.id => return Err(already_exists(&c.name)),
+            _ => {}
+        }
+        let changed = tx
+            .execute(
+                "UPDATE connections SET name = ?2, idp_entity_id = ?3, want_authn_requests_signed = ?4,
+                     valid_until = ?5, metadata_xml = ?6, metadata_source = ?7, metadata_imported_at = ?8,
+                     sp_entity_id = ?9, sp_acs_url = ?10, sp_certificate = ?11, policy = ?12, updated_at = ?13
+                 WHERE id = ?1",
+                params![
+                    c.id,
+                    c.name,
+                    c.idp.entity_id,
+                    c.idp.want_authn_requests_signed,
+                    row.valid_until,
+                    c.metadata_xml,
+                    c.metadata_source,
+                    format_time(c.metadata_imported_at),
+                    c.sp.entity_id,
+                    c.sp.acs_url,
+                    row.sp_certificate,
+                    row.policy,
+                    format_time(now),
+                ],
+            )
+            .map_err(|e| unique_violation(e, &c.name))?;
+        if changed == 0 {
+            return Err(Error::not_found(format!(
+                "connection {:?} (id {}) is no longer in the catalog; run `handshake connection list` to see the connections",
+                c.name, c.id
+            )));
+        }
+        for table in [
+            "connection_certificates",
+            "connection_endpoints",
+            "connection_name_id_formats",
+        ] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE connection_id = ?1"),
+                [c.id],
+            )?;
+        }
+        write_children(&tx, c.id, &row)?;
+        let stored = load_by_id(&tx, c.id)?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    /// Deletes a connection with its certificates, endpoints and NameID formats.
+    pub fn remove_connection(&self, name: &str) -> Result<()> {
+        let removed = self
+            .conn
+            .execute("DELETE FROM connections WHERE name = ?1", [name])?;
+        if removed == 0 {
+            return Err(not_found(name));
+        }
+        Ok(())
+    }
+
+    /// `BEGIN IMMEDIATE`: take the write lock up front so the busy timeout applies
+    /// (a deferred read-then-write transaction can fail at once with SQLITE_BUSY in WAL mode).
+    fn write_transaction(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Immediate,
+        )?)
+    }
+}
+
+/// Sets `journal_mode=WAL` (persistent: a no-op after the first open) and returns the mode
+/// in effect. The switch needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+/// without its busy handler, while another connection is opening the same new file; so
+/// retry for up to [`BUSY_TIMEOUT`].
+fn switch_to_wal(conn: &rusqlite::Connection) -> rusqlite::Result<String> {
+    const PAUSE: Duration = Duration::from_millis(20);
+    let mut waited = Duration::ZERO;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && waited < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(PAUSE);
+                waited += PAUSE;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How the catalog writes a time: RFC 3339, UTC, `Z`, nine fraction digits.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// Reads a time written by [`format_time`] (any RFC 3339 time is accepted).
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::Storage,
+                format!("the catalog holds an invalid time {text:?}: {e}"),
+            )
+        })
+}
+
+fn not_found(name: &str) -> Error {
+    Error::not_found(format!(
+        "there is no connection named {name:?}; run `handshake connection list` to see the connections"
+    ))
+}
+
+fn already_exists(name: &str) -> Error {
+    Error::new(
+        ErrorCode::AlreadyExists,
+        format!(
+            "a connection named {name:?} already exists; choose another name or change the existing one"
+        ),
+    )
+}
+
+/// Maps a UNIQUE violation on `connections.name` (a concurrent insert) to AlreadyExists.
+fn unique_violation(e: rusqlite::Error, name: &str) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            already_exists(name)
+        }
+        _ => e.into(),
+    }
+}
+
+fn corrupt(name: &str, what: &str, detail: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorCode::Storage,
+        format!("the catalog entry of connection {name:?} is corrupt ({what}): {detail}"),
+    )
+}
+
+fn id_by_name(conn: &rusqlite::Connection, name: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row("SELECT id FROM connections WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// What gets written besides the plain fields, checked and encoded before the transaction.
+struct WriteRow {
+    valid_until: Option<String>,
+    sp_certificate: Option<String>,
+    policy: String,
+    /// (DER, fingerprint, not_after) of each signing certificate, in order.
+    certificates: Vec<(Vec<u8>, String, String)>,
+    endpoints: Vec<(&'static str, Endpoint)>,
+    name_id_formats: Vec<String>,
+}
+
+impl WriteRow {
+    fn new(
+        name: &str,
+        idp: &IdpDescriptor,
+        sp: &SpConfig,
+        policy: &SecurityPolicy,
+    ) -> Result<WriteRow> {
+        let certificates = idp
+            .signing_certificates
+            .iter()
+            .map(|c| {
+                let (der, parsed) = reparse(c, name, "IdP signing certificate")?;
+                Ok((
+                    der,
+                    parsed.sha256_fingerprint,
+                    format_time(parsed.not_after),
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let sp_certificate = sp
+            .certificate
+            .as_ref()
+            .map(|c| reparse(c, name, "SP certificate").map(|(_, parsed)| parsed.der_base64))
+            .transpose()?;
+        let policy = serde_json::to_string(policy).map_err(|e| {
+            Error::new(
+                ErrorCode::Internal,
+                format!("cannot encode the security policy: {e}"),
+            )
+        })?;
+        let endpoints = idp
+            .sso
+            .iter()
+            .map(|e| ("sso", e.clone()))
+            .chain(idp.slo.iter().map(|e| ("slo", e.clone())))
+            .collect();
+        Ok(WriteRow {
+            valid_until: idp.valid_until.map(format_time),
+            sp_certificate,
+            policy,
+            certificates,
+            endpoints,
+            name_id_formats: idp.name_id_formats.clone(),
+        })
+    }
+}
+
+/// Only a certificate that parses goes in, so that it can always be read back.
+fn reparse(c: &Certificate, name: &str, what: &str) -> Result<(Vec<u8>, Certificate)> {
+    let bad = |detail: String| {
+        Error::invalid(format!(
+            "the {what} of connection {name:?} is unusable: {detail}"
+        ))
+    };
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(c.der_base64.as_bytes())
+        .map_err(|e| bad(format!("its DER is not valid base64: {e}")))?;
+    let parsed = Certificate::from_der(&der).map_err(|e| bad(e.to_string()))?;
+    Ok((der, parsed))
+}
+
+fn write_children(tx: &rusqlite::Connection, id: i64, row: &WriteRow) -> Result<()> {
+    let mut certs = tx.prepare_cached(
+        "INSERT INTO connection_certificates (connection_id, position, der, sha256_fingerprint, not_after)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (position, (der, fingerprint, not_after)) in (0_i64..).zip(&row.certificates) {
+        certs.execute(params![id, position, der, fingerprint, not_after])?;
+    }
+    let mut endpoints = tx.prepare_cached(
+        "INSERT INTO connection_endpoints (connection_id, kind, position, binding, location)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for kind in ["sso", "slo"] {
+        let of_kind = row.endpoints.iter().filter(|(k, _)| *k == kind);
+        for (position, (_, e)) in (0_i64..).zip(of_kind) {
+            endpoints.execute(params![id, kind, position, e.binding, e.location])?;
+        }
+    }
+    let mut formats = tx.prepare_cached(
+        "INSERT INTO connection_name_id_formats (connection_id, position, format) VALUES (?1, ?2, ?3)",
+    )?;
+    for (position, format) in (0_i64..).zip(&row.name_id_formats) {
+        formats.execute(params![id, position, format])?;
+    }
+    Ok(())
+}
+
+const CONNECTION_COLUMNS: &str = "id, name, idp_entity_id, want_authn_requests_signed, valid_until, \
+     metadata_xml, metadata_source, metadata_imported_at, sp_entity_id, sp_acs_url, sp_certificate, \
+     policy, created_at, updated_at";
+
+fn load_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Connection> {
+    let row = conn
+        .query_row(
+            &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE id = ?1"),
+            [id],
+            ConnectionRow::read,
+        )
+        .optional()?
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "there is no connection with id {id}; run `handshake connection list` to see the connections"
+            ))
+        })?;
+    row.into_connection(conn)
+}
+
+/// A `connections` row as stored, before decoding.
+struct ConnectionRow {
+    id: i64,
+    name: String,
+    idp_entity_id: String,
+    want_authn_requests_signed: bool,
+    valid_until: Option<String>,
+    metadata_xml: String,
+    metadata_source: String,
+    metadata_imported_at: String,
+    sp_entity_id: Option<String>,
+    sp_acs_url: Option<String>,
+    sp_certificate: Option<String>,
+    policy: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl ConnectionRow {
+    /// In `CONNECTION_COLUMNS` order.
+    fn read(r: &Row<'_>) -> rusqlite::Result<ConnectionRow> {
+        Ok(ConnectionRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            idp_entity_id: r.get(2)?,
+            want_authn_requests_signed: r.get(3)?,
+            valid_until: r.get(4)?,
+            metadata_xml: r.get(5)?,
+            metadata_source: r.get(6)?,
+            metadata_imported_at: r.get(7)?,
+            sp_entity_id: r.get(8)?,
+            sp_acs_url: r.get(9)?,
+            sp_certificate: r.get(10)?,
+            policy: r.get(11)?,
+            created_at: r.get(12)?,
+            updated_at: r.get(13)?,
+        })
+    }
+
+    fn into_connection(self, conn: &rusqlite::Connection) -> Result<Connection> {
+        let name = self.name;
+        let time =
+            |text: &str, what: &str| parse_time(text).map_err(|e| corrupt(&name, what, e.message));
+        let valid_until = self
+            .valid_until
+            .as_deref()
+            .map(|t| time(t, "valid_until"))
+            .transpose()?;
+        let metadata_imported_at = time(&self.metadata_imported_at, "metadata_imported_at")?;
+        let created_at = time(&self.created_at, "created_at")?;
+        let updated_at = time(&self.updated_at, "updated_at")?;
+        let policy: SecurityPolicy =
+            serde_json::from_str(&self.policy).map_err(|e| corrupt(&name, "security policy", e))?;
+        let sp_certificate = self
+            .sp_certificate
+            .as_deref()
+            .map(|b64| {
+                Certificate::from_base64(b64).map_err(|e| corrupt(&name, "SP certificate", e))
+            })
+            .transpose()?;
+
+        let signing_certificates = load_certificates(conn, self.id, &name)?;
+        let (sso, slo) = load_endpoints(conn, self.id, &name)?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT format FROM connection_name_id_formats WHERE connection_id = ?1 ORDER BY position",
+        )?;
+        let name_id_formats = stmt
+            .query_map([self.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+
+        Ok(Connection {
+            id: self.id,
+            idp: IdpDescriptor {
+                entity_id: self.idp_entity_id,
+                sso,
+                slo,
+                name_id_formats,
+                signing_certificates,
+                want_authn_requests_signed: self.want_authn_requests_signed,
+                valid_until,
+            },
+            sp: SpConfig {
+                entity_id: self.sp_entity_id,
+                acs_url: self.sp_acs_url,
+                certificate: sp_certificate,
+            },
+            policy,
+            metadata_xml: self.metadata_xml,
+            metadata_source: self.metadata_source,
+            metadata_imported_at,
+            created_at,
+            updated_at,
+            name,
+        })
+    }
+}
+
+fn load_certificates(conn: &rusqlite::Connection, id: i64, name: &str) -> Result<Vec<Certificate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT der, sha256_fingerprint FROM connection_certificates WHERE connection_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(der, fingerprint)| {
+            let cert = Certificate::from_der(&der)
+                .map_err(|e| corrupt(name, "IdP signing certificate", e))?;
+            if cert.sha256_fingerprint != fingerprint {
+                return Err(corrupt(
+                    name,
+                    "IdP signing certificate",
+                    format!(
+                        "its SHA-256 is {} but the catalog recorded {fingerprint}",
+                        cert.sha256_fingerprint
+                    ),
+                ));
+            }
+            Ok(cert)
+        })
+        .collect()
+}
+
+fn load_endpoints(
+    conn: &rusqlite::Connection,
+    id: i64,
+    name: &str,
+) -> Result<(Vec<Endpoint>, Vec<Endpoint>)> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, binding, location FROM connection_endpoints WHERE connection_id = ?1 ORDER BY kind, position",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Endpoint {
+                    binding: r.get(1)?,
+                    location: r.get(2)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let (mut sso, mut slo) = (Vec::new(), Vec::new());
+    for (kind, endpoint) in rows {
+        match kind.as_str() {
+            "sso" => sso.push(endpoint),
+            "slo" => slo.push(endpoint),
+            other => return Err(corrupt(name, "endpoint", format!("unknown kind {other:?}"))),
+        }
+    }
+    Ok((sso, slo))
+}
