@@ -9,6 +9,7 @@ pub mod connection;
 pub mod error;
 pub mod idp;
 pub mod sensitive;
+pub mod sp;
 pub mod xml;
 
 pub use error::{Error, ErrorCode, Result};
@@ -16,3 +17,4 @@ pub mod metadata;
 pub mod secrets;
 pub mod store;
 pub mod validate;
+pub mod workbench;

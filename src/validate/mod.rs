@@ -33,15 +33,20 @@ use crate::xml::{self, NS_SAML, NS_SAMLP};
 /// lists reach a few hundred KB).
 pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
+/// Produces the SP decryption key on demand.
+pub type KeySource<'a> = dyn Fn() -> Result<Sensitive<PKey<Private>>, String> + 'a;
+
 /// What a response is judged against.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub idp_entity_id: &'a str,
     /// Every signing certificate from the IdP metadata. Keys in the message are never used.
     pub signing_certificates: &'a [Certificate],
     pub sp: &'a SpEndpoints,
     pub policy: &'a SecurityPolicy,
-    pub decryption_key: Option<&'a Sensitive<PKey<Private>>>,
+    /// Supplies the SP private key, called only when the assertion is encrypted (so a
+    /// plain response never touches the secret store). `Err` says why there is no key.
+    pub decryption_key: Option<&'a KeySource<'a>>,
     /// The instant to judge time against.
     pub now: DateTime<Utc>,
     /// The ID of the one outstanding AuthnRequest; `None` means the response must be unsolicited.
@@ -442,7 +447,11 @@ fn encrypted_path(
     };
 
     // decrypt
-    let key = guard(rec, ctx.decryption_key.ok_or(Violation::NoDecryptionKey))?;
+    let key = match ctx.decryption_key {
+        Some(source) => source().map_err(|detail| Violation::NoDecryptionKey { detail }),
+        None => Err(Violation::NoDecryptionKey { detail: "no SP key is configured for this connection".into() }),
+    };
+    let key = guard(rec, key)?;
     let plaintext = guard(rec, decrypt::decrypt_assertion(encrypted_node, key.expose()))?;
     let wrapped = wrap_decrypted(&plaintext, encrypted_node);
     let inner = guard(

@@ -23,7 +23,7 @@ pub enum Violation {
     DuplicateId { id: String },
     // decrypt
     EncryptionRequired,
-    NoDecryptionKey,
+    NoDecryptionKey { detail: String },
     WeakKeyTransport { algorithm: String },
     UnsupportedKeyTransport { algorithm: String },
     UnsupportedDataEncryption { algorithm: String },
@@ -86,7 +86,7 @@ impl Violation {
                 CheckId::SingleAssertion
             }
             EncryptionRequired
-            | NoDecryptionKey
+            | NoDecryptionKey { .. }
             | WeakKeyTransport { .. }
             | UnsupportedKeyTransport { .. }
             | UnsupportedDataEncryption { .. }
@@ -141,7 +141,7 @@ impl Violation {
             AssertionOutOfPlace { .. } => "assertion_out_of_place",
             DuplicateId { .. } => "duplicate_id",
             EncryptionRequired => "encryption_required",
-            NoDecryptionKey => "no_decryption_key",
+            NoDecryptionKey { .. } => "no_decryption_key",
             WeakKeyTransport { .. } => "weak_key_transport",
             UnsupportedKeyTransport { .. } => "unsupported_key_transport",
             UnsupportedDataEncryption { .. } => "unsupported_data_encryption",
@@ -201,7 +201,7 @@ impl Violation {
             }
             DuplicateId { .. } => "every ID attribute value unique in the document".into(),
             EncryptionRequired => "an EncryptedAssertion (the connection requires encryption)".into(),
-            NoDecryptionKey => "an SP private key in the secret store to decrypt with".into(),
+            NoDecryptionKey { .. } => "an SP private key in the secret store to decrypt with".into(),
             WeakKeyTransport { .. } | UnsupportedKeyTransport { .. } => {
                 "RSA-OAEP key transport (xmlenc#rsa-oaep-mgf1p or xmlenc11#rsa-oaep)".into()
             }
@@ -269,7 +269,7 @@ impl Violation {
             AssertionOutOfPlace { location } => format!("an assertion at {location}"),
             DuplicateId { id } => format!("ID \"{id}\" used more than once"),
             EncryptionRequired => "a plain Assertion".into(),
-            NoDecryptionKey => "no SP private key available".into(),
+            NoDecryptionKey { detail } => detail.clone(),
             WeakKeyTransport { algorithm } | UnsupportedKeyTransport { algorithm } => algorithm.clone(),
             UnsupportedDataEncryption { algorithm } => algorithm.clone(),
             MalformedEncryptedAssertion { detail } => detail.clone(),
@@ -354,7 +354,7 @@ impl Violation {
             EncryptionRequired => {
                 "Turn on assertion encryption at the IdP with the SP certificate, or relax the connection's encryption policy.".into()
             }
-            NoDecryptionKey => "Generate or import the SP key for this connection (connection set-sp-key) and give the IdP its certificate.".into(),
+            NoDecryptionKey { .. } => "Generate or import the SP key for this connection (connection set-sp-key) and give the IdP its certificate.".into(),
             WeakKeyTransport { .. } => {
                 "RSA PKCS#1 v1.5 key transport is breakable (Bleichenbacher); configure the IdP to use RSA-OAEP.".into()
             }

@@ -1,6 +1,7 @@
 //! The one integration-test binary. A module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod cli;
 mod metadata;
 mod validation;
 mod secrets;

@@ -42,12 +42,13 @@ pub fn check_with(name: &str, policy: &SecurityPolicy, in_response_to: Option<&s
     let certs = idp_certs();
     let sp = sp();
     let key = sp_key();
+    let key_source = move || Ok(key.clone());
     let ctx = Context {
         idp_entity_id: generator::IDP_ENTITY_ID,
         signing_certificates: &certs,
         sp: &sp,
         policy,
-        decryption_key: Some(&key),
+        decryption_key: Some(&key_source),
         now: generator::judged_at(),
         in_response_to,
     };

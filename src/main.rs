@@ -1,0 +1,368 @@
+//! `handshake`: the command-line shell over the core API (handshake::workbench).
+//! Each subcommand parses its flags, makes one core call, and prints. Exit codes:
+//! 0 success/accepted, 1 rejected, 2 usage or configuration error.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+use handshake::clock::{Clock, SystemClock};
+use handshake::secrets::SecretStoreKind;
+use handshake::sensitive::Sensitive;
+use handshake::validate::{CheckStatus, Report};
+use handshake::workbench::{ConnectionView, ImportRequest, OpenOptions, Workbench};
+use handshake::{Error, ErrorCode};
+
+#[derive(Parser)]
+#[command(name = "handshake", version, about = "A workbench for SAML SSO connections")]
+struct Cli {
+    /// The SQLite catalog (default: HANDSHAKE_DB, else the user data directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Where secrets live: keyring, file:DIR or memory.
+    #[arg(long, global = true, env = "HANDSHAKE_SECRET_STORE", default_value = "keyring", value_name = "STORE")]
+    secret_store: SecretStoreKind,
+    /// Port of the embedded SP; SP URLs that were not set explicitly derive from it.
+    #[arg(long, global = true, env = "HANDSHAKE_PORT", default_value_t = handshake::connection::DEFAULT_PORT)]
+    port: u16,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage connections (IdP metadata + SP settings + policy).
+    #[command(subcommand)]
+    Connection(ConnectionCommand),
+    /// Validate a SAMLResponse for a connection, explaining every check. No side effects.
+    Verify(VerifyArgs),
+    /// Validate the same response N times and report validations per second.
+    Bench(BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum ConnectionCommand {
+    /// Import IdP metadata from a file, a URL, or - (stdin).
+    Import {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "FILE|URL|-")]
+        metadata: String,
+        /// Which IdP of an aggregate (EntitiesDescriptor) to import.
+        #[arg(long)]
+        entity_id: Option<String>,
+        #[arg(long, value_name = "URL")]
+        sp_entity_id: Option<String>,
+        #[arg(long, value_name = "URL")]
+        acs_url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Use your own SP key and certificate (PEM) instead of the generated pair.
+    SetSpKey {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "KEY.pem")]
+        key: PathBuf,
+        #[arg(long, value_name = "CERT.pem")]
+        cert: PathBuf,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Remove {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the SP metadata XML to upload to the IdP.
+    SpMetadata {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Args)]
+struct ResponseArgs {
+    #[arg(long)]
+    connection: String,
+    /// File with the SAMLResponse (base64 as posted, or the decoded XML); - for stdin.
+    #[arg(long, value_name = "FILE")]
+    response: PathBuf,
+    /// Instant to judge time against (RFC 3339); default now.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// ID of the outstanding AuthnRequest; without it the response must be unsolicited.
+    #[arg(long, value_name = "ID")]
+    in_response_to: Option<String>,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    response: ResponseArgs,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    #[command(flatten)]
+    response: ResponseArgs,
+    #[arg(long)]
+    iterations: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error [{}]: {}", e.code.as_str(), e.message);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HANDSHAKE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn open(cli: &Cli) -> Result<Workbench, Error> {
+    Workbench::open(&OpenOptions { db: cli.db.clone(), secret_store: cli.secret_store.clone(), port: cli.port })
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let wb = open(&cli)?;
+    let now = SystemClock.now();
+    match cli.command {
+        Command::Connection(cmd) => connection(&wb, cmd, now),
+        Command::Verify(args) => {
+            let (response, at) = read_response(&args.response, now)?;
+            let report = wb.verify(&args.response.connection, &response, at, args.response.in_response_to.as_deref())?;
+            if args.json {
+                println!("{}", to_json(&verify_json(&report))?);
+            } else {
+                print_report(&report, at);
+            }
+            Ok(if report.accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Bench(args) => {
+            let (response, at) = read_response(&args.response, now)?;
+            let result = wb.bench(&args.response.connection, &response, at, args.response.in_response_to.as_deref(), args.iterations)?;
+            if args.json {
+                println!("{}", to_json(&result)?);
+            } else {
+                println!(
+                    "{} validations in {:.3} s: {:.0} validations/s",
+                    result.iterations, result.seconds, result.validations_per_sec
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Result<ExitCode, Error> {
+    match cmd {
+        ConnectionCommand::Import { name, metadata, entity_id, sp_entity_id, acs_url, json } => {
+            let (metadata_xml, source) = read_metadata(&metadata)?;
+            let outcome = wb.import_connection(
+                &ImportRequest { name, metadata_xml, source, entity_id, sp_entity_id, acs_url },
+                now,
+            )?;
+            if json {
+                println!("{}", to_json(&outcome)?);
+            } else {
+                for w in &outcome.warnings {
+                    eprintln!("warning [{}]: {}", w.code, w.message);
+                }
+                print_connection(&outcome.connection, now);
+                println!("\nNext: give the IdP the SP metadata: handshake connection sp-metadata --name {}", outcome.connection.name);
+            }
+        }
+        ConnectionCommand::SetSpKey { name, key, cert } => {
+            let key_pem = Sensitive::new(read_file(&key)?);
+            let cert_pem = read_file(&cert)?;
+            let view = wb.set_sp_key(&name, key_pem, &cert_pem, now)?;
+            let fp = view.sp.certificate.as_ref().map(|c| c.sha256_fingerprint.clone()).unwrap_or_default();
+            println!("SP key for {} replaced; certificate SHA-256 {fp}", view.name);
+        }
+        ConnectionCommand::List { json } => {
+            let list = wb.list_connections()?;
+            if json {
+                println!("{}", to_json(&list)?);
+            } else if list.is_empty() {
+                println!("No connections. Import one: handshake connection import --name NAME --metadata FILE|URL");
+            } else {
+                println!("{:<24} {:<60} {}", "NAME", "IDP ENTITY ID", "CERTIFICATES");
+                for c in &list {
+                    println!("{:<24} {:<60} {}", c.name, c.idp_entity_id, cert_summary(c, now));
+                }
+            }
+        }
+        ConnectionCommand::Show { name, json } => {
+            let c = wb.connection(&name)?;
+            if json {
+                println!("{}", to_json(&c)?);
+            } else {
+                print_connection(&c, now);
+            }
+        }
+        ConnectionCommand::Remove { name, json } => {
+            let outcome = wb.remove_connection(&name)?;
+            if json {
+                println!("{}", to_json(&outcome)?);
+            } else {
+                println!("Removed connection {}", outcome.name);
+                if let Some(w) = outcome.warning {
+                    eprintln!("warning: {w}");
+                }
+            }
+        }
+        ConnectionCommand::SpMetadata { name } => print!("{}", wb.sp_metadata(&name)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string_pretty(value).map_err(|e| Error::new(ErrorCode::Internal, format!("JSON output failed: {e}")))
+}
+
+fn read_file(path: &PathBuf) -> Result<Vec<u8>, Error> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| Error::new(ErrorCode::Io, format!("cannot read stdin: {e}")))?;
+        return Ok(buf);
+    }
+    std::fs::read(path).map_err(|e| Error::new(ErrorCode::Io, format!("cannot read {}: {e}", path.display())))
+}
+
+fn read_metadata(arg: &str) -> Result<(String, String), Error> {
+    if arg.starts_with("http://") || arg.starts_with("https://") {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot start the network runtime: {e}")))?;
+        let xml = runtime.block_on(handshake::metadata::fetch(arg))?;
+        return Ok((xml, arg.to_owned()));
+    }
+    let bytes = read_file(&PathBuf::from(arg))?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::new(ErrorCode::InvalidMetadata, format!("{arg} is not UTF-8 text")))?;
+    let source = if arg == "-" { "stdin".to_owned() } else { arg.to_owned() };
+    Ok((text, source))
+}
+
+fn read_response(args: &ResponseArgs, now: DateTime<Utc>) -> Result<(String, DateTime<Utc>), Error> {
+    let at = match &args.at {
+        Some(t) => DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| Error::invalid(format!("--at {t:?} is not an RFC 3339 instant (such as 2026-01-15T10:01:00Z): {e}")))?,
+        None => now,
+    };
+    // Bytes that are not UTF-8 still get a verdict (rejected at `parse`), not a usage error.
+    let text = String::from_utf8_lossy(&read_file(&args.response)?).into_owned();
+    Ok((text, at))
+}
+
+/// The `verify --json` contract.
+fn verify_json(r: &Report) -> serde_json::Value {
+    let mut attributes = serde_json::Map::new();
+    for a in &r.attributes {
+        let entry = attributes.entry(a.name.clone()).or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let serde_json::Value::Array(values) = entry {
+            values.extend(a.values.iter().cloned().map(serde_json::Value::String));
+        }
+    }
+    serde_json::json!({
+        "verdict": r.verdict,
+        "checks": r.checks,
+        "name_id": r.name_id.as_ref().map(|n| n.value.clone()),
+        "name_id_format": r.name_id.as_ref().and_then(|n| n.format.clone()),
+        "attributes": attributes,
+        "encrypted": r.encrypted,
+        "response_signed": r.response_signed,
+        "assertion_signed": r.assertion_signed,
+        "error": r.error,
+    })
+}
+
+fn print_report(r: &Report, at: DateTime<Utc>) {
+    println!("Judged at {}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    for c in &r.checks {
+        let mark = match c.status {
+            CheckStatus::Pass => "PASS",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Skip => "skip",
+        };
+        println!("[{mark}] {:<22} {}", c.id.as_str(), c.title);
+        match c.status {
+            CheckStatus::Skip => println!("       {}", c.actual),
+            _ => {
+                println!("       expected: {}", c.expected);
+                println!("       found:    {}", c.actual);
+            }
+        }
+        if let Some(h) = &c.hint {
+            println!("       fix:      {h}");
+        }
+    }
+    if let Some(n) = &r.name_id {
+        println!("\nNameID: {} ({})", n.value, n.format.as_deref().unwrap_or("no format"));
+    }
+    for a in &r.attributes {
+        println!("  {} = {}", a.name, a.values.join(" | "));
+    }
+    match &r.error {
+        None => println!("\nACCEPTED"),
+        Some(e) => println!("\nREJECTED by `{}`: {}", e.check, e.message),
+    }
+}
+
+fn cert_summary(c: &ConnectionView, now: DateTime<Utc>) -> String {
+    c.signing_certificates
+        .iter()
+        .map(|cert| {
+            let state = if cert.is_expired(now) { "EXPIRED" } else { "expires" };
+            format!("{state} {}", cert.not_after.format("%Y-%m-%d"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_connection(c: &ConnectionView, now: DateTime<Utc>) {
+    println!("Connection {}", c.name);
+    println!("  IdP entityID:  {}", c.idp_entity_id);
+    for e in &c.sso {
+        println!("  SSO:           {} ({})", e.location, e.binding.rsplit(':').next().unwrap_or_default());
+    }
+    for cert in &c.signing_certificates {
+        let state = if cert.is_expired(now) { "EXPIRED" } else { "valid until" };
+        println!("  signing cert:  SHA-256 {} ({state} {})", cert.sha256_fingerprint, cert.not_after.format("%Y-%m-%d"));
+    }
+    println!("  SP entityID:   {}{}", c.sp.entity_id, if c.sp.entity_id_explicit { "" } else { " (derived from the SP port)" });
+    println!("  ACS URL:       {}{}", c.sp.acs_url, if c.sp.acs_url_explicit { "" } else { " (derived from the SP port)" });
+    if let Some(cert) = &c.sp.certificate {
+        println!("  SP cert:       SHA-256 {} (valid until {})", cert.sha256_fingerprint, cert.not_after.format("%Y-%m-%d"));
+    }
+    println!(
+        "  policy:        signature {:?}, clock skew {} s, IdP-initiated {}, SHA-1 {}",
+        c.policy.signature,
+        c.policy.clock_skew_seconds,
+        if c.policy.allow_idp_initiated { "allowed" } else { "refused" },
+        if c.policy.allow_sha1 { "allowed" } else { "refused" }
+    );
+}

@@ -1,0 +1,314 @@
+//! The `handshake` command line as scripts use it: names, JSON shapes, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::validation::{fixtures_dir, generator};
+
+const AT: &str = "2026-01-15T10:01:00Z";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Env { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("catalog.db")
+    }
+
+    fn secrets(&self) -> PathBuf {
+        self.dir.path().join("secrets")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_handshake"));
+        c.arg("--db").arg(self.db()).arg("--secret-store").arg(format!("file:{}", self.secrets().display()));
+        c.args(args);
+        c.env_remove("HANDSHAKE_DB").env_remove("HANDSHAKE_SECRET_STORE").env_remove("HANDSHAKE_PORT");
+        c.stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// The fixture IdP as connection `fx`, with the fixture SP key so encrypted fixtures decrypt.
+    fn with_fixture_connection(self) -> Self {
+        let metadata = fixtures_dir().join("idp").join("metadata.xml");
+        let out = self.run(&[
+            "connection", "import", "--name", "fx", "--metadata", metadata.to_str().unwrap(),
+            "--sp-entity-id", generator::SP_ENTITY_ID, "--acs-url", generator::ACS_URL,
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let keys = fixtures_dir().join("keys");
+        let out = self.run(&[
+            "connection", "set-sp-key", "--name", "fx",
+            "--key", keys.join("sp.key").to_str().unwrap(), "--cert", keys.join("sp.crt").to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        self
+    }
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn response_path(name: &str) -> String {
+    fixtures_dir().join("responses").join(format!("{name}.b64")).to_str().unwrap().to_owned()
+}
+
+fn verify(env: &Env, file: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["verify", "--connection", "fx", "--response", file, "--at", AT, "--json"];
+    args.extend_from_slice(extra);
+    let out = env.run(&args);
+    (out.status.code().unwrap(), json(&out))
+}
+
+#[test]
+fn import_show_and_list_report_every_certificate() {
+    let env = Env::new().with_fixture_connection();
+    let out = env.run(&["connection", "show", "fx", "--json"]);
+    assert!(out.status.success());
+    let v = json(&out);
+    assert_eq!(v["idp_entity_id"], generator::IDP_ENTITY_ID);
+    let certs = v["signing_certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 2);
+    for c in certs {
+        assert!(c["der_base64"].as_str().unwrap().len() > 300);
+        assert_eq!(c["sha256_fingerprint"].as_str().unwrap().len(), 32 * 3 - 1);
+        assert_eq!(c["not_after"], "2045-01-01T00:00:00Z");
+    }
+    assert_eq!(v["sp"]["acs_url"], generator::ACS_URL);
+    let list = json(&env.run(&["connection", "list", "--json"]));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn verify_json_contract_for_an_accepted_response() {
+    let env = Env::new().with_fixture_connection();
+    let (code, v) = verify(&env, &response_path("okta_valid"), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(v["verdict"], "accepted");
+    assert_eq!(v["name_id"], "ada@acme.example");
+    assert_eq!(v["attributes"]["groups"], serde_json::json!(["Everyone", "Engineering", "SSO-Admins"]));
+    assert!(v["error"].is_null());
+    let checks = v["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 13);
+    for c in checks {
+        for field in ["id", "status", "expected", "actual"] {
+            assert!(c.get(field).is_some(), "check lacks {field}: {c}");
+        }
+    }
+}
+
+#[test]
+fn verify_decrypts_with_the_key_from_the_secret_store() {
+    let env = Env::new().with_fixture_connection();
+    let (code, v) = verify(&env, &response_path("encrypted_gcm_oaep_sha1"), &[]);
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("accepted")), "{v}");
+}
+
+#[test]
+fn verify_rejection_names_the_failed_check_and_exits_1() {
+    let env = Env::new().with_fixture_connection();
+    let (code, v) = verify(&env, &response_path("wrong_audience"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(v["verdict"], "rejected");
+    assert_eq!(v["error"]["check"], "audience");
+    let (code, v) = verify(&env, &response_path("solicited_valid"), &["--in-response-to", generator::REQUEST_ID]);
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("accepted")));
+}
+
+#[test]
+fn garbage_input_is_rejected_never_a_crash() {
+    let env = Env::new().with_fixture_connection();
+    let dir = env.dir.path().to_owned();
+    let cases: [(&str, &[u8]); 5] = [
+        ("empty", b""),
+        ("text", b"hello, this is not base64!"),
+        ("binary", &[0u8, 159, 146, 150, 255, 254, 10, 13]),
+        ("base64-of-binary", b"AAECAwQF//79"),
+        ("xml-garbage", b"<<<>>>"),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let (code, v) = verify(&env, path.to_str().unwrap(), &[]);
+        assert_eq!(code, 1, "{name}");
+        assert_eq!(v["verdict"], "rejected", "{name}");
+        assert!(!v["error"]["message"].as_str().unwrap().is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn decoded_xml_from_a_saml_tracer_is_accepted_too() {
+    let env = Env::new().with_fixture_connection();
+    let b64 = std::fs::read_to_string(response_path("okta_valid")).unwrap();
+    let xml = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim()).unwrap();
+    let path = env.dir.path().join("tracer.xml");
+    std::fs::write(&path, xml).unwrap();
+    let (code, _) = verify(&env, path.to_str().unwrap(), &[]);
+    assert_eq!(code, 0);
+}
+
+fn tree_snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(tree_snapshot(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn verify_has_no_side_effects() {
+    let env = Env::new().with_fixture_connection();
+    // Checkpoint the WAL so the snapshot is of settled files.
+    let show_before = json(&env.run(&["connection", "show", "fx", "--json"]));
+    let before = tree_snapshot(env.dir.path());
+    for name in ["okta_valid", "encrypted_gcm_oaep_sha1", "wrong_key"] {
+        verify(&env, &response_path(name), &[]);
+    }
+    let after = tree_snapshot(env.dir.path());
+    assert_eq!(before.iter().map(|(p, _)| p).collect::<Vec<_>>(), after.iter().map(|(p, _)| p).collect::<Vec<_>>());
+    let db_bytes = |files: &[(PathBuf, Vec<u8>)]| files.iter().filter(|(p, _)| p.ends_with("catalog.db")).map(|(_, b)| b.clone()).collect::<Vec<_>>();
+    assert_eq!(db_bytes(&before), db_bytes(&after));
+    assert_eq!(show_before, json(&env.run(&["connection", "show", "fx", "--json"])));
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_2() {
+    let env = Env::new().with_fixture_connection();
+    let out = env.run(&["verify", "--connection", "nope", "--response", &response_path("okta_valid"), "--at", AT]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not_found"));
+    let out = env.run(&["verify", "--connection", "fx", "--response", &response_path("okta_valid"), "--at", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(env.run(&["connection", "frobnicate"]).status.code(), Some(2));
+    let out = env.run(&["--secret-store", "vault:x", "connection", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn sp_metadata_lists_entity_acs_certificate_and_real_algorithms() {
+    let env = Env::new().with_fixture_connection();
+    let out = env.run(&["connection", "sp-metadata", "--name", "fx"]);
+    assert!(out.status.success());
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.attribute("entityID"), Some(generator::SP_ENTITY_ID));
+    let acs = doc.descendants().find(|n| n.has_tag_name("AssertionConsumerService")).unwrap();
+    assert_eq!(acs.attribute("Location"), Some(generator::ACS_URL));
+    assert_eq!(acs.attribute("Binding"), Some("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"));
+    let uses: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("KeyDescriptor")).map(|n| n.attribute("use").unwrap()).collect();
+    assert_eq!(uses, vec!["encryption"]);
+    let sp_cert = std::fs::read(fixtures_dir().join("keys").join("sp.crt")).unwrap();
+    let sp_cert = handshake::certs::Certificate::from_pem(&sp_cert).unwrap();
+    let x509 = doc.descendants().find(|n| n.has_tag_name("X509Certificate")).unwrap();
+    assert_eq!(x509.text(), Some(sp_cert.der_base64.as_str()));
+    let algs: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("EncryptionMethod")).map(|n| n.attribute("Algorithm").unwrap().to_owned()).collect();
+    assert!(algs.iter().all(|a| !a.contains("rsa-1_5")));
+    assert!(algs.iter().any(|a| a.ends_with("aes256-gcm")));
+}
+
+#[test]
+fn derived_sp_urls_follow_the_port() {
+    let env = Env::new();
+    let metadata = fixtures_dir().join("idp").join("metadata.xml");
+    let out = env.cmd(&["connection", "import", "--name", "derived", "--metadata", metadata.to_str().unwrap(), "--json"]).env("HANDSHAKE_PORT", "7788").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(json(&out)["connection"]["sp"]["acs_url"], "http://127.0.0.1:7788/saml/derived/acs");
+    let v = json(&env.run(&["--port", "7799", "connection", "show", "derived", "--json"]));
+    assert_eq!(v["sp"]["entity_id"], "http://127.0.0.1:7799/saml/derived/metadata");
+    assert_eq!(v["sp"]["entity_id_explicit"], false);
+}
+
+#[test]
+fn metadata_from_stdin_and_aggregate_selection() {
+    let env = Env::new();
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/idp-metadata");
+    let mut child = env.cmd(&["connection", "import", "--name", "okta", "--metadata", "-", "--json"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &std::fs::read(shared.join("01_okta_ssoready.xml")).unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(json(&out)["connection"]["metadata_source"], "stdin");
+
+    let agg = shared.join("24_agg_switch_aaitest_signed_sha1.xml");
+    let out = env.run(&["connection", "import", "--name", "switch", "--metadata", agg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("choose one by entityID"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = env.run(&["connection", "import", "--name", "switch", "--metadata", agg.to_str().unwrap(), "--entity-id", "https://testidp.unifr.ch/idp/shibboleth", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["connection"]["idp_entity_id"], "https://testidp.unifr.ch/idp/shibboleth");
+}
+
+#[test]
+fn remove_deletes_the_connection_and_its_key() {
+    let env = Env::new().with_fixture_connection();
+    let key_files = || std::fs::read_dir(env.secrets()).unwrap().count();
+    assert_eq!(key_files(), 1);
+    let out = env.run(&["connection", "remove", "fx"]);
+    assert!(out.status.success());
+    assert_eq!(key_files(), 0);
+    assert_eq!(json(&env.run(&["connection", "list", "--json"])), serde_json::json!([]));
+    assert_eq!(env.run(&["connection", "show", "fx"]).status.code(), Some(2));
+}
+
+#[test]
+fn no_private_key_material_reaches_sqlite_or_output() {
+    let env = Env::new().with_fixture_connection();
+    let out = env.run(&["connection", "show", "fx", "--json"]);
+    let mut everything = out.stdout.clone();
+    for (_, bytes) in tree_snapshot(env.dir.path()).iter().filter(|(p, _)| !p.starts_with(env.secrets())) {
+        everything.extend_from_slice(bytes);
+    }
+    let haystack = String::from_utf8_lossy(&everything);
+    assert!(!haystack.contains("PRIVATE KEY"));
+    let key_pem = std::fs::read_to_string(fixtures_dir().join("keys").join("sp.key")).unwrap();
+    let key_body: String = key_pem.lines().nth(3).unwrap().to_owned();
+    assert!(!haystack.contains(&key_body));
+}
+
+#[test]
+fn keyring_without_a_session_fails_with_a_fix_not_a_fallback() {
+    let env = Env::new();
+    let metadata = fixtures_dir().join("idp").join("metadata.xml");
+    let out = Command::new(env!("CARGO_BIN_EXE_handshake"))
+        .args(["--db", env.db().to_str().unwrap(), "--secret-store", "keyring", "connection", "import", "--name", "k", "--metadata", metadata.to_str().unwrap()])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/handshake-test-bus")
+        .env("HANDSHAKE_KEYRING_TIMEOUT_SECS", "10")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("secret_store_unavailable") && stderr.contains("file:DIR"), "{stderr}");
+    // Nothing half-done: the connection was not saved without its key.
+    let list = env.run(&["connection", "list", "--json"]);
+    assert_eq!(json(&list), serde_json::json!([]));
+}
+
+#[test]
+fn bench_reports_a_rate() {
+    let env = Env::new().with_fixture_connection();
+    let out = env.run(&["bench", "--connection", "fx", "--response", &response_path("okta_valid"), "--at", AT, "--iterations", "5", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["iterations"], 5);
+    assert!(v["validations_per_sec"].as_f64().unwrap() > 0.0);
+    let out = env.run(&["bench", "--connection", "fx", "--response", &response_path("wrong_key"), "--at", AT, "--iterations", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+}
