@@ -208,7 +208,7 @@ fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Res
             } else if list.is_empty() {
                 println!("No connections. Import one: handshake connection import --name NAME --metadata FILE|URL");
             } else {
-                println!("{:<24} {:<60} {}", "NAME", "IDP ENTITY ID", "CERTIFICATES");
+                println!("{:<24} {:<60} CERTIFICATES", "NAME", "IDP ENTITY ID");
                 for c in &list {
                     println!("{:<24} {:<60} {}", c.name, c.idp_entity_id, cert_summary(c, now));
                 }

@@ -150,10 +150,8 @@ impl Workbench {
     /// goes to the secret store, the certificate into the SP metadata).
     pub fn import_connection(&self, request: &ImportRequest, now: DateTime<Utc>) -> Result<ImportOutcome> {
         connection::check_name(&request.name).map_err(Error::invalid)?;
-        if let Some(v) = &request.sp_entity_id {
-            if v.trim().is_empty() {
-                return Err(Error::invalid("--sp-entity-id is empty"));
-            }
+        if request.sp_entity_id.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(Error::invalid("--sp-entity-id is empty"));
         }
         if let Some(v) = &request.acs_url {
             check_url("--acs-url", v)?;

@@ -113,10 +113,10 @@ pub fn sign_first_template(xml: &str, key: &SigningKey) -> Result<String> {
 
 fn strip_xml_declaration(xml: &str) -> &str {
     let trimmed = xml.trim_start();
-    if trimmed.starts_with("<?xml") {
-        if let Some(end) = trimmed.find("?>") {
-            return trimmed.get(end + 2..).unwrap_or_default().trim_start();
-        }
+    if trimmed.starts_with("<?xml")
+        && let Some(end) = trimmed.find("?>")
+    {
+        return trimmed.get(end + 2..).unwrap_or_default().trim_start();
     }
     trimmed
 }

@@ -112,7 +112,7 @@ fn decrypt_content(cipher: Cipher, gcm: bool, key: &[u8], data: &[u8]) -> Result
             .map_err(|_| failed("AES-GCM authentication failed (ciphertext or key is wrong)"))
     } else {
         // IV (16 bytes) || ciphertext; XML Encryption padding: last byte = pad length, others arbitrary.
-        if data.len() < 32 || data.len() % 16 != 0 {
+        if data.len() < 32 || !data.len().is_multiple_of(16) {
             return Err(failed("ciphertext is not a whole number of AES blocks after the IV"));
         }
         let (iv, ciphertext) = data.split_at(16);

@@ -177,6 +177,7 @@ fn parse_document(text: &str) -> Result<Document<'_>, Violation> {
     xml::parse(text).map_err(|e| match e {
         xml::XmlError::Doctype => Violation::Doctype,
         xml::XmlError::Malformed(detail) => Violation::NotXml { detail },
+        too_complex @ xml::XmlError::TooComplex { .. } => Violation::NotXml { detail: too_complex.to_string() },
     })
 }
 

@@ -118,10 +118,10 @@ fn subject_confirmation(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
 fn time_window(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     let now = ctx.now;
     let skew = skew(ctx);
-    if let Some(ii) = a.issue_instant.as_deref() {
-        if parse_instant("Assertion IssueInstant", ii)? > now + skew {
-            return Err(Violation::IssuedInFuture { issue_instant: ii.into(), now: fmt(now) });
-        }
+    if let Some(ii) = a.issue_instant.as_deref()
+        && parse_instant("Assertion IssueInstant", ii)? > now + skew
+    {
+        return Err(Violation::IssuedInFuture { issue_instant: ii.into(), now: fmt(now) });
     }
     let conditions = a.conditions.clone().unwrap_or_default();
     let mut shown = Vec::new();

@@ -328,3 +328,35 @@ fn hostile_inputs_are_rejected_at_parse() {
     let wrapped: String = response("okta_valid").as_bytes().chunks(76).map(|c| String::from_utf8_lossy(c).into_owned() + "\r\n").collect();
     assert_eq!(validate(&wrapped, &ctx).verdict, Verdict::Accepted);
 }
+
+/// Regression: roxmltree is quadratic in nested namespace declarations (5,000 nested
+/// declaring elements took minutes). Anyone can POST to the ACS, so the response path
+/// refuses such input up front, fast.
+#[test]
+fn regression_nested_namespace_bomb_is_refused_fast() {
+    let mut xml = String::from(r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Version="2.0">"#);
+    for i in 0..5000 {
+        xml.push_str(&format!(r#"<a xmlns:p{i}="urn:x:{i}">"#));
+    }
+    for _ in 0..5000 {
+        xml.push_str("</a>");
+    }
+    xml.push_str("</samlp:Response>");
+    let b64 = handshake::idp::sign::to_post_form_value(&xml);
+    let certs = idp_certs();
+    let sp = sp();
+    let policy = SecurityPolicy::default();
+    let ctx = Context {
+        idp_entity_id: generator::IDP_ENTITY_ID,
+        signing_certificates: &certs,
+        sp: &sp,
+        policy: &policy,
+        decryption_key: None,
+        now: generator::judged_at(),
+        in_response_to: None,
+    };
+    let r = validate(&b64, &ctx);
+    let e = r.error.unwrap();
+    assert_eq!((e.check, e.violation), (CheckId::Parse, "not_xml"));
+    assert!(e.message.contains("refused before parsing"), "{}", e.message);
+}
