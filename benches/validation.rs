@@ -26,7 +26,9 @@ fn bench(c: &mut Criterion) {
         acs_url: "https://app.example.com/saml/acs".into(),
     };
     let policy = SecurityPolicy::default();
-    let key = Sensitive::new(PKey::private_key_from_pem(&std::fs::read(fixtures().join("keys").join("sp.key")).unwrap()).unwrap());
+    let key = Sensitive::new(
+        PKey::private_key_from_pem(&std::fs::read(fixtures().join("keys").join("sp.key")).unwrap()).unwrap(),
+    );
     let key_source = move || Ok(key.clone());
     let now: DateTime<Utc> = "2026-01-15T10:01:00Z".parse().unwrap();
     let ctx = Context {
@@ -50,9 +52,12 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    let aggregate = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/idp-metadata/24_agg_switch_aaitest_signed_sha1.xml");
+    let aggregate = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/idp-metadata/24_agg_switch_aaitest_signed_sha1.xml");
     if let Ok(xml) = std::fs::read_to_string(aggregate) {
-        c.bench_function("metadata/list_idps_1.3MB_aggregate", |b| b.iter(|| handshake::metadata::list_idps(std::hint::black_box(&xml))));
+        c.bench_function("metadata/list_idps_1.3MB_aggregate", |b| {
+            b.iter(|| handshake::metadata::list_idps(std::hint::black_box(&xml)))
+        });
     }
 }
 

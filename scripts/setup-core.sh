@@ -8,10 +8,8 @@ packages=(
   libxmlsec1-dev libxml2-dev pkg-config libclang-dev
   # openssl crate, build tools
   libssl-dev build-essential
-  # the real Secret Service for keyring tests
-  dbus dbus-x11 gnome-keyring libsecret-tools
-  # python3-saml comparison benchmark (its xmlsec binding builds from source)
-  python3-venv python3-dev libxmlsec1-openssl
+  # the real Secret Service for keyring tests (scripts/with-keyring.sh)
+  dbus dbus-x11 gnome-keyring
 )
 
 missing=()

@@ -82,10 +82,7 @@ impl Certificate {
 }
 
 fn first_openssl_reason(e: &openssl::error::ErrorStack) -> String {
-    e.errors()
-        .first()
-        .and_then(|e| e.reason().map(str::to_owned))
-        .unwrap_or_else(|| "unrecognised encoding".to_owned())
+    e.errors().first().and_then(|e| e.reason().map(str::to_owned)).unwrap_or_else(|| "unrecognised encoding".to_owned())
 }
 
 fn name_to_string(name: &openssl::x509::X509NameRef) -> String {
@@ -112,11 +109,7 @@ fn describe_key(x: &X509) -> String {
         return format!("RSA {}", rsa.size() * 8);
     }
     if let Ok(ec) = key.ec_key() {
-        let curve = ec
-            .group()
-            .curve_name()
-            .and_then(|nid| nid.short_name().ok())
-            .unwrap_or("unknown curve");
+        let curve = ec.group().curve_name().and_then(|nid| nid.short_name().ok()).unwrap_or("unknown curve");
         return format!("EC {curve}");
     }
     format!("{:?}", key.id())

@@ -152,7 +152,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Connection(cmd) => connection(&wb, cmd, now),
         Command::Verify(args) => {
             let (response, at) = read_response(&args.response, now)?;
-            let report = wb.verify(&args.response.connection, &response, at, args.response.in_response_to.as_deref())?;
+            let report =
+                wb.verify(&args.response.connection, &response, at, args.response.in_response_to.as_deref())?;
             if args.json {
                 println!("{}", to_json(&verify_json(&report))?);
             } else {
@@ -162,7 +163,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Bench(args) => {
             let (response, at) = read_response(&args.response, now)?;
-            let result = wb.bench(&args.response.connection, &response, at, args.response.in_response_to.as_deref(), args.iterations)?;
+            let result = wb.bench(
+                &args.response.connection,
+                &response,
+                at,
+                args.response.in_response_to.as_deref(),
+                args.iterations,
+            )?;
             if args.json {
                 println!("{}", to_json(&result)?);
             } else {
@@ -191,7 +198,10 @@ fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Res
                     eprintln!("warning [{}]: {}", w.code, w.message);
                 }
                 print_connection(&outcome.connection, now);
-                println!("\nNext: give the IdP the SP metadata: handshake connection sp-metadata --name {}", outcome.connection.name);
+                println!(
+                    "\nNext: give the IdP the SP metadata: handshake connection sp-metadata --name {}",
+                    outcome.connection.name
+                );
             }
         }
         ConnectionCommand::SetSpKey { name, key, cert } => {
@@ -245,7 +255,9 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
 fn read_file(path: &PathBuf) -> Result<Vec<u8>, Error> {
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| Error::new(ErrorCode::Io, format!("cannot read stdin: {e}")))?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::new(ErrorCode::Io, format!("cannot read stdin: {e}")))?;
         return Ok(buf);
     }
     std::fs::read(path).map_err(|e| Error::new(ErrorCode::Io, format!("cannot read {}: {e}", path.display())))
@@ -261,16 +273,17 @@ fn read_metadata(arg: &str) -> Result<(String, String), Error> {
         return Ok((xml, arg.to_owned()));
     }
     let bytes = read_file(&PathBuf::from(arg))?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::new(ErrorCode::InvalidMetadata, format!("{arg} is not UTF-8 text")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::new(ErrorCode::InvalidMetadata, format!("{arg} is not UTF-8 text")))?;
     let source = if arg == "-" { "stdin".to_owned() } else { arg.to_owned() };
     Ok((text, source))
 }
 
 fn read_response(args: &ResponseArgs, now: DateTime<Utc>) -> Result<(String, DateTime<Utc>), Error> {
     let at = match &args.at {
-        Some(t) => DateTime::parse_from_rfc3339(t)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| Error::invalid(format!("--at {t:?} is not an RFC 3339 instant (such as 2026-01-15T10:01:00Z): {e}")))?,
+        Some(t) => DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+            Error::invalid(format!("--at {t:?} is not an RFC 3339 instant (such as 2026-01-15T10:01:00Z): {e}"))
+        })?,
         None => now,
     };
     // Bytes that are not UTF-8 still get a verdict (rejected at `parse`), not a usage error.
@@ -351,12 +364,28 @@ fn print_connection(c: &ConnectionView, now: DateTime<Utc>) {
     }
     for cert in &c.signing_certificates {
         let state = if cert.is_expired(now) { "EXPIRED" } else { "valid until" };
-        println!("  signing cert:  SHA-256 {} ({state} {})", cert.sha256_fingerprint, cert.not_after.format("%Y-%m-%d"));
+        println!(
+            "  signing cert:  SHA-256 {} ({state} {})",
+            cert.sha256_fingerprint,
+            cert.not_after.format("%Y-%m-%d")
+        );
     }
-    println!("  SP entityID:   {}{}", c.sp.entity_id, if c.sp.entity_id_explicit { "" } else { " (derived from the SP port)" });
-    println!("  ACS URL:       {}{}", c.sp.acs_url, if c.sp.acs_url_explicit { "" } else { " (derived from the SP port)" });
+    println!(
+        "  SP entityID:   {}{}",
+        c.sp.entity_id,
+        if c.sp.entity_id_explicit { "" } else { " (derived from the SP port)" }
+    );
+    println!(
+        "  ACS URL:       {}{}",
+        c.sp.acs_url,
+        if c.sp.acs_url_explicit { "" } else { " (derived from the SP port)" }
+    );
     if let Some(cert) = &c.sp.certificate {
-        println!("  SP cert:       SHA-256 {} (valid until {})", cert.sha256_fingerprint, cert.not_after.format("%Y-%m-%d"));
+        println!(
+            "  SP cert:       SHA-256 {} (valid until {})",
+            cert.sha256_fingerprint,
+            cert.not_after.format("%Y-%m-%d")
+        );
     }
     println!(
         "  policy:        signature {:?}, clock skew {} s, IdP-initiated {}, SHA-1 {}",

@@ -90,9 +90,7 @@ impl FromStr for SecretStoreKind {
                     "secret store `file:` needs a directory, e.g. `file:/var/lib/handshake/secrets`",
                 )),
                 Some(dir) => Ok(SecretStoreKind::File(PathBuf::from(dir))),
-                None => Err(Error::invalid(format!(
-                    "unknown secret store {s:?}: use {STORE_FORMS}"
-                ))),
+                None => Err(Error::invalid(format!("unknown secret store {s:?}: use {STORE_FORMS}"))),
             },
         }
     }
@@ -172,23 +170,14 @@ pub fn require(store: &dyn SecretStore, key: &str, what: &str) -> Result<Sensiti
 /// `/`-separated segments that are neither empty nor `.` nor `..`.
 pub fn validate_key(key: &str) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(Error::invalid(format!(
-            "a secret key has 1 to {MAX_KEY_LEN} characters (got {})",
-            key.len()
-        )));
+        return Err(Error::invalid(format!("a secret key has 1 to {MAX_KEY_LEN} characters (got {})", key.len())));
     }
-    if !key
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
-    {
+    if !key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/')) {
         return Err(Error::invalid(format!(
             "secret key {key:?} may contain only ASCII letters, digits, '-', '_', '.' and '/'"
         )));
     }
-    if key
-        .split('/')
-        .any(|segment| segment.is_empty() || segment == "." || segment == "..")
-    {
+    if key.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..") {
         return Err(Error::invalid(format!(
             "secret key {key:?} must be '/'-separated names, none of them empty, '.' or '..'"
         )));
@@ -212,17 +201,13 @@ impl MemoryStore {
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Sensitive<Vec<u8>>>> {
         // A panic while holding the lock cannot leave the map half-updated: recover.
-        self.secrets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.secrets.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemoryStore")
-            .field("len", &self.map().len())
-            .finish()
+        f.debug_struct("MemoryStore").field("len", &self.map().len()).finish()
     }
 }
 
@@ -288,16 +273,9 @@ mod file_store {
             match fs::metadata(dir) {
                 Ok(_) => {}
                 Err(e) if e.kind() == ErrorKind::NotFound => {
-                    DirBuilder::new()
-                        .recursive(true)
-                        .mode(0o700)
-                        .create(dir)
-                        .map_err(|e| {
-                            unavailable(format!(
-                                "cannot create the secret directory {}: {e}",
-                                dir.display()
-                            ))
-                        })?;
+                    DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| {
+                        unavailable(format!("cannot create the secret directory {}: {e}", dir.display()))
+                    })?;
                     // The umask can only remove bits, but be explicit about the final mode.
                     fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
                         unavailable(format!(
@@ -307,15 +285,10 @@ mod file_store {
                     })?;
                 }
                 Err(e) => {
-                    return Err(unavailable(format!(
-                        "cannot use the secret directory {}: {e}",
-                        dir.display()
-                    )));
+                    return Err(unavailable(format!("cannot use the secret directory {}: {e}", dir.display())));
                 }
             }
-            let store = FileStore {
-                dir: dir.to_path_buf(),
-            };
+            let store = FileStore { dir: dir.to_path_buf() };
             store.check_dir()?;
             Ok(store)
         }
@@ -332,17 +305,10 @@ mod file_store {
 
         fn check_dir(&self) -> Result<()> {
             let dir = &self.dir;
-            let meta = fs::metadata(dir).map_err(|e| {
-                unavailable(format!(
-                    "cannot use the secret directory {}: {e}",
-                    dir.display()
-                ))
-            })?;
+            let meta = fs::metadata(dir)
+                .map_err(|e| unavailable(format!("cannot use the secret directory {}: {e}", dir.display())))?;
             if !meta.is_dir() {
-                return Err(unavailable(format!(
-                    "the secret store path {} is not a directory",
-                    dir.display()
-                )));
+                return Err(unavailable(format!("the secret store path {} is not a directory", dir.display())));
             }
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
@@ -377,19 +343,12 @@ mod file_store {
                 Ok(file) => file,
                 Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
                 Err(e) => {
-                    return Err(io(format!(
-                        "cannot read secret {key:?} from {}: {e}",
-                        path.display()
-                    )));
+                    return Err(io(format!("cannot read secret {key:?} from {}: {e}", path.display())));
                 }
             };
             let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes).map_err(|e| {
-                io(format!(
-                    "cannot read secret {key:?} from {}: {e}",
-                    path.display()
-                ))
-            })?;
+            file.read_to_end(&mut bytes)
+                .map_err(|e| io(format!("cannot read secret {key:?} from {}: {e}", path.display())))?;
             Ok(Some(Sensitive::new(bytes)))
         }
 
@@ -398,18 +357,10 @@ mod file_store {
             self.check_dir()?;
             let path = self.path_of(key);
             let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-            let temp = self.dir.join(format!(
-                ".{}.{}.{n}.tmp",
-                file_name(key),
-                std::process::id()
-            ));
+            let temp = self.dir.join(format!(".{}.{}.{n}.tmp", file_name(key), std::process::id()));
             let write = || -> std::io::Result<()> {
                 // Mode 0600 from creation on: no byte is ever in a more open file.
-                let mut file = OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&temp)?;
+                let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
                 file.set_permissions(fs::Permissions::from_mode(0o600))?;
                 file.write_all(value.expose())?;
                 file.sync_all()?;
@@ -418,10 +369,7 @@ mod file_store {
             };
             if let Err(e) = write() {
                 let _ = fs::remove_file(&temp);
-                return Err(io(format!(
-                    "cannot write secret {key:?} to {}: {e}",
-                    path.display()
-                )));
+                return Err(io(format!("cannot write secret {key:?} to {}: {e}", path.display())));
             }
             // Make the rename durable. Best effort: some file systems refuse to fsync a
             // directory, and the secret is already in place.
@@ -438,10 +386,7 @@ mod file_store {
             match fs::remove_file(&path) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(io(format!(
-                    "cannot delete secret {key:?} ({}): {e}",
-                    path.display()
-                ))),
+                Err(e) => Err(io(format!("cannot delete secret {key:?} ({}): {e}", path.display()))),
             }
         }
 
@@ -473,8 +418,7 @@ const KEYRING_FIX: &str = "Start a keyring such as gnome-keyring (in a D-Bus ses
 
 /// Keyring operations that timed out and are still running (process-wide, like the
 /// `keyring` crate's connection).
-static ABANDONED_KEYRING_OPS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(0);
+static ABANDONED_KEYRING_OPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 const OP_RUNNING: u8 = 0;
 const OP_DONE: u8 = 1;
 const OP_ABANDONED: u8 = 2;
@@ -510,9 +454,7 @@ impl KeyringStore {
             Ok(s) if !s.is_empty() => s,
             Ok(_) | Err(std::env::VarError::NotPresent) => DEFAULT_KEYRING_SERVICE.to_owned(),
             Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(Error::invalid(format!(
-                    "{KEYRING_SERVICE_ENV} is not valid UTF-8"
-                )));
+                return Err(Error::invalid(format!("{KEYRING_SERVICE_ENV} is not valid UTF-8")));
             }
         };
         let secs = match std::env::var(KEYRING_TIMEOUT_ENV) {
@@ -527,9 +469,7 @@ impl KeyringStore {
                 }
             },
             Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(Error::invalid(format!(
-                    "{KEYRING_TIMEOUT_ENV} is not valid UTF-8"
-                )));
+                return Err(Error::invalid(format!("{KEYRING_TIMEOUT_ENV} is not valid UTF-8")));
             }
         };
         Self::new(service, Duration::from_secs(secs))
@@ -592,12 +532,7 @@ impl KeyringStore {
             // Count this operation as abandoned unless it finished meanwhile (then its
             // result is in the channel, or about to be).
             ABANDONED_KEYRING_OPS.fetch_add(1, Ordering::SeqCst);
-            match state.compare_exchange(
-                OP_RUNNING,
-                OP_ABANDONED,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
+            match state.compare_exchange(OP_RUNNING, OP_ABANDONED, Ordering::SeqCst, Ordering::SeqCst) {
                 Ok(_) => None,
                 Err(_) => {
                     ABANDONED_KEYRING_OPS.fetch_sub(1, Ordering::SeqCst);
@@ -611,9 +546,7 @@ impl KeyringStore {
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(Error::new(
                     ErrorCode::SecretStoreUnavailable,
-                    format!(
-                        "the OS keyring client failed unexpectedly while trying to {action} secret {key:?}"
-                    ),
+                    format!("the OS keyring client failed unexpectedly while trying to {action} secret {key:?}"),
                 ));
             }
         };
@@ -658,10 +591,7 @@ impl KeyringStore {
             )),
             K::NoEntry => Error::new(
                 ErrorCode::SecretMissing,
-                format!(
-                    "secret {key:?} is not in the OS keyring (service {:?})",
-                    self.service
-                ),
+                format!("secret {key:?} is not in the OS keyring (service {:?})", self.service),
             ),
             K::BadEncoding(_) | K::BadDataFormat(_, _) => unavailable(format!(
                 "the OS keyring returned malformed data for secret {key:?}; delete it and store it again"
@@ -676,9 +606,9 @@ impl KeyringStore {
             K::TooLong(name, limit) => Error::invalid(format!(
                 "the keyring {name} for secret {key:?} is longer than the platform limit of {limit}"
             )),
-            K::Invalid(name, reason) => Error::invalid(format!(
-                "the keyring rejected {name} for secret {key:?}: {reason}"
-            )),
+            K::Invalid(name, reason) => {
+                Error::invalid(format!("the keyring rejected {name} for secret {key:?}: {reason}"))
+            }
             other => unavailable(format!(
                 "the OS keyring failed while trying to {action} secret {key:?} ({KEYRING_BACKEND}: {other})"
             )),

@@ -93,18 +93,16 @@ pub fn import_key_pair(key_pem: Sensitive<Vec<u8>>, cert_pem: &[u8]) -> Result<S
 
 /// Parses a PEM private key without ever putting its bytes in an error.
 pub fn parse_private_key(pem: &Sensitive<Vec<u8>>) -> Result<PKey<Private>> {
-    PKey::private_key_from_pem(pem.expose()).map_err(|_| {
-        Error::invalid("the private key is not an unencrypted PEM private key (PKCS#8 or PKCS#1)")
-    })
+    PKey::private_key_from_pem(pem.expose())
+        .map_err(|_| Error::invalid("the private key is not an unencrypted PEM private key (PKCS#8 or PKCS#1)"))
 }
 
 fn key_descriptor(cert: &Certificate, key_use: &str, with_methods: bool) -> KeyDescriptor {
     KeyDescriptor {
         key_use: Some(key_use.to_owned()),
         key_info: KeyInfo { id: None, x509_data: Some(X509Data { certificates: vec![cert.der_base64.clone()] }) },
-        encryption_methods: with_methods.then(|| {
-            SUPPORTED_ENCRYPTION.iter().map(|a| EncryptionMethod { algorithm: (*a).to_owned() }).collect()
-        }),
+        encryption_methods: with_methods
+            .then(|| SUPPORTED_ENCRYPTION.iter().map(|a| EncryptionMethod { algorithm: (*a).to_owned() }).collect()),
     }
 }
 

@@ -19,9 +19,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{OptionalExtension as _, Row, Transaction, TransactionBehavior, params};
 
 use crate::certs::Certificate;
-use crate::connection::{
-    Connection, Endpoint, IdpDescriptor, SecurityPolicy, SpConfig, check_name,
-};
+use crate::connection::{Connection, Endpoint, IdpDescriptor, SecurityPolicy, SpConfig, check_name};
 use crate::error::{Error, ErrorCode, Result};
 
 pub use migrations::SCHEMA_VERSION;
@@ -67,16 +65,12 @@ impl Store {
             std::fs::create_dir_all(parent).map_err(|e| {
                 Error::new(
                     ErrorCode::Io,
-                    format!(
-                        "cannot create the directory {} for the catalog: {e}",
-                        parent.display()
-                    ),
+                    format!("cannot create the directory {} for the catalog: {e}", parent.display()),
                 )
             })?;
         }
         let what = format!("the catalog {}", path.display());
-        let opening =
-            |e: rusqlite::Error| Error::new(ErrorCode::Storage, format!("cannot open {what}: {e}"));
+        let opening = |e: rusqlite::Error| Error::new(ErrorCode::Storage, format!("cannot open {what}: {e}"));
         let conn = rusqlite::Connection::open(path).map_err(opening)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
         let mode = switch_to_wal(&conn).map_err(opening)?;
@@ -90,8 +84,7 @@ impl Store {
     /// A private catalog in memory (tests, dry runs).
     pub fn open_in_memory() -> Result<Store> {
         let what = "the in-memory catalog";
-        let opening =
-            |e: rusqlite::Error| Error::new(ErrorCode::Storage, format!("cannot open {what}: {e}"));
+        let opening = |e: rusqlite::Error| Error::new(ErrorCode::Storage, format!("cannot open {what}: {e}"));
         let conn = rusqlite::Connection::open_in_memory().map_err(opening)?;
         Self::init(conn, None, what, opening)
     }
@@ -102,12 +95,9 @@ impl Store {
         what: &str,
         opening: impl Fn(rusqlite::Error) -> Error,
     ) -> Result<Store> {
-        conn.pragma_update(None, "foreign_keys", true)
-            .map_err(&opening)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(&opening)?;
         migrations::migrate(&conn, what)?;
-        let on: bool = conn
-            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-            .map_err(&opening)?;
+        let on: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).map_err(&opening)?;
         if !on {
             return Err(Error::new(
                 ErrorCode::Storage,
@@ -141,9 +131,7 @@ impl Store {
     pub fn resolve_path_from(cli: Option<&Path>, env: Option<&OsStr>) -> Result<PathBuf> {
         if let Some(cli) = cli {
             if cli.as_os_str().is_empty() {
-                return Err(Error::invalid(
-                    "--db needs a file path, not an empty string",
-                ));
+                return Err(Error::invalid("--db needs a file path, not an empty string"));
             }
             return Ok(cli.to_path_buf());
         }
@@ -219,15 +207,11 @@ impl Store {
 
     /// Every connection, by name (case-insensitively, then exactly).
     pub fn list_connections(&self) -> Result<Vec<Connection>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {CONNECTION_COLUMNS} FROM connections ORDER BY name COLLATE NOCASE, name"
-        ))?;
-        let rows = stmt
-            .query_map([], ConnectionRow::read)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter()
-            .map(|row| row.into_connection(&self.conn))
-            .collect()
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {CONNECTION_COLUMNS} FROM connections ORDER BY name COLLATE NOCASE, name"))?;
+        let rows = stmt.query_map([], ConnectionRow::read)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|row| row.into_connection(&self.conn)).collect()
     }
 
     /// Rewrites the connection with `c.id` from `c` (a rename included), replacing its
@@ -270,15 +254,8 @@ impl Store {
                 c.name, c.id
             )));
         }
-        for table in [
-            "connection_certificates",
-            "connection_endpoints",
-            "connection_name_id_formats",
-        ] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE connection_id = ?1"),
-                [c.id],
-            )?;
+        for table in ["connection_certificates", "connection_endpoints", "connection_name_id_formats"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE connection_id = ?1"), [c.id])?;
         }
         write_children(&tx, c.id, &row)?;
         let stored = load_by_id(&tx, c.id)?;
@@ -288,9 +265,7 @@ impl Store {
 
     /// Deletes a connection with its certificates, endpoints and NameID formats.
     pub fn remove_connection(&self, name: &str) -> Result<()> {
-        let removed = self
-            .conn
-            .execute("DELETE FROM connections WHERE name = ?1", [name])?;
+        let removed = self.conn.execute("DELETE FROM connections WHERE name = ?1", [name])?;
         if removed == 0 {
             return Err(not_found(name));
         }
@@ -300,10 +275,7 @@ impl Store {
     /// `BEGIN IMMEDIATE`: take the write lock up front so the busy timeout applies
     /// (a deferred read-then-write transaction can fail at once with SQLITE_BUSY in WAL mode).
     fn write_transaction(&self) -> Result<Transaction<'_>> {
-        Ok(Transaction::new_unchecked(
-            &self.conn,
-            TransactionBehavior::Immediate,
-        )?)
+        Ok(Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
     }
 }
 
@@ -317,10 +289,8 @@ fn switch_to_wal(conn: &rusqlite::Connection) -> rusqlite::Result<String> {
     loop {
         match conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0)) {
             Err(rusqlite::Error::SqliteFailure(f, _))
-                if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) && waited < BUSY_TIMEOUT =>
+                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    && waited < BUSY_TIMEOUT =>
             {
                 std::thread::sleep(PAUSE);
                 waited += PAUSE;
@@ -339,12 +309,7 @@ pub fn format_time(t: DateTime<Utc>) -> String {
 pub fn parse_time(text: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::Storage,
-                format!("the catalog holds an invalid time {text:?}: {e}"),
-            )
-        })
+        .map_err(|e| Error::new(ErrorCode::Storage, format!("the catalog holds an invalid time {text:?}: {e}")))
 }
 
 fn not_found(name: &str) -> Error {
@@ -356,18 +321,14 @@ fn not_found(name: &str) -> Error {
 fn already_exists(name: &str) -> Error {
     Error::new(
         ErrorCode::AlreadyExists,
-        format!(
-            "a connection named {name:?} already exists; choose another name or change the existing one"
-        ),
+        format!("a connection named {name:?} already exists; choose another name or change the existing one"),
     )
 }
 
 /// Maps a UNIQUE violation on `connections.name` (a concurrent insert) to AlreadyExists.
 fn unique_violation(e: rusqlite::Error, name: &str) -> Error {
     match &e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
-        {
+        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
             already_exists(name)
         }
         _ => e.into(),
@@ -375,18 +336,11 @@ fn unique_violation(e: rusqlite::Error, name: &str) -> Error {
 }
 
 fn corrupt(name: &str, what: &str, detail: impl std::fmt::Display) -> Error {
-    Error::new(
-        ErrorCode::Storage,
-        format!("the catalog entry of connection {name:?} is corrupt ({what}): {detail}"),
-    )
+    Error::new(ErrorCode::Storage, format!("the catalog entry of connection {name:?} is corrupt ({what}): {detail}"))
 }
 
 fn id_by_name(conn: &rusqlite::Connection, name: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row("SELECT id FROM connections WHERE name = ?1", [name], |r| {
-            r.get(0)
-        })
-        .optional()?)
+    Ok(conn.query_row("SELECT id FROM connections WHERE name = ?1", [name], |r| r.get(0)).optional()?)
 }
 
 /// What gets written besides the plain fields, checked and encoded before the transaction.
@@ -401,22 +355,13 @@ struct WriteRow {
 }
 
 impl WriteRow {
-    fn new(
-        name: &str,
-        idp: &IdpDescriptor,
-        sp: &SpConfig,
-        policy: &SecurityPolicy,
-    ) -> Result<WriteRow> {
+    fn new(name: &str, idp: &IdpDescriptor, sp: &SpConfig, policy: &SecurityPolicy) -> Result<WriteRow> {
         let certificates = idp
             .signing_certificates
             .iter()
             .map(|c| {
                 let (der, parsed) = reparse(c, name, "IdP signing certificate")?;
-                Ok((
-                    der,
-                    parsed.sha256_fingerprint,
-                    format_time(parsed.not_after),
-                ))
+                Ok((der, parsed.sha256_fingerprint, format_time(parsed.not_after)))
             })
             .collect::<Result<Vec<_>>>()?;
         let sp_certificate = sp
@@ -424,18 +369,10 @@ impl WriteRow {
             .as_ref()
             .map(|c| reparse(c, name, "SP certificate").map(|(_, parsed)| parsed.der_base64))
             .transpose()?;
-        let policy = serde_json::to_string(policy).map_err(|e| {
-            Error::new(
-                ErrorCode::Internal,
-                format!("cannot encode the security policy: {e}"),
-            )
-        })?;
-        let endpoints = idp
-            .sso
-            .iter()
-            .map(|e| ("sso", e.clone()))
-            .chain(idp.slo.iter().map(|e| ("slo", e.clone())))
-            .collect();
+        let policy = serde_json::to_string(policy)
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot encode the security policy: {e}")))?;
+        let endpoints =
+            idp.sso.iter().map(|e| ("sso", e.clone())).chain(idp.slo.iter().map(|e| ("slo", e.clone()))).collect();
         Ok(WriteRow {
             valid_until: idp.valid_until.map(format_time),
             sp_certificate,
@@ -449,11 +386,7 @@ impl WriteRow {
 
 /// Only a certificate that parses goes in, so that it can always be read back.
 fn reparse(c: &Certificate, name: &str, what: &str) -> Result<(Vec<u8>, Certificate)> {
-    let bad = |detail: String| {
-        Error::invalid(format!(
-            "the {what} of connection {name:?} is unusable: {detail}"
-        ))
-    };
+    let bad = |detail: String| Error::invalid(format!("the {what} of connection {name:?} is unusable: {detail}"));
     let der = base64::engine::general_purpose::STANDARD
         .decode(c.der_base64.as_bytes())
         .map_err(|e| bad(format!("its DER is not valid base64: {e}")))?;
@@ -494,11 +427,7 @@ const CONNECTION_COLUMNS: &str = "id, name, idp_entity_id, want_authn_requests_s
 
 fn load_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Connection> {
     let row = conn
-        .query_row(
-            &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE id = ?1"),
-            [id],
-            ConnectionRow::read,
-        )
+        .query_row(&format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE id = ?1"), [id], ConnectionRow::read)
         .optional()?
         .ok_or_else(|| {
             Error::not_found(format!(
@@ -549,13 +478,8 @@ impl ConnectionRow {
 
     fn into_connection(self, conn: &rusqlite::Connection) -> Result<Connection> {
         let name = self.name;
-        let time =
-            |text: &str, what: &str| parse_time(text).map_err(|e| corrupt(&name, what, e.message));
-        let valid_until = self
-            .valid_until
-            .as_deref()
-            .map(|t| time(t, "valid_until"))
-            .transpose()?;
+        let time = |text: &str, what: &str| parse_time(text).map_err(|e| corrupt(&name, what, e.message));
+        let valid_until = self.valid_until.as_deref().map(|t| time(t, "valid_until")).transpose()?;
         let metadata_imported_at = time(&self.metadata_imported_at, "metadata_imported_at")?;
         let created_at = time(&self.created_at, "created_at")?;
         let updated_at = time(&self.updated_at, "updated_at")?;
@@ -564,9 +488,7 @@ impl ConnectionRow {
         let sp_certificate = self
             .sp_certificate
             .as_deref()
-            .map(|b64| {
-                Certificate::from_base64(b64).map_err(|e| corrupt(&name, "SP certificate", e))
-            })
+            .map(|b64| Certificate::from_base64(b64).map_err(|e| corrupt(&name, "SP certificate", e)))
             .transpose()?;
 
         let signing_certificates = load_certificates(conn, self.id, &name)?;
@@ -574,9 +496,7 @@ impl ConnectionRow {
         let mut stmt = conn.prepare_cached(
             "SELECT format FROM connection_name_id_formats WHERE connection_id = ?1 ORDER BY position",
         )?;
-        let name_id_formats = stmt
-            .query_map([self.id], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
+        let name_id_formats = stmt.query_map([self.id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
 
         Ok(Connection {
             id: self.id,
@@ -589,11 +509,7 @@ impl ConnectionRow {
                 want_authn_requests_signed: self.want_authn_requests_signed,
                 valid_until,
             },
-            sp: SpConfig {
-                entity_id: self.sp_entity_id,
-                acs_url: self.sp_acs_url,
-                certificate: sp_certificate,
-            },
+            sp: SpConfig { entity_id: self.sp_entity_id, acs_url: self.sp_acs_url, certificate: sp_certificate },
             policy,
             metadata_xml: self.metadata_xml,
             metadata_source: self.metadata_source,
@@ -610,22 +526,16 @@ fn load_certificates(conn: &rusqlite::Connection, id: i64, name: &str) -> Result
         "SELECT der, sha256_fingerprint FROM connection_certificates WHERE connection_id = ?1 ORDER BY position",
     )?;
     let rows = stmt
-        .query_map([id], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-        })?
+        .query_map([id], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(der, fingerprint)| {
-            let cert = Certificate::from_der(&der)
-                .map_err(|e| corrupt(name, "IdP signing certificate", e))?;
+            let cert = Certificate::from_der(&der).map_err(|e| corrupt(name, "IdP signing certificate", e))?;
             if cert.sha256_fingerprint != fingerprint {
                 return Err(corrupt(
                     name,
                     "IdP signing certificate",
-                    format!(
-                        "its SHA-256 is {} but the catalog recorded {fingerprint}",
-                        cert.sha256_fingerprint
-                    ),
+                    format!("its SHA-256 is {} but the catalog recorded {fingerprint}", cert.sha256_fingerprint),
                 ));
             }
             Ok(cert)
@@ -633,24 +543,12 @@ fn load_certificates(conn: &rusqlite::Connection, id: i64, name: &str) -> Result
         .collect()
 }
 
-fn load_endpoints(
-    conn: &rusqlite::Connection,
-    id: i64,
-    name: &str,
-) -> Result<(Vec<Endpoint>, Vec<Endpoint>)> {
+fn load_endpoints(conn: &rusqlite::Connection, id: i64, name: &str) -> Result<(Vec<Endpoint>, Vec<Endpoint>)> {
     let mut stmt = conn.prepare_cached(
         "SELECT kind, binding, location FROM connection_endpoints WHERE connection_id = ?1 ORDER BY kind, position",
     )?;
     let rows = stmt
-        .query_map([id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                Endpoint {
-                    binding: r.get(1)?,
-                    location: r.get(2)?,
-                },
-            ))
-        })?
+        .query_map([id], |r| Ok((r.get::<_, String>(0)?, Endpoint { binding: r.get(1)?, location: r.get(2)? })))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let (mut sso, mut slo) = (Vec::new(), Vec::new());
     for (kind, endpoint) in rows {

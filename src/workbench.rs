@@ -88,7 +88,8 @@ pub struct BenchResult {
 }
 
 fn check_url(what: &str, value: &str) -> Result<()> {
-    let parsed = url::Url::parse(value).map_err(|e| Error::invalid(format!("{what} {value:?} is not an absolute URL: {e}")))?;
+    let parsed =
+        url::Url::parse(value).map_err(|e| Error::invalid(format!("{what} {value:?} is not an absolute URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(Error::invalid(format!("{what} {value:?} must be an http or https URL")));
     }
@@ -211,7 +212,13 @@ impl Workbench {
     }
 
     /// Replaces the SP key pair with an admin's PEM key and certificate.
-    pub fn set_sp_key(&self, name: &str, key_pem: Sensitive<Vec<u8>>, cert_pem: &[u8], now: DateTime<Utc>) -> Result<ConnectionView> {
+    pub fn set_sp_key(
+        &self,
+        name: &str,
+        key_pem: Sensitive<Vec<u8>>,
+        cert_pem: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<ConnectionView> {
         let mut connection = self.store.get_connection(name)?;
         let pair = sp::import_key_pair(key_pem, cert_pem)?;
         self.secrets.set(&secrets::sp_key(&connection.name), &pair.key_pem)?;
@@ -227,19 +234,34 @@ impl Workbench {
         sp::metadata_xml(&sp, c.sp.certificate.as_ref(), signs)
     }
 
-    fn load_sp_key(&self, connection: &str) -> std::result::Result<Sensitive<openssl::pkey::PKey<openssl::pkey::Private>>, String> {
+    fn load_sp_key(
+        &self,
+        connection: &str,
+    ) -> std::result::Result<Sensitive<openssl::pkey::PKey<openssl::pkey::Private>>, String> {
         let pem = secrets::require(self.secrets.as_ref(), &secrets::sp_key(connection), "the SP private key")
             .map_err(|e| e.message)?;
         sp::parse_private_key(&pem).map(Sensitive::new).map_err(|e| e.message)
     }
 
     /// Validates a SAMLResponse for a connection at instant `at`. No side effects.
-    pub fn verify(&self, name: &str, saml_response: &str, at: DateTime<Utc>, in_response_to: Option<&str>) -> Result<Report> {
+    pub fn verify(
+        &self,
+        name: &str,
+        saml_response: &str,
+        at: DateTime<Utc>,
+        in_response_to: Option<&str>,
+    ) -> Result<Report> {
         let c = self.store.get_connection(name)?;
         Ok(self.validate_for(&c, saml_response, at, in_response_to))
     }
 
-    fn validate_for(&self, c: &Connection, saml_response: &str, at: DateTime<Utc>, in_response_to: Option<&str>) -> Report {
+    fn validate_for(
+        &self,
+        c: &Connection,
+        saml_response: &str,
+        at: DateTime<Utc>,
+        in_response_to: Option<&str>,
+    ) -> Report {
         let sp: SpEndpoints = c.sp.resolve(&c.name, &self.base_url);
         let key_source = || self.load_sp_key(&c.name);
         let ctx = validate::Context {
@@ -255,7 +277,14 @@ impl Workbench {
     }
 
     /// Validates the same response `iterations` times after a warm-up; reports the rate.
-    pub fn bench(&self, name: &str, saml_response: &str, at: DateTime<Utc>, in_response_to: Option<&str>, iterations: u64) -> Result<BenchResult> {
+    pub fn bench(
+        &self,
+        name: &str,
+        saml_response: &str,
+        at: DateTime<Utc>,
+        in_response_to: Option<&str>,
+        iterations: u64,
+    ) -> Result<BenchResult> {
         if iterations == 0 {
             return Err(Error::invalid("--iterations must be at least 1"));
         }
@@ -263,7 +292,9 @@ impl Workbench {
         let first = self.validate_for(&c, saml_response, at, in_response_to);
         if !first.accepted() {
             let why = first.error.map(|e| e.message).unwrap_or_default();
-            return Err(Error::invalid(format!("the response is rejected ({why}); benchmark a response that validates")));
+            return Err(Error::invalid(format!(
+                "the response is rejected ({why}); benchmark a response that validates"
+            )));
         }
         for _ in 0..iterations.min(50) {
             let _ = self.validate_for(&c, saml_response, at, in_response_to);
@@ -286,9 +317,5 @@ pub struct RemoveOutcome {
 /// A SAML tracer shows the decoded XML; the form carries base64. Accept both.
 pub fn normalise_response_input(input: &str) -> String {
     let trimmed = input.trim_start_matches('\u{feff}').trim();
-    if trimmed.starts_with('<') {
-        crate::idp::sign::to_post_form_value(trimmed)
-    } else {
-        input.to_owned()
-    }
+    if trimmed.starts_with('<') { crate::idp::sign::to_post_form_value(trimmed) } else { input.to_owned() }
 }

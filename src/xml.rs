@@ -298,7 +298,6 @@ mod tests {
         assert_eq!(attribute_name_before(b"=", 0), b"");
     }
 
-
     #[test]
     fn doctype_is_refused() {
         let xml = r#"<!DOCTYPE r [<!ENTITY x "boom">]><r>&x;</r>"#;

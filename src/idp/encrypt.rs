@@ -95,15 +95,14 @@ pub fn encrypt_assertion(
     let mut content = iv.clone();
     if options.data.is_gcm() {
         let mut tag = [0u8; 16];
-        let ciphertext =
-            openssl::symm::encrypt_aead(cipher, &key, Some(&iv), &[], assertion_xml.as_bytes(), &mut tag)
-                .map_err(internal("AES-GCM"))?;
+        let ciphertext = openssl::symm::encrypt_aead(cipher, &key, Some(&iv), &[], assertion_xml.as_bytes(), &mut tag)
+            .map_err(internal("AES-GCM"))?;
         content.extend_from_slice(&ciphertext);
         content.extend_from_slice(&tag);
     } else {
         // XML Encryption padding: the last byte says how many bytes to strip (PKCS#7 satisfies it).
-        let ciphertext = openssl::symm::encrypt(cipher, &key, Some(&iv), assertion_xml.as_bytes())
-            .map_err(internal("AES-CBC"))?;
+        let ciphertext =
+            openssl::symm::encrypt(cipher, &key, Some(&iv), assertion_xml.as_bytes()).map_err(internal("AES-CBC"))?;
         content.extend_from_slice(&ciphertext);
     }
 

@@ -29,7 +29,8 @@ pub struct SamlStyle {
 }
 
 impl SamlStyle {
-    pub const GENERIC: SamlStyle = SamlStyle { protocol_prefix: "samlp", assertion_prefix: Some("saml"), millis: false };
+    pub const GENERIC: SamlStyle =
+        SamlStyle { protocol_prefix: "samlp", assertion_prefix: Some("saml"), millis: false };
     pub const OKTA: SamlStyle = SamlStyle { protocol_prefix: "saml2p", assertion_prefix: Some("saml2"), millis: true };
     pub const MICROSOFT: SamlStyle = SamlStyle { protocol_prefix: "samlp", assertion_prefix: None, millis: true };
 }
@@ -178,7 +179,11 @@ impl ResponseSpec {
             f = escape(&self.name_id_format),
             v = escape(&self.name_id)
         ));
-        x.push_str(&format!(r#"<{} Method="{}">"#, self.a("SubjectConfirmation"), escape(&self.subject_confirmation_method)));
+        x.push_str(&format!(
+            r#"<{} Method="{}">"#,
+            self.a("SubjectConfirmation"),
+            escape(&self.subject_confirmation_method)
+        ));
         let mut scd = format!("<{}", self.a("SubjectConfirmationData"));
         if let Some(irt) = &self.subject_in_response_to {
             scd.push_str(&format!(r#" InResponseTo="{}""#, escape(irt)));

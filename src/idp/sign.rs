@@ -66,11 +66,7 @@ impl SigningKey {
 
     /// The algorithm this key signs with by default.
     pub fn default_algorithm(&self) -> SignatureAlgorithm {
-        if self.key.expose().ec_key().is_ok() {
-            SignatureAlgorithm::EcdsaSha256
-        } else {
-            SignatureAlgorithm::RsaSha256
-        }
+        if self.key.expose().ec_key().is_ok() { SignatureAlgorithm::EcdsaSha256 } else { SignatureAlgorithm::RsaSha256 }
     }
 }
 

@@ -12,8 +12,7 @@ use rusqlite::{Transaction, TransactionBehavior};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Every migration, in order: `(version, sql)`. Versions are 1, 2, 3... without gaps.
-pub const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../../migrations/0001_connections.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_connections.sql"))];
 
 /// The schema version this build creates and understands (the last migration's version).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -55,10 +54,7 @@ fn check_compatible(conn: &rusqlite::Connection, what: &str) -> Result<i64> {
         ));
     }
     if version < 0 {
-        return Err(Error::new(
-            ErrorCode::Storage,
-            format!("{what} has an invalid schema version {version}"),
-        ));
+        return Err(Error::new(ErrorCode::Storage, format!("{what} has an invalid schema version {version}")));
     }
     Ok(version)
 }
@@ -89,21 +85,13 @@ fn apply_pending(conn: &rusqlite::Connection, what: &str) -> Result<()> {
         if version != current + 1 {
             return Err(Error::new(
                 ErrorCode::Internal,
-                format!(
-                    "migration {version} follows schema version {current}: the migration list has a gap"
-                ),
+                format!("migration {version} follows schema version {current}: the migration list has a gap"),
             ));
         }
         tx.execute_batch(sql).map_err(|e| {
-            Error::new(
-                ErrorCode::Storage,
-                format!("migrating {what} to schema version {version} failed: {e}"),
-            )
+            Error::new(ErrorCode::Storage, format!("migrating {what} to schema version {version} failed: {e}"))
         })?;
-        let violations: i64 =
-            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-                r.get(0)
-            })?;
+        let violations: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
         if violations != 0 {
             return Err(Error::new(
                 ErrorCode::Storage,
@@ -127,11 +115,7 @@ mod tests {
     #[test]
     fn versions_are_contiguous_from_one() {
         for (i, (version, sql)) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(
-                *version,
-                i as i64 + 1,
-                "migration versions must be 1, 2, 3..."
-            );
+            assert_eq!(*version, i as i64 + 1, "migration versions must be 1, 2, 3...");
             let upper = sql.to_ascii_uppercase();
             assert!(!upper.contains("BEGIN TRANSACTION") && !upper.contains("COMMIT;"));
         }

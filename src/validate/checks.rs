@@ -66,7 +66,9 @@ impl CheckId {
             CheckId::SingleAssertion => "Exactly one Assertion or EncryptedAssertion, a direct child of the Response",
             CheckId::Decrypt => "EncryptedAssertion decrypts with the SP key (RSA-OAEP + AES)",
             CheckId::Algorithm => "ds:SignatureMethod and ds:DigestMethod are allowed algorithms",
-            CheckId::Signature => "ds:Signature over the Assertion or its Response verifies with an IdP metadata certificate",
+            CheckId::Signature => {
+                "ds:Signature over the Assertion or its Response verifies with an IdP metadata certificate"
+            }
             CheckId::Status => "samlp:Status/StatusCode is Success",
             CheckId::Issuer => "Issuer of Response and Assertion equals the IdP entityID",
             CheckId::Destination => "Response Destination equals the ACS URL",

@@ -143,9 +143,8 @@ pub fn decrypt_assertion(encrypted: Node<'_, '_>, key: &PKey<Private>) -> Result
         .ok_or_else(|| Violation::UnsupportedDataEncryption { algorithm: data_alg.to_owned() })?;
 
     // The EncryptedKey sits in EncryptedData/KeyInfo or beside EncryptedData (some IdPs).
-    let in_key_info = xml::child(data, NS_DS, "KeyInfo")
-        .into_iter()
-        .flat_map(|ki| xml::children(ki, NS_XENC, "EncryptedKey"));
+    let in_key_info =
+        xml::child(data, NS_DS, "KeyInfo").into_iter().flat_map(|ki| xml::children(ki, NS_XENC, "EncryptedKey"));
     let beside = xml::children(encrypted, NS_XENC, "EncryptedKey");
     let candidates: Vec<Node<'_, '_>> = in_key_info.chain(beside).collect();
     if candidates.is_empty() {
@@ -160,11 +159,10 @@ pub fn decrypt_assertion(encrypted: Node<'_, '_>, key: &PKey<Private>) -> Result
                 content_key = Some(k);
                 break;
             }
-            Err(e @ (Violation::WeakKeyTransport { .. } | Violation::UnsupportedKeyTransport { .. })) => {
-                last_error = e
-            }
+            Err(e @ (Violation::WeakKeyTransport { .. } | Violation::UnsupportedKeyTransport { .. })) => last_error = e,
             Err(e) => {
-                if !matches!(last_error, Violation::WeakKeyTransport { .. } | Violation::UnsupportedKeyTransport { .. }) {
+                if !matches!(last_error, Violation::WeakKeyTransport { .. } | Violation::UnsupportedKeyTransport { .. })
+                {
                     last_error = e;
                 }
             }

@@ -23,11 +23,11 @@ pub use checks::{CheckId, CheckResult, CheckStatus};
 pub use facts::{AssertionFacts, Attribute, NameId, ResponseFacts};
 pub use violation::Violation;
 
-use checks::Recorder;
 use crate::certs::Certificate;
 use crate::connection::{SecurityPolicy, SignatureRequirement, SpEndpoints};
 use crate::sensitive::Sensitive;
 use crate::xml::{self, NS_SAML, NS_SAMLP};
+use checks::Recorder;
 
 /// Largest SAMLResponse accepted, in bytes of base64 (real ones are a few KB; big group
 /// lists reach a few hundred KB).
@@ -168,7 +168,9 @@ fn decode(input: &str) -> Result<String, Violation> {
     let engine = base64::engine::general_purpose::STANDARD;
     let bytes = engine
         .decode(compact.as_bytes())
-        .or_else(|e| base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.trim_end_matches('=')).map_err(|_| e))
+        .or_else(|e| {
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.trim_end_matches('=')).map_err(|_| e)
+        })
         .map_err(|e| Violation::NotBase64 { detail: e.to_string() })?;
     String::from_utf8(bytes).map_err(|_| Violation::NotUtf8)
 }
@@ -220,7 +222,11 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
     };
     let root = doc.root_element();
     guard(rec, check_root(root))?;
-    rec.pass(CheckId::Parse, "samlp:Response, Version 2.0", format!("samlp:Response ID={}", root.attribute("ID").unwrap_or_default()));
+    rec.pass(
+        CheckId::Parse,
+        "samlp:Response, Version 2.0",
+        format!("samlp:Response ID={}", root.attribute("ID").unwrap_or_default()),
+    );
     rec.pass(CheckId::Doctype, "no DOCTYPE", "none");
 
     // An IdP error carries a Status and no assertion: the Status is the real reason.
@@ -308,8 +314,8 @@ fn signed_parts(response: bool, assertion: bool) -> &'static str {
 }
 
 fn signer_note(ctx: &Context<'_>, sigs: &[signature::SignatureInfo]) -> String {
-    let carried = sigs.iter().find_map(|s| s.key_info_certificate.as_deref()).and_then(|c| Certificate::from_base64(c).ok());
-    match carried.and_then(|c| ctx.signing_certificates.iter().find(|m| m.der_base64 == c.der_base64)) {
+    let carried = signature::carried_certificate(sigs);
+    match carried.and_then(|c| ctx.signing_certificates.iter().find(|m| m.der_base64 == c)) {
         Some(m) => format!("verified with metadata certificate {}", m.sha256_fingerprint),
         None => format!("verified with one of {} metadata certificate(s)", ctx.signing_certificates.len()),
     }
@@ -318,17 +324,19 @@ fn signer_note(ctx: &Context<'_>, sigs: &[signature::SignatureInfo]) -> String {
 /// Parses samael's reduced (signed-only) output and finds `local` with the given ID in it.
 fn signed_element<'a, 'i>(doc: &'a Document<'i>, ns: &str, local: &str, id: &str) -> Result<Node<'a, 'i>, Violation> {
     let root = doc.root_element();
-    let candidate = if xml::is(root, ns, local) {
-        Some(root)
-    } else {
-        root.children().find(|n| xml::is(*n, ns, local))
-    };
+    let candidate =
+        if xml::is(root, ns, local) { Some(root) } else { root.children().find(|n| xml::is(*n, ns, local)) };
     match candidate {
         Some(n) if n.attribute("ID") == Some(id) => Ok(n),
         Some(n) => Err(Violation::SignedContentMismatch {
-            detail: format!("the signed {local} has ID {:?}, the one in the response has ID {id:?}", n.attribute("ID").unwrap_or_default()),
+            detail: format!(
+                "the signed {local} has ID {:?}, the one in the response has ID {id:?}",
+                n.attribute("ID").unwrap_or_default()
+            ),
         }),
-        None => Err(Violation::SignedContentMismatch { detail: format!("the signed content holds no {local} with ID {id:?}") }),
+        None => Err(Violation::SignedContentMismatch {
+            detail: format!("the signed content holds no {local} with ID {id:?}"),
+        }),
     }
 }
 
@@ -363,7 +371,8 @@ fn plain_path(
     }
     guard(rec, require_signatures(ctx.policy, response_signed, assertion_signed))?;
     guard(rec, signature::reject_comments(doc, &sigs))?;
-    let reduced = guard(rec, signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs))?;
+    let reduced =
+        guard(rec, signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs))?;
     let reduced_doc = guard(rec, reparse(&reduced))?;
     let assertion_id = assertion.attribute("ID").unwrap_or_default();
     let response_id = root.attribute("ID").unwrap_or_default();
@@ -386,7 +395,11 @@ fn plain_path(
         guard(rec, signed_element(&reduced_doc, NS_SAML, "Assertion", assertion_id))?
     };
     found.assertion_xml = Some(xml::source(&reduced_doc, signed_assertion).to_owned());
-    rec.pass(CheckId::Signature, "a valid signature covering the Assertion", format!("{}, {}", signed_parts(response_signed, assertion_signed), signer_note(ctx, &sigs)));
+    rec.pass(
+        CheckId::Signature,
+        "a valid signature covering the Assertion",
+        format!("{}, {}", signed_parts(response_signed, assertion_signed), signer_note(ctx, &sigs)),
+    );
     Ok(Signed { response, assertion: facts::assertion_facts(signed_assertion) })
 }
 
@@ -395,11 +408,14 @@ fn plain_path(
 /// signature.
 fn wrap_decrypted(plaintext: &str, context: Node<'_, '_>) -> String {
     let body = plaintext.trim_start_matches('\u{feff}').trim_start();
-    let body = if body.starts_with("<?xml") { body.find("?>").and_then(|i| body.get(i + 2..)).unwrap_or(body) } else { body };
+    let body =
+        if body.starts_with("<?xml") { body.find("?>").and_then(|i| body.get(i + 2..)).unwrap_or(body) } else { body };
     let mut decls = String::new();
     for ns in context.namespaces() {
         match ns.name() {
-            Some(prefix) if prefix != "xml" => decls.push_str(&format!(r#" xmlns:{prefix}="{}""#, xml::escape(ns.uri()))),
+            Some(prefix) if prefix != "xml" => {
+                decls.push_str(&format!(r#" xmlns:{prefix}="{}""#, xml::escape(ns.uri())))
+            }
             None => decls.push_str(&format!(r#" xmlns="{}""#, xml::escape(ns.uri()))),
             _ => {}
         }
@@ -427,7 +443,10 @@ fn encrypted_path(
         guard(rec, signature::reject_comments(doc, &outer))?;
         let reduced = signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &outer);
         if reduced.is_err() {
-            rec.skip(CheckId::Decrypt, "not attempted: ciphertext is only decrypted after the Response signature verifies");
+            rec.skip(
+                CheckId::Decrypt,
+                "not attempted: ciphertext is only decrypted after the Response signature verifies",
+            );
         }
         Some(guard(rec, reduced)?)
     } else {
@@ -441,7 +460,12 @@ fn encrypted_path(
         Some(d) => {
             let r = guard(rec, signed_element(d, NS_SAMLP, "Response", response_id))?;
             let e = r.children().find(|n| xml::is(*n, NS_SAML, "EncryptedAssertion"));
-            let e = guard(rec, e.ok_or(Violation::SignedContentMismatch { detail: "the signed Response holds no EncryptedAssertion".into() }))?;
+            let e = guard(
+                rec,
+                e.ok_or(Violation::SignedContentMismatch {
+                    detail: "the signed Response holds no EncryptedAssertion".into(),
+                }),
+            )?;
             (facts::response_facts(r), e)
         }
         None => (facts::response_facts(root), encrypted),
@@ -455,21 +479,23 @@ fn encrypted_path(
     let key = guard(rec, key)?;
     let plaintext = guard(rec, decrypt::decrypt_assertion(encrypted_node, key.expose()))?;
     let wrapped = wrap_decrypted(&plaintext, encrypted_node);
-    let inner = guard(
-        rec,
-        xml::parse(&wrapped).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() }),
-    )?;
+    let inner =
+        guard(rec, xml::parse(&wrapped).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() }))?;
     let inner_root = inner.root_element();
     let elements: Vec<Node<'_, '_>> = inner_root.children().filter(|n| n.is_element()).collect();
     let assertion = match elements.as_slice() {
         [a] if xml::is(*a, NS_SAML, "Assertion") => *a,
         _ => {
-            rec.fail(Violation::DecryptedNotAnAssertion { detail: format!("{} element(s), expected one saml:Assertion", elements.len()) });
+            rec.fail(Violation::DecryptedNotAnAssertion {
+                detail: format!("{} element(s), expected one saml:Assertion", elements.len()),
+            });
             return Err(Stop);
         }
     };
     if inner_root.descendants().filter(|n| is_assertion(*n)).count() != 1 {
-        rec.fail(Violation::DecryptedNotAnAssertion { detail: "the decrypted Assertion contains further assertions".into() });
+        rec.fail(Violation::DecryptedNotAnAssertion {
+            detail: "the decrypted Assertion contains further assertions".into(),
+        });
         return Err(Stop);
     }
     let assertion_id = assertion.attribute("ID").unwrap_or_default().to_owned();
@@ -477,7 +503,11 @@ fn encrypted_path(
         rec.fail(Violation::DecryptedNotAnAssertion { detail: "the decrypted Assertion has no ID".into() });
         return Err(Stop);
     }
-    rec.pass(CheckId::Decrypt, "EncryptedAssertion decrypting to one Assertion", format!("decrypted Assertion ID={assertion_id}"));
+    rec.pass(
+        CheckId::Decrypt,
+        "EncryptedAssertion decrypting to one Assertion",
+        format!("decrypted Assertion ID={assertion_id}"),
+    );
 
     // algorithm + signature of the inner assertion
     let inner_sigs = guard(rec, signature::locate(&inner, &[assertion.id()]))?;
@@ -493,7 +523,10 @@ fn encrypted_path(
     guard(rec, require_signatures(ctx.policy, response_signed, assertion_signed))?;
     guard(rec, signature::reject_comments(&inner, &inner_sigs))?;
     let facts = if assertion_signed {
-        let reduced = guard(rec, signature::verify_and_reduce(&wrapped, ctx.signing_certificates, ctx.policy.allow_sha1, &inner_sigs))?;
+        let reduced = guard(
+            rec,
+            signature::verify_and_reduce(&wrapped, ctx.signing_certificates, ctx.policy.allow_sha1, &inner_sigs),
+        )?;
         let reduced_doc = guard(rec, reparse(&reduced))?;
         let a = guard(rec, signed_element(&reduced_doc, NS_SAML, "Assertion", &assertion_id))?;
         found.assertion_xml = Some(xml::source(&reduced_doc, a).to_owned());

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, SecondsFormat, Utc};
 
+use super::Context;
 use super::checks::{CheckId, Recorder};
 use super::facts::{AssertionFacts, Confirmation, ResponseFacts};
 use super::violation::Violation;
-use super::Context;
 
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 pub(super) const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
@@ -93,7 +93,9 @@ fn chosen_confirmation<'a>(a: &'a AssertionFacts, ctx: &Context<'_>) -> Option<&
 fn subject_confirmation(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     let acs = ctx.sp.acs_url.as_str();
     let Some(c) = chosen_confirmation(a, ctx) else {
-        return Err(Violation::NoBearerConfirmation { methods: a.confirmations.iter().map(|c| c.method.clone()).collect() });
+        return Err(Violation::NoBearerConfirmation {
+            methods: a.confirmations.iter().map(|c| c.method.clone()).collect(),
+        });
     };
     if c.recipient.as_deref() != Some(acs) {
         let found = a.confirmations.iter().filter(|c| c.method == BEARER).filter_map(|c| c.recipient.clone()).collect();
@@ -112,7 +114,10 @@ fn subject_confirmation(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
             return Err(Violation::ConfirmationNotYetValid { not_before: nb_text.into(), now: fmt(ctx.now) });
         }
     }
-    Ok((format!("bearer, Recipient={acs}, NotOnOrAfter after {}", fmt(ctx.now)), format!("bearer, Recipient={acs}, NotOnOrAfter={noa_text}")))
+    Ok((
+        format!("bearer, Recipient={acs}, NotOnOrAfter after {}", fmt(ctx.now)),
+        format!("bearer, Recipient={acs}, NotOnOrAfter={noa_text}"),
+    ))
 }
 
 fn time_window(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
@@ -161,10 +166,18 @@ fn in_response_to(r: &ResponseFacts, a: &AssertionFacts, ctx: &Context<'_>) -> O
     match ctx.in_response_to {
         Some(expected) => {
             if r.in_response_to.as_deref() != Some(expected) {
-                return Err(Violation::InResponseToMismatch { element: "Response", expected: expected.into(), found: r.in_response_to.clone() });
+                return Err(Violation::InResponseToMismatch {
+                    element: "Response",
+                    expected: expected.into(),
+                    found: r.in_response_to.clone(),
+                });
             }
             if scd.as_deref() != Some(expected) {
-                return Err(Violation::InResponseToMismatch { element: "SubjectConfirmationData", expected: expected.into(), found: scd });
+                return Err(Violation::InResponseToMismatch {
+                    element: "SubjectConfirmationData",
+                    expected: expected.into(),
+                    found: scd,
+                });
             }
             Ok((expected.into(), expected.into()))
         }

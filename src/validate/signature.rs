@@ -50,8 +50,7 @@ pub struct SignatureInfo {
 
 /// A readable location for error messages: `/Response/Extensions/Assertion`.
 pub fn path(node: Node<'_, '_>) -> String {
-    let mut parts: Vec<&str> =
-        node.ancestors().filter(|n| n.is_element()).map(|n| n.tag_name().name()).collect();
+    let mut parts: Vec<&str> = node.ancestors().filter(|n| n.is_element()).map(|n| n.tag_name().name()).collect();
     parts.reverse();
     format!("/{}", parts.join("/"))
 }
@@ -80,7 +79,8 @@ pub fn locate(doc: &Document<'_>, allowed_parents: &[roxmltree::NodeId]) -> Resu
         if parent_id.is_empty() || uri != expected {
             return Err(Violation::ReferenceMismatch { uri: uri.to_owned(), expected });
         }
-        let algorithm_of = |n: Option<Node<'_, '_>>| n.and_then(|n| n.attribute("Algorithm")).unwrap_or_default().to_owned();
+        let algorithm_of =
+            |n: Option<Node<'_, '_>>| n.and_then(|n| n.attribute("Algorithm")).unwrap_or_default().to_owned();
         let mut transforms: Vec<String> = xml::child(*reference, NS_DS, "Transforms")
             .into_iter()
             .flat_map(|t| xml::children(t, NS_DS, "Transform"))
@@ -128,7 +128,11 @@ pub fn check_algorithms(signatures: &[SignatureInfo], allow_sha1: bool) -> Resul
                 return Err(Violation::UnsupportedTransform { algorithm: t.clone() });
             }
         }
-        let short = format!("{} / {}", short_name(method), s.digest_methods.iter().map(|d| short_name(d)).collect::<Vec<_>>().join(","));
+        let short = format!(
+            "{} / {}",
+            short_name(method),
+            s.digest_methods.iter().map(|d| short_name(d)).collect::<Vec<_>>().join(",")
+        );
         if !seen.contains(&short) {
             seen.push(short);
         }
@@ -155,14 +159,15 @@ pub fn verify_and_reduce(
     // samael stops at the first certificate that errors (an RSA certificate against an
     // ECDSA signature errors rather than failing), so try each certificate on its own.
     // The certificate the message names goes first: an ordering hint, never trust.
-    let carried = signatures.iter().find_map(|s| s.key_info_certificate.as_deref()).and_then(|c| Certificate::from_base64(c).ok());
+    let carried = carried_certificate(signatures);
     let mut ordered: Vec<&Certificate> = certificates.iter().collect();
-    ordered.sort_by_key(|c| carried.as_ref().is_none_or(|k| k.der_base64 != c.der_base64));
+    ordered.sort_by_key(|c| carried.as_deref() != Some(c.der_base64.as_str()));
     let mut last_error = String::from("no certificate");
     for cert in ordered {
         let der = [CertificateDer::from(cert.der())];
         // samael's errors are not Send: turn them into text right here.
-        match XmlSec::reduce_xml_to_signed_with_allowed_algorithms(xml_text, &der, ReduceMode::ValidateAndMarkNoAncestors, allowed) {
+        // PreDigest: the exact canonical bytes the digest covered, the strictest reduction.
+        match XmlSec::reduce_xml_to_signed_with_allowed_algorithms(xml_text, &der, ReduceMode::PreDigest, allowed) {
             Ok(reduced) => return Ok(reduced),
             Err(e) => last_error = error_chain(&e),
         }
@@ -174,6 +179,15 @@ pub fn verify_and_reduce(
         ),
         key_hint: key_hint(certificates, signatures),
     })
+}
+
+/// The KeyInfo certificate's base64 without whitespace, to compare with metadata
+/// certificates cheaply (parsing X.509 on every validation is measurable).
+pub fn carried_certificate(signatures: &[SignatureInfo]) -> Option<String> {
+    signatures
+        .iter()
+        .find_map(|s| s.key_info_certificate.as_deref())
+        .map(|c| c.chars().filter(|ch| !ch.is_whitespace()).collect())
 }
 
 /// Comments inside signed content are outside the signature (canonicalization drops them)

@@ -79,8 +79,14 @@ impl Violation {
     pub fn check(&self) -> CheckId {
         use Violation::*;
         match self {
-            Empty | TooLarge { .. } | NotBase64 { .. } | NotUtf8 | NotXml { .. } | NotAResponse { .. }
-            | WrongVersion { .. } | MissingId { .. } => CheckId::Parse,
+            Empty
+            | TooLarge { .. }
+            | NotBase64 { .. }
+            | NotUtf8
+            | NotXml { .. }
+            | NotAResponse { .. }
+            | WrongVersion { .. }
+            | MissingId { .. } => CheckId::Parse,
             Doctype => CheckId::Doctype,
             NoAssertion | TooManyAssertions { .. } | AssertionOutOfPlace { .. } | DuplicateId { .. } => {
                 CheckId::SingleAssertion
@@ -217,9 +223,13 @@ impl Violation {
             UnsupportedTransform { .. } => "only the enveloped-signature and canonicalization transforms".into(),
             NoTrustedCertificates => "at least one signing certificate in the connection's IdP metadata".into(),
             Unsigned => "a ds:Signature on the Assertion or on the Response that encloses it".into(),
-            SignatureOutOfPlace { .. } => "signatures only as direct children of the Response or of the Assertion".into(),
+            SignatureOutOfPlace { .. } => {
+                "signatures only as direct children of the Response or of the Assertion".into()
+            }
             SignatureReferenceCount { .. } => "exactly one ds:Reference per signature".into(),
-            ReferenceMismatch { expected, .. } => format!("Reference URI=\"{expected}\" (the ID of the signed element itself)"),
+            ReferenceMismatch { expected, .. } => {
+                format!("Reference URI=\"{expected}\" (the ID of the signed element itself)")
+            }
             SignatureInvalid { .. } => "a signature that verifies with a certificate from the IdP metadata".into(),
             SignedContentMismatch { .. } => "the signed element to be the Assertion that is read".into(),
             CommentInSignedContent { .. } => "no XML comments inside signed elements".into(),
@@ -229,7 +239,9 @@ impl Violation {
             MissingAssertionIssuer => "a saml:Issuer in the Assertion".into(),
             IssuerMismatch { expected, .. } => expected.clone(),
             DestinationMismatch { expected, .. } => expected.clone(),
-            NoBearerConfirmation { .. } => "SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"".into(),
+            NoBearerConfirmation { .. } => {
+                "SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"".into()
+            }
             RecipientMismatch { expected, .. } => format!("Recipient=\"{expected}\""),
             ConfirmationExpired { now, .. } => format!("SubjectConfirmationData NotOnOrAfter after {now}"),
             ConfirmationWithoutExpiry => "SubjectConfirmationData with NotOnOrAfter".into(),

@@ -43,14 +43,28 @@ impl Env {
     fn with_fixture_connection(self) -> Self {
         let metadata = fixtures_dir().join("idp").join("metadata.xml");
         let out = self.run(&[
-            "connection", "import", "--name", "fx", "--metadata", metadata.to_str().unwrap(),
-            "--sp-entity-id", generator::SP_ENTITY_ID, "--acs-url", generator::ACS_URL,
+            "connection",
+            "import",
+            "--name",
+            "fx",
+            "--metadata",
+            metadata.to_str().unwrap(),
+            "--sp-entity-id",
+            generator::SP_ENTITY_ID,
+            "--acs-url",
+            generator::ACS_URL,
         ]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let keys = fixtures_dir().join("keys");
         let out = self.run(&[
-            "connection", "set-sp-key", "--name", "fx",
-            "--key", keys.join("sp.key").to_str().unwrap(), "--cert", keys.join("sp.crt").to_str().unwrap(),
+            "connection",
+            "set-sp-key",
+            "--name",
+            "fx",
+            "--key",
+            keys.join("sp.key").to_str().unwrap(),
+            "--cert",
+            keys.join("sp.crt").to_str().unwrap(),
         ]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         self
@@ -58,7 +72,8 @@ impl Env {
 }
 
 fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn response_path(name: &str) -> String {
@@ -184,7 +199,9 @@ fn verify_has_no_side_effects() {
     }
     let after = tree_snapshot(env.dir.path());
     assert_eq!(before.iter().map(|(p, _)| p).collect::<Vec<_>>(), after.iter().map(|(p, _)| p).collect::<Vec<_>>());
-    let db_bytes = |files: &[(PathBuf, Vec<u8>)]| files.iter().filter(|(p, _)| p.ends_with("catalog.db")).map(|(_, b)| b.clone()).collect::<Vec<_>>();
+    let db_bytes = |files: &[(PathBuf, Vec<u8>)]| {
+        files.iter().filter(|(p, _)| p.ends_with("catalog.db")).map(|(_, b)| b.clone()).collect::<Vec<_>>()
+    };
     assert_eq!(db_bytes(&before), db_bytes(&after));
     assert_eq!(show_before, json(&env.run(&["connection", "show", "fx", "--json"])));
 }
@@ -195,7 +212,8 @@ fn usage_and_configuration_errors_exit_2() {
     let out = env.run(&["verify", "--connection", "nope", "--response", &response_path("okta_valid"), "--at", AT]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not_found"));
-    let out = env.run(&["verify", "--connection", "fx", "--response", &response_path("okta_valid"), "--at", "yesterday"]);
+    let out =
+        env.run(&["verify", "--connection", "fx", "--response", &response_path("okta_valid"), "--at", "yesterday"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(env.run(&["connection", "frobnicate"]).status.code(), Some(2));
     let out = env.run(&["--secret-store", "vault:x", "connection", "list"]);
@@ -214,13 +232,18 @@ fn sp_metadata_lists_entity_acs_certificate_and_real_algorithms() {
     let acs = doc.descendants().find(|n| n.has_tag_name("AssertionConsumerService")).unwrap();
     assert_eq!(acs.attribute("Location"), Some(generator::ACS_URL));
     assert_eq!(acs.attribute("Binding"), Some("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"));
-    let uses: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("KeyDescriptor")).map(|n| n.attribute("use").unwrap()).collect();
+    let uses: Vec<_> =
+        doc.descendants().filter(|n| n.has_tag_name("KeyDescriptor")).map(|n| n.attribute("use").unwrap()).collect();
     assert_eq!(uses, vec!["encryption"]);
     let sp_cert = std::fs::read(fixtures_dir().join("keys").join("sp.crt")).unwrap();
     let sp_cert = handshake::certs::Certificate::from_pem(&sp_cert).unwrap();
     let x509 = doc.descendants().find(|n| n.has_tag_name("X509Certificate")).unwrap();
     assert_eq!(x509.text(), Some(sp_cert.der_base64.as_str()));
-    let algs: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("EncryptionMethod")).map(|n| n.attribute("Algorithm").unwrap().to_owned()).collect();
+    let algs: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("EncryptionMethod"))
+        .map(|n| n.attribute("Algorithm").unwrap().to_owned())
+        .collect();
     assert!(algs.iter().all(|a| !a.contains("rsa-1_5")));
     assert!(algs.iter().any(|a| a.ends_with("aes256-gcm")));
 }
@@ -229,7 +252,11 @@ fn sp_metadata_lists_entity_acs_certificate_and_real_algorithms() {
 fn derived_sp_urls_follow_the_port() {
     let env = Env::new();
     let metadata = fixtures_dir().join("idp").join("metadata.xml");
-    let out = env.cmd(&["connection", "import", "--name", "derived", "--metadata", metadata.to_str().unwrap(), "--json"]).env("HANDSHAKE_PORT", "7788").output().unwrap();
+    let out = env
+        .cmd(&["connection", "import", "--name", "derived", "--metadata", metadata.to_str().unwrap(), "--json"])
+        .env("HANDSHAKE_PORT", "7788")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert_eq!(json(&out)["connection"]["sp"]["acs_url"], "http://127.0.0.1:7788/saml/derived/acs");
     let v = json(&env.run(&["--port", "7799", "connection", "show", "derived", "--json"]));
@@ -241,8 +268,17 @@ fn derived_sp_urls_follow_the_port() {
 fn metadata_from_stdin_and_aggregate_selection() {
     let env = Env::new();
     let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/idp-metadata");
-    let mut child = env.cmd(&["connection", "import", "--name", "okta", "--metadata", "-", "--json"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &std::fs::read(shared.join("01_okta_ssoready.xml")).unwrap()).unwrap();
+    let mut child = env
+        .cmd(&["connection", "import", "--name", "okta", "--metadata", "-", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        &std::fs::read(shared.join("01_okta_ssoready.xml")).unwrap(),
+    )
+    .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     assert_eq!(json(&out)["connection"]["metadata_source"], "stdin");
@@ -250,8 +286,22 @@ fn metadata_from_stdin_and_aggregate_selection() {
     let agg = shared.join("24_agg_switch_aaitest_signed_sha1.xml");
     let out = env.run(&["connection", "import", "--name", "switch", "--metadata", agg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("choose one by entityID"), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = env.run(&["connection", "import", "--name", "switch", "--metadata", agg.to_str().unwrap(), "--entity-id", "https://testidp.unifr.ch/idp/shibboleth", "--json"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("choose one by entityID"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = env.run(&[
+        "connection",
+        "import",
+        "--name",
+        "switch",
+        "--metadata",
+        agg.to_str().unwrap(),
+        "--entity-id",
+        "https://testidp.unifr.ch/idp/shibboleth",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(json(&out)["connection"]["idp_entity_id"], "https://testidp.unifr.ch/idp/shibboleth");
 }
@@ -288,7 +338,18 @@ fn keyring_without_a_session_fails_with_a_fix_not_a_fallback() {
     let env = Env::new();
     let metadata = fixtures_dir().join("idp").join("metadata.xml");
     let out = Command::new(env!("CARGO_BIN_EXE_handshake"))
-        .args(["--db", env.db().to_str().unwrap(), "--secret-store", "keyring", "connection", "import", "--name", "k", "--metadata", metadata.to_str().unwrap()])
+        .args([
+            "--db",
+            env.db().to_str().unwrap(),
+            "--secret-store",
+            "keyring",
+            "connection",
+            "import",
+            "--name",
+            "k",
+            "--metadata",
+            metadata.to_str().unwrap(),
+        ])
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/handshake-test-bus")
         .env("HANDSHAKE_KEYRING_TIMEOUT_SECS", "10")
         .output()
@@ -304,11 +365,32 @@ fn keyring_without_a_session_fails_with_a_fix_not_a_fallback() {
 #[test]
 fn bench_reports_a_rate() {
     let env = Env::new().with_fixture_connection();
-    let out = env.run(&["bench", "--connection", "fx", "--response", &response_path("okta_valid"), "--at", AT, "--iterations", "5", "--json"]);
+    let out = env.run(&[
+        "bench",
+        "--connection",
+        "fx",
+        "--response",
+        &response_path("okta_valid"),
+        "--at",
+        AT,
+        "--iterations",
+        "5",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v = json(&out);
     assert_eq!(v["iterations"], 5);
     assert!(v["validations_per_sec"].as_f64().unwrap() > 0.0);
-    let out = env.run(&["bench", "--connection", "fx", "--response", &response_path("wrong_key"), "--at", AT, "--iterations", "5"]);
+    let out = env.run(&[
+        "bench",
+        "--connection",
+        "fx",
+        "--response",
+        &response_path("wrong_key"),
+        "--at",
+        AT,
+        "--iterations",
+        "5",
+    ]);
     assert_eq!(out.status.code(), Some(2));
 }

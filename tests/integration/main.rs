@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod cli;
+mod fixtures;
 mod metadata;
-mod validation;
 mod secrets;
 mod store;
+mod validation;

@@ -43,29 +43,15 @@ fn exercise(store: &dyn SecretStore) {
 
     // Overwrite.
     store.set(key, &Sensitive::new(b"second".to_vec())).unwrap();
-    assert_eq!(
-        store.get(key).unwrap().unwrap().expose().as_slice(),
-        b"second"
-    );
+    assert_eq!(store.get(key).unwrap().unwrap().expose().as_slice(), b"second");
 
     // Keys are independent.
-    store
-        .set(DEMO_IDP_KEY, &Sensitive::new(Vec::new()))
-        .unwrap();
+    store.set(DEMO_IDP_KEY, &Sensitive::new(Vec::new())).unwrap();
     assert_eq!(store.get(DEMO_IDP_KEY).unwrap().unwrap().expose().len(), 0);
-    assert_eq!(
-        store.get(key).unwrap().unwrap().expose().as_slice(),
-        b"second"
-    );
+    assert_eq!(store.get(key).unwrap().unwrap().expose().as_slice(), b"second");
 
     // require(): present, then missing with a useful message free of secret bytes.
-    assert_eq!(
-        require(store, key, "SP private key")
-            .unwrap()
-            .expose()
-            .as_slice(),
-        b"second"
-    );
+    assert_eq!(require(store, key, "SP private key").unwrap().expose().as_slice(), b"second");
     store.delete(key).unwrap();
     store.delete(key).unwrap();
     store.delete(DEMO_IDP_KEY).unwrap();
@@ -73,12 +59,7 @@ fn exercise(store: &dyn SecretStore) {
     let err = require(store, key, "SP private key of connection acme.prod").unwrap_err();
     assert_eq!(err.code, ErrorCode::SecretMissing);
     assert!(err.message.contains("sp-key/acme.prod"), "{}", err.message);
-    assert!(
-        err.message
-            .contains("SP private key of connection acme.prod"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("SP private key of connection acme.prod"), "{}", err.message);
     assert!(err.message.contains(&store.describe()), "{}", err.message);
     assert!(err.message.contains("--secret-store"), "{}", err.message);
 }
@@ -93,9 +74,7 @@ fn exercise_threads(store: Arc<dyn SecretStore>) {
                     let value = Sensitive::new(vec![i, round]);
                     store.set(&own, &value).unwrap();
                     assert_eq!(store.get(&own).unwrap().unwrap(), value);
-                    store
-                        .set("sp-key/shared", &Sensitive::new(vec![i; 64]))
-                        .unwrap();
+                    store.set("sp-key/shared", &Sensitive::new(vec![i; 64])).unwrap();
                     let shared = store.get("sp-key/shared").unwrap().unwrap();
                     // Whole values only: never a mix of two writers.
                     let bytes = shared.expose();
@@ -120,18 +99,9 @@ fn kind_parses_and_displays() {
     let cases = [
         ("keyring", SecretStoreKind::Keyring),
         ("memory", SecretStoreKind::Memory),
-        (
-            "file:/var/lib/handshake/secrets",
-            SecretStoreKind::File("/var/lib/handshake/secrets".into()),
-        ),
-        (
-            "file:relative/dir",
-            SecretStoreKind::File("relative/dir".into()),
-        ),
-        (
-            "file:/with:colon",
-            SecretStoreKind::File("/with:colon".into()),
-        ),
+        ("file:/var/lib/handshake/secrets", SecretStoreKind::File("/var/lib/handshake/secrets".into())),
+        ("file:relative/dir", SecretStoreKind::File("relative/dir".into())),
+        ("file:/with:colon", SecretStoreKind::File("/with:colon".into())),
     ];
     for (text, kind) in cases {
         assert_eq!(text.parse::<SecretStoreKind>().unwrap(), kind);
@@ -143,9 +113,7 @@ fn kind_parses_and_displays() {
 
 #[test]
 fn kind_rejects_unknown_forms() {
-    for bad in [
-        "", "Keyring", "keyring ", "file", "file:", "files:/x", "mem", "keyutils", "dir:/x",
-    ] {
+    for bad in ["", "Keyring", "keyring ", "file", "file:", "files:/x", "mem", "keyutils", "dir:/x"] {
         let err = bad.parse::<SecretStoreKind>().unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput, "{bad:?}");
         if bad != "file:" {
@@ -182,14 +150,7 @@ const BAD_KEYS: &[&str] = &[
 
 #[test]
 fn key_validation() {
-    for good in [
-        "sp-key/acme",
-        "sp-key/acme.prod_2",
-        DEMO_IDP_KEY,
-        "a..b",
-        ".hidden",
-        "x",
-    ] {
+    for good in ["sp-key/acme", "sp-key/acme.prod_2", DEMO_IDP_KEY, "a..b", ".hidden", "x"] {
         validate_key(good).unwrap();
     }
     validate_key(&sp_key("okta-prod")).unwrap();
@@ -206,27 +167,12 @@ fn key_validation() {
 fn stores_reject_invalid_keys() {
     let dir = tempfile::tempdir().unwrap();
     let secrets_dir = dir.path().join("secrets");
-    let stores = [
-        open(&SecretStoreKind::Memory).unwrap(),
-        open(&SecretStoreKind::File(secrets_dir.clone())).unwrap(),
-    ];
+    let stores = [open(&SecretStoreKind::Memory).unwrap(), open(&SecretStoreKind::File(secrets_dir.clone())).unwrap()];
     for store in &stores {
         for bad in BAD_KEYS {
-            assert_eq!(
-                store.get(bad).unwrap_err().code,
-                ErrorCode::InvalidInput,
-                "{bad:?}"
-            );
-            assert_eq!(
-                store.set(bad, &secret()).unwrap_err().code,
-                ErrorCode::InvalidInput,
-                "{bad:?}"
-            );
-            assert_eq!(
-                store.delete(bad).unwrap_err().code,
-                ErrorCode::InvalidInput,
-                "{bad:?}"
-            );
+            assert_eq!(store.get(bad).unwrap_err().code, ErrorCode::InvalidInput, "{bad:?}");
+            assert_eq!(store.set(bad, &secret()).unwrap_err().code, ErrorCode::InvalidInput, "{bad:?}");
+            assert_eq!(store.delete(bad).unwrap_err().code, ErrorCode::InvalidInput, "{bad:?}");
         }
     }
     // Nothing was written anywhere: not in the store, not next to it.
@@ -266,10 +212,7 @@ fn file_round_trip_and_permissions() {
     let dir = tmp.path().join("nested").join("secrets");
     let store = open(&SecretStoreKind::File(dir.clone())).unwrap();
     assert_eq!(mode(&dir), 0o700);
-    assert_eq!(
-        store.describe(),
-        format!("files in {} (0600)", dir.display())
-    );
+    assert_eq!(store.describe(), format!("files in {} (0600)", dir.display()));
     exercise(store.as_ref());
 
     store.set("sp-key/acme", &secret()).unwrap();
@@ -277,27 +220,15 @@ fn file_round_trip_and_permissions() {
     assert_eq!(std::fs::read(&file).unwrap(), SECRET);
     assert_eq!(mode(&file), 0o600);
     // Overwriting keeps 0600 and leaves no temporary files behind.
-    store
-        .set("sp-key/acme", &Sensitive::new(b"new".to_vec()))
-        .unwrap();
+    store.set("sp-key/acme", &Sensitive::new(b"new".to_vec())).unwrap();
     assert_eq!(mode(&file), 0o600);
-    let names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(names, ["sp-key~acme.secret"]);
 
     // A second store on the same directory sees the same secrets (they persist).
     let again = open(&SecretStoreKind::File(dir.clone())).unwrap();
-    assert_eq!(
-        again
-            .get("sp-key/acme")
-            .unwrap()
-            .unwrap()
-            .expose()
-            .as_slice(),
-        b"new"
-    );
+    assert_eq!(again.get("sp-key/acme").unwrap().unwrap().expose().as_slice(), b"new");
     again.delete("sp-key/acme").unwrap();
     assert!(!file.exists());
 }
@@ -316,34 +247,18 @@ fn file_store_refuses_open_dir() {
     let tmp = tempfile::tempdir().unwrap();
     for bad_mode in [0o755, 0o750, 0o701, 0o770, 0o777] {
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(bad_mode)).unwrap();
-        let err = open(&SecretStoreKind::File(tmp.path().to_path_buf()))
-            .err()
-            .expect("refused");
+        let err = open(&SecretStoreKind::File(tmp.path().to_path_buf())).err().expect("refused");
         assert_eq!(err.code, ErrorCode::SecretStoreUnavailable);
-        assert!(
-            err.message
-                .contains(&format!("chmod 700 {}", tmp.path().display())),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains(&format!("chmod 700 {}", tmp.path().display())), "{}", err.message);
     }
     // Loosened after opening: operations refuse too.
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let store = open(&SecretStoreKind::File(tmp.path().to_path_buf())).unwrap();
     store.set("k", &secret()).unwrap();
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert_eq!(
-        store.get("k").unwrap_err().code,
-        ErrorCode::SecretStoreUnavailable
-    );
-    assert_eq!(
-        store.set("k", &secret()).unwrap_err().code,
-        ErrorCode::SecretStoreUnavailable
-    );
-    assert_eq!(
-        store.delete("k").unwrap_err().code,
-        ErrorCode::SecretStoreUnavailable
-    );
+    assert_eq!(store.get("k").unwrap_err().code, ErrorCode::SecretStoreUnavailable);
+    assert_eq!(store.set("k", &secret()).unwrap_err().code, ErrorCode::SecretStoreUnavailable);
+    assert_eq!(store.delete("k").unwrap_err().code, ErrorCode::SecretStoreUnavailable);
 }
 
 #[test]
@@ -373,22 +288,14 @@ fn keyring_store_configuration() {
     let store = KeyringStore::new(DEFAULT_KEYRING_SERVICE, Duration::from_secs(1)).unwrap();
     assert_eq!(store.describe(), "Secret Service (keyring)");
     let store = KeyringStore::new("handshake-test", Duration::from_secs(1)).unwrap();
-    assert_eq!(
-        store.describe(),
-        "Secret Service (keyring, service \"handshake-test\")"
-    );
+    assert_eq!(store.describe(), "Secret Service (keyring, service \"handshake-test\")");
     // Invalid keys are refused before any D-Bus traffic.
     assert_eq!(store.get("../x").unwrap_err().code, ErrorCode::InvalidInput);
 }
 
 /// Runs one child-side test of this binary with a modified environment, bounded by
 /// `limit`. Returns (success, combined output, elapsed).
-fn run_child(
-    test: &str,
-    env: &[(&str, &str)],
-    remove: &[&str],
-    limit: Duration,
-) -> (bool, String, Duration) {
+fn run_child(test: &str, env: &[(&str, &str)], remove: &[&str], limit: Duration) -> (bool, String, Duration) {
     run_child_in(&[], test, env, remove, limit)
 }
 
@@ -409,17 +316,11 @@ fn run_child_in(
         }
         None => Command::new(exe),
     };
-    cmd.args([
-        "--exact",
-        test,
-        "--nocapture",
-        "--include-ignored",
-        "--test-threads=1",
-    ])
-    .env(CHILD_ENV, "1")
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    cmd.args(["--exact", test, "--nocapture", "--include-ignored", "--test-threads=1"])
+        .env(CHILD_ENV, "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for name in remove {
         cmd.env_remove(name);
     }
@@ -454,11 +355,7 @@ fn run_child_in(
     };
     let elapsed = start.elapsed();
     let output = format!("{}{}", out.join().unwrap(), err.join().unwrap());
-    (
-        status.success() && output.contains(CHILD_OK),
-        output,
-        elapsed,
-    )
+    (status.success() && output.contains(CHILD_OK), output, elapsed)
 }
 
 fn is_child() -> bool {
@@ -486,10 +383,7 @@ fn keyring_round_trip_against_real_secret_service() {
     let service = format!("handshake-test-{}", std::process::id());
     let (ok, output, elapsed) = run_child(
         "secrets::child_keyring_round_trip",
-        &[
-            ("HANDSHAKE_KEYRING_SERVICE", &service),
-            ("HANDSHAKE_KEYRING_TIMEOUT_SECS", "30"),
-        ],
+        &[("HANDSHAKE_KEYRING_SERVICE", &service), ("HANDSHAKE_KEYRING_TIMEOUT_SECS", "30")],
         &[],
         Duration::from_secs(120),
     );
@@ -505,25 +399,14 @@ fn child_keyring_round_trip() {
     }
     let service = std::env::var("HANDSHAKE_KEYRING_SERVICE").unwrap();
     let store = open(&SecretStoreKind::Keyring).unwrap();
-    assert_eq!(
-        store.describe(),
-        format!("Secret Service (keyring, service {service:?})")
-    );
+    assert_eq!(store.describe(), format!("Secret Service (keyring, service {service:?})"));
     exercise(store.as_ref());
     exercise_threads(Arc::clone(&store));
     // The service name separates stores: a store under another service sees nothing.
     store.set("sp-key/isolated", &secret()).unwrap();
     let other = KeyringStore::new(format!("{service}-other"), Duration::from_secs(30)).unwrap();
     assert!(other.get("sp-key/isolated").unwrap().is_none());
-    assert_eq!(
-        store
-            .get("sp-key/isolated")
-            .unwrap()
-            .unwrap()
-            .expose()
-            .as_slice(),
-        SECRET
-    );
+    assert_eq!(store.get("sp-key/isolated").unwrap().unwrap().expose().as_slice(), SECRET);
     store.delete("sp-key/isolated").unwrap();
     println!("{CHILD_OK}");
 }
@@ -540,17 +423,8 @@ fn child_keyring_unavailable() {
     let check = |op: &str, result: handshake::Result<()>, took: Duration| {
         let err = result.expect_err("keyring must be unavailable");
         println!("{op}: {:?} after {took:?}: {}", err.code, err.message);
-        assert_eq!(
-            err.code,
-            ErrorCode::SecretStoreUnavailable,
-            "{op}: {}",
-            err.message
-        );
-        assert!(
-            err.message.contains("--secret-store file:DIR"),
-            "{op}: {}",
-            err.message
-        );
+        assert_eq!(err.code, ErrorCode::SecretStoreUnavailable, "{op}: {}", err.message);
+        assert!(err.message.contains("--secret-store file:DIR"), "{op}: {}", err.message);
         assert!(!err.message.contains("hunter2"), "{op}: {}", err.message);
     };
     let t = Instant::now();
@@ -571,20 +445,13 @@ fn assert_unavailable_child(env: &[(&str, &str)], remove: &[&str], expect: &str,
     assert!(ok, "child failed:\n{output}");
     assert!(output.contains(expect), "expected {expect:?} in:\n{output}");
     // Never a fallback: nothing succeeded, every operation reported the store as unavailable.
-    assert_eq!(
-        output.matches("SecretStoreUnavailable after").count(),
-        4,
-        "{output}"
-    );
+    assert_eq!(output.matches("SecretStoreUnavailable after").count(), 4, "{output}");
 }
 
 #[test]
 fn keyring_unavailable_without_dbus_session() {
     assert_unavailable_child(
-        &[(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/handshake-test-bus",
-        )],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/handshake-test-bus")],
         &[],
         "no OS keyring is available (Secret Service over D-Bus",
         Duration::from_secs(30),
@@ -618,27 +485,16 @@ fn keyring_times_out_when_the_bus_never_answers() {
     let address = format!("unix:path={}", socket.display());
     let (ok, output, elapsed) = run_child(
         "secrets::child_keyring_unavailable",
-        &[
-            ("DBUS_SESSION_BUS_ADDRESS", &address),
-            ("HANDSHAKE_KEYRING_TIMEOUT_SECS", "1"),
-        ],
+        &[("DBUS_SESSION_BUS_ADDRESS", &address), ("HANDSHAKE_KEYRING_TIMEOUT_SECS", "1")],
         &[],
         Duration::from_secs(60),
     );
     println!("keyring with a silent bus took {elapsed:?}:\n{output}");
     assert!(ok, "child failed:\n{output}");
-    assert_eq!(
-        output.matches("SecretStoreUnavailable after").count(),
-        4,
-        "{output}"
-    );
+    assert_eq!(output.matches("SecretStoreUnavailable after").count(), 4, "{output}");
     // The first operation waits out the timeout; the next ones fail at once instead of
     // queueing behind it.
-    assert_eq!(
-        output.matches("did not answer within 1s").count(),
-        1,
-        "{output}"
-    );
+    assert_eq!(output.matches("did not answer within 1s").count(), 1, "{output}");
     assert_eq!(output.matches("is still waiting").count(), 3, "{output}");
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
@@ -689,18 +545,9 @@ fn child_keyring_locked() {
     ] {
         let err = result.expect_err("a locked keyring must be unavailable");
         println!("{op}: {:?}: {}", err.code, err.message);
-        assert_eq!(
-            err.code,
-            ErrorCode::SecretStoreUnavailable,
-            "{op}: {}",
-            err.message
-        );
+        assert_eq!(err.code, ErrorCode::SecretStoreUnavailable, "{op}: {}", err.message);
         assert!(err.message.contains("locked"), "{op}: {}", err.message);
-        assert!(
-            err.message.contains("--secret-store file:DIR"),
-            "{op}: {}",
-            err.message
-        );
+        assert!(err.message.contains("--secret-store file:DIR"), "{op}: {}", err.message);
     }
     println!("{CHILD_OK}");
 }
@@ -715,19 +562,14 @@ fn keyring_without_default_keyring_is_unavailable() {
     let tmp = tempfile::tempdir().unwrap();
     for sub in ["data", "runtime"] {
         std::fs::create_dir(tmp.path().join(sub)).unwrap();
-        std::fs::set_permissions(tmp.path().join(sub), std::fs::Permissions::from_mode(0o700))
-            .unwrap();
+        std::fs::set_permissions(tmp.path().join(sub), std::fs::Permissions::from_mode(0o700)).unwrap();
     }
     let data = tmp.path().join("data").display().to_string();
     let runtime = tmp.path().join("runtime").display().to_string();
     let (ok, output, elapsed) = run_child_in(
         &["dbus-run-session", "--"],
         "secrets::child_keyring_cannot_store",
-        &[
-            ("XDG_DATA_HOME", &data),
-            ("XDG_RUNTIME_DIR", &runtime),
-            ("HANDSHAKE_KEYRING_TIMEOUT_SECS", "30"),
-        ],
+        &[("XDG_DATA_HOME", &data), ("XDG_RUNTIME_DIR", &runtime), ("HANDSHAKE_KEYRING_TIMEOUT_SECS", "30")],
         &["DISPLAY", "WAYLAND_DISPLAY"],
         Duration::from_secs(90),
     );
@@ -747,20 +589,9 @@ fn child_keyring_cannot_store() {
         Ok(found) => assert!(found.is_none()),
         Err(e) => assert_eq!(e.code, ErrorCode::SecretStoreUnavailable, "{}", e.message),
     }
-    let err = store
-        .set("sp-key/acme", &secret())
-        .expect_err("nowhere to store");
+    let err = store.set("sp-key/acme", &secret()).expect_err("nowhere to store");
     println!("set: {:?}: {}", err.code, err.message);
-    assert_eq!(
-        err.code,
-        ErrorCode::SecretStoreUnavailable,
-        "{}",
-        err.message
-    );
-    assert!(
-        err.message.contains("--secret-store file:DIR"),
-        "{}",
-        err.message
-    );
+    assert_eq!(err.code, ErrorCode::SecretStoreUnavailable, "{}", err.message);
+    assert!(err.message.contains("--secret-store file:DIR"), "{}", err.message);
     println!("{CHILD_OK}");
 }

@@ -38,15 +38,12 @@ fn make_cert(cn: &str, serial: u32) -> Certificate {
     let name = name.build();
     let mut b = X509::builder().unwrap();
     b.set_version(2).unwrap();
-    b.set_serial_number(&BigNum::from_u32(serial).unwrap().to_asn1_integer().unwrap())
-        .unwrap();
+    b.set_serial_number(&BigNum::from_u32(serial).unwrap().to_asn1_integer().unwrap()).unwrap();
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(&name).unwrap();
     b.set_pubkey(&pkey).unwrap();
-    b.set_not_before(&Asn1Time::from_unix(1_700_000_000).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::from_unix(1_700_000_000 + 365 * 86_400).unwrap())
-        .unwrap();
+    b.set_not_before(&Asn1Time::from_unix(1_700_000_000).unwrap()).unwrap();
+    b.set_not_after(&Asn1Time::from_unix(1_700_000_000 + 365 * 86_400).unwrap()).unwrap();
     b.sign(&pkey, MessageDigest::sha256()).unwrap();
     Certificate::from_der(&b.build().to_der().unwrap()).unwrap()
 }
@@ -60,10 +57,7 @@ fn fixture_cert() -> Certificate {
 }
 
 fn endpoint(binding: &str, location: &str) -> Endpoint {
-    Endpoint {
-        binding: binding.into(),
-        location: location.into(),
-    }
+    Endpoint { binding: binding.into(), location: location.into() }
 }
 
 /// A connection with every field set to something distinctive.
@@ -81,11 +75,7 @@ fn full(name: &str) -> NewConnection {
                 "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent".into(),
                 "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress".into(),
             ],
-            signing_certificates: vec![
-                make_cert("second", 2),
-                fixture_cert(),
-                make_cert("first", 1),
-            ],
+            signing_certificates: vec![make_cert("second", 2), fixture_cert(), make_cert("first", 1)],
             want_authn_requests_signed: true,
             valid_until: Some(t(1_900_000_000, 123_456_789)),
         },
@@ -143,10 +133,7 @@ fn expected(id: i64, c: &NewConnection, now: DateTime<Utc>) -> Connection {
 }
 
 fn count(store: &Store, table: &str) -> i64 {
-    store
-        .raw()
-        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
+    store.raw().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
 }
 
 #[test]
@@ -169,12 +156,7 @@ fn round_trip_of_every_field_survives_reopen() {
     let got = store.get_connection("okta-prod").unwrap();
     assert_eq!(got, inserted);
     // Order matters: any rollover certificate may sign, and the UI lists them as in metadata.
-    let subjects: Vec<_> = got
-        .idp
-        .signing_certificates
-        .iter()
-        .map(|c| c.subject.clone())
-        .collect();
+    let subjects: Vec<_> = got.idp.signing_certificates.iter().map(|c| c.subject.clone()).collect();
     assert_eq!(subjects[0], "CN=second");
     assert_eq!(subjects[2], "CN=first");
     assert_eq!(got.idp.sso[0].binding, BINDING_HTTP_REDIRECT);
@@ -186,9 +168,7 @@ fn round_trip_of_every_field_survives_reopen() {
 #[test]
 fn times_are_fixed_width_rfc3339_utc() {
     let store = Store::open_in_memory().unwrap();
-    store
-        .insert_connection(&full("a"), t(1_750_000_000, 0))
-        .unwrap();
+    store.insert_connection(&full("a"), t(1_750_000_000, 0)).unwrap();
     let (created, valid_until, not_after): (String, String, String) = store
         .raw()
         .query_row(
@@ -209,35 +189,22 @@ fn duplicate_name_is_already_exists() {
     store.insert_connection(&minimal("okta"), t(1, 0)).unwrap();
     let err = store.insert_connection(&full("okta"), t(2, 0)).unwrap_err();
     assert_eq!(err.code, ErrorCode::AlreadyExists);
-    assert!(
-        err.message.contains("\"okta\"") && err.message.contains("already exists"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("\"okta\"") && err.message.contains("already exists"), "{}", err.message);
     assert_eq!(count(&store, "connections"), 1);
-    assert_eq!(
-        count(&store, "connection_certificates"),
-        0,
-        "nothing of the refused insert is left"
-    );
+    assert_eq!(count(&store, "connection_certificates"), 0, "nothing of the refused insert is left");
 }
 
 #[test]
 fn invalid_name_is_refused() {
     let store = Store::open_in_memory().unwrap();
     for name in ["", "has space", "slash/y", &"x".repeat(65)] {
-        let err = store
-            .insert_connection(&minimal(name), t(1, 0))
-            .unwrap_err();
+        let err = store.insert_connection(&minimal(name), t(1, 0)).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput, "{name:?}");
     }
     let ok = store.insert_connection(&minimal("ok"), t(1, 0)).unwrap();
     let mut renamed = ok.clone();
     renamed.name = "not ok".into();
-    assert_eq!(
-        store.update_connection(&renamed, t(2, 0)).unwrap_err().code,
-        ErrorCode::InvalidInput
-    );
+    assert_eq!(store.update_connection(&renamed, t(2, 0)).unwrap_err().code, ErrorCode::InvalidInput);
 }
 
 #[test]
@@ -255,10 +222,7 @@ fn only_parseable_public_certificates_are_stored() {
     let mut c = minimal("idp-junk");
     bogus.der_base64 = "not base64!".into();
     c.idp.signing_certificates = vec![bogus];
-    assert_eq!(
-        store.insert_connection(&c, t(1, 0)).unwrap_err().code,
-        ErrorCode::InvalidInput
-    );
+    assert_eq!(store.insert_connection(&c, t(1, 0)).unwrap_err().code, ErrorCode::InvalidInput);
     assert_eq!(count(&store, "connections"), 0);
 }
 
@@ -270,22 +234,12 @@ fn base64_encode(bytes: &[u8]) -> String {
 #[test]
 fn unknown_names_are_not_found() {
     let store = Store::open_in_memory().unwrap();
-    for err in [
-        store.get_connection("ghost").unwrap_err(),
-        store.remove_connection("ghost").unwrap_err(),
-    ] {
+    for err in [store.get_connection("ghost").unwrap_err(), store.remove_connection("ghost").unwrap_err()] {
         assert_eq!(err.code, ErrorCode::NotFound);
         assert!(err.message.contains("\"ghost\""), "{}", err.message);
-        assert!(
-            err.message.contains("handshake connection list"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("handshake connection list"), "{}", err.message);
     }
-    assert_eq!(
-        store.get_connection_by_id(42).unwrap_err().code,
-        ErrorCode::NotFound
-    );
+    assert_eq!(store.get_connection_by_id(42).unwrap_err().code, ErrorCode::NotFound);
 }
 
 #[test]
@@ -295,12 +249,7 @@ fn list_is_ordered_by_name() {
     for name in ["okta", "Azure", "adfs", "keycloak", "Zitadel"] {
         store.insert_connection(&full(name), t(1, 0)).unwrap();
     }
-    let names: Vec<_> = store
-        .list_connections()
-        .unwrap()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    let names: Vec<_> = store.list_connections().unwrap().into_iter().map(|c| c.name).collect();
     assert_eq!(names, ["adfs", "Azure", "keycloak", "okta", "Zitadel"]);
     let listed = store.list_connections().unwrap();
     assert_eq!(listed[3], store.get_connection("okta").unwrap());
@@ -319,15 +268,10 @@ fn update_replaces_everything_and_bumps_updated_at() {
     changed.idp.signing_certificates = vec![make_cert("new", 10)];
     changed.idp.sso = vec![endpoint(BINDING_HTTP_POST, "https://new/sso")];
     changed.idp.slo = vec![];
-    changed.idp.name_id_formats =
-        vec!["urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified".into()];
+    changed.idp.name_id_formats = vec!["urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified".into()];
     changed.idp.want_authn_requests_signed = false;
     changed.idp.valid_until = None;
-    changed.sp = SpConfig {
-        entity_id: None,
-        acs_url: Some("http://127.0.0.1:9/acs".into()),
-        certificate: None,
-    };
+    changed.sp = SpConfig { entity_id: None, acs_url: Some("http://127.0.0.1:9/acs".into()), certificate: None };
     changed.policy = SecurityPolicy::default();
     changed.metadata_xml = "<new/>".into();
     changed.metadata_source = "/tmp/new.xml".into();
@@ -337,29 +281,14 @@ fn update_replaces_everything_and_bumps_updated_at() {
 
     let later = t(2_000, 5);
     let updated = store.update_connection(&changed, later).unwrap();
-    let want = Connection {
-        created_at: created,
-        updated_at: later,
-        ..changed.clone()
-    };
+    let want = Connection { created_at: created, updated_at: later, ..changed.clone() };
     assert_eq!(updated, want);
     assert_eq!(store.get_connection("okta-renamed").unwrap(), want);
-    assert_eq!(
-        store.get_connection("okta").unwrap_err().code,
-        ErrorCode::NotFound
-    );
-    assert_eq!(
-        count(&store, "connection_certificates"),
-        1,
-        "old certificates are replaced"
-    );
+    assert_eq!(store.get_connection("okta").unwrap_err().code, ErrorCode::NotFound);
+    assert_eq!(count(&store, "connection_certificates"), 1, "old certificates are replaced");
     assert_eq!(count(&store, "connection_endpoints"), 1);
     assert_eq!(count(&store, "connection_name_id_formats"), 1);
-    assert_eq!(
-        store.get_connection("other").unwrap(),
-        other,
-        "the other connection is untouched"
-    );
+    assert_eq!(store.get_connection("other").unwrap(), other, "the other connection is untouched");
 
     // Renaming onto another connection's name is refused and changes nothing.
     let mut clash = updated.clone();
@@ -390,10 +319,7 @@ fn remove_cascades_to_child_rows() {
     assert_eq!(count(&store, "connection_endpoints"), 3);
     assert_eq!(count(&store, "connection_name_id_formats"), 2);
     assert_eq!(store.get_connection("keep").unwrap(), keep);
-    assert_eq!(
-        store.remove_connection("drop").unwrap_err().code,
-        ErrorCode::NotFound
-    );
+    assert_eq!(store.remove_connection("drop").unwrap_err().code, ErrorCode::NotFound);
 }
 
 #[test]
@@ -408,16 +334,8 @@ fn a_failing_child_write_rolls_back_the_whole_insert_and_update() {
         .unwrap();
     let mut c = full("atomic");
     c.idp.slo = vec![endpoint(BINDING_HTTP_POST, "boom")];
-    assert_eq!(
-        store.insert_connection(&c, t(1, 0)).unwrap_err().code,
-        ErrorCode::Storage
-    );
-    for table in [
-        "connections",
-        "connection_certificates",
-        "connection_endpoints",
-        "connection_name_id_formats",
-    ] {
+    assert_eq!(store.insert_connection(&c, t(1, 0)).unwrap_err().code, ErrorCode::Storage);
+    for table in ["connections", "connection_certificates", "connection_endpoints", "connection_name_id_formats"] {
         assert_eq!(count(&store, table), 0, "{table}");
     }
 
@@ -425,10 +343,7 @@ fn a_failing_child_write_rolls_back_the_whole_insert_and_update() {
     let mut broken = stored.clone();
     broken.metadata_source = "changed".into();
     broken.idp.slo = vec![endpoint(BINDING_HTTP_POST, "boom")];
-    assert_eq!(
-        store.update_connection(&broken, t(2, 0)).unwrap_err().code,
-        ErrorCode::Storage
-    );
+    assert_eq!(store.update_connection(&broken, t(2, 0)).unwrap_err().code, ErrorCode::Storage);
     assert_eq!(store.get_connection("atomic").unwrap(), stored);
     // The store is still usable after a failed transaction.
     store.insert_connection(&minimal("after"), t(3, 0)).unwrap();
@@ -455,11 +370,7 @@ fn corrupt_rows_are_storage_errors_not_panics() {
         store.raw().execute_batch(sql).unwrap();
         let err = store.get_connection("victim").unwrap_err();
         assert_eq!(err.code, ErrorCode::Storage, "{sql}: {}", err.message);
-        assert_eq!(
-            store.list_connections().unwrap_err().code,
-            ErrorCode::Storage,
-            "{sql}"
-        );
+        assert_eq!(store.list_connections().unwrap_err().code, ErrorCode::Storage, "{sql}");
         // It can still be removed, and the catalog works on.
         store.remove_connection("victim").unwrap();
         assert!(store.list_connections().unwrap().is_empty());
@@ -467,10 +378,7 @@ fn corrupt_rows_are_storage_errors_not_panics() {
 }
 
 fn pragma<T: rusqlite::types::FromSql>(store: &Store, name: &str) -> T {
-    store
-        .raw()
-        .pragma_query_value(None, name, |r| r.get(0))
-        .unwrap()
+    store.raw().pragma_query_value(None, name, |r| r.get(0)).unwrap()
 }
 
 #[test]
@@ -494,19 +402,11 @@ fn open_sets_wal_foreign_keys_and_busy_timeout_and_creates_directories() {
 fn migrations_are_idempotent_on_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("handshake.db");
-    let first = Store::open(&path)
-        .unwrap()
-        .insert_connection(&full("okta"), t(1, 0))
-        .unwrap();
+    let first = Store::open(&path).unwrap().insert_connection(&full("okta"), t(1, 0)).unwrap();
     let schema = |store: &Store| -> Vec<String> {
-        let mut stmt = store
-            .raw()
-            .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        let mut stmt =
+            store.raw().prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
     let before = schema(&Store::open(&path).unwrap());
     for _ in 0..3 {
@@ -526,9 +426,7 @@ fn concurrent_first_opens_migrate_once() {
             let path = path.clone();
             std::thread::spawn(move || {
                 let store = Store::open(&path).unwrap();
-                store
-                    .insert_connection(&minimal(&format!("c{i}")), t(1, 0))
-                    .unwrap();
+                store.insert_connection(&minimal(&format!("c{i}")), t(1, 0)).unwrap();
                 store.schema_version().unwrap()
             })
         })
@@ -536,14 +434,7 @@ fn concurrent_first_opens_migrate_once() {
     for h in handles {
         assert_eq!(h.join().unwrap(), SCHEMA_VERSION);
     }
-    assert_eq!(
-        Store::open(&path)
-            .unwrap()
-            .list_connections()
-            .unwrap()
-            .len(),
-        6
-    );
+    assert_eq!(Store::open(&path).unwrap().list_connections().unwrap().len(), 6);
 }
 
 #[test]
@@ -553,26 +444,16 @@ fn a_database_from_a_newer_build_is_refused() {
     {
         let store = Store::open(&path).unwrap();
         store.insert_connection(&minimal("okta"), t(1, 0)).unwrap();
-        store
-            .raw()
-            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-            .unwrap();
+        store.raw().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
     }
     let err = Store::open(&path).unwrap_err();
     assert_eq!(err.code, ErrorCode::Storage);
-    assert!(
-        err.message
-            .contains(&format!("schema version {}", SCHEMA_VERSION + 1)),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains(&format!("schema version {}", SCHEMA_VERSION + 1)), "{}", err.message);
     assert!(err.message.contains("newer"), "{}", err.message);
     assert!(err.message.contains("future.db"), "{}", err.message);
     // Refusing did not touch it.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let v: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(v, SCHEMA_VERSION + 1);
 }
 
@@ -583,25 +464,15 @@ fn files_that_are_not_handshake_catalogs_are_refused() {
     let other_app = dir.path().join("other.sqlite");
     {
         let conn = rusqlite::Connection::open(&other_app).unwrap();
-        conn.pragma_update(None, "application_id", 0x1234_5678)
-            .unwrap();
-        conn.execute_batch("CREATE TABLE notes (body TEXT)")
-            .unwrap();
+        conn.pragma_update(None, "application_id", 0x1234_5678).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT)").unwrap();
     }
     let err = Store::open(&other_app).unwrap_err();
     assert_eq!(err.code, ErrorCode::Storage);
-    assert!(
-        err.message.contains("not a Handshake catalog"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("not a Handshake catalog"), "{}", err.message);
 
     let text = dir.path().join("notes.txt");
-    std::fs::write(
-        &text,
-        "this is not a database, just some text that is long enough ".repeat(20),
-    )
-    .unwrap();
+    std::fs::write(&text, "this is not a database, just some text that is long enough ".repeat(20)).unwrap();
     let err = Store::open(&text).unwrap_err();
     assert_eq!(err.code, ErrorCode::Storage);
     assert!(err.message.contains("notes.txt"), "{}", err.message);
@@ -617,19 +488,12 @@ fn two_handles_on_one_file_see_each_others_writes() {
     assert_eq!(b.get_connection("from-a").unwrap(), from_a);
     let from_b = b.insert_connection(&minimal("from-b"), t(2, 0)).unwrap();
     assert_eq!(a.get_connection("from-b").unwrap(), from_b);
-    assert_eq!(
-        b.insert_connection(&minimal("from-a"), t(3, 0))
-            .unwrap_err()
-            .code,
-        ErrorCode::AlreadyExists
-    );
+    assert_eq!(b.insert_connection(&minimal("from-a"), t(3, 0)).unwrap_err().code, ErrorCode::AlreadyExists);
     b.remove_connection("from-a").unwrap();
     assert_eq!(a.list_connections().unwrap(), vec![from_b]);
 
     // A Store can move to another thread.
-    let moved = std::thread::spawn(move || a.list_connections().unwrap().len())
-        .join()
-        .unwrap();
+    let moved = std::thread::spawn(move || a.list_connections().unwrap().len()).join().unwrap();
     assert_eq!(moved, 1);
 }
 
@@ -640,37 +504,18 @@ fn no_column_can_hold_a_secret() {
     let mut tables = raw
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .unwrap();
-    let tables: Vec<String> = tables
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let tables: Vec<String> = tables.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     assert!(tables.contains(&"connections".to_owned()), "{tables:?}");
     let mut checked = 0;
     for table in &tables {
-        let mut stmt = raw
-            .prepare("SELECT name FROM pragma_table_info(?1)")
-            .unwrap();
-        let columns: Vec<String> = stmt
-            .query_map([table], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let mut stmt = raw
-            .prepare("SELECT \"from\" FROM pragma_foreign_key_list(?1)")
-            .unwrap();
-        let foreign_keys: Vec<String> = stmt
-            .query_map([table], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let mut stmt = raw.prepare("SELECT name FROM pragma_table_info(?1)").unwrap();
+        let columns: Vec<String> = stmt.query_map([table], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        let mut stmt = raw.prepare("SELECT \"from\" FROM pragma_foreign_key_list(?1)").unwrap();
+        let foreign_keys: Vec<String> = stmt.query_map([table], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         for column in columns {
             let lower = column.to_ascii_lowercase();
             for word in ["secret", "password", "passphrase", "private"] {
-                assert!(
-                    !lower.contains(word),
-                    "{table}.{column} looks like it could hold a secret"
-                );
+                assert!(!lower.contains(word), "{table}.{column} looks like it could hold a secret");
             }
             // "key" is allowed only in a column that is a foreign key (a reference, not key material).
             assert!(
@@ -691,31 +536,17 @@ fn resolve_path_precedence() {
     assert!(default.ends_with("handshake.db"), "{}", default.display());
     assert_eq!(Store::resolve_path_from(Some(cli), Some(env)).unwrap(), cli);
     assert_eq!(Store::resolve_path_from(Some(cli), None).unwrap(), cli);
-    assert_eq!(
-        Store::resolve_path_from(None, Some(env)).unwrap(),
-        PathBuf::from(env)
-    );
-    assert_eq!(
-        Store::resolve_path_from(None, Some(std::ffi::OsStr::new(""))).unwrap(),
-        default
-    );
+    assert_eq!(Store::resolve_path_from(None, Some(env)).unwrap(), PathBuf::from(env));
+    assert_eq!(Store::resolve_path_from(None, Some(std::ffi::OsStr::new(""))).unwrap(), default);
     assert_eq!(Store::resolve_path_from(None, None).unwrap(), default);
-    assert_eq!(
-        Store::resolve_path_from(Some(Path::new("")), Some(env))
-            .unwrap_err()
-            .code,
-        ErrorCode::InvalidInput
-    );
+    assert_eq!(Store::resolve_path_from(Some(Path::new("")), Some(env)).unwrap_err().code, ErrorCode::InvalidInput);
 }
 
 #[cfg(target_os = "linux")]
 #[test]
 fn default_path_follows_xdg_data_home() {
     let out = run_child(&[("XDG_DATA_HOME", Some("/xdg/data")), ("HANDSHAKE_DB", None)]);
-    assert!(
-        out.contains("RESOLVED_NONE=/xdg/data/handshake/handshake.db\n"),
-        "{out}"
-    );
+    assert!(out.contains("RESOLVED_NONE=/xdg/data/handshake/handshake.db\n"), "{out}");
 }
 
 const CHILD_MARKER: &str = "HANDSHAKE_STORE_TEST_CHILD";
@@ -736,13 +567,7 @@ fn resolve_path_child() {
 /// variables in this process would be `unsafe`, and the other tests run concurrently.
 fn run_child(env: &[(&str, Option<&str>)]) -> String {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "store::resolve_path_child",
-        "--exact",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env(CHILD_MARKER, "1");
+    cmd.args(["store::resolve_path_child", "--exact", "--nocapture", "--test-threads=1"]).env(CHILD_MARKER, "1");
     for (name, value) in env {
         match value {
             Some(v) => cmd.env(name, v),
@@ -751,15 +576,8 @@ fn run_child(env: &[(&str, Option<&str>)]) -> String {
     }
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "child failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("RESOLVED_NONE="),
-        "the child test did not run: {stdout}"
-    );
+    assert!(out.status.success(), "child failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("RESOLVED_NONE="), "the child test did not run: {stdout}");
     stdout
 }
 
@@ -767,16 +585,10 @@ fn run_child(env: &[(&str, Option<&str>)]) -> String {
 fn resolve_path_reads_handshake_db_from_the_environment() {
     let out = run_child(&[("HANDSHAKE_DB", Some("/from/env.db"))]);
     assert!(out.contains("RESOLVED_NONE=/from/env.db\n"), "{out}");
-    assert!(
-        out.contains("RESOLVED_CLI=/from/cli.db\n"),
-        "--db wins over the environment: {out}"
-    );
+    assert!(out.contains("RESOLVED_CLI=/from/cli.db\n"), "--db wins over the environment: {out}");
 
     let out = run_child(&[("HANDSHAKE_DB", None)]);
     let default = Store::default_path().unwrap();
-    assert!(
-        out.contains(&format!("RESOLVED_NONE={}\n", default.display())),
-        "{out}"
-    );
+    assert!(out.contains(&format!("RESOLVED_NONE={}\n", default.display())), "{out}");
     assert!(out.contains("RESOLVED_CLI=/from/cli.db\n"), "{out}");
 }

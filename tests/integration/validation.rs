@@ -72,7 +72,9 @@ fn assert_rejected(r: &Report, check: CheckId, violation: &str) {
     assert_eq!((e.check, e.violation), (check, violation), "wrong failure: {e:#?}");
     let line = r.check(check).unwrap();
     assert_eq!(line.status, CheckStatus::Fail);
-    assert!(!line.expected.is_empty() && !line.actual.is_empty() && line.hint.as_deref().is_some_and(|h| !h.is_empty()));
+    assert!(
+        !line.expected.is_empty() && !line.actual.is_empty() && line.hint.as_deref().is_some_and(|h| !h.is_empty())
+    );
 }
 
 macro_rules! accepted {
@@ -209,10 +211,18 @@ fn encryption_required_refuses_plain_assertions() {
 fn signature_policy_requirements() {
     let both = SecurityPolicy { signature: SignatureRequirement::Both, ..SecurityPolicy::default() };
     assert_rejected(&check_with("entra_valid", &both, None), CheckId::Signature, "response_signature_required");
-    assert_rejected(&check_with("response_signed_only", &both, None), CheckId::Signature, "assertion_signature_required");
+    assert_rejected(
+        &check_with("response_signed_only", &both, None),
+        CheckId::Signature,
+        "assertion_signature_required",
+    );
     assert_accepted(&check_with("okta_valid", &both, None));
     let assertion = SecurityPolicy { signature: SignatureRequirement::Assertion, ..SecurityPolicy::default() };
-    assert_rejected(&check_with("encrypted_response_signed", &assertion, None), CheckId::Signature, "assertion_signature_required");
+    assert_rejected(
+        &check_with("encrypted_response_signed", &assertion, None),
+        CheckId::Signature,
+        "assertion_signature_required",
+    );
 }
 
 #[test]
@@ -273,7 +283,10 @@ fn semantic_checks_all_report_once_the_signature_holds() {
     };
     let r = validate(&response("okta_valid"), &ctx);
     let failed: Vec<CheckId> = r.checks.iter().filter(|c| c.status == CheckStatus::Fail).map(|c| c.id).collect();
-    assert_eq!(failed, vec![CheckId::Destination, CheckId::SubjectConfirmation, CheckId::TimeWindow, CheckId::Audience]);
+    assert_eq!(
+        failed,
+        vec![CheckId::Destination, CheckId::SubjectConfirmation, CheckId::TimeWindow, CheckId::Audience]
+    );
     assert!(r.check(CheckId::Audience).unwrap().hint.as_deref().unwrap().contains("https://other/sp"));
 }
 
@@ -296,7 +309,9 @@ fn failure_before_signature_skips_the_rest_and_exposes_no_identity() {
     // The hint names the certificate the response really came with.
     assert!(r.check(CheckId::Signature).unwrap().hint.as_deref().unwrap().contains("content was changed"));
     let r = check("key_in_keyinfo_only");
-    assert!(r.check(CheckId::Signature).unwrap().hint.as_deref().unwrap().contains("not in this connection's IdP metadata"));
+    assert!(
+        r.check(CheckId::Signature).unwrap().hint.as_deref().unwrap().contains("not in this connection's IdP metadata")
+    );
 }
 
 #[test]
@@ -325,7 +340,11 @@ fn hostile_inputs_are_rejected_at_parse() {
         assert_eq!(r.error.as_ref().map(|e| (e.check, e.violation)), Some((CheckId::Parse, violation)), "{input:.20}");
     }
     // Whitespace inside base64 (line-wrapped form values) is tolerated.
-    let wrapped: String = response("okta_valid").as_bytes().chunks(76).map(|c| String::from_utf8_lossy(c).into_owned() + "\r\n").collect();
+    let wrapped: String = response("okta_valid")
+        .as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned() + "\r\n")
+        .collect();
     assert_eq!(validate(&wrapped, &ctx).verdict, Verdict::Accepted);
 }
 
@@ -334,7 +353,8 @@ fn hostile_inputs_are_rejected_at_parse() {
 /// refuses such input up front, fast.
 #[test]
 fn regression_nested_namespace_bomb_is_refused_fast() {
-    let mut xml = String::from(r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Version="2.0">"#);
+    let mut xml =
+        String::from(r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Version="2.0">"#);
     for i in 0..5000 {
         xml.push_str(&format!(r#"<a xmlns:p{i}="urn:x:{i}">"#));
     }
