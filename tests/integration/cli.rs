@@ -394,3 +394,49 @@ fn bench_reports_a_rate() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn sp_metadata_offers_a_signing_key_when_the_idp_wants_signed_requests() {
+    let env = Env::new();
+    let keycloak =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/idp-metadata/14_keycloak_ssoready.xml");
+    assert!(
+        env.run(&["connection", "import", "--name", "kc", "--metadata", keycloak.to_str().unwrap()]).status.success()
+    );
+    let out = env.run(&["connection", "sp-metadata", "--name", "kc"]);
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let uses: Vec<_> =
+        doc.descendants().filter(|n| n.has_tag_name("KeyDescriptor")).map(|n| n.attribute("use").unwrap()).collect();
+    assert_eq!(uses, vec!["signing", "encryption"]);
+    let sp = doc.descendants().find(|n| n.has_tag_name("SPSSODescriptor")).unwrap();
+    assert_eq!(sp.attribute("AuthnRequestsSigned"), Some("true"));
+}
+
+#[test]
+fn metadata_from_a_url() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let body = std::fs::read(fixtures_dir().join("idp").join("metadata.xml")).unwrap();
+    let server = std::thread::spawn(move || {
+        // One request, then done: bounded by construction.
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf).unwrap();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/samlmetadata+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body).unwrap();
+    });
+    let env = Env::new();
+    let url = format!("http://127.0.0.1:{port}/federationmetadata.xml");
+    let out = env.run(&["connection", "import", "--name", "web", "--metadata", &url, "--json"]);
+    server.join().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["connection"]["metadata_source"], url);
+    assert_eq!(v["connection"]["idp_entity_id"], generator::IDP_ENTITY_ID);
+}
