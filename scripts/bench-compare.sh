@@ -18,9 +18,11 @@ cargo build --release --bin handshake >&2
 hs=target/release/handshake
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-export HANDSHAKE_DB="$tmp/bench.db" HANDSHAKE_SECRET_STORE=memory
+export HANDSHAKE_DB="$tmp/bench.db" HANDSHAKE_SECRET_STORE="file:$tmp/secrets"
 "$hs" connection import --name bench --metadata tests/fixtures/idp/metadata.xml \
   --sp-entity-id "$sp" --acs-url "$acs" >/dev/null
+# The fixture SP key, so the encrypted fixture decrypts.
+"$hs" connection set-sp-key --name bench --key tests/fixtures/keys/sp.key --cert tests/fixtures/keys/sp.crt >/dev/null
 
 rate() { sed -E 's/.*"validations_per_sec": *([0-9.]+).*/\1/' | tr -d '\n'; }
 handshake_rate() {

@@ -238,7 +238,7 @@ impl Workbench {
         &self,
         connection: &str,
     ) -> std::result::Result<Sensitive<openssl::pkey::PKey<openssl::pkey::Private>>, String> {
-        let pem = secrets::require(self.secrets.as_ref(), &secrets::sp_key(connection), "the SP private key")
+        let pem = secrets::require(self.secrets.as_ref(), &secrets::sp_key(connection), "SP private key")
             .map_err(|e| e.message)?;
         sp::parse_private_key(&pem).map(Sensitive::new).map_err(|e| e.message)
     }
