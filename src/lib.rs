@@ -14,6 +14,7 @@ pub mod xml;
 
 pub use error::{Error, ErrorCode, Result};
 pub mod metadata;
+pub mod provision;
 pub mod secrets;
 pub mod store;
 pub mod validate;

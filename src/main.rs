@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use handshake::clock::{Clock, SystemClock};
+use handshake::provision::{MappingDocument, UserStatus};
 use handshake::secrets::SecretStoreKind;
 use handshake::sensitive::Sensitive;
 use handshake::validate::{CheckStatus, Report};
-use handshake::workbench::{ConnectionView, ImportRequest, OpenOptions, Workbench};
+use handshake::workbench::{AuditFormat, ConnectionView, ImportRequest, OpenOptions, ProvisionReport, Workbench};
 use handshake::{Error, ErrorCode};
 
 #[derive(Parser)]
@@ -40,6 +41,94 @@ enum Command {
     Verify(VerifyArgs),
     /// Validate the same response N times and report validations per second.
     Bench(BenchArgs),
+    /// Attribute mapping, role and access rules, provisioning policy of a connection.
+    #[command(subcommand)]
+    Mapping(MappingCommand),
+    /// Validate, map and provision a response (JIT); --dry-run writes nothing.
+    Provision(ProvisionArgs),
+    /// The provisioned users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// The audit log of login attempts.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum MappingCommand {
+    Show {
+        #[arg(long)]
+        connection: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the whole mapping document (the JSON `mapping show --json` prints).
+    Set {
+        #[arg(long)]
+        connection: String,
+        #[arg(long, value_name = "MAPPING.json|-")]
+        file: PathBuf,
+    },
+    /// Fill the mapping with an IdP's default claims.
+    Preset {
+        #[arg(long)]
+        connection: String,
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::provision::presets::PRESETS))]
+        preset: String,
+    },
+}
+
+#[derive(Args)]
+struct ProvisionArgs {
+    #[command(flatten)]
+    response: ResponseArgs,
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    List {
+        #[arg(long)]
+        connection: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Deactivate {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Activate {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Delete {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    List {
+        #[arg(long)]
+        connection: Option<String>,
+        /// Only entries at or after this instant (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        since: Option<String>,
+        #[arg(long, value_parser = ["json", "csv"], default_value = "json")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -161,6 +250,30 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(if report.accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        Command::Mapping(cmd) => mapping(&wb, cmd, now),
+        Command::Provision(args) => {
+            let (response, at) = read_response(&args.response, now)?;
+            let report = wb.provision(
+                &args.response.connection,
+                &response,
+                at,
+                args.response.in_response_to.as_deref(),
+                args.dry_run,
+            )?;
+            if args.json {
+                println!("{}", to_json(&report)?);
+            } else {
+                print_provision(&report);
+            }
+            Ok(if report.outcome.signed_in() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Users(cmd) => users(&wb, cmd, now),
+        Command::Audit(AuditCommand::List { connection, since, format }) => {
+            let since = since.as_deref().map(parse_instant).transpose()?;
+            let format = if format == "csv" { AuditFormat::Csv } else { AuditFormat::JsonLines };
+            print!("{}", wb.export_audit(connection.as_deref(), since, format)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(args) => {
             let (response, at) = read_response(&args.response, now)?;
             let result = wb.bench(
@@ -246,6 +359,191 @@ fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Res
         ConnectionCommand::SpMetadata { name } => print!("{}", wb.sp_metadata(&name)?),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn mapping(wb: &Workbench, cmd: MappingCommand, now: DateTime<Utc>) -> Result<ExitCode, Error> {
+    match cmd {
+        MappingCommand::Show { connection, json } => {
+            let doc = wb.mapping(&connection)?;
+            if json {
+                println!("{}", to_json(&doc)?);
+            } else {
+                print_mapping(&connection, &doc);
+            }
+        }
+        MappingCommand::Set { connection, file } => {
+            let text =
+                String::from_utf8(read_file(&file)?).map_err(|_| Error::invalid("the mapping file is not UTF-8"))?;
+            let doc: MappingDocument = serde_json::from_str(&text)
+                .map_err(|e| Error::invalid(format!("the mapping is not a valid mapping document: {e}")))?;
+            wb.set_mapping(&connection, &doc, now)?;
+            println!(
+                "Mapping of {connection} saved ({} fields, {} role rules)",
+                doc.fields.len(),
+                doc.roles.rules.len()
+            );
+        }
+        MappingCommand::Preset { connection, preset } => {
+            let doc = wb.apply_preset(&connection, &preset, now)?;
+            println!("Applied the {preset} preset to {connection}:");
+            print_mapping(&connection, &doc);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn users(wb: &Workbench, cmd: UsersCommand, now: DateTime<Utc>) -> Result<ExitCode, Error> {
+    let (user, json) = match cmd {
+        UsersCommand::List { connection, json } => {
+            let list = wb.users(connection.as_deref())?;
+            if json {
+                println!("{}", to_json(&list)?);
+            } else if list.is_empty() {
+                println!("No users yet.");
+            } else {
+                println!("{:<6} {:<34} {:<26} {:<12} {:<8} LOGINS", "ID", "EMAIL", "NAME", "STATUS", "SOURCE");
+                for u in &list {
+                    println!(
+                        "{:<6} {:<34} {:<26} {:<12} {:<8} {}",
+                        u.id,
+                        u.email.as_deref().unwrap_or("-"),
+                        u.display_name.as_deref().unwrap_or("-"),
+                        format!("{:?}", u.status).to_lowercase(),
+                        format!("{:?}", u.source).to_lowercase(),
+                        u.login_count
+                    );
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        UsersCommand::Show { id, json } => (wb.user(id)?, json),
+        UsersCommand::Deactivate { id, json } => (wb.set_user_status(id, UserStatus::Deactivated, now)?, json),
+        UsersCommand::Activate { id, json } => (wb.set_user_status(id, UserStatus::Active, now)?, json),
+        UsersCommand::Delete { id, json } => {
+            wb.delete_user(id)?;
+            if json {
+                println!("{}", to_json(&serde_json::json!({ "deleted": id }))?);
+            } else {
+                println!("Deleted user {id}");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    if json {
+        println!("{}", to_json(&user)?);
+    } else {
+        print_user(&user);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_mapping(connection: &str, doc: &MappingDocument) {
+    println!("Mapping of {connection}");
+    println!("  subject        <- {}", doc.subject.describe());
+    for f in &doc.fields {
+        let transforms: Vec<String> = f.transforms.iter().map(|t| t.describe()).collect();
+        println!(
+            "  {:<14} <- {}{}{}",
+            f.target,
+            f.source.describe(),
+            if transforms.is_empty() { String::new() } else { format!(" | {}", transforms.join(" | ")) },
+            if f.required { " (required)" } else { "" }
+        );
+    }
+    for r in &doc.roles.rules {
+        println!(
+            "  role rule: {} {:?} {} -> {}",
+            r.source.describe(),
+            r.op,
+            if r.values.is_empty() { r.value.clone() } else { r.values.join("|") },
+            r.grant
+        );
+    }
+    println!(
+        "  default role: {}; JIT {}; update {:?}; role sync {:?}; link by email {}",
+        doc.roles.default_role.as_deref().unwrap_or("(none)"),
+        if doc.provisioning.jit { "on" } else { "off" },
+        doc.provisioning.update,
+        doc.provisioning.role_sync,
+        if doc.provisioning.link_by_email { "on" } else { "off" }
+    );
+}
+
+fn print_user(u: &handshake::provision::User) {
+    println!("User {} ({:?}, {:?})", u.id, u.status, u.source);
+    let show = |k: &str, v: &Option<String>| println!("  {k:<13} {}", v.as_deref().unwrap_or("-"));
+    show("email", &u.email);
+    show("username", &u.username);
+    show("given name", &u.given_name);
+    show("family name", &u.family_name);
+    show("display name", &u.display_name);
+    println!("  {:<13} {}", "groups", u.groups.join(", "));
+    println!("  {:<13} {}", "roles", u.roles.join(", "));
+    for (k, v) in &u.custom {
+        println!("  {k:<13} {v}");
+    }
+    for i in &u.identities {
+        println!("  identity      {} / {}{}", i.connection, i.subject, if i.linked { " (linked)" } else { "" });
+    }
+    println!("  logins        {} (last {})", u.login_count, u.last_login.map(|t| t.to_rfc3339()).unwrap_or_default());
+}
+
+fn print_provision(r: &ProvisionReport) {
+    println!(
+        "Outcome: {}{}",
+        r.outcome.as_str().to_uppercase(),
+        if r.dry_run { " (dry run: nothing written)" } else { "" }
+    );
+    if let Some(check) = &r.failed_check {
+        println!("  stopped by: {check}");
+    }
+    if let Some(m) = &r.message {
+        println!("  {m}");
+    }
+    if let Some(t) = &r.trace {
+        println!("\nMapping trace:");
+        for f in t.subject.iter().chain(t.fields.iter()) {
+            println!(
+                "  {} {:<13} <- {}: raw {:?} -> {:?}",
+                if f.matched { "✓" } else { "✗" },
+                f.target,
+                f.source,
+                f.raw,
+                f.value
+            );
+            for step in &f.steps {
+                println!("        {} -> {:?}", step.transform, step.output);
+            }
+            for h in &f.hints {
+                println!("        hint: {h}");
+            }
+        }
+        for a in &t.access {
+            println!("  {} access: {} ({})", if a.passed { "✓" } else { "✗" }, a.rule, a.detail);
+        }
+        for rr in &t.roles {
+            println!("  {} role: {}", if rr.matched { "✓" } else { "·" }, rr.rule);
+        }
+        for n in &t.notes {
+            println!("  note: {n}");
+        }
+    }
+    if !r.diff.is_empty() {
+        println!("\nChanges:");
+        for c in &r.diff {
+            println!("  {:<14} {} -> {}", c.field, c.before, c.after);
+        }
+    }
+    if let Some(u) = &r.user {
+        println!();
+        print_user(u);
+    }
+}
+
+fn parse_instant(t: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(t)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::invalid(format!("{t:?} is not an RFC 3339 instant (such as 2026-01-15T10:01:00Z): {e}")))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {

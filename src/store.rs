@@ -274,7 +274,7 @@ impl Store {
 
     /// `BEGIN IMMEDIATE`: take the write lock up front so the busy timeout applies
     /// (a deferred read-then-write transaction can fail at once with SQLITE_BUSY in WAL mode).
-    fn write_transaction(&self) -> Result<Transaction<'_>> {
+    pub(crate) fn write_transaction(&self) -> Result<Transaction<'_>> {
         Ok(Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
     }
 }

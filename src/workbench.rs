@@ -12,6 +12,7 @@ use crate::certs::Certificate;
 use crate::connection::{self, Connection, Endpoint, SecurityPolicy, SpConfig, SpEndpoints};
 use crate::error::{Error, ErrorCode, Result};
 use crate::metadata::{self, MetadataWarning};
+use crate::provision;
 use crate::secrets::{self, SecretStore, SecretStoreKind};
 use crate::sensitive::Sensitive;
 use crate::sp;
@@ -318,4 +319,226 @@ pub struct RemoveOutcome {
 pub fn normalise_response_input(input: &str) -> String {
     let trimmed = input.trim_start_matches('\u{feff}').trim();
     if trimmed.starts_with('<') { crate::idp::sign::to_post_form_value(trimmed) } else { input.to_owned() }
+}
+
+/// What `provision` reports: validation, then provisioning.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionReport {
+    pub outcome: provision::Outcome,
+    pub dry_run: bool,
+    pub verdict: validate::Verdict,
+    /// The failed validation check id, or `replay`, or the provisioning rule that denied.
+    pub failed_check: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub user: Option<provision::User>,
+    pub diff: Vec<provision::FieldChange>,
+    pub trace: Option<provision::Trace>,
+    pub checks: Vec<validate::CheckResult>,
+    pub name_id: Option<validate::NameId>,
+    pub attributes: Vec<validate::Attribute>,
+}
+
+/// Audit export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditFormat {
+    JsonLines,
+    Csv,
+}
+
+/// One CSV field. Values from the IdP could start a spreadsheet formula (`=HYPERLINK(...)`):
+/// such cells get a leading apostrophe so spreadsheet apps show them as text.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
+impl Workbench {
+    fn mapping_of(&self, c: &Connection) -> Result<provision::MappingDocument> {
+        Ok(provision::db::get_mapping(self.store.raw(), c.id)?.unwrap_or_default())
+    }
+
+    /// The connection's mapping document (the generic default until one is set).
+    pub fn mapping(&self, name: &str) -> Result<provision::MappingDocument> {
+        let c = self.store.get_connection(name)?;
+        self.mapping_of(&c)
+    }
+
+    pub fn set_mapping(
+        &self,
+        name: &str,
+        doc: &provision::MappingDocument,
+        now: DateTime<Utc>,
+    ) -> Result<provision::MappingDocument> {
+        let c = self.store.get_connection(name)?;
+        doc.check().map_err(|e| Error::invalid(format!("the mapping is not valid: {e}")))?;
+        provision::db::set_mapping(self.store.raw(), c.id, doc, now)?;
+        self.mapping_of(&c)
+    }
+
+    pub fn apply_preset(&self, name: &str, preset: &str, now: DateTime<Utc>) -> Result<provision::MappingDocument> {
+        let doc = provision::presets::preset(preset).ok_or_else(|| {
+            Error::invalid(format!("unknown preset {preset:?}; presets: {}", provision::presets::PRESETS.join(", ")))
+        })?;
+        self.set_mapping(name, &doc, now)
+    }
+
+    /// Validates a response, then maps and provisions it (or, with `dry_run`, reports what
+    /// would happen and writes nothing at all).
+    pub fn provision(
+        &self,
+        name: &str,
+        saml_response: &str,
+        at: DateTime<Utc>,
+        in_response_to: Option<&str>,
+        dry_run: bool,
+    ) -> Result<ProvisionReport> {
+        let c = self.store.get_connection(name)?;
+        let report = self.validate_for(&c, saml_response, at, in_response_to);
+        let mut out = ProvisionReport {
+            outcome: provision::Outcome::Rejected,
+            dry_run,
+            verdict: report.verdict,
+            failed_check: report.error.as_ref().map(|e| e.check.as_str().to_owned()),
+            reason: report.error.as_ref().map(|e| e.violation.to_owned()),
+            message: report.error.as_ref().map(|e| format!("{} ({})", e.message, e.hint)),
+            user: None,
+            diff: Vec::new(),
+            trace: None,
+            checks: report.checks.clone(),
+            name_id: report.name_id.clone(),
+            attributes: report.attributes.clone(),
+        };
+        if !report.accepted() {
+            if !dry_run {
+                let entry = provision::AuditEntry {
+                    id: 0,
+                    at,
+                    connection: c.name.clone(),
+                    subject: report.name_id.as_ref().map(|n| n.value.clone()),
+                    outcome: "rejected".into(),
+                    reason: out.failed_check.clone(),
+                    message: out.message.clone(),
+                    user_id: None,
+                    diff: Vec::new(),
+                };
+                provision::db::insert_audit(self.store.raw(), &entry, Some(c.id))?;
+            }
+            return Ok(out);
+        }
+        let mapping = self.mapping_of(&c)?;
+        let claims = provision::Claims { name_id: report.name_id.clone(), attributes: report.attributes.clone() };
+        let result = provision::provision(
+            &self.store,
+            &provision::Login {
+                connection: &c,
+                mapping: &mapping,
+                claims: &claims,
+                assertion_id: report.assertion_id.as_deref(),
+                now: at,
+                dry_run,
+            },
+        )?;
+        out.outcome = result.outcome;
+        out.failed_check = match result.outcome {
+            provision::Outcome::Rejected | provision::Outcome::Denied => result.reason.clone(),
+            _ => None,
+        };
+        out.reason = result.reason;
+        out.message = result.message;
+        out.user = result.user;
+        out.diff = result.diff;
+        out.trace = Some(result.trace);
+        Ok(out)
+    }
+
+    /// Maps a plain attribute set without a response (what the mapping editor previews).
+    pub fn dry_run_claims(
+        &self,
+        name: &str,
+        claims: &provision::Claims,
+        now: DateTime<Utc>,
+    ) -> Result<provision::ProvisionResult> {
+        let c = self.store.get_connection(name)?;
+        let mapping = self.mapping_of(&c)?;
+        provision::provision(
+            &self.store,
+            &provision::Login { connection: &c, mapping: &mapping, claims, assertion_id: None, now, dry_run: true },
+        )
+    }
+
+    pub fn users(&self, connection: Option<&str>) -> Result<Vec<provision::User>> {
+        if let Some(name) = connection {
+            self.store.get_connection(name)?;
+        }
+        provision::db::list_users(self.store.raw(), connection)
+    }
+
+    pub fn user(&self, id: i64) -> Result<provision::User> {
+        provision::db::user_by_id(self.store.raw(), id)?
+            .ok_or_else(|| Error::not_found(format!("there is no user {id}; run `handshake users list`")))
+    }
+
+    pub fn set_user_status(
+        &self,
+        id: i64,
+        status: provision::UserStatus,
+        now: DateTime<Utc>,
+    ) -> Result<provision::User> {
+        if !provision::db::set_status(self.store.raw(), id, status, now)? {
+            return Err(Error::not_found(format!("there is no user {id}; run `handshake users list`")));
+        }
+        self.user(id)
+    }
+
+    pub fn delete_user(&self, id: i64) -> Result<()> {
+        if !provision::db::delete_user(self.store.raw(), id)? {
+            return Err(Error::not_found(format!("there is no user {id}; run `handshake users list`")));
+        }
+        Ok(())
+    }
+
+    pub fn audit(&self, connection: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<provision::AuditEntry>> {
+        provision::db::list_audit(self.store.raw(), connection, since)
+    }
+
+    /// The audit log as JSON lines (one object per line) or CSV (header row first).
+    pub fn export_audit(
+        &self,
+        connection: Option<&str>,
+        since: Option<DateTime<Utc>>,
+        format: AuditFormat,
+    ) -> Result<String> {
+        let entries = self.audit(connection, since)?;
+        let mut out = String::new();
+        match format {
+            AuditFormat::JsonLines => {
+                for e in &entries {
+                    let line = serde_json::to_string(e).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }
+            AuditFormat::Csv => {
+                out.push_str("id,at,connection,subject,outcome,reason,message,user_id,diff\n");
+                for e in &entries {
+                    let diff = serde_json::to_string(&e.diff).unwrap_or_default();
+                    let row = [
+                        e.id.to_string(),
+                        e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                        e.connection.clone(),
+                        e.subject.clone().unwrap_or_default(),
+                        e.outcome.clone(),
+                        e.reason.clone().unwrap_or_default(),
+                        e.message.clone().unwrap_or_default(),
+                        e.user_id.map(|i| i.to_string()).unwrap_or_default(),
+                        diff,
+                    ];
+                    out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+                    out.push('\n');
+                }
+            }
+        }
+        Ok(out)
+    }
 }

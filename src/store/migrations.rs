@@ -12,7 +12,10 @@ use rusqlite::{Transaction, TransactionBehavior};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Every migration, in order: `(version, sql)`. Versions are 1, 2, 3... without gaps.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_connections.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/0001_connections.sql")),
+    (2, include_str!("../../migrations/0002_provisioning.sql")),
+];
 
 /// The schema version this build creates and understands (the last migration's version).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

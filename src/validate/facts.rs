@@ -1,7 +1,7 @@
 //! What a Response and its Assertion say, read into owned values.
 
 use roxmltree::Node;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::xml::{self, NS_SAML, NS_SAMLP};
 
@@ -16,14 +16,14 @@ pub struct ResponseFacts {
     pub status_message: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameId {
     pub value: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_qualifier: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sp_name_qualifier: Option<String>,
 }
 
@@ -45,12 +45,12 @@ pub struct ConditionFacts {
 }
 
 /// A SAML attribute as received: keyed by Name, every value in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribute {
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_format: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     pub values: Vec<String>,
 }

@@ -1,0 +1,414 @@
+//! SQLite rows of provisioning: mappings, users, identities, consumed assertions, audit log.
+//! Functions take a `rusqlite::Connection` so they run inside the caller's transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension as _, Row, params};
+use serde::{Deserialize, Serialize};
+
+use super::rules::MappingDocument;
+use crate::error::{Error, ErrorCode, Result};
+use crate::store::{format_time, parse_time};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Deactivated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSource {
+    Jit,
+    Manual,
+}
+
+/// An account of the application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    /// The connection whose login created the account.
+    pub connection: Option<String>,
+    /// IdP identities: (connection name, subject).
+    pub identities: Vec<Identity>,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub display_name: Option<String>,
+    pub groups: Vec<String>,
+    pub roles: Vec<String>,
+    pub custom: BTreeMap<String, String>,
+    pub status: UserStatus,
+    pub source: UserSource,
+    pub first_login: Option<DateTime<Utc>>,
+    pub last_login: Option<DateTime<Utc>>,
+    pub login_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub connection: String,
+    pub subject: String,
+    pub linked: bool,
+}
+
+fn storage(what: &str) -> impl Fn(serde_json::Error) -> Error + '_ {
+    move |e| Error::new(ErrorCode::Storage, format!("the catalog holds an invalid {what}: {e}"))
+}
+
+fn opt_time(v: Option<String>) -> Result<Option<DateTime<Utc>>> {
+    v.as_deref().map(parse_time).transpose()
+}
+
+const USER_COLUMNS: &str = "u.id, c.name, u.email, u.username, u.given_name, u.family_name, u.display_name, u.groups, \
+     u.roles, u.custom, u.status, u.source, u.first_login, u.last_login, u.login_count, u.created_at, u.updated_at";
+
+struct RawUser {
+    id: i64,
+    connection: Option<String>,
+    email: Option<String>,
+    username: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    display_name: Option<String>,
+    groups: String,
+    roles: String,
+    custom: String,
+    status: String,
+    source: String,
+    first_login: Option<String>,
+    last_login: Option<String>,
+    login_count: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+fn raw_user(r: &Row<'_>) -> rusqlite::Result<RawUser> {
+    Ok(RawUser {
+        id: r.get(0)?,
+        connection: r.get(1)?,
+        email: r.get(2)?,
+        username: r.get(3)?,
+        given_name: r.get(4)?,
+        family_name: r.get(5)?,
+        display_name: r.get(6)?,
+        groups: r.get(7)?,
+        roles: r.get(8)?,
+        custom: r.get(9)?,
+        status: r.get(10)?,
+        source: r.get(11)?,
+        first_login: r.get(12)?,
+        last_login: r.get(13)?,
+        login_count: r.get(14)?,
+        created_at: r.get(15)?,
+        updated_at: r.get(16)?,
+    })
+}
+
+fn finish(conn: &rusqlite::Connection, raw: RawUser) -> Result<User> {
+    let identities = identities_of(conn, raw.id)?;
+    Ok(User {
+        id: raw.id,
+        connection: raw.connection,
+        identities,
+        email: raw.email,
+        username: raw.username,
+        given_name: raw.given_name,
+        family_name: raw.family_name,
+        display_name: raw.display_name,
+        groups: serde_json::from_str(&raw.groups).map_err(storage("groups list"))?,
+        roles: serde_json::from_str(&raw.roles).map_err(storage("roles list"))?,
+        custom: serde_json::from_str(&raw.custom).map_err(storage("custom fields"))?,
+        status: if raw.status == "deactivated" { UserStatus::Deactivated } else { UserStatus::Active },
+        source: if raw.source == "manual" { UserSource::Manual } else { UserSource::Jit },
+        first_login: opt_time(raw.first_login)?,
+        last_login: opt_time(raw.last_login)?,
+        login_count: raw.login_count,
+        created_at: parse_time(&raw.created_at)?,
+        updated_at: parse_time(&raw.updated_at)?,
+    })
+}
+
+fn identities_of(conn: &rusqlite::Connection, user_id: i64) -> Result<Vec<Identity>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.name, i.subject, i.linked FROM user_identities i JOIN connections c ON c.id = i.connection_id \
+         WHERE i.user_id = ?1 ORDER BY i.created_at, c.name",
+    )?;
+    let rows =
+        stmt.query_map([user_id], |r| Ok(Identity { connection: r.get(0)?, subject: r.get(1)?, linked: r.get(2)? }))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn one_user(conn: &rusqlite::Connection, where_clause: &str, param: &dyn rusqlite::ToSql) -> Result<Option<User>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u LEFT JOIN connections c ON c.id = u.connection_id WHERE {where_clause}"
+    );
+    let raw = conn.prepare_cached(&sql)?.query_row([param], raw_user).optional()?;
+    raw.map(|r| finish(conn, r)).transpose()
+}
+
+pub fn user_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Option<User>> {
+    one_user(conn, "u.id = ?1", &id)
+}
+
+pub fn user_by_email(conn: &rusqlite::Connection, email: &str) -> Result<Option<User>> {
+    one_user(conn, "u.email = ?1", &email)
+}
+
+pub fn user_by_identity(conn: &rusqlite::Connection, connection_id: i64, subject: &str) -> Result<Option<User>> {
+    let id: Option<i64> = conn
+        .prepare_cached("SELECT user_id FROM user_identities WHERE connection_id = ?1 AND subject = ?2")?
+        .query_row(params![connection_id, subject], |r| r.get(0))
+        .optional()?;
+    match id {
+        Some(id) => user_by_id(conn, id),
+        None => Ok(None),
+    }
+}
+
+pub fn list_users(conn: &rusqlite::Connection, connection: Option<&str>) -> Result<Vec<User>> {
+    let (sql, param): (String, Option<&str>) = match connection {
+        Some(name) => (
+            format!(
+                "SELECT DISTINCT {USER_COLUMNS} FROM users u LEFT JOIN connections c ON c.id = u.connection_id \
+                 WHERE c.name = ?1 OR u.id IN (SELECT i.user_id FROM user_identities i JOIN connections ic ON ic.id = i.connection_id WHERE ic.name = ?1) \
+                 ORDER BY u.id"
+            ),
+            Some(name),
+        ),
+        None => (
+            format!(
+                "SELECT {USER_COLUMNS} FROM users u LEFT JOIN connections c ON c.id = u.connection_id ORDER BY u.id"
+            ),
+            None,
+        ),
+    };
+    let mut stmt = conn.prepare(&sql)?;
+    let raws: Vec<RawUser> = match param {
+        Some(p) => stmt.query_map([p], raw_user)?.collect::<rusqlite::Result<_>>()?,
+        None => stmt.query_map([], raw_user)?.collect::<rusqlite::Result<_>>()?,
+    };
+    raws.into_iter().map(|r| finish(conn, r)).collect()
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::new(ErrorCode::Internal, format!("cannot encode: {e}")))
+}
+
+fn status_text(s: UserStatus) -> &'static str {
+    match s {
+        UserStatus::Active => "active",
+        UserStatus::Deactivated => "deactivated",
+    }
+}
+
+/// Inserts `user` (its `id` is ignored) and returns the new id.
+pub fn insert_user(conn: &rusqlite::Connection, user: &User, connection_id: Option<i64>) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO users (connection_id, email, username, given_name, family_name, display_name, groups, roles, custom, \
+         status, source, first_login, last_login, login_count, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        connection_id,
+        user.email,
+        user.username,
+        user.given_name,
+        user.family_name,
+        user.display_name,
+        json(&user.groups)?,
+        json(&user.roles)?,
+        json(&user.custom)?,
+        status_text(user.status),
+        if user.source == UserSource::Manual { "manual" } else { "jit" },
+        user.first_login.map(format_time),
+        user.last_login.map(format_time),
+        user.login_count,
+        format_time(user.created_at),
+        format_time(user.updated_at),
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn update_user(conn: &rusqlite::Connection, user: &User) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE users SET email = ?2, username = ?3, given_name = ?4, family_name = ?5, display_name = ?6, groups = ?7, \
+         roles = ?8, custom = ?9, status = ?10, first_login = ?11, last_login = ?12, login_count = ?13, updated_at = ?14 \
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        user.id,
+        user.email,
+        user.username,
+        user.given_name,
+        user.family_name,
+        user.display_name,
+        json(&user.groups)?,
+        json(&user.roles)?,
+        json(&user.custom)?,
+        status_text(user.status),
+        user.first_login.map(format_time),
+        user.last_login.map(format_time),
+        user.login_count,
+        format_time(user.updated_at),
+    ])?;
+    Ok(())
+}
+
+pub fn insert_identity(
+    conn: &rusqlite::Connection,
+    connection_id: i64,
+    subject: &str,
+    user_id: i64,
+    linked: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO user_identities (connection_id, subject, user_id, linked, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![connection_id, subject, user_id, linked, format_time(now)])?;
+    Ok(())
+}
+
+pub fn set_status(conn: &rusqlite::Connection, id: i64, status: UserStatus, now: DateTime<Utc>) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE users SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, status_text(status), format_time(now)],
+    )? > 0)
+}
+
+pub fn delete_user(conn: &rusqlite::Connection, id: i64) -> Result<bool> {
+    Ok(conn.execute("DELETE FROM users WHERE id = ?1", [id])? > 0)
+}
+
+/// Records an assertion ID as consumed; `false` when it was consumed before (a replay).
+pub fn consume_assertion(
+    conn: &rusqlite::Connection,
+    connection_id: i64,
+    assertion_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO used_assertions (connection_id, assertion_id, used_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![connection_id, assertion_id, format_time(now)])?;
+    Ok(inserted == 1)
+}
+
+pub fn assertion_consumed(conn: &rusqlite::Connection, connection_id: i64, assertion_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM used_assertions WHERE connection_id = ?1 AND assertion_id = ?2")?
+        .query_row(params![connection_id, assertion_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub fn get_mapping(conn: &rusqlite::Connection, connection_id: i64) -> Result<Option<MappingDocument>> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT document FROM connection_mappings WHERE connection_id = ?1")?
+        .query_row([connection_id], |r| r.get(0))
+        .optional()?;
+    text.map(|t| serde_json::from_str(&t).map_err(storage("mapping document"))).transpose()
+}
+
+pub fn set_mapping(
+    conn: &rusqlite::Connection,
+    connection_id: i64,
+    doc: &MappingDocument,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO connection_mappings (connection_id, document, updated_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT(connection_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
+        params![connection_id, json(doc)?, format_time(now)],
+    )?;
+    Ok(())
+}
+
+/// One field that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub connection: String,
+    pub subject: Option<String>,
+    pub outcome: String,
+    /// Denial code, or the failed check id of a rejected response.
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub user_id: Option<i64>,
+    pub diff: Vec<FieldChange>,
+}
+
+pub fn insert_audit(conn: &rusqlite::Connection, e: &AuditEntry, connection_id: Option<i64>) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, connection_id, connection_name, subject, outcome, reason, message, user_id, diff) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        format_time(e.at),
+        connection_id,
+        e.connection,
+        e.subject,
+        e.outcome,
+        e.reason,
+        e.message,
+        e.user_id,
+        json(&e.diff)?,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn list_audit(
+    conn: &rusqlite::Connection,
+    connection: Option<&str>,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, at, connection_name, subject, outcome, reason, message, user_id, diff FROM audit_log \
+         WHERE (?1 IS NULL OR connection_name = ?1) AND (?2 IS NULL OR at >= ?2) ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![connection, since.map(format_time)], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<i64>>(7)?,
+            r.get::<_, String>(8)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, at, connection, subject, outcome, reason, message, user_id, diff) = row?;
+        out.push(AuditEntry {
+            id,
+            at: parse_time(&at)?,
+            connection,
+            subject,
+            outcome,
+            reason,
+            message,
+            user_id,
+            diff: serde_json::from_str(&diff).map_err(storage("audit diff"))?,
+        });
+    }
+    Ok(out)
+}

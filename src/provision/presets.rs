@@ -1,0 +1,132 @@
+//! Mapping presets for the claims each IdP sends by default. Applying one fills the
+//! mapping document; the admin edits from there.
+
+use super::mapping::{FieldRule, Source, Transform};
+use super::rules::{Access, MappingDocument, Provisioning, Roles};
+
+pub const PRESETS: [&str; 8] = ["entra", "adfs", "okta", "google", "onelogin", "jumpcloud", "keycloak", "shibboleth"];
+
+const WS: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims";
+const MS: &str = "http://schemas.microsoft.com/identity/claims";
+
+fn attr(name: &str) -> Source {
+    Source::attribute(name)
+}
+
+fn display_from_names() -> Source {
+    Source::Template { template: "{given_name} {family_name}".into() }
+}
+
+fn doc(subject: Source, fields: Vec<FieldRule>) -> MappingDocument {
+    MappingDocument {
+        subject,
+        fields,
+        roles: Roles { default_role: Some("member".into()), ..Roles::default() },
+        access: Access::default(),
+        provisioning: Provisioning::default(),
+    }
+}
+
+fn email(source: Source) -> FieldRule {
+    FieldRule::new("email", source).with(Transform::Trim).with(Transform::Lowercase).required()
+}
+
+/// NameID subject, plain attribute names: what a generic SAML IdP sends.
+pub fn generic() -> MappingDocument {
+    doc(
+        Source::NameId,
+        vec![
+            email(attr("email")),
+            FieldRule::new("given_name", attr("firstName")),
+            FieldRule::new("family_name", attr("lastName")),
+            FieldRule::new("display_name", display_from_names()),
+            FieldRule::new("groups", attr("groups")),
+        ],
+    )
+}
+
+pub fn preset(name: &str) -> Option<MappingDocument> {
+    Some(match name {
+        // Entra ID: transient-safe subject is the immutable object ID.
+        "entra" => doc(
+            attr(&format!("{MS}/objectidentifier")),
+            vec![
+                email(attr(&format!("{WS}/emailaddress"))),
+                FieldRule::new("username", attr(&format!("{WS}/name"))),
+                FieldRule::new("given_name", attr(&format!("{WS}/givenname"))),
+                FieldRule::new("family_name", attr(&format!("{WS}/surname"))),
+                FieldRule::new("display_name", attr(&format!("{MS}/displayname"))),
+                FieldRule::new("groups", attr("http://schemas.microsoft.com/ws/2008/06/identity/claims/groups")),
+            ],
+        ),
+        "adfs" => doc(
+            Source::NameId,
+            vec![
+                email(attr(&format!("{WS}/emailaddress"))),
+                FieldRule::new("username", attr(&format!("{WS}/upn"))),
+                FieldRule::new("given_name", attr(&format!("{WS}/givenname"))),
+                FieldRule::new("family_name", attr(&format!("{WS}/surname"))),
+                FieldRule::new("display_name", display_from_names()),
+                FieldRule::new("groups", attr("http://schemas.xmlsoap.org/claims/Group")),
+            ],
+        ),
+        "okta" => generic(),
+        // Google Workspace: the NameID is the primary email unless changed.
+        "google" => doc(
+            Source::NameId,
+            vec![
+                email(Source::NameId),
+                FieldRule::new("given_name", attr("firstName")),
+                FieldRule::new("family_name", attr("lastName")),
+                FieldRule::new("display_name", display_from_names()),
+                FieldRule::new("groups", attr("groups")),
+            ],
+        ),
+        // OneLogin sends roles/groups as one semicolon-separated string in memberOf.
+        "onelogin" => doc(
+            Source::NameId,
+            vec![
+                email(attr("User.email")),
+                FieldRule::new("given_name", attr("User.FirstName")),
+                FieldRule::new("family_name", attr("User.LastName")),
+                FieldRule::new("display_name", display_from_names()),
+                FieldRule::new("groups", attr("memberOf")).with(Transform::Split { delimiter: ";".into() }),
+            ],
+        ),
+        "jumpcloud" => doc(
+            Source::NameId,
+            vec![
+                email(attr("email")),
+                FieldRule::new("given_name", attr("firstname")),
+                FieldRule::new("family_name", attr("lastname")),
+                FieldRule::new("display_name", display_from_names()),
+                FieldRule::new("groups", attr("memberOf")),
+            ],
+        ),
+        // Keycloak's default SAML mappers: X500 email/givenName/surname (urn:oid names with
+        // FriendlyNames) and the role list in "Role".
+        "keycloak" => doc(
+            Source::NameId,
+            vec![
+                email(attr("email")),
+                FieldRule::new("given_name", attr("givenName")),
+                FieldRule::new("family_name", attr("surname")),
+                FieldRule::new("display_name", display_from_names()),
+                FieldRule::new("groups", attr("Role")),
+            ],
+        ),
+        // Shibboleth / eduPerson: urn:oid attribute names.
+        "shibboleth" => doc(
+            Source::NameId,
+            vec![
+                email(attr("urn:oid:0.9.2342.19200300.100.1.3")),
+                FieldRule::new("username", attr("urn:oid:1.3.6.1.4.1.5923.1.1.1.6")),
+                FieldRule::new("given_name", attr("urn:oid:2.5.4.42")),
+                FieldRule::new("family_name", attr("urn:oid:2.5.4.4")),
+                FieldRule::new("display_name", attr("urn:oid:2.16.840.1.113730.3.1.241")),
+                FieldRule::new("groups", attr("urn:oid:1.3.6.1.4.1.5923.1.1.1.7")),
+            ],
+        ),
+        _ => return None,
+    })
+}

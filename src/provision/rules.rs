@@ -1,0 +1,427 @@
+//! The connection's mapping document (fields, role rules, access rules, provisioning policy)
+//! and its evaluation into a profile, with a trace of every rule.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::mapping::{Claims, FieldRule, FieldTrace, Source, check_field_rules, compile_regex, map_field, read_source};
+
+/// When a role rule matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// Some value equals `value`.
+    Equals,
+    /// Some value contains `value`.
+    Contains,
+    /// Some value matches the regular expression `value`.
+    Matches,
+    /// Some value is one of `values`.
+    OneOf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRule {
+    pub source: Source,
+    pub op: Op,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub case_insensitive: bool,
+    pub grant: String,
+}
+
+/// What happens when no role rule matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NoMatch {
+    /// Grant `default_role` (or no role when none is set).
+    #[default]
+    DefaultRole,
+    /// Refuse the login.
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Roles {
+    pub rules: Vec<RoleRule>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_role: Option<String>,
+    pub when_none_match: NoMatch,
+}
+
+/// Who may get in at all, checked before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Access {
+    /// When not empty, the email's domain must be one of these.
+    pub allowed_email_domains: Vec<String>,
+    /// When not empty, the user must be in at least one of these groups.
+    pub required_groups: Vec<String>,
+    /// Emails or subjects that are refused (case-insensitive).
+    pub deny: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdatePolicy {
+    /// Mapped fields are rewritten at every login.
+    #[default]
+    EveryLogin,
+    /// Mapped fields are written when the account is created, or on the first SSO login of
+    /// a pre-provisioned or linked account, then left alone.
+    FirstLogin,
+    /// SSO never changes an existing account's fields (new accounts still get them).
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleSync {
+    /// The roles become exactly the roles the rules grant.
+    #[default]
+    Replace,
+    /// Granted roles are added; roles are never removed by SSO.
+    Add,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Provisioning {
+    /// Create accounts at first login. Off: only existing accounts may log in.
+    pub jit: bool,
+    pub update: UpdatePolicy,
+    pub role_sync: RoleSync,
+    /// Link a login to an existing account with the same email.
+    pub link_by_email: bool,
+    /// Email domains this connection's IdP is trusted for when linking.
+    pub verified_domains: Vec<String>,
+    /// Accounts holding one of these roles are never linked automatically.
+    pub admin_roles: Vec<String>,
+}
+
+impl Default for Provisioning {
+    fn default() -> Self {
+        Provisioning {
+            jit: true,
+            update: UpdatePolicy::EveryLogin,
+            role_sync: RoleSync::Replace,
+            link_by_email: false,
+            verified_domains: Vec::new(),
+            admin_roles: vec!["admin".into(), "owner".into()],
+        }
+    }
+}
+
+/// Everything an admin configures about how a login becomes a user.
+/// `mapping show --json` prints it; `mapping set` takes it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MappingDocument {
+    /// The stable key of a user: NameID by default; an immutable attribute (Entra's
+    /// objectidentifier) when the IdP sends transient NameIDs.
+    pub subject: Source,
+    pub fields: Vec<FieldRule>,
+    pub roles: Roles,
+    pub access: Access,
+    pub provisioning: Provisioning,
+}
+
+impl Default for MappingDocument {
+    /// A generic mapping: NameID subject, `email` attribute (required), common names.
+    fn default() -> Self {
+        super::presets::generic()
+    }
+}
+
+impl MappingDocument {
+    pub fn check(&self) -> Result<(), String> {
+        check_field_rules(&self.fields)?;
+        for r in &self.roles.rules {
+            if r.grant.trim().is_empty() {
+                return Err("a role rule grants an empty role".into());
+            }
+            match r.op {
+                Op::Matches => {
+                    compile_regex(&r.value)?;
+                }
+                Op::OneOf if r.values.is_empty() => {
+                    return Err(format!("role rule for {:?} needs values for one_of", r.grant));
+                }
+                Op::Equals | Op::Contains if r.value.is_empty() => {
+                    return Err(format!("role rule for {:?} needs a value", r.grant));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleTrace {
+    pub rule: String,
+    pub values: Vec<String>,
+    pub matched: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessTrace {
+    pub rule: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+/// The full explanation of a mapping run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Trace {
+    pub subject: Option<FieldTrace>,
+    pub fields: Vec<FieldTrace>,
+    pub roles: Vec<RuleTrace>,
+    pub access: Vec<AccessTrace>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A user record as mapping produced it (before provisioning merges it with an account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Profile {
+    pub subject: String,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub display_name: Option<String>,
+    pub groups: Vec<String>,
+    pub roles: Vec<String>,
+    pub custom: BTreeMap<String, String>,
+}
+
+/// Why mapping refused a login. `code` is stable (audit log, UI, scripts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Denial {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Denial {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Denial { code, message: message.into() }
+    }
+}
+
+/// Entra ID sends this instead of the groups when a user is in too many (over 150 in SAML).
+const GROUPS_LINK: &str = "http://schemas.microsoft.com/claims/groups.link";
+
+fn matches_rule(rule: &RoleRule, value: &str) -> bool {
+    let (v, target) = if rule.case_insensitive {
+        (value.to_lowercase(), rule.value.to_lowercase())
+    } else {
+        (value.to_owned(), rule.value.clone())
+    };
+    match rule.op {
+        Op::Equals => v == target,
+        Op::Contains => v.contains(&target),
+        Op::Matches => compile_regex(&rule.value).is_ok_and(|re| re.is_match(value)),
+        Op::OneOf => {
+            rule.values.iter().any(|x| if rule.case_insensitive { x.eq_ignore_ascii_case(value) } else { x == value })
+        }
+    }
+}
+
+fn describe_rule(rule: &RoleRule) -> String {
+    let what = match rule.op {
+        Op::Equals => format!("equals {:?}", rule.value),
+        Op::Contains => format!("contains {:?}", rule.value),
+        Op::Matches => format!("matches /{}/", rule.value),
+        Op::OneOf => format!("is one of {:?}", rule.values),
+    };
+    format!("when {} {what} → grant {:?}", rule.source.describe(), rule.grant)
+}
+
+fn domain_of(email: &str) -> Option<String> {
+    email.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase())
+}
+
+/// Maps claims into a profile, evaluating access and role rules. `Err` is a denial; the
+/// trace is complete either way.
+pub fn evaluate(doc: &MappingDocument, claims: &Claims) -> (Trace, Result<Profile, Denial>) {
+    let mut trace = Trace::default();
+    let mut mapped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for rule in &doc.fields {
+        let t = map_field(rule, claims, &mapped);
+        mapped.insert(rule.target.clone(), t.value.clone());
+        trace.fields.push(t);
+    }
+    let subject_rule = FieldRule::new("subject", doc.subject.clone());
+    let subject_trace = map_field(&subject_rule, claims, &mapped);
+    let subject = subject_trace.value.first().cloned();
+    trace.subject = Some(subject_trace);
+    let result = decide(doc, claims, &mapped, subject, &mut trace);
+    (trace, result)
+}
+
+fn decide(
+    doc: &MappingDocument,
+    claims: &Claims,
+    mapped: &BTreeMap<String, Vec<String>>,
+    subject: Option<String>,
+    trace: &mut Trace,
+) -> Result<Profile, Denial> {
+    let Some(subject) = subject.filter(|s| !s.is_empty()) else {
+        return Err(Denial::new(
+            "missing_subject",
+            format!("no subject: the {} is empty or absent, so the user cannot be identified", doc.subject.describe()),
+        ));
+    };
+    let arrived = || {
+        let names: Vec<&str> = claims.attributes.iter().map(|a| a.name.as_str()).collect();
+        if names.is_empty() {
+            "no attributes arrived".to_owned()
+        } else {
+            format!("attributes that arrived: {}", names.join(", "))
+        }
+    };
+    if let Some(missing) = trace.fields.iter().find(|f| f.required && !f.matched) {
+        let mut msg =
+            format!("required field {} is empty: {} gave no value; {}", missing.target, missing.source, arrived());
+        if let Some(h) = missing.hints.first() {
+            msg.push_str(&format!(" (hint: {h})"));
+        }
+        return Err(Denial::new("missing_attribute", msg));
+    }
+    let groups_mapped = doc.fields.iter().any(|f| f.target == "groups");
+    let groups = mapped.get("groups").cloned().unwrap_or_default();
+    if groups_mapped && groups.is_empty() && claims.attributes.iter().any(|a| a.name == GROUPS_LINK) {
+        trace.notes.push("Entra ID group overage: the token carries a groups.link claim instead of the groups".into());
+        return Err(Denial::new(
+            "group_overage",
+            "Entra ID group overage: the user is in more groups than fit in a SAML token, so Entra sent a groups.link \
+             claim (a Graph API link) instead of the groups. Roles and access cannot be decided from groups; in Entra, \
+             emit only groups assigned to the application, or send roles (app roles) instead.",
+        ));
+    }
+    let first = |k: &str| mapped.get(k).and_then(|v| v.first()).cloned();
+    let email = first("email").map(|e| e.trim().to_owned());
+
+    // Access rules, before anything is written.
+    if !doc.access.allowed_email_domains.is_empty() {
+        let domain = email.as_deref().and_then(domain_of);
+        let ok =
+            domain.as_ref().is_some_and(|d| doc.access.allowed_email_domains.iter().any(|a| a.eq_ignore_ascii_case(d)));
+        trace.access.push(AccessTrace {
+            rule: format!("email domain is one of {:?}", doc.access.allowed_email_domains),
+            passed: ok,
+            detail: format!("domain {}", domain.as_deref().unwrap_or("(no email)")),
+        });
+        if !ok {
+            return Err(Denial::new(
+                "domain_not_allowed",
+                format!(
+                    "email domain {} is not allowed for this connection",
+                    domain.as_deref().unwrap_or("(no email)")
+                ),
+            ));
+        }
+    }
+    if !doc.access.required_groups.is_empty() {
+        let hit = groups.iter().find(|g| doc.access.required_groups.contains(g));
+        trace.access.push(AccessTrace {
+            rule: format!("member of one of {:?}", doc.access.required_groups),
+            passed: hit.is_some(),
+            detail: format!("groups {:?}", groups),
+        });
+        if hit.is_none() {
+            return Err(Denial::new(
+                "missing_required_group",
+                format!(
+                    "the user is in none of the required groups {:?} (groups received: {:?})",
+                    doc.access.required_groups, groups
+                ),
+            ));
+        }
+    }
+    if !doc.access.deny.is_empty() {
+        let denied =
+            doc.access.deny.iter().find(|d| {
+                d.eq_ignore_ascii_case(&subject) || email.as_deref().is_some_and(|e| d.eq_ignore_ascii_case(e))
+            });
+        trace.access.push(AccessTrace {
+            rule: "not on the deny list".into(),
+            passed: denied.is_none(),
+            detail: denied.map(|d| format!("{d} is listed")).unwrap_or_else(|| "not listed".into()),
+        });
+        if let Some(d) = denied {
+            return Err(Denial::new("denied_by_list", format!("{d} is on this connection's deny list")));
+        }
+    }
+
+    // Role rules, in order; each matching rule grants its role.
+    let mut roles: Vec<String> = Vec::new();
+    for rule in &doc.roles.rules {
+        let (values, _) = read_source(&rule.source, claims, mapped);
+        let hit = values.iter().find(|v| matches_rule(rule, v)).cloned();
+        if hit.is_some() && !roles.contains(&rule.grant) {
+            roles.push(rule.grant.clone());
+        }
+        trace.roles.push(RuleTrace {
+            rule: describe_rule(rule),
+            values,
+            matched: hit.is_some(),
+            grant: hit.as_ref().map(|_| rule.grant.clone()),
+            matched_value: hit,
+        });
+    }
+    if roles.is_empty() {
+        match (doc.roles.when_none_match, &doc.roles.default_role) {
+            (NoMatch::Deny, _) => {
+                return Err(Denial::new(
+                    "no_role",
+                    "no role rule matched and the connection denies users without a role",
+                ));
+            }
+            (NoMatch::DefaultRole, Some(default)) => {
+                trace.roles.push(RuleTrace {
+                    rule: format!("no rule matched → default role {default:?}"),
+                    values: Vec::new(),
+                    matched: true,
+                    matched_value: None,
+                    grant: Some(default.clone()),
+                });
+                roles.push(default.clone());
+            }
+            (NoMatch::DefaultRole, None) => {}
+        }
+    }
+    let custom = mapped
+        .iter()
+        .filter(|(k, _)| !super::mapping::STANDARD_FIELDS.contains(&k.as_str()))
+        .filter_map(|(k, v)| {
+            let multi = doc
+                .fields
+                .iter()
+                .any(|f| &f.target == k && f.transforms.iter().any(|t| matches!(t, super::mapping::Transform::All)));
+            if multi { Some((k.clone(), v.join(", "))) } else { v.first().map(|x| (k.clone(), x.clone())) }
+        })
+        .collect();
+    Ok(Profile {
+        subject,
+        email,
+        username: first("username"),
+        given_name: first("given_name"),
+        family_name: first("family_name"),
+        display_name: first("display_name"),
+        groups,
+        roles,
+        custom,
+    })
+}
