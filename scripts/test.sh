@@ -15,12 +15,12 @@ step "format"
 cargo fmt --all --check
 
 step "lint (clippy, warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 step "tests (core library, CLI, fixtures; real Secret Service)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-bash scripts/with-keyring.sh cargo test --workspace --locked 2>&1 | tee "$log"
+bash scripts/with-keyring.sh cargo test --workspace --all-features --locked 2>&1 | tee "$log"
 
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntests: %d passed, %d failed\n", p, f; exit (p == 0 || f > 0) }' "$log"

@@ -4,6 +4,7 @@
 mod cli;
 mod fixtures;
 mod metadata;
+mod provisioning;
 mod secrets;
 mod store;
 mod validation;
