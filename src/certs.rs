@@ -48,8 +48,17 @@ impl Certificate {
     }
 
     pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
-        let x = X509::from_der(der).map_err(|e| CertError::Der(first_openssl_reason(&e)))?;
         let sha = openssl::sha::sha256(der);
+        if let Some(hit) = cache::get(&sha) {
+            return Ok(hit);
+        }
+        let parsed = Self::parse_der(der, &sha)?;
+        cache::put(sha, &parsed);
+        Ok(parsed)
+    }
+
+    fn parse_der(der: &[u8], sha: &[u8; 32]) -> Result<Self, CertError> {
+        let x = X509::from_der(der).map_err(|e| CertError::Der(first_openssl_reason(&e)))?;
         let sha256_fingerprint = sha.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":");
         Ok(Certificate {
             der_base64: base64::engine::general_purpose::STANDARD.encode(der),
@@ -78,6 +87,36 @@ impl Certificate {
 
     pub fn is_expired(&self, at: DateTime<Utc>) -> bool {
         self.not_after <= at
+    }
+}
+
+/// Parsed certificates by SHA-256 of their DER. Parsing costs about a tenth of a millisecond
+/// (OpenSSL 3 decodes the public key through its provider machinery), and the catalog hands
+/// out the same few certificates for every login.
+mod cache {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use super::Certificate;
+
+    const CAPACITY: usize = 4096;
+
+    fn map() -> &'static Mutex<HashMap<[u8; 32], Certificate>> {
+        static MAP: OnceLock<Mutex<HashMap<[u8; 32], Certificate>>> = OnceLock::new();
+        MAP.get_or_init(|| Mutex::new(HashMap::new()))
+    }
+
+    pub fn get(sha: &[u8; 32]) -> Option<Certificate> {
+        map().lock().ok()?.get(sha).cloned()
+    }
+
+    pub fn put(sha: [u8; 32], cert: &Certificate) {
+        if let Ok(mut m) = map().lock() {
+            if m.len() >= CAPACITY {
+                m.clear();
+            }
+            m.insert(sha, cert.clone());
+        }
     }
 }
 

@@ -440,3 +440,94 @@ fn metadata_from_a_url() {
     assert_eq!(v["connection"]["metadata_source"], url);
     assert_eq!(v["connection"]["idp_entity_id"], generator::IDP_ENTITY_ID);
 }
+
+// ---- provisioning commands ----
+
+#[test]
+fn mapping_preset_show_set_round_trip() {
+    let env = Env::new().with_fixture_connection();
+    let out = env.run(&["mapping", "preset", "--connection", "fx", "--preset", "entra"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = env.run(&["mapping", "show", "--connection", "fx", "--json"]);
+    let doc = json(&shown);
+    assert_eq!(doc["subject"]["name"], "http://schemas.microsoft.com/identity/claims/objectidentifier");
+    // `show --json` prints the document `set` takes.
+    let path = env.dir.path().join("mapping.json");
+    std::fs::write(&path, &shown.stdout).unwrap();
+    assert!(env.run(&["mapping", "set", "--connection", "fx", "--file", path.to_str().unwrap()]).status.success());
+    assert_eq!(json(&env.run(&["mapping", "show", "--connection", "fx", "--json"])), doc);
+    std::fs::write(&path, r#"{"fields":[{"target":"email","source":{"type":"telepathy"}}]}"#).unwrap();
+    let out = env.run(&["mapping", "set", "--connection", "fx", "--file", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("telepathy"));
+    assert_eq!(env.run(&["mapping", "preset", "--connection", "fx", "--preset", "nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn provision_dry_run_then_real_then_replay() {
+    let env = Env::new().with_fixture_connection();
+    let resp = response_path("okta_valid");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["provision", "--connection", "fx", "--response", resp.as_str(), "--at", AT, "--json"];
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        (out.status.code().unwrap(), json(&out))
+    };
+    let (code, dry) = run(&["--dry-run"]);
+    assert_eq!((code, dry["outcome"].as_str(), dry["dry_run"].as_bool()), (0, Some("created"), Some(true)));
+    assert_eq!(json(&env.run(&["users", "list", "--json"])), serde_json::json!([]));
+    let (code, real) = run(&[]);
+    assert_eq!((code, real["outcome"].as_str()), (0, Some("created")));
+    assert_eq!(real["user"]["email"], "ada@acme.example");
+    assert_eq!(real["diff"], dry["diff"]);
+    assert!(real["trace"]["fields"].as_array().unwrap().iter().any(|f| f["target"] == "email" && f["matched"] == true));
+    let (code, replay) = run(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(replay["outcome"], "rejected");
+    assert!(replay["failed_check"].as_str().unwrap().contains("replay"));
+    let (code, rejected) = {
+        let out = env.run(&[
+            "provision",
+            "--connection",
+            "fx",
+            "--response",
+            &response_path("wrong_audience"),
+            "--at",
+            AT,
+            "--json",
+        ]);
+        (out.status.code().unwrap(), json(&out))
+    };
+    assert_eq!(
+        (code, rejected["outcome"].as_str(), rejected["failed_check"].as_str()),
+        (1, Some("rejected"), Some("audience"))
+    );
+
+    let audit = env.run(&["audit", "list", "--format", "json"]);
+    let lines: Vec<Value> =
+        String::from_utf8(audit.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let outcomes: Vec<&str> = lines.iter().map(|l| l["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, vec!["created", "rejected", "rejected"]);
+    assert_eq!(lines[1]["reason"], "replay");
+    assert_eq!(lines[2]["reason"], "audience");
+    let csv = String::from_utf8(env.run(&["audit", "list", "--connection", "fx", "--format", "csv"]).stdout).unwrap();
+    assert_eq!(csv.lines().count(), 4);
+    let none = env.run(&["audit", "list", "--since", "2030-01-01T00:00:00Z"]);
+    assert!(none.stdout.is_empty());
+}
+
+#[test]
+fn users_list_show_deactivate_activate_delete() {
+    let env = Env::new().with_fixture_connection();
+    let out =
+        env.run(&["provision", "--connection", "fx", "--response", &response_path("okta_valid"), "--at", AT, "--json"]);
+    let id = json(&out)["user"]["id"].as_i64().unwrap().to_string();
+    let list = json(&env.run(&["users", "list", "--connection", "fx", "--json"]));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(json(&env.run(&["users", "show", &id, "--json"]))["login_count"], 1);
+    assert_eq!(json(&env.run(&["users", "deactivate", &id, "--json"]))["status"], "deactivated");
+    assert_eq!(json(&env.run(&["users", "activate", &id, "--json"]))["status"], "active");
+    assert!(env.run(&["users", "delete", &id]).status.success());
+    assert_eq!(env.run(&["users", "show", &id]).status.code(), Some(2));
+    assert_eq!(env.run(&["users", "list", "--connection", "nope"]).status.code(), Some(2));
+}

@@ -5,6 +5,7 @@ mod cli;
 mod fixtures;
 mod metadata;
 mod provisioning;
+mod redteam_scratch;
 mod secrets;
 mod store;
 mod validation;

@@ -1,0 +1,109 @@
+//! Provisioned logins per second (validation + mapping + one durable SQLite commit per
+//! login), for new users and for returning users, next to validations per second of the
+//! same kind of response. `cargo run --release --example bench-provision [N]`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+#[path = "../tests/fixtures/generator.rs"]
+#[allow(dead_code)]
+mod generator;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use handshake::idp::response::IssueOptions;
+use handshake::idp::sign::to_post_form_value;
+use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm, SigningKey};
+use handshake::provision::Outcome;
+use handshake::secrets::MemoryStore;
+use handshake::sensitive::Sensitive;
+use handshake::store::Store;
+use handshake::workbench::{ImportRequest, Workbench};
+
+fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures");
+    let key = SigningKey::from_pem(
+        &Sensitive::new(std::fs::read(root.join("keys/idp.key")).unwrap()),
+        &std::fs::read(root.join("keys/idp.crt")).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bench.db");
+    let wb = Workbench::with_parts(
+        Store::open(&db).unwrap(),
+        Arc::new(MemoryStore::default()),
+        "http://127.0.0.1:7777".into(),
+    );
+    wb.import_connection(
+        &ImportRequest {
+            name: "bench".into(),
+            metadata_xml: std::fs::read_to_string(root.join("idp/metadata.xml")).unwrap(),
+            source: "bench".into(),
+            entity_id: None,
+            sp_entity_id: Some(generator::SP_ENTITY_ID.into()),
+            acs_url: Some(generator::ACS_URL.into()),
+        },
+        generator::judged_at(),
+    )
+    .unwrap();
+    // Okta-shaped: Response and Assertion signed (the README's main validation case).
+    let response = |i: usize, user: usize| {
+        let email = format!("user{user}@example.com");
+        let mut s = ResponseSpec::new(
+            generator::IDP_ENTITY_ID,
+            generator::SP_ENTITY_ID,
+            generator::ACS_URL,
+            &email,
+            generator::issued(),
+        );
+        s.response_id = format!("_r{i:08}");
+        s.assertion_id = format!("_a{i:08}");
+        s.attributes = vec![
+            AttributeSpec::new("email", &[&email]),
+            AttributeSpec::new("firstName", &["Ada"]),
+            AttributeSpec::new("lastName", &[&format!("User{user}")]),
+            AttributeSpec::new("groups", &["Everyone", "Engineering"]),
+        ];
+        let opts = IssueOptions {
+            sign_assertion: true,
+            sign_response: true,
+            algorithm: SignatureAlgorithm::RsaSha256,
+            encrypt_to: None,
+        };
+        to_post_form_value(&s.issue(&key, &opts).unwrap())
+    };
+    eprintln!("signing {} responses...", 2 * n);
+    let new_users: Vec<String> = (0..n).map(|i| response(i, i)).collect();
+    let returning: Vec<String> = (0..n).map(|i| response(n + i, i)).collect();
+    let at = generator::judged_at();
+
+    let t = Instant::now();
+    for r in &new_users {
+        assert!(wb.verify("bench", r, at, None).unwrap().accepted());
+    }
+    let validate_rate = n as f64 / t.elapsed().as_secs_f64();
+
+    let mut timed = |label: &str, set: &[String], expect: Outcome| {
+        let t = Instant::now();
+        for r in set {
+            let outcome = wb.provision("bench", r, at, None, false).unwrap().outcome;
+            assert_eq!(outcome, expect, "{label}");
+        }
+        n as f64 / t.elapsed().as_secs_f64()
+    };
+    let created = timed("new users", &new_users, Outcome::Created);
+    let returning_rate = timed("returning users", &returning, Outcome::Unchanged);
+    let sync: i64 = wb.store().raw().pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+    println!("| single thread, {n} logins each | per second | vs validation |");
+    println!("|---|---:|---:|");
+    println!("| validation only (`handshake verify` path) | {validate_rate:.0} | 1.00 |");
+    println!("| provisioned login, new user (created) | {created:.0} | {:.2} |", created / validate_rate);
+    println!(
+        "| provisioned login, returning user (unchanged) | {returning_rate:.0} | {:.2} |",
+        returning_rate / validate_rate
+    );
+    println!();
+    println!(
+        "SQLite WAL, synchronous={sync} (2 = FULL: the WAL is fsynced at every commit), file on this machine's disk."
+    );
+}
