@@ -83,7 +83,7 @@ fn main() {
     }
     let validate_rate = n as f64 / t.elapsed().as_secs_f64();
 
-    let mut timed = |label: &str, set: &[String], expect: Outcome| {
+    let timed = |label: &str, set: &[String], expect: Outcome| {
         let t = Instant::now();
         for r in set {
             let outcome = wb.provision("bench", r, at, None, false).unwrap().outcome;
