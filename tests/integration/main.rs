@@ -5,7 +5,6 @@ mod cli;
 mod fixtures;
 mod metadata;
 mod provisioning;
-mod redteam_scratch;
 mod secrets;
 mod store;
 mod validation;
