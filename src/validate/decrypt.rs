@@ -16,6 +16,18 @@ use crate::xml::{self, NS_DS, NS_XENC, NS_XENC11};
 const RSA_OAEP_MGF1P: &str = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
 const RSA_OAEP_11: &str = "http://www.w3.org/2009/xmlenc11#rsa-oaep";
 const RSA_1_5: &str = "http://www.w3.org/2001/04/xmlenc#rsa-1_5";
+const MAX_ENCRYPTED_KEYS: usize = 4;
+
+/// True when the content encryption authenticates the ciphertext (AES-GCM). CBC does not:
+/// without a verified Response signature, its failures must not be told apart (a
+/// padding/parse oracle decrypts the assertion, Jager & Somorovsky 2011).
+pub fn is_authenticated(encrypted: Node<'_, '_>) -> bool {
+    xml::child(encrypted, NS_XENC, "EncryptedData")
+        .and_then(|d| xml::child(d, NS_XENC, "EncryptionMethod"))
+        .and_then(|m| m.attribute("Algorithm"))
+        .and_then(content_cipher)
+        .is_some_and(|(_, gcm)| gcm)
+}
 
 fn malformed(detail: &str) -> Violation {
     Violation::MalformedEncryptedAssertion { detail: detail.to_owned() }
@@ -71,6 +83,10 @@ fn unwrap_key(encrypted_key: Node<'_, '_>, key: &PKey<Private>) -> Result<Sensit
         other => return Err(Violation::UnsupportedKeyTransport { algorithm: other.to_owned() }),
     };
     let wrapped = cipher_value(encrypted_key)?;
+    // Cheap refusal before the costly RSA operation: RSA ciphertexts are exactly modulus-sized.
+    if wrapped.len() != key.size() {
+        return Err(Violation::KeyUnwrapFailed);
+    }
     let unwrap = || -> Result<Vec<u8>, openssl::error::ErrorStack> {
         let mut d = Decrypter::new(key)?;
         d.set_rsa_padding(Padding::PKCS1_OAEP)?;
@@ -146,7 +162,9 @@ pub fn decrypt_assertion(encrypted: Node<'_, '_>, key: &PKey<Private>) -> Result
     let in_key_info =
         xml::child(data, NS_DS, "KeyInfo").into_iter().flat_map(|ki| xml::children(ki, NS_XENC, "EncryptedKey"));
     let beside = xml::children(encrypted, NS_XENC, "EncryptedKey");
-    let candidates: Vec<Node<'_, '_>> = in_key_info.chain(beside).collect();
+    // Real responses address one or two recipients; each candidate costs an RSA private-key
+    // operation, before anything is authenticated when the Response is unsigned.
+    let candidates: Vec<Node<'_, '_>> = in_key_info.chain(beside).take(MAX_ENCRYPTED_KEYS).collect();
     if candidates.is_empty() {
         return Err(malformed("no xenc:EncryptedKey"));
     }

@@ -201,11 +201,21 @@ fn single_assertion<'a, 'i>(doc: &'a Document<'i>) -> Result<Node<'a, 'i>, Viola
     }
     let mut ids = std::collections::HashSet::new();
     for id in root.descendants().filter_map(|n| n.attribute("ID")) {
+        if !is_ncname(id) {
+            return Err(Violation::InvalidId { id: id.to_owned() });
+        }
         if !ids.insert(id) {
             return Err(Violation::DuplicateId { id: id.to_owned() });
         }
     }
     direct.first().copied().ok_or(Violation::NoAssertion)
+}
+
+/// An xs:ID is an NCName: a letter or `_` first, then letters, digits, `.`, `-`, `_`.
+fn is_ncname(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
 fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) -> Result<(), Stop> {
@@ -403,24 +413,104 @@ fn plain_path(
     Ok(Signed { response, assertion: facts::assertion_facts(signed_assertion) })
 }
 
-/// Wraps decrypted assertion text so that prefixes declared on the Response's elements
-/// stay bound; exclusive canonicalization makes the extra declarations invisible to the
-/// signature.
-fn wrap_decrypted(plaintext: &str, context: Node<'_, '_>) -> String {
+/// The text to parse for a decrypted assertion. Standalone when it is namespace-complete
+/// (so an inclusive-C14N signature sees no foreign declarations); otherwise inside a wrapper
+/// that declares only the prefixes it uses from the original document's context.
+fn decrypted_document(plaintext: &str, context: Node<'_, '_>) -> String {
     let body = plaintext.trim_start_matches('\u{feff}').trim_start();
     let body =
         if body.starts_with("<?xml") { body.find("?>").and_then(|i| body.get(i + 2..)).unwrap_or(body) } else { body };
-    let mut decls = String::new();
-    for ns in context.namespaces() {
-        match ns.name() {
-            Some(prefix) if prefix != "xml" => {
-                decls.push_str(&format!(r#" xmlns:{prefix}="{}""#, xml::escape(ns.uri())))
+    let mut declared: Vec<(Option<&str>, &str)> = Vec::new();
+    let mut text = body.to_owned();
+    // Each round binds one more prefix the parser reports unbound; the context has few.
+    for _ in 0..32 {
+        let missing = match xml::parse(&text) {
+            Err(xml::XmlError::Malformed(m)) if m.contains("unknown namespace prefix") => {
+                m.split('\'').nth(1).map(str::to_owned)
             }
-            None => decls.push_str(&format!(r#" xmlns="{}""#, xml::escape(ns.uri()))),
-            _ => {}
-        }
+            _ => return text,
+        };
+        let Some(binding) = missing.and_then(|p| context.namespaces().find(|ns| ns.name() == Some(p.as_str()))) else {
+            return text;
+        };
+        declared.push((binding.name(), binding.uri()));
+        let decls: String = declared
+            .iter()
+            .map(|(p, uri)| format!(r#" xmlns:{}="{}""#, p.unwrap_or_default(), xml::escape(uri)))
+            .collect();
+        text = format!("<hs-decrypted{decls}>{body}</hs-decrypted>");
     }
-    format!(r#"<hs-decrypted{decls}>{body}</hs-decrypted>"#)
+    text
+}
+
+/// The decrypted assertion, its signature checked: what the encrypted path produces.
+struct Opened {
+    facts: AssertionFacts,
+    assertion_xml: String,
+    assertion_signed: bool,
+    algorithms: Option<String>,
+    signer: String,
+}
+
+/// Decrypts, parses and verifies the inner assertion. No recording: the caller decides how
+/// much of a failure it may reveal.
+fn open_encrypted(
+    encrypted_node: Node<'_, '_>,
+    context: Node<'_, '_>,
+    outer: &[signature::SignatureInfo],
+    response_signed: bool,
+    ctx: &Context<'_>,
+) -> Result<Opened, Violation> {
+    let key = match ctx.decryption_key {
+        Some(source) => source().map_err(|detail| Violation::NoDecryptionKey { detail })?,
+        None => {
+            return Err(Violation::NoDecryptionKey { detail: "no SP key is configured for this connection".into() });
+        }
+    };
+    let plaintext = decrypt::decrypt_assertion(encrypted_node, key.expose())?;
+    let text = decrypted_document(&plaintext, context);
+    let inner = xml::parse(&text).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() })?;
+    let root = inner.root_element();
+    let assertion = if xml::is(root, NS_SAML, "Assertion") {
+        root
+    } else {
+        let elements: Vec<Node<'_, '_>> = root.children().filter(|n| n.is_element()).collect();
+        match elements.as_slice() {
+            [a] if xml::is(*a, NS_SAML, "Assertion") => *a,
+            _ => {
+                return Err(Violation::DecryptedNotAnAssertion {
+                    detail: format!("{} element(s), expected one saml:Assertion", elements.len()),
+                });
+            }
+        }
+    };
+    if root.descendants().filter(|n| is_assertion(*n)).count() != 1 {
+        return Err(Violation::DecryptedNotAnAssertion {
+            detail: "the decrypted Assertion contains further assertions".into(),
+        });
+    }
+    let assertion_id = assertion.attribute("ID").unwrap_or_default().to_owned();
+    if assertion_id.is_empty() {
+        return Err(Violation::DecryptedNotAnAssertion { detail: "the decrypted Assertion has no ID".into() });
+    }
+    let inner_sigs = signature::locate(&inner, &[assertion.id()])?;
+    let assertion_signed = !inner_sigs.is_empty();
+    let all: Vec<signature::SignatureInfo> = outer.iter().chain(inner_sigs.iter()).cloned().collect();
+    let algorithms =
+        if all.is_empty() { None } else { Some(signature::check_algorithms(&all, ctx.policy.allow_sha1)?) };
+    require_signatures(ctx.policy, response_signed, assertion_signed)?;
+    signature::reject_comments(&inner, &inner_sigs)?;
+    let (facts, assertion_xml) = if assertion_signed {
+        let reduced =
+            signature::verify_and_reduce(&text, ctx.signing_certificates, ctx.policy.allow_sha1, &inner_sigs)?;
+        let reduced_doc = reparse(&reduced)?;
+        let a = signed_element(&reduced_doc, NS_SAML, "Assertion", &assertion_id)?;
+        (facts::assertion_facts(a), xml::source(&reduced_doc, a).to_owned())
+    } else {
+        // Covered by the Response signature over the ciphertext.
+        (facts::assertion_facts(assertion), xml::source(&inner, assertion).to_owned())
+    };
+    Ok(Opened { facts, assertion_xml, assertion_signed, algorithms, signer: signer_note(ctx, &all) })
 }
 
 fn encrypted_path(
@@ -471,75 +561,48 @@ fn encrypted_path(
         None => (facts::response_facts(root), encrypted),
     };
 
-    // decrypt
-    let key = match ctx.decryption_key {
-        Some(source) => source().map_err(|detail| Violation::NoDecryptionKey { detail }),
-        None => Err(Violation::NoDecryptionKey { detail: "no SP key is configured for this connection".into() }),
-    };
-    let key = guard(rec, key)?;
-    let plaintext = guard(rec, decrypt::decrypt_assertion(encrypted_node, key.expose()))?;
-    let wrapped = wrap_decrypted(&plaintext, encrypted_node);
-    let inner =
-        guard(rec, xml::parse(&wrapped).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() }))?;
-    let inner_root = inner.root_element();
-    let elements: Vec<Node<'_, '_>> = inner_root.children().filter(|n| n.is_element()).collect();
-    let assertion = match elements.as_slice() {
-        [a] if xml::is(*a, NS_SAML, "Assertion") => *a,
-        _ => {
-            rec.fail(Violation::DecryptedNotAnAssertion {
-                detail: format!("{} element(s), expected one saml:Assertion", elements.len()),
-            });
+    // CBC ciphertext nobody has authenticated yet: every failure after the key unwrap reads
+    // the same, or the differences would be a padding/parse oracle on the assertion.
+    let opaque = !response_signed && !decrypt::is_authenticated(encrypted_node);
+    // Namespace context from the original document (canonical output drops unused declarations).
+    let opened = match open_encrypted(encrypted_node, encrypted, &outer, response_signed, ctx) {
+        Ok(o) => o,
+        Err(v) => {
+            let before_content = matches!(
+                v,
+                Violation::NoDecryptionKey { .. }
+                    | Violation::WeakKeyTransport { .. }
+                    | Violation::UnsupportedKeyTransport { .. }
+                    | Violation::UnsupportedDataEncryption { .. }
+                    | Violation::MalformedEncryptedAssertion { .. }
+                    | Violation::KeyUnwrapFailed
+            );
+            if opaque && !before_content {
+                rec.fail(Violation::UnauthenticatedDecryptionFailed);
+            } else {
+                if v.check() > CheckId::Decrypt {
+                    rec.pass(CheckId::Decrypt, "EncryptedAssertion decrypting to one Assertion", "decrypted");
+                }
+                rec.fail(v);
+            }
             return Err(Stop);
         }
     };
-    if inner_root.descendants().filter(|n| is_assertion(*n)).count() != 1 {
-        rec.fail(Violation::DecryptedNotAnAssertion {
-            detail: "the decrypted Assertion contains further assertions".into(),
-        });
-        return Err(Stop);
-    }
-    let assertion_id = assertion.attribute("ID").unwrap_or_default().to_owned();
-    if assertion_id.is_empty() {
-        rec.fail(Violation::DecryptedNotAnAssertion { detail: "the decrypted Assertion has no ID".into() });
-        return Err(Stop);
-    }
+    found.assertion_signed = opened.assertion_signed;
     rec.pass(
         CheckId::Decrypt,
         "EncryptedAssertion decrypting to one Assertion",
-        format!("decrypted Assertion ID={assertion_id}"),
+        format!("decrypted Assertion ID={}", opened.facts.id),
     );
-
-    // algorithm + signature of the inner assertion
-    let inner_sigs = guard(rec, signature::locate(&inner, &[assertion.id()]))?;
-    let assertion_signed = !inner_sigs.is_empty();
-    found.assertion_signed = assertion_signed;
-    let all_sigs: Vec<signature::SignatureInfo> = outer.iter().chain(inner_sigs.iter()).cloned().collect();
-    if all_sigs.is_empty() {
-        rec.skip(CheckId::Algorithm, "no signature to check");
-    } else {
-        let summary = guard(rec, signature::check_algorithms(&all_sigs, ctx.policy.allow_sha1))?;
-        rec.pass(CheckId::Algorithm, "RSA/ECDSA with SHA-256 or stronger", summary);
+    match &opened.algorithms {
+        Some(summary) => rec.pass(CheckId::Algorithm, "RSA/ECDSA with SHA-256 or stronger", summary.clone()),
+        None => rec.skip(CheckId::Algorithm, "no signature to check"),
     }
-    guard(rec, require_signatures(ctx.policy, response_signed, assertion_signed))?;
-    guard(rec, signature::reject_comments(&inner, &inner_sigs))?;
-    let facts = if assertion_signed {
-        let reduced = guard(
-            rec,
-            signature::verify_and_reduce(&wrapped, ctx.signing_certificates, ctx.policy.allow_sha1, &inner_sigs),
-        )?;
-        let reduced_doc = guard(rec, reparse(&reduced))?;
-        let a = guard(rec, signed_element(&reduced_doc, NS_SAML, "Assertion", &assertion_id))?;
-        found.assertion_xml = Some(xml::source(&reduced_doc, a).to_owned());
-        facts::assertion_facts(a)
-    } else {
-        // Covered by the Response signature over the ciphertext.
-        found.assertion_xml = Some(xml::source(&inner, assertion).to_owned());
-        facts::assertion_facts(assertion)
-    };
     rec.pass(
         CheckId::Signature,
         "a valid signature covering the Assertion",
-        format!("{}, {}", signed_parts(response_signed, assertion_signed), signer_note(ctx, &all_sigs)),
+        format!("{}, {}", signed_parts(response_signed, opened.assertion_signed), opened.signer),
     );
-    Ok(Signed { response, assertion: facts })
+    found.assertion_xml = Some(opened.assertion_xml);
+    Ok(Signed { response, assertion: opened.facts })
 }

@@ -46,6 +46,46 @@ pub struct SignatureInfo {
     pub transforms: Vec<String>,
     /// The certificate carried in KeyInfo, if any: never trusted, only used to explain a failure.
     pub key_info_certificate: Option<String>,
+    /// Why the transform chain is not the plain enveloped + canonicalization chain, if it is not.
+    pub chain_problem: Option<String>,
+}
+
+const NS_EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+/// Enough for real IdPs (a handful of prefixes); xmlsec's cost grows with the list.
+const MAX_INCLUSIVE_PREFIXES: usize = 16;
+
+/// xmlsec runs the reference transforms before it checks the signature value, so a forged
+/// signature with a thousand transforms, or a PrefixList of fifty thousand prefixes, costs
+/// the verifier seconds to hours. SAML needs exactly: enveloped-signature, then at most one
+/// canonicalization, each without content except a short InclusiveNamespaces.
+fn transform_chain_problem(transforms: &[Node<'_, '_>], canonicalization: Option<Node<'_, '_>>) -> Option<String> {
+    let algorithms: Vec<&str> = transforms.iter().map(|t| t.attribute("Algorithm").unwrap_or_default()).collect();
+    let shape_ok = match algorithms.as_slice() {
+        [e] => *e == ENVELOPED,
+        [a, b] => (*a == ENVELOPED && C14N_TRANSFORMS.contains(b)) || (C14N_TRANSFORMS.contains(a) && *b == ENVELOPED),
+        _ => false,
+    };
+    if !shape_ok {
+        return Some(format!(
+            "{} transform(s) [{}]; expected enveloped-signature and at most one canonicalization",
+            algorithms.len(),
+            algorithms.iter().map(|a| short_name(a)).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for node in transforms.iter().copied().chain(canonicalization) {
+        for child in node.children().filter(|c| c.is_element()) {
+            if !xml::is(child, NS_EXC_C14N, "InclusiveNamespaces") {
+                return Some(format!("unexpected {} inside {}", child.tag_name().name(), node.tag_name().name()));
+            }
+            let prefixes = child.attribute("PrefixList").unwrap_or_default().split_whitespace().count();
+            if prefixes > MAX_INCLUSIVE_PREFIXES {
+                return Some(format!(
+                    "InclusiveNamespaces lists {prefixes} prefixes (at most {MAX_INCLUSIVE_PREFIXES})"
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// A readable location for error messages: `/Response/Extensions/Assertion`.
@@ -81,12 +121,13 @@ pub fn locate(doc: &Document<'_>, allowed_parents: &[roxmltree::NodeId]) -> Resu
         }
         let algorithm_of =
             |n: Option<Node<'_, '_>>| n.and_then(|n| n.attribute("Algorithm")).unwrap_or_default().to_owned();
-        let mut transforms: Vec<String> = xml::child(*reference, NS_DS, "Transforms")
-            .into_iter()
-            .flat_map(|t| xml::children(t, NS_DS, "Transform"))
-            .map(|t| algorithm_of(Some(t)))
-            .collect();
-        transforms.push(algorithm_of(signed_info.and_then(|si| xml::child(si, NS_DS, "CanonicalizationMethod"))));
+        let transform_nodes: Vec<Node<'_, '_>> = xml::child(*reference, NS_DS, "Transforms")
+            .map(|t| t.children().filter(|c| c.is_element()).collect())
+            .unwrap_or_default();
+        let canonicalization = signed_info.and_then(|si| xml::child(si, NS_DS, "CanonicalizationMethod"));
+        let chain_problem = transform_chain_problem(&transform_nodes, canonicalization);
+        let mut transforms: Vec<String> = transform_nodes.iter().map(|t| algorithm_of(Some(*t))).collect();
+        transforms.push(algorithm_of(canonicalization));
         found.push(SignatureInfo {
             parent: parent.id(),
             signature_method: algorithm_of(signed_info.and_then(|si| xml::child(si, NS_DS, "SignatureMethod"))),
@@ -96,6 +137,7 @@ pub fn locate(doc: &Document<'_>, allowed_parents: &[roxmltree::NodeId]) -> Resu
                 .and_then(|k| xml::child(k, NS_DS, "X509Data"))
                 .and_then(|d| xml::child(d, NS_DS, "X509Certificate"))
                 .map(xml::text),
+            chain_problem,
         });
     }
     Ok(found)
@@ -122,6 +164,9 @@ pub fn check_algorithms(signatures: &[SignatureInfo], allow_sha1: bool) -> Resul
             } else if !STRONG_DIGESTS.contains(&digest.as_str()) {
                 return Err(Violation::UnsupportedDigestAlgorithm { algorithm: digest.clone() });
             }
+        }
+        if let Some(problem) = &s.chain_problem {
+            return Err(Violation::UnsupportedTransform { algorithm: problem.clone() });
         }
         for t in &s.transforms {
             if t != ENVELOPED && !C14N_TRANSFORMS.contains(&t.as_str()) {

@@ -21,6 +21,7 @@ pub enum Violation {
     TooManyAssertions { count: usize },
     AssertionOutOfPlace { location: String },
     DuplicateId { id: String },
+    InvalidId { id: String },
     // decrypt
     EncryptionRequired,
     NoDecryptionKey { detail: String },
@@ -31,6 +32,7 @@ pub enum Violation {
     KeyUnwrapFailed,
     DecryptionFailed { detail: String },
     DecryptedNotAnAssertion { detail: String },
+    UnauthenticatedDecryptionFailed,
     // algorithm
     WeakSignatureAlgorithm { algorithm: String },
     UnsupportedSignatureAlgorithm { algorithm: String },
@@ -88,9 +90,11 @@ impl Violation {
             | WrongVersion { .. }
             | MissingId { .. } => CheckId::Parse,
             Doctype => CheckId::Doctype,
-            NoAssertion | TooManyAssertions { .. } | AssertionOutOfPlace { .. } | DuplicateId { .. } => {
-                CheckId::SingleAssertion
-            }
+            NoAssertion
+            | TooManyAssertions { .. }
+            | AssertionOutOfPlace { .. }
+            | DuplicateId { .. }
+            | InvalidId { .. } => CheckId::SingleAssertion,
             EncryptionRequired
             | NoDecryptionKey { .. }
             | WeakKeyTransport { .. }
@@ -99,7 +103,8 @@ impl Violation {
             | MalformedEncryptedAssertion { .. }
             | KeyUnwrapFailed
             | DecryptionFailed { .. }
-            | DecryptedNotAnAssertion { .. } => CheckId::Decrypt,
+            | DecryptedNotAnAssertion { .. }
+            | UnauthenticatedDecryptionFailed => CheckId::Decrypt,
             WeakSignatureAlgorithm { .. }
             | UnsupportedSignatureAlgorithm { .. }
             | WeakDigestAlgorithm { .. }
@@ -146,6 +151,7 @@ impl Violation {
             TooManyAssertions { .. } => "too_many_assertions",
             AssertionOutOfPlace { .. } => "assertion_out_of_place",
             DuplicateId { .. } => "duplicate_id",
+            InvalidId { .. } => "invalid_id",
             EncryptionRequired => "encryption_required",
             NoDecryptionKey { .. } => "no_decryption_key",
             WeakKeyTransport { .. } => "weak_key_transport",
@@ -155,6 +161,7 @@ impl Violation {
             KeyUnwrapFailed => "key_unwrap_failed",
             DecryptionFailed { .. } => "decryption_failed",
             DecryptedNotAnAssertion { .. } => "decrypted_not_an_assertion",
+            UnauthenticatedDecryptionFailed => "unauthenticated_decryption_failed",
             WeakSignatureAlgorithm { .. } => "weak_signature_algorithm",
             UnsupportedSignatureAlgorithm { .. } => "unsupported_signature_algorithm",
             WeakDigestAlgorithm { .. } => "weak_digest_algorithm",
@@ -206,6 +213,7 @@ impl Violation {
                 "exactly one Assertion or EncryptedAssertion in the document, a direct child of the Response".into()
             }
             DuplicateId { .. } => "every ID attribute value unique in the document".into(),
+            InvalidId { .. } => "ID values that are XML names (xs:ID: a letter or _ first)".into(),
             EncryptionRequired => "an EncryptedAssertion (the connection requires encryption)".into(),
             NoDecryptionKey { .. } => "an SP private key in the secret store to decrypt with".into(),
             WeakKeyTransport { .. } | UnsupportedKeyTransport { .. } => {
@@ -216,6 +224,9 @@ impl Violation {
             KeyUnwrapFailed => "the content key encrypted to the SP certificate of this connection".into(),
             DecryptionFailed { .. } => "ciphertext that decrypts with the content key".into(),
             DecryptedNotAnAssertion { .. } => "the plaintext to be exactly one saml:Assertion element".into(),
+            UnauthenticatedDecryptionFailed => {
+                "AES-CBC ciphertext that decrypts to a correctly signed Assertion".into()
+            }
             WeakSignatureAlgorithm { .. } | UnsupportedSignatureAlgorithm { .. } => {
                 "RSA-SHA256/384/512 or ECDSA-SHA256/384/512".into()
             }
@@ -280,6 +291,7 @@ impl Violation {
             TooManyAssertions { count } => format!("{count} assertions"),
             AssertionOutOfPlace { location } => format!("an assertion at {location}"),
             DuplicateId { id } => format!("ID \"{id}\" used more than once"),
+            InvalidId { id } => format!("ID \"{id}\""),
             EncryptionRequired => "a plain Assertion".into(),
             NoDecryptionKey { detail } => detail.clone(),
             WeakKeyTransport { algorithm } | UnsupportedKeyTransport { algorithm } => algorithm.clone(),
@@ -288,6 +300,7 @@ impl Violation {
             KeyUnwrapFailed => "the SP private key cannot decrypt the EncryptedKey".into(),
             DecryptionFailed { detail } => detail.clone(),
             DecryptedNotAnAssertion { detail } => detail.clone(),
+            UnauthenticatedDecryptionFailed => "the assertion did not decrypt to a correctly signed Assertion (details withheld: the Response is unsigned and AES-CBC is not authenticated)".into(),
             WeakSignatureAlgorithm { algorithm }
             | UnsupportedSignatureAlgorithm { algorithm }
             | WeakDigestAlgorithm { algorithm }
@@ -360,6 +373,7 @@ impl Violation {
             }
             Doctype => "SAML never uses a DOCTYPE; a response with one is an XXE/entity-expansion attack or a broken IdP.".into(),
             NoAssertion => "The IdP sent no assertion: look at the Status for the reason.".into(),
+            InvalidId { .. } => "The IdP emits IDs that are not valid xs:ID values (they must not start with a digit); signatures cannot reference them.".into(),
             TooManyAssertions { .. } | AssertionOutOfPlace { .. } | DuplicateId { .. } => {
                 "This is the shape of an XML Signature Wrapping attack; a real IdP sends one assertion.".into()
             }
@@ -376,6 +390,10 @@ impl Violation {
             MalformedEncryptedAssertion { .. } | DecryptionFailed { .. } | DecryptedNotAnAssertion { .. } => {
                 "The encrypted assertion is damaged or not XML Encryption as SAML uses it.".into()
             }
+            UnauthenticatedDecryptionFailed => "Either the content was changed in transit, or the IdP encrypts something other than a signed assertion. \
+                 Handshake does not say which for unauthenticated AES-CBC (that difference is a decryption oracle). \
+                 Sign the Response at the IdP, or switch its encryption to AES-GCM, to get precise errors."
+                .into(),
             KeyUnwrapFailed => {
                 "The IdP encrypted to a different certificate: upload this connection's SP metadata (its certificate) to the IdP again.".into()
             }

@@ -380,3 +380,76 @@ fn regression_nested_namespace_bomb_is_refused_fast() {
     assert_eq!((e.check, e.violation), (CheckId::Parse, "not_xml"));
     assert!(e.message.contains("refused before parsing"), "{}", e.message);
 }
+
+// ---- regressions from the red-team review ----
+
+rejected!(
+    regression_transform_flood => Algorithm / "unsupported_transform",
+    regression_prefixlist_flood => Algorithm / "unsupported_transform",
+    regression_encrypted_key_flood => Decrypt / "key_unwrap_failed",
+);
+
+accepted!(regression_encrypted_inherited_namespaces, regression_encrypted_inclusive_c14n);
+
+/// Unauthenticated AES-CBC (Response unsigned): whatever the tampering, one answer. Telling
+/// bad padding from bad XML from a bad signature is a decryption oracle.
+#[test]
+fn regression_cbc_padding_oracle_is_closed() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let xml = String::from_utf8(b64.decode(response("encrypted_cbc_oaep_sha256").trim()).unwrap()).unwrap();
+    // The content CipherValue is the last one; flip each value of the IV's last byte.
+    let start = xml.rfind("<xenc:CipherValue>").unwrap() + "<xenc:CipherValue>".len();
+    let end = start + xml[start..].find("</xenc:CipherValue>").unwrap();
+    let mut content = b64.decode(&xml[start..end]).unwrap();
+    let mut answers = std::collections::BTreeSet::new();
+    for v in 0..=255u8 {
+        content[15] = v;
+        let tampered = format!("{}{}{}", &xml[..start], b64.encode(&content), &xml[end..]);
+        let certs = idp_certs();
+        let sp = sp();
+        let key = sp_key();
+        let source = move || Ok(key.clone());
+        let policy = SecurityPolicy::default();
+        let ctx = Context {
+            idp_entity_id: generator::IDP_ENTITY_ID,
+            signing_certificates: &certs,
+            sp: &sp,
+            policy: &policy,
+            decryption_key: Some(&source),
+            now: generator::judged_at(),
+            in_response_to: None,
+        };
+        let r = validate(&b64.encode(tampered.as_bytes()), &ctx);
+        if r.accepted() {
+            continue; // the original byte
+        }
+        let e = r.error.unwrap();
+        answers.insert((e.check, e.violation, e.message));
+    }
+    assert_eq!(answers.len(), 1, "{answers:#?}");
+    assert_eq!(answers.into_iter().next().unwrap().1, "unauthenticated_decryption_failed");
+}
+
+#[test]
+fn ids_that_are_not_xml_names_get_their_own_violation() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let xml = String::from_utf8(b64.decode(response("okta_valid").trim()).unwrap()).unwrap();
+    let bad = xml.replacen("ID=\"id1720512345678901234567890\"", "ID=\"1720512345678901234567890\"", 1);
+    assert_ne!(bad, xml);
+    let certs = idp_certs();
+    let sp = sp();
+    let policy = SecurityPolicy::default();
+    let ctx = Context {
+        idp_entity_id: generator::IDP_ENTITY_ID,
+        signing_certificates: &certs,
+        sp: &sp,
+        policy: &policy,
+        decryption_key: None,
+        now: generator::judged_at(),
+        in_response_to: None,
+    };
+    let r = validate(&b64.encode(bad.as_bytes()), &ctx);
+    assert_eq!(r.error.map(|e| (e.check, e.violation)), Some((CheckId::SingleAssertion, "invalid_id")));
+}
