@@ -9,6 +9,7 @@ pub mod connection;
 pub mod error;
 pub mod idp;
 pub mod sensitive;
+pub mod server;
 pub mod sp;
 pub mod xml;
 
@@ -17,5 +18,6 @@ pub mod metadata;
 pub mod provision;
 pub mod secrets;
 pub mod store;
+pub mod testlogin;
 pub mod validate;
 pub mod workbench;

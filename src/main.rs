@@ -52,6 +52,8 @@ enum Command {
     /// The audit log of login attempts.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Run the embedded SP on 127.0.0.1 (test logins from a browser), logging each login.
+    Serve,
 }
 
 #[derive(Subcommand)]
@@ -235,6 +237,9 @@ fn open(cli: &Cli) -> Result<Workbench, Error> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
+    if matches!(cli.command, Command::Serve) {
+        return serve(&cli);
+    }
     let wb = open(&cli)?;
     let now = SystemClock.now();
     match cli.command {
@@ -274,6 +279,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", wb.export_audit(connection.as_deref(), since, format)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve => Ok(ExitCode::SUCCESS),
         Command::Bench(args) => {
             let (response, at) = read_response(&args.response, now)?;
             let result = wb.bench(
@@ -359,6 +365,58 @@ fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Res
         ConnectionCommand::SpMetadata { name } => print!("{}", wb.sp_metadata(&name)?),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn serve(cli: &Cli) -> Result<ExitCode, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot start the runtime: {e}")))?;
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
+    let pool = (0..workers).map(|_| open(cli)).collect::<Result<Vec<_>, _>>()?;
+    let connections = pool.first().map(|wb| wb.list_connections()).transpose()?.unwrap_or_default();
+    let state = handshake::server::AppState::new(handshake::server::Pool::new(pool), std::sync::Arc::new(SystemClock));
+    runtime.block_on(async {
+        let listener = handshake::server::bind(cli.port).await?;
+        let base = handshake::connection::base_url(cli.port);
+        eprintln!("Handshake SP listening on {base}/ (Ctrl-C to stop)");
+        for c in &connections {
+            eprintln!("  {}: test login {base}/saml/{}/login  (ACS {})", c.name, c.name, c.sp.acs_url);
+        }
+        let mut events = state.events.subscribe();
+        tokio::spawn(async move {
+            while let Ok(e) = events.recv().await {
+                eprintln!(
+                    "test login #{} [{}] {} {}",
+                    e.id,
+                    e.connection,
+                    e.outcome,
+                    e.failed_check.map(|c| format!("(stopped by {c})")).unwrap_or_default()
+                );
+            }
+        });
+        handshake::server::serve(listener, state, shutdown_signal()).await
+    })?;
+    eprintln!("Handshake SP stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }
 
 fn mapping(wb: &Workbench, cmd: MappingCommand, now: DateTime<Utc>) -> Result<ExitCode, Error> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::certs::Certificate;
 use crate::connection::{self, Connection, Endpoint, SecurityPolicy, SpConfig, SpEndpoints};
@@ -228,6 +228,13 @@ impl Workbench {
         Ok(self.view(&updated))
     }
 
+    /// Replaces the connection's security policy.
+    pub fn set_policy(&self, name: &str, policy: SecurityPolicy, now: DateTime<Utc>) -> Result<ConnectionView> {
+        let mut c = self.store.get_connection(name)?;
+        c.policy = policy;
+        Ok(self.view(&self.store.update_connection(&c, now)?))
+    }
+
     pub fn sp_metadata(&self, name: &str) -> Result<String> {
         let c = self.store.get_connection(name)?;
         let sp = c.sp.resolve(&c.name, &self.base_url);
@@ -235,7 +242,7 @@ impl Workbench {
         sp::metadata_xml(&sp, c.sp.certificate.as_ref(), signs)
     }
 
-    fn load_sp_key(
+    pub(crate) fn load_sp_key(
         &self,
         connection: &str,
     ) -> std::result::Result<Sensitive<openssl::pkey::PKey<openssl::pkey::Private>>, String> {
@@ -253,15 +260,15 @@ impl Workbench {
         in_response_to: Option<&str>,
     ) -> Result<Report> {
         let c = self.store.get_connection(name)?;
-        Ok(self.validate_for(&c, saml_response, at, in_response_to))
+        Ok(self.validate_for(&c, saml_response, at, Expect::outstanding(in_response_to)))
     }
 
-    fn validate_for(
+    pub(crate) fn validate_for(
         &self,
         c: &Connection,
         saml_response: &str,
         at: DateTime<Utc>,
-        in_response_to: Option<&str>,
+        expect: Expect<'_>,
     ) -> Report {
         let sp: SpEndpoints = c.sp.resolve(&c.name, &self.base_url);
         let key_source = || self.load_sp_key(&c.name);
@@ -272,7 +279,8 @@ impl Workbench {
             policy: &c.policy,
             decryption_key: Some(&key_source),
             now: at,
-            in_response_to,
+            in_response_to: expect.in_response_to,
+            expired_request: expect.expired_request,
         };
         validate::validate(&normalise_response_input(saml_response), &ctx)
     }
@@ -290,7 +298,7 @@ impl Workbench {
             return Err(Error::invalid("--iterations must be at least 1"));
         }
         let c = self.store.get_connection(name)?;
-        let first = self.validate_for(&c, saml_response, at, in_response_to);
+        let first = self.validate_for(&c, saml_response, at, Expect::outstanding(in_response_to));
         if !first.accepted() {
             let why = first.error.map(|e| e.message).unwrap_or_default();
             return Err(Error::invalid(format!(
@@ -298,11 +306,11 @@ impl Workbench {
             )));
         }
         for _ in 0..iterations.min(50) {
-            let _ = self.validate_for(&c, saml_response, at, in_response_to);
+            let _ = self.validate_for(&c, saml_response, at, Expect::outstanding(in_response_to));
         }
         let start = Instant::now();
         for _ in 0..iterations {
-            std::hint::black_box(self.validate_for(&c, saml_response, at, in_response_to));
+            std::hint::black_box(self.validate_for(&c, saml_response, at, Expect::outstanding(in_response_to)));
         }
         let seconds = start.elapsed().as_secs_f64();
         Ok(BenchResult { iterations, seconds, validations_per_sec: iterations as f64 / seconds.max(f64::MIN_POSITIVE) })
@@ -321,8 +329,22 @@ pub fn normalise_response_input(input: &str) -> String {
     if trimmed.starts_with('<') { crate::idp::sign::to_post_form_value(trimmed) } else { input.to_owned() }
 }
 
+/// What the response must answer: the outstanding AuthnRequest, if any, and an expired one
+/// it may name (reported as such rather than as unknown).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Expect<'a> {
+    pub in_response_to: Option<&'a str>,
+    pub expired_request: Option<&'a str>,
+}
+
+impl<'a> Expect<'a> {
+    pub fn outstanding(in_response_to: Option<&'a str>) -> Self {
+        Expect { in_response_to, expired_request: None }
+    }
+}
+
 /// What `provision` reports: validation, then provisioning.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProvisionReport {
     pub outcome: provision::Outcome,
     pub dry_run: bool,
@@ -394,7 +416,19 @@ impl Workbench {
         dry_run: bool,
     ) -> Result<ProvisionReport> {
         let c = self.store.get_connection(name)?;
-        let report = self.validate_for(&c, saml_response, at, in_response_to);
+        Ok(self.provision_for(&c, saml_response, at, Expect::outstanding(in_response_to), dry_run)?.0)
+    }
+
+    /// Validation + provisioning for a loaded connection; also returns the decoded XML.
+    pub(crate) fn provision_for(
+        &self,
+        c: &Connection,
+        saml_response: &str,
+        at: DateTime<Utc>,
+        expect: Expect<'_>,
+        dry_run: bool,
+    ) -> Result<(ProvisionReport, Option<String>)> {
+        let report = self.validate_for(c, saml_response, at, expect);
         let mut out = ProvisionReport {
             outcome: provision::Outcome::Rejected,
             dry_run,
@@ -424,14 +458,14 @@ impl Workbench {
                 };
                 provision::db::insert_audit(self.store.raw(), &entry, Some(c.id))?;
             }
-            return Ok(out);
+            return Ok((out, report.response_xml));
         }
-        let mapping = self.mapping_of(&c)?;
+        let mapping = self.mapping_of(c)?;
         let claims = provision::Claims { name_id: report.name_id.clone(), attributes: report.attributes.clone() };
         let result = provision::provision(
             &self.store,
             &provision::Login {
-                connection: &c,
+                connection: c,
                 mapping: &mapping,
                 claims: &claims,
                 assertion_id: report.assertion_id.as_deref(),
@@ -449,7 +483,7 @@ impl Workbench {
         out.user = result.user;
         out.diff = result.diff;
         out.trace = Some(result.trace);
-        Ok(out)
+        Ok((out, report.response_xml))
     }
 
     /// Maps a plain attribute set without a response (what the mapping editor previews).

@@ -145,14 +145,14 @@ impl FieldRule {
 }
 
 /// One transform as it ran.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepTrace {
     pub transform: String,
     pub output: Vec<String>,
 }
 
 /// Why a field got its value, or did not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldTrace {
     pub target: String,
     pub source: String,
@@ -165,7 +165,7 @@ pub struct FieldTrace {
     pub required: bool,
     /// Near misses: the attribute exists under another case, only as FriendlyName, with
     /// another NameFormat, or as one delimited string.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,
 }
 

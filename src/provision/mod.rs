@@ -10,7 +10,7 @@ pub mod rules;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use db::{AuditEntry, FieldChange, Identity, User, UserSource, UserStatus};
 pub use mapping::{Claims, FieldRule, Source, Transform};
@@ -22,7 +22,7 @@ use crate::store::Store;
 
 const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Created,

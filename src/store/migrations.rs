@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorCode, Result};
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_connections.sql")),
     (2, include_str!("../../migrations/0002_provisioning.sql")),
+    (3, include_str!("../../migrations/0003_test_logins.sql")),
 ];
 
 /// The schema version this build creates and understands (the last migration's version).

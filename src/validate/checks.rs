@@ -1,11 +1,13 @@
 //! The checks a response goes through, and the report an admin reads.
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use super::violation::Violation;
 
 /// Stable check ids, in the order they are reported. Scripts and the UI key on these names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckId {
     Parse,
@@ -86,7 +88,7 @@ impl std::fmt::Display for CheckId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     Pass,
@@ -95,19 +97,19 @@ pub enum CheckStatus {
 }
 
 /// One line of the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub id: CheckId,
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     pub status: CheckStatus,
     pub expected: String,
     pub actual: String,
     /// For a failure: what to change at the IdP or in the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     /// For a failure: the machine-readable violation name, e.g. `audience_mismatch`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub violation: Option<&'static str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<Cow<'static, str>>,
 }
 
 /// Collects results in any order; reports them in [`CheckId::ALL`] order, with every check
@@ -131,7 +133,7 @@ impl Recorder {
         }
         self.results.push(CheckResult {
             id,
-            title: id.title(),
+            title: Cow::Borrowed(id.title()),
             status: CheckStatus::Pass,
             expected,
             actual,
@@ -146,7 +148,7 @@ impl Recorder {
         }
         self.results.push(CheckResult {
             id,
-            title: id.title(),
+            title: Cow::Borrowed(id.title()),
             status: CheckStatus::Skip,
             expected: String::new(),
             actual: why.into(),
@@ -159,12 +161,12 @@ impl Recorder {
         let id = v.check();
         let result = CheckResult {
             id,
-            title: id.title(),
+            title: Cow::Borrowed(id.title()),
             status: CheckStatus::Fail,
             expected: v.expected(),
             actual: v.actual(),
             hint: Some(v.hint()),
-            violation: Some(v.name()),
+            violation: Some(Cow::Borrowed(v.name())),
         };
         match self.results.iter_mut().find(|r| r.id == id) {
             Some(existing) => *existing = result,

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use openssl::pkey::{PKey, Private};
 use roxmltree::{Document, Node};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use checks::{CheckId, CheckResult, CheckStatus};
 pub use facts::{AssertionFacts, Attribute, NameId, ResponseFacts};
@@ -51,9 +51,12 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// The ID of the one outstanding AuthnRequest; `None` means the response must be unsolicited.
     pub in_response_to: Option<&'a str>,
+    /// An AuthnRequest ID this SP issued but that has expired: a response to it gets its
+    /// own violation instead of "unknown request".
+    pub expired_request: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Accepted,
@@ -146,6 +149,14 @@ pub fn validate(saml_response: &str, ctx: &Context<'_>) -> Report {
         response_xml: found.response_xml,
         assertion_xml: found.assertion_xml,
     }
+}
+
+/// The Response's InResponseTo, read without validating anything: only to look up which
+/// outstanding request the response claims to answer. `None` for anything unreadable.
+pub fn peek_in_response_to(saml_response: &str) -> Option<String> {
+    let text = decode(saml_response).ok()?;
+    let doc = xml::parse(&text).ok()?;
+    doc.root_element().attribute("InResponseTo").map(str::to_owned)
 }
 
 /// Records a guard's failure and stops.

@@ -183,6 +183,9 @@ fn in_response_to(r: &ResponseFacts, a: &AssertionFacts, ctx: &Context<'_>) -> O
         }
         None => {
             if let Some(found) = r.in_response_to.clone().or(scd) {
+                if ctx.expired_request == Some(found.as_str()) {
+                    return Err(Violation::RequestExpired { id: found });
+                }
                 return Err(Violation::UnexpectedInResponseTo { found });
             }
             if !ctx.policy.allow_idp_initiated {

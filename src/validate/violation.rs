@@ -74,6 +74,7 @@ pub enum Violation {
     // in_response_to
     InResponseToMismatch { element: &'static str, expected: String, found: Option<String> },
     UnexpectedInResponseTo { found: String },
+    RequestExpired { id: String },
     UnsolicitedRefused,
 }
 
@@ -130,7 +131,10 @@ impl Violation {
             | ConfirmationNotYetValid { .. } => CheckId::SubjectConfirmation,
             BadTimestamp { .. } | NotYetValid { .. } | Expired { .. } | IssuedInFuture { .. } => CheckId::TimeWindow,
             NoAudienceRestriction | AudienceMismatch { .. } => CheckId::Audience,
-            InResponseToMismatch { .. } | UnexpectedInResponseTo { .. } | UnsolicitedRefused => CheckId::InResponseTo,
+            InResponseToMismatch { .. }
+            | UnexpectedInResponseTo { .. }
+            | RequestExpired { .. }
+            | UnsolicitedRefused => CheckId::InResponseTo,
         }
     }
 
@@ -194,6 +198,7 @@ impl Violation {
             AudienceMismatch { .. } => "audience_mismatch",
             InResponseToMismatch { .. } => "in_response_to_mismatch",
             UnexpectedInResponseTo { .. } => "unexpected_in_response_to",
+            RequestExpired { .. } => "request_expired",
             UnsolicitedRefused => "unsolicited_refused",
         }
     }
@@ -264,6 +269,7 @@ impl Violation {
             NoAudienceRestriction | AudienceMismatch { .. } => self.expected_audience(),
             InResponseToMismatch { expected, .. } => format!("InResponseTo=\"{expected}\""),
             UnexpectedInResponseTo { .. } => "no InResponseTo (no AuthnRequest is outstanding)".into(),
+            RequestExpired { .. } => "a response to an AuthnRequest that is still outstanding".into(),
             UnsolicitedRefused => "a response to an AuthnRequest from this SP (IdP-initiated login is refused)".into(),
         }
     }
@@ -357,6 +363,7 @@ impl Violation {
                 None => format!("{element} without InResponseTo (an unsolicited response)"),
             },
             UnexpectedInResponseTo { found } => format!("InResponseTo=\"{found}\""),
+            RequestExpired { id } => format!("InResponseTo=\"{id}\", a request that has expired"),
             UnsolicitedRefused => "an unsolicited response (no InResponseTo)".into(),
         }
     }
@@ -443,6 +450,7 @@ impl Violation {
             UnexpectedInResponseTo { .. } => {
                 "The response answers an AuthnRequest this SP is not waiting for (expired, already used, or from another SP). Start the login again; for a captured response pass --in-response-to.".into()
             }
+            RequestExpired { .. } => "The login took longer than Handshake waits for an answer (10 minutes): start the test login again.".into(),
             UnsolicitedRefused => "Start the login from Handshake (SP-initiated), or allow IdP-initiated login in the connection's security policy.".into(),
         }
     }

@@ -6,5 +6,6 @@ mod fixtures;
 mod metadata;
 mod provisioning;
 mod secrets;
+mod server;
 mod store;
 mod validation;

@@ -51,6 +51,7 @@ pub fn check_with(name: &str, policy: &SecurityPolicy, in_response_to: Option<&s
         decryption_key: Some(&key_source),
         now: generator::judged_at(),
         in_response_to,
+        expired_request: None,
     };
     validate(&response(name), &ctx)
 }
@@ -244,6 +245,7 @@ fn encrypted_without_a_key_says_so() {
         decryption_key: None,
         now: generator::judged_at(),
         in_response_to: None,
+        expired_request: None,
     };
     let r = validate(&response("encrypted_gcm_oaep_sha1"), &ctx);
     assert_rejected(&r, CheckId::Decrypt, "no_decryption_key");
@@ -261,6 +263,7 @@ fn metadata_without_certificates_never_accepts() {
         decryption_key: None,
         now: generator::judged_at(),
         in_response_to: None,
+        expired_request: None,
     };
     assert_rejected(&validate(&response("okta_valid"), &ctx), CheckId::Signature, "no_trusted_certificates");
 }
@@ -280,6 +283,7 @@ fn semantic_checks_all_report_once_the_signature_holds() {
         decryption_key: None,
         now: generator::judged_at() + chrono::Duration::days(1),
         in_response_to: None,
+        expired_request: None,
     };
     let r = validate(&response("okta_valid"), &ctx);
     let failed: Vec<CheckId> = r.checks.iter().filter(|c| c.status == CheckStatus::Fail).map(|c| c.id).collect();
@@ -327,6 +331,7 @@ fn hostile_inputs_are_rejected_at_parse() {
         decryption_key: None,
         now: generator::judged_at(),
         in_response_to: None,
+        expired_request: None,
     };
     let huge = "A".repeat(handshake::validate::MAX_RESPONSE_BYTES + 4);
     for (input, violation) in [
@@ -374,6 +379,7 @@ fn regression_nested_namespace_bomb_is_refused_fast() {
         decryption_key: None,
         now: generator::judged_at(),
         in_response_to: None,
+        expired_request: None,
     };
     let r = validate(&b64, &ctx);
     let e = r.error.unwrap();
@@ -419,6 +425,7 @@ fn regression_cbc_padding_oracle_is_closed() {
             decryption_key: Some(&source),
             now: generator::judged_at(),
             in_response_to: None,
+            expired_request: None,
         };
         let r = validate(&b64.encode(tampered.as_bytes()), &ctx);
         if r.accepted() {
@@ -449,6 +456,7 @@ fn ids_that_are_not_xml_names_get_their_own_violation() {
         decryption_key: None,
         now: generator::judged_at(),
         in_response_to: None,
+        expired_request: None,
     };
     let r = validate(&b64.encode(bad.as_bytes()), &ctx);
     assert_eq!(r.error.map(|e| (e.check, e.violation)), Some((CheckId::SingleAssertion, "invalid_id")));

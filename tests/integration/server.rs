@@ -1,0 +1,332 @@
+//! The embedded SP over HTTP: driven through the router without a socket, and once through
+//! a real socket on 127.0.0.1.
+
+use std::io::Read as _;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{DateTime, Duration, Utc};
+use handshake::clock::Clock;
+use handshake::connection::SecurityPolicy;
+use handshake::idp::response::IssueOptions;
+use handshake::idp::sign::to_post_form_value;
+use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm, SigningKey};
+use handshake::secrets::{MemoryStore, SecretStore};
+use handshake::server::{AppState, Pool, router};
+use handshake::store::Store;
+use handshake::workbench::{ImportRequest, Workbench};
+use http_body_util::BodyExt as _;
+use tower::ServiceExt as _;
+
+use crate::provisioning::idp_key;
+use crate::validation::{fixtures_dir, generator};
+
+/// A clock the test moves.
+#[derive(Clone)]
+struct TestClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+struct Sp {
+    _dir: tempfile::TempDir,
+    state: AppState,
+    clock: TestClock,
+    key: SigningKey,
+    db: std::path::PathBuf,
+    secrets: Arc<dyn SecretStore>,
+}
+
+impl Sp {
+    fn new() -> Self {
+        Self::with_acs(None)
+    }
+
+    /// Connection `acme` for the fixture IdP; `acs` overrides the ACS URL (default: the fixture's).
+    fn with_acs(acs: Option<&str>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("sp.db");
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+        let open = || Workbench::with_parts(Store::open(&db).unwrap(), secrets.clone(), "http://127.0.0.1:7777".into());
+        let first = open();
+        first
+            .import_connection(
+                &ImportRequest {
+                    name: "acme".into(),
+                    metadata_xml: std::fs::read_to_string(fixtures_dir().join("idp").join("metadata.xml")).unwrap(),
+                    source: "test".into(),
+                    entity_id: None,
+                    sp_entity_id: Some(generator::SP_ENTITY_ID.into()),
+                    acs_url: Some(acs.unwrap_or(generator::ACS_URL).into()),
+                },
+                generator::judged_at(),
+            )
+            .unwrap();
+        let clock = TestClock(Arc::new(Mutex::new(generator::judged_at())));
+        let state = AppState::new(Pool::new(vec![first, open()]), Arc::new(clock.clone()));
+        Sp { db: db.clone(), _dir: dir, state, clock, key: idp_key(), secrets }
+    }
+
+    fn workbench(&self) -> Workbench {
+        Workbench::with_parts(Store::open(&self.db).unwrap(), self.secrets.clone(), "http://127.0.0.1:7777".into())
+    }
+
+    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let res = router(self.state.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    async fn post_acs(&self, connection: &str, form: String) -> (StatusCode, axum::http::HeaderMap, String) {
+        self.send(
+            Request::post(format!("/saml/{connection}/acs"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A response for `email`, answering `request` if given, issued at the clock's time,
+    /// with its Destination and Recipient set to `acs`.
+    fn response(&self, email: &str, request: Option<&str>, acs: &str, n: u32) -> String {
+        let now = self.clock.now();
+        let mut s = ResponseSpec::new(generator::IDP_ENTITY_ID, generator::SP_ENTITY_ID, acs, email, now);
+        s.response_id = format!("_resp{n:06}");
+        s.assertion_id = format!("_assn{n:06}");
+        s.attributes = vec![AttributeSpec::new("email", &[email]), AttributeSpec::new("firstName", &["Ada"])];
+        if let Some(r) = request {
+            s = s.solicited_by(r);
+        }
+        let opts = IssueOptions {
+            sign_assertion: true,
+            sign_response: true,
+            algorithm: SignatureAlgorithm::RsaSha256,
+            encrypt_to: None,
+        };
+        to_post_form_value(&s.issue(&self.key, &opts).unwrap())
+    }
+}
+
+fn form(saml_response: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).append_pair("SAMLResponse", saml_response).finish()
+}
+
+fn location(headers: &axum::http::HeaderMap) -> String {
+    headers.get(header::LOCATION).unwrap().to_str().unwrap().to_owned()
+}
+
+/// Decodes the AuthnRequest of an HTTP-Redirect URL.
+fn authn_request(url: &str) -> (String, url::Url) {
+    let url = url::Url::parse(url).unwrap();
+    let encoded = url.query_pairs().find(|(k, _)| k == "SAMLRequest").unwrap().1.into_owned();
+    let deflated = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded).unwrap();
+    let mut xml = String::new();
+    flate2::read::DeflateDecoder::new(&deflated[..]).read_to_string(&mut xml).unwrap();
+    (xml, url)
+}
+
+#[tokio::test]
+async fn metadata_and_index_pages() {
+    let sp = Sp::new();
+    let (status, headers, body) = sp.get("/saml/acme/metadata").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/samlmetadata+xml");
+    assert!(body.contains(generator::ACS_URL));
+    let (status, headers, body) = sp.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("default-src 'none'"));
+    assert!(body.contains("/saml/acme/login"));
+    assert_eq!(sp.get("/saml/nope/metadata").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(sp.get("/saml/..%2F..%2Fetc/metadata").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(sp.get("/elsewhere").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn sp_initiated_login_round_trip() {
+    let sp = Sp::new();
+    let mut events = sp.state.events.subscribe();
+    let (status, headers, _) = sp.get("/saml/acme/login?return=/").await;
+    assert!(status.is_redirection());
+    let (xml, url) = authn_request(&location(&headers));
+    assert!(url.as_str().starts_with("https://idp.handshake.test/saml/sso?"));
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let req = doc.root_element();
+    let id = req.attribute("ID").unwrap().to_owned();
+    assert!(id.len() > 32, "at least 128 random bits: {id}");
+    assert_eq!(req.attribute("AssertionConsumerServiceURL"), Some(generator::ACS_URL));
+    assert_eq!(req.attribute("Destination"), Some("https://idp.handshake.test/saml/sso"));
+    assert!(xml.contains(generator::SP_ENTITY_ID));
+    assert_eq!(url.query_pairs().find(|(k, _)| k == "RelayState").unwrap().1, id.as_str());
+    assert!(url.query_pairs().all(|(k, _)| k != "Signature"), "unsigned unless asked");
+
+    let (status, headers, _) =
+        sp.post_acs("acme", form(&sp.response("ada@example.com", Some(&id), generator::ACS_URL, 1))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let result = location(&headers);
+    let (status, _, page) = sp.get(&result).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("CREATED") && page.contains("ada@example.com") && page.contains("in_response_to"), "{page}");
+    let event = events.try_recv().unwrap();
+    assert_eq!((event.outcome.as_str(), event.connection.as_str()), ("created", "acme"));
+    let stored = sp.workbench().test_login(event.id).unwrap();
+    assert!(stored.response_xml.unwrap().contains("samlp:Response"));
+    assert_eq!(stored.report.user.unwrap().email.as_deref(), Some("ada@example.com"));
+
+    // The request answers once: the same request ID again is refused by its own check.
+    let (_, headers, _) =
+        sp.post_acs("acme", form(&sp.response("ada@example.com", Some(&id), generator::ACS_URL, 2))).await;
+    let (_, _, page) = sp.get(&location(&headers)).await;
+    assert!(
+        page.contains("REJECTED") && page.contains("unexpected_in_response_to") || page.contains("in_response_to"),
+        "{page}"
+    );
+    let t = sp.workbench().test_logins(None, 10).unwrap();
+    assert_eq!(t[0].failed_check.as_deref(), Some("in_response_to"));
+}
+
+#[tokio::test]
+async fn unknown_and_expired_requests_get_their_own_check() {
+    let sp = Sp::new();
+    sp.post_acs("acme", form(&sp.response("ada@example.com", Some("_never_issued"), generator::ACS_URL, 1))).await;
+    let t = sp.workbench().test_logins(None, 1).unwrap();
+    assert_eq!(t[0].failed_check.as_deref(), Some("in_response_to"));
+    let first = sp.workbench().test_login(t[0].id).unwrap();
+    assert_eq!(first.report.reason.as_deref(), Some("unexpected_in_response_to"));
+
+    let (_, headers, _) = sp.get("/saml/acme/login").await;
+    let (xml, _) = authn_request(&location(&headers));
+    let id = roxmltree::Document::parse(&xml).unwrap().root_element().attribute("ID").unwrap().to_owned();
+    *sp.clock.0.lock().unwrap() += Duration::minutes(11);
+    sp.post_acs("acme", form(&sp.response("ada@example.com", Some(&id), generator::ACS_URL, 2))).await;
+    let t = sp.workbench().test_logins(None, 1).unwrap();
+    let expired = sp.workbench().test_login(t[0].id).unwrap();
+    assert_eq!(expired.report.reason.as_deref(), Some("request_expired"));
+}
+
+#[tokio::test]
+async fn idp_initiated_replay_and_policy() {
+    let sp = Sp::new();
+    let resp = sp.response("bob@example.com", None, generator::ACS_URL, 1);
+    let (status, _, _) = sp.post_acs("acme", form(&resp)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let t = sp.workbench().test_logins(None, 1).unwrap();
+    assert_eq!((t[0].outcome.as_str(), t[0].kind), ("created", handshake::testlogin::LoginKind::IdpInitiated));
+    sp.post_acs("acme", form(&resp)).await;
+    let t = sp.workbench().test_logins(None, 1).unwrap();
+    assert_eq!(t[0].failed_check.as_deref(), Some("replay"));
+    let wb = sp.workbench();
+    wb.set_policy(
+        "acme",
+        SecurityPolicy { allow_idp_initiated: false, ..SecurityPolicy::default() },
+        generator::judged_at(),
+    )
+    .unwrap();
+    sp.post_acs("acme", form(&sp.response("bob@example.com", None, generator::ACS_URL, 2))).await;
+    let t = sp.workbench().test_logins(None, 1).unwrap();
+    let refused = sp.workbench().test_login(t[0].id).unwrap();
+    assert_eq!(refused.report.reason.as_deref(), Some("unsolicited_refused"));
+}
+
+#[tokio::test]
+async fn signed_authn_request_when_asked() {
+    let sp = Sp::new();
+    let wb = sp.workbench();
+    wb.set_policy(
+        "acme",
+        SecurityPolicy { sign_authn_requests: true, ..SecurityPolicy::default() },
+        generator::judged_at(),
+    )
+    .unwrap();
+    let (_, headers, _) = sp.get("/saml/acme/login").await;
+    let url = location(&headers);
+    assert!(url.contains("SigAlg=") && url.contains("Signature="));
+    let cert = wb.connection("acme").unwrap().sp.certificate.unwrap();
+    let verifier = samael::crypto::UrlVerifier::from_x509(&samael::crypto::CertificateDer::from(cert.der())).unwrap();
+    assert!(verifier.verify_signed_request_url(&url::Url::parse(&url).unwrap()).unwrap());
+}
+
+#[tokio::test]
+async fn acs_configured_elsewhere_still_validates_against_it() {
+    let prod = "https://app.example.com/prod/saml/acs";
+    let sp = Sp::with_acs(Some(prod));
+    sp.post_acs("acme", form(&sp.response("ada@example.com", None, prod, 1))).await;
+    let t = sp.workbench().test_logins(None, 1).unwrap();
+    assert_eq!(t[0].outcome, "created");
+    // A response addressed to the local ACS is wrong for this connection.
+    sp.post_acs("acme", form(&sp.response("ada@example.com", None, generator::ACS_URL, 2))).await;
+    let t = sp.workbench().test_logins(None, 1).unwrap();
+    assert_eq!(t[0].failed_check.as_deref(), Some("destination"));
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_the_server_keeps_serving() {
+    let sp = Sp::new();
+    let (status, headers, body) = sp.post_acs("acme", "RelayState=x".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html") && body.contains("SAMLResponse"));
+    let (status, _, body) = sp.post_acs("acme", form("%%% garbage %%%")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("parse"));
+    let huge = format!("SAMLResponse={}", "A".repeat(handshake::server::MAX_BODY_BYTES + 10));
+    let (status, _, _) = sp.post_acs("acme", huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(sp.post_acs("nope", form("x")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(sp.get("/saml/acme/acs").await.0, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(sp.get("/test-logins/abc").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(sp.get("/test-logins/999").await.0, StatusCode::NOT_FOUND);
+    // Still serving.
+    let (status, _, _) = sp.post_acs("acme", form(&sp.response("ada@example.com", None, generator::ACS_URL, 1))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[test]
+fn return_paths_stay_inside_handshake() {
+    use handshake::testlogin::safe_return_path;
+    assert_eq!(safe_return_path("/connections/acme").as_deref(), Some("/connections/acme"));
+    for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", "relative", "/x\n"]
+    {
+        assert_eq!(safe_return_path(bad), None, "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn through_a_real_socket_with_graceful_shutdown() {
+    let sp = Sp::new();
+    let listener = handshake::server::bind(0).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    assert!(addr.ip().is_loopback());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(handshake::server::serve(listener, sp.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let base = format!("http://{addr}");
+    let res = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = client
+        .post(format!("{base}/saml/acme/acs"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&sp.response("ada@example.com", None, generator::ACS_URL, 1)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = client.get(format!("{base}{}", res.headers()["location"].to_str().unwrap())).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("CREATED"));
+    // The port is taken now: a second bind says so.
+    let err = handshake::server::bind(addr.port()).await.unwrap_err();
+    assert!(err.message.contains("already in use"), "{}", err.message);
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
+}
