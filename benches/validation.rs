@@ -39,6 +39,7 @@ fn bench(c: &mut Criterion) {
         decryption_key: Some(&key_source),
         now,
         in_response_to: None,
+        expired_request: None,
     };
     let mut group = c.benchmark_group("validate");
     for (label, fixture) in [
