@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine and runs every test:
 # formatting, lints (panics on input are denied), and the whole test suite, with the
-# real OS keyring (gnome-keyring's Secret Service in a private D-Bus session).
+# real OS keyring (gnome-keyring's Secret Service in a private D-Bus session) and a real
+# IdP (SimpleSAMLphp) for the end-to-end test of the embedded SP.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 bash scripts/setup-core.sh
+# A real IdP for the end-to-end test (Debian's SimpleSAMLphp under php -S, on loopback).
+bash scripts/simplesamlphp.sh install
+export HANDSHAKE_E2E=1
 source scripts/ensure-rust.sh
 
 step() { printf '\n== %s ==\n' "$*"; }
