@@ -38,22 +38,45 @@ pub fn sp_key() -> Sensitive<PKey<openssl::pkey::Private>> {
     Sensitive::new(PKey::private_key_from_pem(&pem).unwrap())
 }
 
+/// Everything a validation needs, with the fixtures' defaults; tests change one thing.
+pub struct Judge {
+    pub certs: Vec<Certificate>,
+    pub sp: SpEndpoints,
+    pub policy: SecurityPolicy,
+    pub key: Option<Sensitive<PKey<openssl::pkey::Private>>>,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Judge {
+    pub fn new() -> Self {
+        Judge {
+            certs: idp_certs(),
+            sp: sp(),
+            policy: SecurityPolicy::default(),
+            key: Some(sp_key()),
+            now: generator::judged_at(),
+        }
+    }
+
+    pub fn validate(&self, input: &str, in_response_to: Option<&str>) -> Report {
+        let key = self.key.clone();
+        let source = move || key.clone().ok_or_else(|| "no SP key is configured for this connection".to_owned());
+        let ctx = Context {
+            idp_entity_id: generator::IDP_ENTITY_ID,
+            signing_certificates: &self.certs,
+            sp: &self.sp,
+            policy: &self.policy,
+            decryption_key: self.key.as_ref().map(|_| &source as &handshake::validate::KeySource<'_>),
+            now: self.now,
+            in_response_to,
+            expired_request: None,
+        };
+        validate(input, &ctx)
+    }
+}
+
 pub fn check_with(name: &str, policy: &SecurityPolicy, in_response_to: Option<&str>) -> Report {
-    let certs = idp_certs();
-    let sp = sp();
-    let key = sp_key();
-    let key_source = move || Ok(key.clone());
-    let ctx = Context {
-        idp_entity_id: generator::IDP_ENTITY_ID,
-        signing_certificates: &certs,
-        sp: &sp,
-        policy,
-        decryption_key: Some(&key_source),
-        now: generator::judged_at(),
-        in_response_to,
-        expired_request: None,
-    };
-    validate(&response(name), &ctx)
+    Judge { policy: policy.clone(), ..Judge::new() }.validate(&response(name), in_response_to)
 }
 
 pub fn check(name: &str) -> Report {
@@ -234,58 +257,23 @@ fn clock_skew_is_configurable() {
 
 #[test]
 fn encrypted_without_a_key_says_so() {
-    let certs = idp_certs();
-    let sp = sp();
-    let policy = SecurityPolicy::default();
-    let ctx = Context {
-        idp_entity_id: generator::IDP_ENTITY_ID,
-        signing_certificates: &certs,
-        sp: &sp,
-        policy: &policy,
-        decryption_key: None,
-        now: generator::judged_at(),
-        in_response_to: None,
-        expired_request: None,
-    };
-    let r = validate(&response("encrypted_gcm_oaep_sha1"), &ctx);
+    let r = Judge { key: None, ..Judge::new() }.validate(&response("encrypted_gcm_oaep_sha1"), None);
     assert_rejected(&r, CheckId::Decrypt, "no_decryption_key");
 }
 
 #[test]
 fn metadata_without_certificates_never_accepts() {
-    let sp = sp();
-    let policy = SecurityPolicy::default();
-    let ctx = Context {
-        idp_entity_id: generator::IDP_ENTITY_ID,
-        signing_certificates: &[],
-        sp: &sp,
-        policy: &policy,
-        decryption_key: None,
-        now: generator::judged_at(),
-        in_response_to: None,
-        expired_request: None,
-    };
-    assert_rejected(&validate(&response("okta_valid"), &ctx), CheckId::Signature, "no_trusted_certificates");
+    let r = Judge { certs: vec![], ..Judge::new() }.validate(&response("okta_valid"), None);
+    assert_rejected(&r, CheckId::Signature, "no_trusted_certificates");
 }
 
 #[test]
 fn semantic_checks_all_report_once_the_signature_holds() {
     // Judged a day later with another SP: time, audience, recipient and destination all fail,
     // and each says so, so the admin can fix them in one round.
-    let certs = idp_certs();
     let other = SpEndpoints { entity_id: "https://other/sp".into(), acs_url: "https://other/acs".into() };
-    let policy = SecurityPolicy::default();
-    let ctx = Context {
-        idp_entity_id: generator::IDP_ENTITY_ID,
-        signing_certificates: &certs,
-        sp: &other,
-        policy: &policy,
-        decryption_key: None,
-        now: generator::judged_at() + chrono::Duration::days(1),
-        in_response_to: None,
-        expired_request: None,
-    };
-    let r = validate(&response("okta_valid"), &ctx);
+    let judge = Judge { sp: other, now: generator::judged_at() + chrono::Duration::days(1), ..Judge::new() };
+    let r = judge.validate(&response("okta_valid"), None);
     let failed: Vec<CheckId> = r.checks.iter().filter(|c| c.status == CheckStatus::Fail).map(|c| c.id).collect();
     assert_eq!(
         failed,
@@ -320,19 +308,7 @@ fn failure_before_signature_skips_the_rest_and_exposes_no_identity() {
 
 #[test]
 fn hostile_inputs_are_rejected_at_parse() {
-    let certs = idp_certs();
-    let sp = sp();
-    let policy = SecurityPolicy::default();
-    let ctx = Context {
-        idp_entity_id: generator::IDP_ENTITY_ID,
-        signing_certificates: &certs,
-        sp: &sp,
-        policy: &policy,
-        decryption_key: None,
-        now: generator::judged_at(),
-        in_response_to: None,
-        expired_request: None,
-    };
+    let judge = Judge::new();
     let huge = "A".repeat(handshake::validate::MAX_RESPONSE_BYTES + 4);
     for (input, violation) in [
         ("", "empty"),
@@ -341,7 +317,7 @@ fn hostile_inputs_are_rejected_at_parse() {
         ("//79/A==", "not_utf8"),
         (huge.as_str(), "too_large"),
     ] {
-        let r = validate(input, &ctx);
+        let r = judge.validate(input, None);
         assert_eq!(r.error.as_ref().map(|e| (e.check, e.violation)), Some((CheckId::Parse, violation)), "{input:.20}");
     }
     // Whitespace inside base64 (line-wrapped form values) is tolerated.
@@ -350,7 +326,7 @@ fn hostile_inputs_are_rejected_at_parse() {
         .chunks(76)
         .map(|c| String::from_utf8_lossy(c).into_owned() + "\r\n")
         .collect();
-    assert_eq!(validate(&wrapped, &ctx).verdict, Verdict::Accepted);
+    assert_eq!(judge.validate(&wrapped, None).verdict, Verdict::Accepted);
 }
 
 /// Regression: roxmltree is quadratic in nested namespace declarations (5,000 nested
@@ -368,20 +344,7 @@ fn regression_nested_namespace_bomb_is_refused_fast() {
     }
     xml.push_str("</samlp:Response>");
     let b64 = handshake::idp::sign::to_post_form_value(&xml);
-    let certs = idp_certs();
-    let sp = sp();
-    let policy = SecurityPolicy::default();
-    let ctx = Context {
-        idp_entity_id: generator::IDP_ENTITY_ID,
-        signing_certificates: &certs,
-        sp: &sp,
-        policy: &policy,
-        decryption_key: None,
-        now: generator::judged_at(),
-        in_response_to: None,
-        expired_request: None,
-    };
-    let r = validate(&b64, &ctx);
+    let r = Judge::new().validate(&b64, None);
     let e = r.error.unwrap();
     assert_eq!((e.check, e.violation), (CheckId::Parse, "not_xml"));
     assert!(e.message.contains("refused before parsing"), "{}", e.message);
@@ -408,26 +371,12 @@ fn regression_cbc_padding_oracle_is_closed() {
     let start = xml.rfind("<xenc:CipherValue>").unwrap() + "<xenc:CipherValue>".len();
     let end = start + xml[start..].find("</xenc:CipherValue>").unwrap();
     let mut content = b64.decode(&xml[start..end]).unwrap();
+    let judge = Judge::new();
     let mut answers = std::collections::BTreeSet::new();
     for v in 0..=255u8 {
         content[15] = v;
         let tampered = format!("{}{}{}", &xml[..start], b64.encode(&content), &xml[end..]);
-        let certs = idp_certs();
-        let sp = sp();
-        let key = sp_key();
-        let source = move || Ok(key.clone());
-        let policy = SecurityPolicy::default();
-        let ctx = Context {
-            idp_entity_id: generator::IDP_ENTITY_ID,
-            signing_certificates: &certs,
-            sp: &sp,
-            policy: &policy,
-            decryption_key: Some(&source),
-            now: generator::judged_at(),
-            in_response_to: None,
-            expired_request: None,
-        };
-        let r = validate(&b64.encode(tampered.as_bytes()), &ctx);
+        let r = judge.validate(&b64.encode(tampered.as_bytes()), None);
         if r.accepted() {
             continue; // the original byte
         }
@@ -445,19 +394,6 @@ fn ids_that_are_not_xml_names_get_their_own_violation() {
     let xml = String::from_utf8(b64.decode(response("okta_valid").trim()).unwrap()).unwrap();
     let bad = xml.replacen("ID=\"id1720512345678901234567890\"", "ID=\"1720512345678901234567890\"", 1);
     assert_ne!(bad, xml);
-    let certs = idp_certs();
-    let sp = sp();
-    let policy = SecurityPolicy::default();
-    let ctx = Context {
-        idp_entity_id: generator::IDP_ENTITY_ID,
-        signing_certificates: &certs,
-        sp: &sp,
-        policy: &policy,
-        decryption_key: None,
-        now: generator::judged_at(),
-        in_response_to: None,
-        expired_request: None,
-    };
-    let r = validate(&b64.encode(bad.as_bytes()), &ctx);
+    let r = Judge::new().validate(&b64.encode(bad.as_bytes()), None);
     assert_eq!(r.error.map(|e| (e.check, e.violation)), Some((CheckId::SingleAssertion, "invalid_id")));
 }
