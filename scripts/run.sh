@@ -19,4 +19,8 @@ run connection import --name acme --metadata tests/fixtures/idp/metadata.xml \
 run connection sp-metadata --name acme | head -c 400; echo " ..."
 run verify --connection acme --response tests/fixtures/responses/okta_valid.b64 --at 2026-01-15T10:01:00Z || true
 run verify --connection acme --response tests/fixtures/responses/xsw3_evil_sibling_first.b64 --at 2026-01-15T10:01:00Z || true
+run mapping preset --connection acme --preset okta
+run provision --connection acme --response tests/fixtures/responses/okta_valid.b64 --at 2026-01-15T10:01:00Z || true
+run users list
+printf '\nNext: `%s serve` runs the embedded SP on http://127.0.0.1:7777 for test logins from a browser.\n' "$hs"
 printf '\nState is in %s; the binary is %s.\n' "$demo" "$hs"
