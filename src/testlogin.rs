@@ -136,6 +136,10 @@ impl Workbench {
         .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot build the AuthnRequest: {e}")))?
         .ok_or_else(|| Error::new(ErrorCode::Internal, "the AuthnRequest has no destination"))?;
         let expires_at = now + Duration::minutes(REQUEST_LIFETIME_MINUTES);
+        // Requests long past their expiry only need to be known as "expired" for a while.
+        self.store()
+            .raw()
+            .execute("DELETE FROM authn_requests WHERE expires_at < ?1", [format_time(now - Duration::days(1))])?;
         self.store().raw().execute(
             "INSERT INTO authn_requests (id, connection_id, return_to, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id, c.id, return_to.and_then(safe_return_path), format_time(now), format_time(expires_at)],

@@ -217,11 +217,8 @@ pub fn provision(store: &Store, login: &Login<'_>) -> Result<ProvisionResult> {
         decide(&tx, login, profile, &mut trace)?
     };
 
-    if let Some(user) = &decision.user
-        && decision.outcome.signed_in()
-    {
+    if decision.outcome.signed_in() {
         fault("after_user_write");
-        let _ = user;
     }
     let subject = trace.subject.as_ref().and_then(|s| s.value.first().cloned());
     let entry = AuditEntry {

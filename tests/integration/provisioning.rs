@@ -1,7 +1,6 @@
 //! JIT provisioning: every mapping source and transform, role and access rule, policy,
 //! and the audit log, each asserting the record, the outcome and the diff.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -795,7 +794,7 @@ fn concurrent_first_logins_of_one_person_create_one_user() {
 #[test]
 fn crash_between_user_write_and_commit_leaves_nothing_half_written() {
     let b = Bench::new();
-    let resp_path: PathBuf = b.dir.path().join("resp.b64");
+    let resp_path = b.dir.path().join("resp.b64");
     std::fs::write(&resp_path, b.response("ada@example.com", ADA)).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_handshake"))
         .args(["--db", b.dir.path().join("catalog.db").to_str().unwrap(), "--secret-store", "memory"])
@@ -819,6 +818,3 @@ fn crash_between_user_write_and_commit_leaves_nothing_half_written() {
     let resp = std::fs::read_to_string(&resp_path).unwrap();
     assert_eq!(fresh.provision("acme", &resp, t0(), None, false).unwrap().outcome, Outcome::Created);
 }
-
-#[allow(dead_code)]
-fn unused(_: PathBuf) {}
