@@ -452,6 +452,7 @@ impl Workbench {
                     subject: report.name_id.as_ref().map(|n| n.value.clone()),
                     outcome: "rejected".into(),
                     reason: out.failed_check.clone(),
+                    failed_check: out.failed_check.clone(),
                     message: out.message.clone(),
                     user_id: None,
                     diff: Vec::new(),

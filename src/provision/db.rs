@@ -349,6 +349,10 @@ pub struct AuditEntry {
     pub outcome: String,
     /// Denial code, or the failed check id of a rejected response.
     pub reason: Option<String>,
+    /// For `rejected` and `denied`: the validation check (`audience`, `replay`...) or the
+    /// provisioning rule (`missing_attribute`...) that stopped the login.
+    #[serde(default)]
+    pub failed_check: Option<String>,
     pub message: Option<String>,
     pub user_id: Option<i64>,
     pub diff: Vec<FieldChange>,
@@ -398,12 +402,14 @@ pub fn list_audit(
     let mut out = Vec::new();
     for row in rows {
         let (id, at, connection, subject, outcome, reason, message, user_id, diff) = row?;
+        let failed_check = if outcome == "rejected" || outcome == "denied" { reason.clone() } else { None };
         out.push(AuditEntry {
             id,
             at: parse_time(&at)?,
             connection,
             subject,
             outcome,
+            failed_check,
             reason,
             message,
             user_id,

@@ -228,6 +228,7 @@ pub fn provision(store: &Store, login: &Login<'_>) -> Result<ProvisionResult> {
         subject,
         outcome: decision.outcome.as_str().to_owned(),
         reason: decision.denial.as_ref().map(|d| d.code.to_owned()),
+        failed_check: decision.denial.as_ref().map(|d| d.code.to_owned()),
         message: decision.denial.as_ref().map(|d| d.message.clone()),
         user_id: decision.user.as_ref().map(|u| u.id).filter(|id| *id > 0),
         diff: decision.diff.clone(),

@@ -508,8 +508,9 @@ fn provision_dry_run_then_real_then_replay() {
         String::from_utf8(audit.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let outcomes: Vec<&str> = lines.iter().map(|l| l["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes, vec!["created", "rejected", "rejected"]);
-    assert_eq!(lines[1]["reason"], "replay");
-    assert_eq!(lines[2]["reason"], "audience");
+    assert_eq!(lines[1]["failed_check"], "replay");
+    assert_eq!(lines[2]["failed_check"], "audience");
+    assert!(lines[0]["failed_check"].is_null());
     let csv = String::from_utf8(env.run(&["audit", "list", "--connection", "fx", "--format", "csv"]).stdout).unwrap();
     assert_eq!(csv.lines().count(), 4);
     let none = env.run(&["audit", "list", "--since", "2030-01-01T00:00:00Z"]);
