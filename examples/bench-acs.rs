@@ -18,7 +18,7 @@ use handshake::secrets::{MemoryStore, SecretStore};
 use handshake::sensitive::Sensitive;
 use handshake::server::{AppState, Pool};
 use handshake::store::Store;
-use handshake::workbench::{ImportRequest, Workbench};
+use handshake::workbench::Workbench;
 
 #[tokio::main]
 async fn main() {
@@ -35,19 +35,7 @@ async fn main() {
     let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
     let open = || Workbench::with_parts(Store::open(&db).unwrap(), secrets.clone(), "http://127.0.0.1:7777".into());
     let first = open();
-    first
-        .import_connection(
-            &ImportRequest {
-                name: "bench".into(),
-                metadata_xml: std::fs::read_to_string(root.join("idp/metadata.xml")).unwrap(),
-                source: "bench".into(),
-                entity_id: None,
-                sp_entity_id: Some(generator::SP_ENTITY_ID.into()),
-                acs_url: Some(generator::ACS_URL.into()),
-            },
-            generator::judged_at(),
-        )
-        .unwrap();
+    first.import_connection(&generator::fixture_connection("bench"), generator::judged_at()).unwrap();
     eprintln!("signing {n} responses...");
     let forms: Vec<String> = (0..n)
         .map(|i| {

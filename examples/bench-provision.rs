@@ -17,7 +17,7 @@ use handshake::provision::Outcome;
 use handshake::secrets::MemoryStore;
 use handshake::sensitive::Sensitive;
 use handshake::store::Store;
-use handshake::workbench::{ImportRequest, Workbench};
+use handshake::workbench::Workbench;
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(2000);
@@ -34,18 +34,7 @@ fn main() {
         Arc::new(MemoryStore::default()),
         "http://127.0.0.1:7777".into(),
     );
-    wb.import_connection(
-        &ImportRequest {
-            name: "bench".into(),
-            metadata_xml: std::fs::read_to_string(root.join("idp/metadata.xml")).unwrap(),
-            source: "bench".into(),
-            entity_id: None,
-            sp_entity_id: Some(generator::SP_ENTITY_ID.into()),
-            acs_url: Some(generator::ACS_URL.into()),
-        },
-        generator::judged_at(),
-    )
-    .unwrap();
+    wb.import_connection(&generator::fixture_connection("bench"), generator::judged_at()).unwrap();
     // Okta-shaped: Response and Assertion signed (the README's main validation case).
     let response = |i: usize, user: usize| {
         let email = format!("user{user}@example.com");

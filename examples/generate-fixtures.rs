@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 #[path = "../tests/fixtures/generator.rs"]
+#[allow(dead_code)] // helpers the tests and benchmarks use
 mod generator;
 
 fn main() {

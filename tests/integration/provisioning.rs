@@ -14,7 +14,7 @@ use handshake::provision::{
 use handshake::secrets::MemoryStore;
 use handshake::sensitive::Sensitive;
 use handshake::store::Store;
-use handshake::workbench::{AuditFormat, ImportRequest, ProvisionReport, Workbench};
+use handshake::workbench::{AuditFormat, ProvisionReport, Workbench};
 use serde_json::json;
 
 use crate::validation::{fixtures_dir, generator};
@@ -48,19 +48,7 @@ impl Bench {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let wb = open_workbench(&dir.path().join("catalog.db"));
-        let metadata = std::fs::read_to_string(fixtures_dir().join("idp").join("metadata.xml")).unwrap();
-        wb.import_connection(
-            &ImportRequest {
-                name: "acme".into(),
-                metadata_xml: metadata,
-                source: "test".into(),
-                entity_id: None,
-                sp_entity_id: Some(generator::SP_ENTITY_ID.into()),
-                acs_url: Some(generator::ACS_URL.into()),
-            },
-            t0(),
-        )
-        .unwrap();
+        wb.import_connection(&generator::fixture_connection("acme"), t0()).unwrap();
         Bench { wb, dir, key: idp_key(), counter: std::cell::Cell::new(0) }
     }
 

@@ -15,12 +15,12 @@ use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm, SigningKey
 use handshake::secrets::{MemoryStore, SecretStore};
 use handshake::server::{AppState, Pool, router};
 use handshake::store::Store;
-use handshake::workbench::{ImportRequest, Workbench};
+use handshake::workbench::Workbench;
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 
 use crate::provisioning::idp_key;
-use crate::validation::{fixtures_dir, generator};
+use crate::validation::generator;
 
 /// A clock the test moves.
 #[derive(Clone)]
@@ -53,19 +53,9 @@ impl Sp {
         let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
         let open = || Workbench::with_parts(Store::open(&db).unwrap(), secrets.clone(), "http://127.0.0.1:7777".into());
         let first = open();
-        first
-            .import_connection(
-                &ImportRequest {
-                    name: "acme".into(),
-                    metadata_xml: std::fs::read_to_string(fixtures_dir().join("idp").join("metadata.xml")).unwrap(),
-                    source: "test".into(),
-                    entity_id: None,
-                    sp_entity_id: Some(generator::SP_ENTITY_ID.into()),
-                    acs_url: Some(acs.unwrap_or(generator::ACS_URL).into()),
-                },
-                generator::judged_at(),
-            )
-            .unwrap();
+        let mut request = generator::fixture_connection("acme");
+        request.acs_url = Some(acs.unwrap_or(generator::ACS_URL).into());
+        first.import_connection(&request, generator::judged_at()).unwrap();
         let clock = TestClock(Arc::new(Mutex::new(generator::judged_at())));
         let state = AppState::new(Pool::new(vec![first, open()]), Arc::new(clock.clone()));
         Sp { db: db.clone(), _dir: dir, state, clock, key: idp_key(), secrets }
