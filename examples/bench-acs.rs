@@ -11,9 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use handshake::clock::FixedClock;
-use handshake::idp::response::IssueOptions;
-use handshake::idp::sign::to_post_form_value;
-use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm, SigningKey};
+use handshake::idp::{AttributeSpec, SigningKey};
 use handshake::secrets::{MemoryStore, SecretStore};
 use handshake::sensitive::Sensitive;
 use handshake::server::{AppState, Pool};
@@ -40,23 +38,8 @@ async fn main() {
     let forms: Vec<String> = (0..n)
         .map(|i| {
             let email = format!("user{i}@example.com");
-            let mut s = ResponseSpec::new(
-                generator::IDP_ENTITY_ID,
-                generator::SP_ENTITY_ID,
-                generator::ACS_URL,
-                &email,
-                generator::issued(),
-            );
-            s.response_id = format!("_r{i:08}");
-            s.assertion_id = format!("_a{i:08}");
-            s.attributes = vec![AttributeSpec::new("email", &[&email]), AttributeSpec::new("groups", &["Everyone"])];
-            let opts = IssueOptions {
-                sign_assertion: true,
-                sign_response: true,
-                algorithm: SignatureAlgorithm::RsaSha256,
-                encrypt_to: None,
-            };
-            let b64 = to_post_form_value(&s.issue(&key, &opts).unwrap());
+            let attributes = vec![AttributeSpec::new("email", &[&email]), AttributeSpec::new("groups", &["Everyone"])];
+            let b64 = generator::numbered_login(&key, i, &email, attributes);
             url::form_urlencoded::Serializer::new(String::new()).append_pair("SAMLResponse", &b64).finish()
         })
         .collect();

@@ -10,9 +10,7 @@ mod generator;
 use std::sync::Arc;
 use std::time::Instant;
 
-use handshake::idp::response::IssueOptions;
-use handshake::idp::sign::to_post_form_value;
-use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm, SigningKey};
+use handshake::idp::{AttributeSpec, SigningKey};
 use handshake::provision::Outcome;
 use handshake::secrets::MemoryStore;
 use handshake::sensitive::Sensitive;
@@ -38,28 +36,13 @@ fn main() {
     // Okta-shaped: Response and Assertion signed (the README's main validation case).
     let response = |i: usize, user: usize| {
         let email = format!("user{user}@example.com");
-        let mut s = ResponseSpec::new(
-            generator::IDP_ENTITY_ID,
-            generator::SP_ENTITY_ID,
-            generator::ACS_URL,
-            &email,
-            generator::issued(),
-        );
-        s.response_id = format!("_r{i:08}");
-        s.assertion_id = format!("_a{i:08}");
-        s.attributes = vec![
+        let attributes = vec![
             AttributeSpec::new("email", &[&email]),
             AttributeSpec::new("firstName", &["Ada"]),
             AttributeSpec::new("lastName", &[&format!("User{user}")]),
             AttributeSpec::new("groups", &["Everyone", "Engineering"]),
         ];
-        let opts = IssueOptions {
-            sign_assertion: true,
-            sign_response: true,
-            algorithm: SignatureAlgorithm::RsaSha256,
-            encrypt_to: None,
-        };
-        to_post_form_value(&s.issue(&key, &opts).unwrap())
+        generator::numbered_login(&key, i, &email, attributes)
     };
     eprintln!("signing {} responses...", 2 * n);
     let new_users: Vec<String> = (0..n).map(|i| response(i, i)).collect();
