@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A parsed certificate. The DER bytes are what signature checks use; the rest is for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Certificate {
     /// Base64 of the DER encoding, on one line.
     pub der_base64: String,

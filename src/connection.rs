@@ -10,6 +10,7 @@ pub const BINDING_HTTP_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HT
 
 /// A protocol endpoint from metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Endpoint {
     pub binding: String,
     pub location: String,
@@ -17,6 +18,7 @@ pub struct Endpoint {
 
 /// What the IdP's metadata says about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct IdpDescriptor {
     pub entity_id: String,
     /// SAML 2.0 SingleSignOnService endpoints, in document order.
@@ -40,6 +42,7 @@ impl IdpDescriptor {
 /// Which XML signatures must be present on an accepted response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum SignatureRequirement {
     /// The assertion is covered by its own signature or by the Response's (the SAML profile's rule).
     #[default]
@@ -55,6 +58,7 @@ pub enum SignatureRequirement {
 /// The connection's security policy. Defaults are the strict, standard ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct SecurityPolicy {
     pub signature: SignatureRequirement,
     /// Refuse responses whose assertion is not encrypted.

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum ErrorCode {
     /// The caller asked for something malformed (bad name, bad flag value).
     InvalidInput,
@@ -21,6 +22,10 @@ pub enum ErrorCode {
     /// Fetching something over the network failed.
     Network,
     Io,
+    /// The embedded SP's port is taken by another program.
+    PortInUse,
+    /// The user cancelled a long operation.
+    Cancelled,
     Internal,
 }
 
@@ -36,6 +41,8 @@ impl ErrorCode {
             ErrorCode::Storage => "storage",
             ErrorCode::Network => "network",
             ErrorCode::Io => "io",
+            ErrorCode::PortInUse => "port_in_use",
+            ErrorCode::Cancelled => "cancelled",
             ErrorCode::Internal => "internal",
         }
     }
@@ -43,6 +50,7 @@ impl ErrorCode {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,

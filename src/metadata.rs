@@ -56,6 +56,7 @@ pub struct Imported {
 
 /// What an aggregate (`EntitiesDescriptor`) document contained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct AggregateInfo {
     /// The outermost `EntitiesDescriptor`'s `Name`.
     pub name: Option<String>,
@@ -73,6 +74,7 @@ pub struct AggregateInfo {
 /// `unknown_key_use`, `key_without_certificate`, `certificate_pem_armored`,
 /// `slo_endpoint_skipped`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct MetadataWarning {
     pub code: &'static str,
     pub message: String,
@@ -86,6 +88,7 @@ impl MetadataWarning {
 
 /// One identity provider of a document, as [`list_idps`] shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct IdpSummary {
     pub entity_id: String,
     /// `mdui:DisplayName` (English preferred), else the `OrganizationDisplayName`.

@@ -27,6 +27,7 @@ pub struct LoginStart {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum LoginKind {
     SpInitiated,
     IdpInitiated,
@@ -53,6 +54,7 @@ impl LoginKind {
 
 /// One test login, as stored and as the result page and the app show it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct TestLogin {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -68,6 +70,7 @@ pub struct TestLogin {
 
 /// A short line per test login, for lists.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct TestLoginSummary {
     pub id: i64,
     pub at: DateTime<Utc>,

@@ -36,6 +36,7 @@ pub struct Workbench {
 
 /// A connection as the CLI and the app show it: the SP values in effect, not just the stored ones.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ConnectionView {
     pub name: String,
     pub idp_entity_id: String,
@@ -54,6 +55,7 @@ pub struct ConnectionView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct SpView {
     pub entity_id: String,
     pub acs_url: String,
@@ -64,7 +66,9 @@ pub struct SpView {
 }
 
 /// What `connection import` needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ImportRequest {
     pub name: String,
     pub metadata_xml: String,
@@ -76,6 +80,7 @@ pub struct ImportRequest {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ImportOutcome {
     pub connection: ConnectionView,
     pub warnings: Vec<MetadataWarning>,
@@ -120,6 +125,14 @@ impl Workbench {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub(crate) fn secrets(&self) -> &Arc<dyn SecretStore> {
+        &self.secrets
+    }
+
+    pub(crate) fn view_of(&self, c: &Connection) -> ConnectionView {
+        self.view(c)
     }
 
     fn view(&self, c: &Connection) -> ConnectionView {
@@ -318,6 +331,7 @@ impl Workbench {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct RemoveOutcome {
     pub name: String,
     pub warning: Option<String>,
@@ -345,6 +359,7 @@ impl<'a> Expect<'a> {
 
 /// What `provision` reports: validation, then provisioning.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ProvisionReport {
     pub outcome: provision::Outcome,
     pub dry_run: bool,
@@ -359,6 +374,13 @@ pub struct ProvisionReport {
     pub checks: Vec<validate::CheckResult>,
     pub name_id: Option<validate::NameId>,
     pub attributes: Vec<validate::Attribute>,
+    /// Which parts a verified signature covered, and whether the assertion was encrypted.
+    #[serde(default)]
+    pub response_signed: bool,
+    #[serde(default)]
+    pub assertion_signed: bool,
+    #[serde(default)]
+    pub encrypted: bool,
 }
 
 /// Audit export formats.
@@ -442,6 +464,9 @@ impl Workbench {
             checks: report.checks.clone(),
             name_id: report.name_id.clone(),
             attributes: report.attributes.clone(),
+            response_signed: report.response_signed,
+            assertion_signed: report.assertion_signed,
+            encrypted: report.encrypted,
         };
         if !report.accepted() {
             if !dry_run {
@@ -544,36 +569,40 @@ impl Workbench {
         since: Option<DateTime<Utc>>,
         format: AuditFormat,
     ) -> Result<String> {
-        let entries = self.audit(connection, since)?;
-        let mut out = String::new();
-        match format {
-            AuditFormat::JsonLines => {
-                for e in &entries {
-                    let line = serde_json::to_string(e).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-                    out.push_str(&line);
-                    out.push('\n');
-                }
-            }
-            AuditFormat::Csv => {
-                out.push_str("id,at,connection,subject,outcome,reason,message,user_id,diff\n");
-                for e in &entries {
-                    let diff = serde_json::to_string(&e.diff).unwrap_or_default();
-                    let row = [
-                        e.id.to_string(),
-                        e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                        e.connection.clone(),
-                        e.subject.clone().unwrap_or_default(),
-                        e.outcome.clone(),
-                        e.reason.clone().unwrap_or_default(),
-                        e.message.clone().unwrap_or_default(),
-                        e.user_id.map(|i| i.to_string()).unwrap_or_default(),
-                        diff,
-                    ];
-                    out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-                    out.push('\n');
-                }
+        render_audit(&self.audit(connection, since)?, format)
+    }
+}
+
+/// Audit rows as JSON lines (one object per line) or CSV (header row first).
+pub fn render_audit(entries: &[provision::AuditEntry], format: AuditFormat) -> Result<String> {
+    let mut out = String::new();
+    match format {
+        AuditFormat::JsonLines => {
+            for e in entries {
+                let line = serde_json::to_string(e).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+                out.push_str(&line);
+                out.push('\n');
             }
         }
-        Ok(out)
+        AuditFormat::Csv => {
+            out.push_str("id,at,connection,subject,outcome,reason,message,user_id,diff\n");
+            for e in entries {
+                let diff = serde_json::to_string(&e.diff).unwrap_or_default();
+                let row = [
+                    e.id.to_string(),
+                    e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    e.connection.clone(),
+                    e.subject.clone().unwrap_or_default(),
+                    e.outcome.clone(),
+                    e.reason.clone().unwrap_or_default(),
+                    e.message.clone().unwrap_or_default(),
+                    e.user_id.map(|i| i.to_string()).unwrap_or_default(),
+                    diff,
+                ];
+                out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+                out.push('\n');
+            }
+        }
     }
+    Ok(out)
 }

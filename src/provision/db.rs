@@ -13,6 +13,7 @@ use crate::store::{format_time, parse_time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum UserStatus {
     Active,
     Deactivated,
@@ -20,6 +21,7 @@ pub enum UserStatus {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum UserSource {
     Jit,
     Manual,
@@ -27,6 +29,7 @@ pub enum UserSource {
 
 /// An account of the application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct User {
     pub id: i64,
     /// The connection whose login created the account.
@@ -51,6 +54,7 @@ pub struct User {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Identity {
     pub connection: String,
     pub subject: String,
@@ -333,6 +337,7 @@ pub fn set_mapping(
 
 /// One field that changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct FieldChange {
     pub field: String,
     pub before: serde_json::Value,
@@ -341,6 +346,7 @@ pub struct FieldChange {
 
 /// One row of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,

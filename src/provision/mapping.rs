@@ -13,6 +13,7 @@ pub const STANDARD_FIELDS: [&str; 6] = ["email", "username", "given_name", "fami
 /// What a login presents to the mapping: the subject and attributes of a verified assertion
 /// (or a plain attribute set, for dry runs).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Claims {
     pub name_id: Option<NameId>,
     pub attributes: Vec<Attribute>,
@@ -21,6 +22,7 @@ pub struct Claims {
 /// Where a value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum Source {
     NameId,
     Attribute {
@@ -79,6 +81,7 @@ impl Source {
 /// One step applied to the list of values, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum Transform {
     Trim,
     Lowercase,
@@ -117,6 +120,7 @@ impl Transform {
 /// How one target field is filled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct FieldRule {
     pub target: String,
     pub source: Source,
@@ -146,6 +150,7 @@ impl FieldRule {
 
 /// One transform as it ran.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct StepTrace {
     pub transform: String,
     pub output: Vec<String>,
@@ -153,6 +158,7 @@ pub struct StepTrace {
 
 /// Why a field got its value, or did not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct FieldTrace {
     pub target: String,
     pub source: String,

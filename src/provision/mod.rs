@@ -24,6 +24,7 @@ const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transi
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum Outcome {
     Created,
     Updated,
@@ -43,6 +44,12 @@ impl Outcome {
             Outcome::Denied => "denied",
             Outcome::Rejected => "rejected",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Outcome::Created, Outcome::Updated, Outcome::Unchanged, Outcome::Linked, Outcome::Denied, Outcome::Rejected]
+            .into_iter()
+            .find(|o| o.as_str() == s)
     }
 
     /// The login ended with a signed-in user.

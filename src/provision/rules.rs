@@ -10,6 +10,7 @@ use super::mapping::{Claims, FieldRule, FieldTrace, Source, check_field_rules, c
 /// When a role rule matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum Op {
     /// Some value equals `value`.
     Equals,
@@ -23,6 +24,7 @@ pub enum Op {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct RoleRule {
     pub source: Source,
     pub op: Op,
@@ -38,6 +40,7 @@ pub struct RoleRule {
 /// What happens when no role rule matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum NoMatch {
     /// Grant `default_role` (or no role when none is set).
     #[default]
@@ -48,6 +51,7 @@ pub enum NoMatch {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Roles {
     pub rules: Vec<RoleRule>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,6 +62,7 @@ pub struct Roles {
 /// Who may get in at all, checked before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Access {
     /// When not empty, the email's domain must be one of these.
     pub allowed_email_domains: Vec<String>,
@@ -69,6 +74,7 @@ pub struct Access {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum UpdatePolicy {
     /// Mapped fields are rewritten at every login.
     #[default]
@@ -82,6 +88,7 @@ pub enum UpdatePolicy {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum RoleSync {
     /// The roles become exactly the roles the rules grant.
     #[default]
@@ -92,6 +99,7 @@ pub enum RoleSync {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Provisioning {
     /// Create accounts at first login. Off: only existing accounts may log in.
     pub jit: bool,
@@ -122,6 +130,7 @@ impl Default for Provisioning {
 /// `mapping show --json` prints it; `mapping set` takes it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct MappingDocument {
     /// The stable key of a user: NameID by default; an immutable attribute (Entra's
     /// objectidentifier) when the IdP sends transient NameIDs.
@@ -164,6 +173,7 @@ impl MappingDocument {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct RuleTrace {
     pub rule: String,
     pub values: Vec<String>,
@@ -175,6 +185,7 @@ pub struct RuleTrace {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct AccessTrace {
     pub rule: String,
     pub passed: bool,
@@ -184,6 +195,7 @@ pub struct AccessTrace {
 /// The full explanation of a mapping run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Trace {
     pub subject: Option<FieldTrace>,
     pub fields: Vec<FieldTrace>,

@@ -68,6 +68,11 @@ impl AppState {
         AppState { pool: Arc::new(pool), clock, events }
     }
 
+    /// A state that publishes to an existing channel (the app keeps one across SP restarts).
+    pub fn with_events(pool: Pool, clock: Arc<dyn Clock>, events: broadcast::Sender<TestLoginSummary>) -> Self {
+        AppState { pool: Arc::new(pool), clock, events }
+    }
+
     /// Runs blocking core work off the async executor.
     async fn run<R: Send + 'static>(&self, f: impl FnOnce(&Workbench) -> Result<R> + Send + 'static) -> Result<R> {
         let pool = self.pool.clone();
@@ -249,7 +254,7 @@ pub async fn bind(port: u16) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             Error::new(
-                ErrorCode::InvalidInput,
+                ErrorCode::PortInUse,
                 format!(
                     "port {port} on 127.0.0.1 is already in use (another Handshake?); choose another with --port or \
                      HANDSHAKE_PORT (connections without explicit SP URLs then use the new port, so update the IdP)"

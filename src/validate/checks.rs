@@ -9,6 +9,7 @@ use super::violation::Violation;
 /// Stable check ids, in the order they are reported. Scripts and the UI key on these names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum CheckId {
     Parse,
     Doctype,
@@ -90,6 +91,7 @@ impl std::fmt::Display for CheckId {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum CheckStatus {
     Pass,
     Fail,
@@ -98,6 +100,7 @@ pub enum CheckStatus {
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct CheckResult {
     pub id: CheckId,
     pub title: Cow<'static, str>,

@@ -17,6 +17,7 @@ pub struct ResponseFacts {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct NameId {
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,6 +47,7 @@ pub struct ConditionFacts {
 
 /// A SAML attribute as received: keyed by Name, every value in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Attribute {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,0 +1,45 @@
+//! Declares the app's commands so each needs its own permission: the main window's
+//! capability (capabilities/main.json) grants exactly the ones the UI calls.
+
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "start_server",
+    "list_connections",
+    "connection",
+    "fetch_metadata",
+    "cancel",
+    "preview_metadata",
+    "import_connection",
+    "duplicate_connection",
+    "remove_connection",
+    "export_connection",
+    "import_connection_file",
+    "reimport_preview",
+    "replace_metadata",
+    "set_policy",
+    "set_sp_urls",
+    "rotate_sp_key",
+    "sp_metadata",
+    "save_sp_metadata",
+    "presets",
+    "mapping",
+    "set_mapping",
+    "preview_mapping",
+    "open_login",
+    "test_logins",
+    "test_login",
+    "analyze_response",
+    "users",
+    "user",
+    "set_user_status",
+    "delete_user",
+    "audit",
+    "export_audit",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        println!("cargo::error=tauri build script failed: {e}");
+    }
+}

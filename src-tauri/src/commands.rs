@@ -1,0 +1,248 @@
+//! The IPC commands: one line each into `Desktop`. Arguments keep their snake_case
+//! names so the UI's calls match the generated TypeScript types.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use handshake::Error;
+use handshake::connection::SecurityPolicy;
+use handshake::desktop::*;
+use handshake::provision::{AuditEntry, MappingDocument, User, UserStatus};
+use handshake::testlogin::TestLoginSummary;
+use handshake::workbench::{ConnectionView, ImportOutcome, ImportRequest, RemoveOutcome};
+use tauri::{Manager as _, State, WebviewUrl, WebviewWindowBuilder};
+
+type Core<'a> = State<'a, Arc<Desktop>>;
+type R<T> = Result<T, Error>;
+
+/// The label of the window the IdP login opens in. It gets no IPC permissions.
+const LOGIN_WINDOW: &str = "idp-login";
+
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app_status,
+        start_server,
+        list_connections,
+        connection,
+        fetch_metadata,
+        cancel,
+        preview_metadata,
+        import_connection,
+        duplicate_connection,
+        remove_connection,
+        export_connection,
+        import_connection_file,
+        reimport_preview,
+        replace_metadata,
+        set_policy,
+        set_sp_urls,
+        rotate_sp_key,
+        sp_metadata,
+        save_sp_metadata,
+        presets,
+        mapping,
+        set_mapping,
+        preview_mapping,
+        open_login,
+        test_logins,
+        test_login,
+        analyze_response,
+        users,
+        user,
+        set_user_status,
+        delete_user,
+        audit,
+        export_audit,
+    ]
+}
+
+#[tauri::command(rename_all = "snake_case")]
+fn app_status(core: Core<'_>) -> AppStatus {
+    core.status()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn start_server(core: Core<'_>, port: u16) -> R<ServerStatus> {
+    Ok(core.start_server(port).await)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn list_connections(core: Core<'_>) -> R<Vec<ConnectionSummary>> {
+    core.list_connections().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn connection(core: Core<'_>, name: String) -> R<ConnectionView> {
+    core.connection(name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn fetch_metadata(core: Core<'_>, url: String, operation: String) -> R<String> {
+    core.fetch_metadata(url, operation).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+fn cancel(core: Core<'_>, operation: String) -> bool {
+    core.cancel(&operation)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn preview_metadata(core: Core<'_>, xml: String, entity_id: Option<String>) -> R<MetadataPreview> {
+    core.preview_metadata(xml, entity_id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn import_connection(core: Core<'_>, request: ImportRequest) -> R<ImportOutcome> {
+    core.import_connection(request).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn duplicate_connection(core: Core<'_>, name: String, new_name: String) -> R<ConnectionView> {
+    core.duplicate_connection(name, new_name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn remove_connection(core: Core<'_>, name: String) -> R<RemoveOutcome> {
+    core.remove_connection(name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn export_connection(core: Core<'_>, name: String, path: PathBuf) -> R<()> {
+    core.export_connection(name, path).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn import_connection_file(core: Core<'_>, content: String, name: Option<String>) -> R<ImportOutcome> {
+    core.import_connection_file(content, name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn reimport_preview(core: Core<'_>, name: String, operation: String) -> R<ReimportPreview> {
+    core.reimport_preview(name, operation).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn replace_metadata(core: Core<'_>, name: String, xml: String, source: String) -> R<ConnectionView> {
+    core.replace_metadata(name, xml, source).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_policy(core: Core<'_>, name: String, policy: SecurityPolicy) -> R<ConnectionView> {
+    core.set_policy(name, policy).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_sp_urls(
+    core: Core<'_>,
+    name: String,
+    entity_id: Option<String>,
+    acs_url: Option<String>,
+) -> R<ConnectionView> {
+    core.set_sp_urls(name, entity_id, acs_url).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn rotate_sp_key(core: Core<'_>, name: String) -> R<ConnectionView> {
+    core.rotate_sp_key(name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn sp_metadata(core: Core<'_>, name: String) -> R<String> {
+    core.sp_metadata(name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn save_sp_metadata(core: Core<'_>, name: String, path: PathBuf) -> R<()> {
+    core.save_sp_metadata(name, path).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+fn presets(core: Core<'_>) -> Vec<PresetInfo> {
+    core.presets()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn mapping(core: Core<'_>, name: String) -> R<MappingDocument> {
+    core.mapping(name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_mapping(core: Core<'_>, name: String, mapping: MappingDocument) -> R<MappingDocument> {
+    core.set_mapping(name, mapping).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn preview_mapping(core: Core<'_>, name: String, mapping: MappingDocument) -> R<MappingPreview> {
+    core.preview_mapping(name, mapping).await
+}
+
+/// Starts a test login: in an app window (no IPC in it) or the system browser.
+#[tauri::command(rename_all = "snake_case")]
+async fn open_login(app: tauri::AppHandle, core: Core<'_>, name: String, in_app: bool) -> R<String> {
+    let url = core.login_url(name.clone()).await?;
+    if !in_app {
+        core.open_in_browser(&url)?;
+        return Ok(url);
+    }
+    let parsed = url.parse().map_err(|e| Error::invalid(format!("bad login URL {url}: {e}")))?;
+    let window_error = |e: tauri::Error| Error::new(handshake::ErrorCode::Internal, format!("login window: {e}"));
+    match app.get_webview_window(LOGIN_WINDOW) {
+        Some(w) => {
+            w.navigate(parsed).map_err(window_error)?;
+            let _ = w.set_focus();
+        }
+        None => {
+            WebviewWindowBuilder::new(&app, LOGIN_WINDOW, WebviewUrl::External(parsed))
+                .title(format!("Sign in: {name}"))
+                .inner_size(920.0, 760.0)
+                .build()
+                .map_err(window_error)?;
+        }
+    }
+    Ok(url)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn test_logins(core: Core<'_>, connection: Option<String>, limit: u32) -> R<Vec<TestLoginSummary>> {
+    core.test_logins(connection, limit).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn test_login(core: Core<'_>, id: i64) -> R<TestLoginDetail> {
+    core.test_login(id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn analyze_response(core: Core<'_>, name: String, response: String, options: AnalyzeOptions) -> R<AnalyzeResult> {
+    core.analyze_response(name, response, options).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn users(core: Core<'_>, query: UserQuery) -> R<Vec<User>> {
+    core.users(query).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn user(core: Core<'_>, id: i64) -> R<UserDetail> {
+    core.user(id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_user_status(core: Core<'_>, id: i64, status: UserStatus) -> R<User> {
+    core.set_user_status(id, status).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn delete_user(core: Core<'_>, id: i64) -> R<()> {
+    core.delete_user(id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn audit(core: Core<'_>, query: AuditQuery) -> R<Vec<AuditEntry>> {
+    core.audit(query).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn export_audit(core: Core<'_>, query: AuditQuery, format: ExportFormat, path: PathBuf) -> R<usize> {
+    core.export_audit(query, format, path).await
+}

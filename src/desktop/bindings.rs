@@ -1,0 +1,104 @@
+//! The TypeScript declarations of every type the desktop app exchanges with the UI,
+//! written to `ui/src/lib/generated/types.ts`; a test fails when that file is stale.
+
+use ts_rs::TS;
+
+use crate::{certs, connection, error, metadata, provision, testlogin, validate, workbench};
+
+/// Where the UI keeps the generated file, relative to the repository root.
+pub const PATH: &str = "ui/src/lib/generated/types.ts";
+
+macro_rules! declarations {
+    ($($t:ty),* $(,)?) => {
+        vec![$(<$t as TS>::decl()),*]
+    };
+}
+
+/// The whole file.
+pub fn typescript() -> String {
+    use super::views::*;
+    let decls = declarations![
+        error::Error,
+        error::ErrorCode,
+        AppStatus,
+        ServerStatus,
+        ConnectionSummary,
+        TestStatus,
+        CertificateExpiry,
+        ExpiryLevel,
+        workbench::ConnectionView,
+        workbench::SpView,
+        workbench::ImportRequest,
+        workbench::ImportOutcome,
+        workbench::RemoveOutcome,
+        workbench::ProvisionReport,
+        connection::Endpoint,
+        connection::IdpDescriptor,
+        connection::SecurityPolicy,
+        connection::SignatureRequirement,
+        certs::Certificate,
+        metadata::MetadataWarning,
+        metadata::IdpSummary,
+        metadata::AggregateInfo,
+        MetadataPreview,
+        IdpPreview,
+        ReimportPreview,
+        MetadataChange,
+        PresetInfo,
+        MappingPreview,
+        provision::MappingDocument,
+        provision::FieldRule,
+        provision::Source,
+        provision::Transform,
+        provision::rules::Roles,
+        provision::rules::RoleRule,
+        provision::rules::Op,
+        provision::rules::NoMatch,
+        provision::rules::Access,
+        provision::rules::Provisioning,
+        provision::UpdatePolicy,
+        provision::RoleSync,
+        provision::Trace,
+        provision::rules::RuleTrace,
+        provision::rules::AccessTrace,
+        provision::mapping::FieldTrace,
+        provision::mapping::StepTrace,
+        provision::Claims,
+        provision::Outcome,
+        provision::User,
+        provision::Identity,
+        provision::UserStatus,
+        provision::UserSource,
+        provision::FieldChange,
+        provision::AuditEntry,
+        validate::Verdict,
+        validate::CheckResult,
+        validate::CheckId,
+        validate::CheckStatus,
+        validate::NameId,
+        validate::Attribute,
+        testlogin::TestLogin,
+        testlogin::TestLoginSummary,
+        testlogin::LoginKind,
+        TestLoginDetail,
+        XmlLine,
+        AnalyzeResult,
+        AnalyzeOptions,
+        UserQuery,
+        UserDetail,
+        AuditQuery,
+        ExportFormat,
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by `handshake::desktop::bindings` (feature `typescript`).\n\
+         // Do not edit: run `HANDSHAKE_UPDATE_BINDINGS=1 cargo test --all-features bindings` instead.\n",
+    );
+    for d in decls {
+        out.push('\n');
+        out.push_str("export ");
+        // Ids and counts stay far below 2^53 and JSON.parse yields plain numbers.
+        out.push_str(&d.replace("bigint", "number"));
+        out.push('\n');
+    }
+    out
+}
