@@ -93,6 +93,10 @@ pub fn typescript() -> String {
         "// Generated from the Rust types by `handshake::desktop::bindings` (feature `typescript`).\n\
          // Do not edit: run `HANDSHAKE_UPDATE_BINDINGS=1 cargo test --all-features bindings` instead.\n",
     );
+    // serde_json::Value (audit diffs hold JSON values).
+    out.push_str(
+        "\nexport type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;\n",
+    );
     for d in decls {
         out.push('\n');
         out.push_str("export ");

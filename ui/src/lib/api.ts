@@ -1,0 +1,116 @@
+// The one door to the Rust core: a typed function per Tauri command (src-tauri/src/commands.rs).
+// Types come from ./generated/types.ts (generated from Rust; never edit by hand).
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  AnalyzeOptions, AnalyzeResult, AppStatus, AuditEntry, AuditQuery, ConnectionSummary, ConnectionView,
+  Error as CoreError, ErrorCode, ExportFormat, ImportOutcome, ImportRequest, MappingDocument, MappingPreview,
+  MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, SecurityPolicy, ServerStatus, TestLoginDetail,
+  TestLoginSummary, User, UserDetail, UserQuery, UserStatus,
+} from "./generated/types";
+
+/** An error from the core, as it crosses IPC: a stable code and a message for people. */
+export class ApiError extends Error {
+  readonly code: ErrorCode | "ipc";
+  constructor(code: ErrorCode | "ipc", message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function isCoreError(e: unknown): e is CoreError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isCoreError(e)) throw new ApiError(e.code, e.message);
+    throw new ApiError("ipc", typeof e === "string" ? e : String(e));
+  }
+}
+
+/** A readable one-liner for any error, for banners and toasts. */
+export function describeError(e: unknown): string {
+  if (e instanceof ApiError) {
+    const prefix: Partial<Record<ApiError["code"], string>> = {
+      invalid_metadata: "The metadata cannot be imported",
+      secret_store_unavailable: "The secret store is unavailable",
+      secret_missing: "The SP key is missing",
+      network: "Network problem",
+      port_in_use: "Port in use",
+      storage: "Database error",
+      ipc: "The app could not run this",
+    };
+    const p = prefix[e.code];
+    return p ? `${p}: ${e.message}` : e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+let operationCounter = 0;
+/** A fresh id for a cancellable operation. */
+export function newOperation(): string {
+  operationCounter += 1;
+  return `op-${Date.now()}-${operationCounter}`;
+}
+
+export const api = {
+  appStatus: () => call<AppStatus>("app_status"),
+  startServer: (port: number) => call<ServerStatus>("start_server", { port }),
+
+  listConnections: () => call<ConnectionSummary[]>("list_connections"),
+  connection: (name: string) => call<ConnectionView>("connection", { name }),
+  fetchMetadata: (url: string, operation: string) => call<string>("fetch_metadata", { url, operation }),
+  cancel: (operation: string) => call<boolean>("cancel", { operation }),
+  previewMetadata: (xml: string, entity_id: string | null) =>
+    call<MetadataPreview>("preview_metadata", { xml, entity_id }),
+  importConnection: (request: ImportRequest) => call<ImportOutcome>("import_connection", { request }),
+  duplicateConnection: (name: string, new_name: string) =>
+    call<ConnectionView>("duplicate_connection", { name, new_name }),
+  removeConnection: (name: string) => call<RemoveOutcome>("remove_connection", { name }),
+  exportConnection: (name: string, path: string) => call<null>("export_connection", { name, path }),
+  importConnectionFile: (content: string, name: string | null) =>
+    call<ImportOutcome>("import_connection_file", { content, name }),
+  reimportPreview: (name: string, operation: string) =>
+    call<ReimportPreview>("reimport_preview", { name, operation }),
+  replaceMetadata: (name: string, xml: string, source: string) =>
+    call<ConnectionView>("replace_metadata", { name, xml, source }),
+  setPolicy: (name: string, policy: SecurityPolicy) => call<ConnectionView>("set_policy", { name, policy }),
+  setSpUrls: (name: string, entity_id: string | null, acs_url: string | null) =>
+    call<ConnectionView>("set_sp_urls", { name, entity_id, acs_url }),
+  rotateSpKey: (name: string) => call<ConnectionView>("rotate_sp_key", { name }),
+  spMetadata: (name: string) => call<string>("sp_metadata", { name }),
+  saveSpMetadata: (name: string, path: string) => call<null>("save_sp_metadata", { name, path }),
+
+  presets: () => call<PresetInfo[]>("presets"),
+  mapping: (name: string) => call<MappingDocument>("mapping", { name }),
+  setMapping: (name: string, mapping: MappingDocument) => call<MappingDocument>("set_mapping", { name, mapping }),
+  previewMapping: (name: string, mapping: MappingDocument) =>
+    call<MappingPreview>("preview_mapping", { name, mapping }),
+
+  /** Opens the IdP login (in an app window, or the system browser); returns the URL. */
+  openLogin: (name: string, in_app: boolean) => call<string>("open_login", { name, in_app }),
+  testLogins: (connection: string | null, limit: number) =>
+    call<TestLoginSummary[]>("test_logins", { connection, limit }),
+  testLogin: (id: number) => call<TestLoginDetail>("test_login", { id }),
+  analyzeResponse: (name: string, response: string, options: AnalyzeOptions) =>
+    call<AnalyzeResult>("analyze_response", { name, response, options }),
+
+  users: (query: UserQuery) => call<User[]>("users", { query }),
+  user: (id: number) => call<UserDetail>("user", { id }),
+  setUserStatus: (id: number, status: UserStatus) => call<User>("set_user_status", { id, status }),
+  deleteUser: (id: number) => call<null>("delete_user", { id }),
+
+  audit: (query: AuditQuery) => call<AuditEntry[]>("audit", { query }),
+  exportAudit: (query: AuditQuery, format: ExportFormat, path: string) =>
+    call<number>("export_audit", { query, format, path }),
+};
+
+export type Api = typeof api;
+
+/** Calls `handler` for every finished test login (pushed by the embedded SP's ACS). */
+export function onTestLogin(handler: (summary: TestLoginSummary) => void): Promise<UnlistenFn> {
+  return listen<TestLoginSummary>("test-login", (event) => handler(event.payload));
+}

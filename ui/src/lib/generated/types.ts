@@ -1,0 +1,388 @@
+// Generated from the Rust types by `handshake::desktop::bindings` (feature `typescript`).
+// Do not edit: run `HANDSHAKE_UPDATE_BINDINGS=1 cargo test --all-features bindings` instead.
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
+
+export type Error = { code: ErrorCode, message: string, };
+
+export type ErrorCode = "invalid_input" | "not_found" | "already_exists" | "invalid_metadata" | "secret_store_unavailable" | "secret_missing" | "storage" | "network" | "io" | "port_in_use" | "cancelled" | "internal";
+
+export type AppStatus = { version: string, database: string, secret_store: string, 
+/**
+ * Set when the secret store cannot be used: imports and test logins then fail with it.
+ */
+secret_store_error: Error | null, server: ServerStatus, };
+
+export type ServerStatus = { running: boolean, port: number, base_url: string, 
+/**
+ * Why it is not running (`port_in_use`, `io`...), for the banner.
+ */
+error: Error | null, };
+
+export type ConnectionSummary = { name: string, idp_entity_id: string, 
+/**
+ * Guessed from the entityID and endpoints: `okta`, `entra`, `google`...; `generic` otherwise.
+ */
+vendor: string, vendor_label: string, status: TestStatus, last_test_at: string | null, last_failed_check: string | null, 
+/**
+ * The IdP signing certificate that expires first.
+ */
+certificate: CertificateExpiry | null, user_count: number, updated_at: string, };
+
+export type TestStatus = "never_tested" | "ok" | "failing";
+
+export type CertificateExpiry = { not_after: string, days_left: number, level: ExpiryLevel, };
+
+export type ExpiryLevel = "ok" | "soon" | "expired";
+
+export type ConnectionView = { name: string, idp_entity_id: string, sso: Array<Endpoint>, slo: Array<Endpoint>, name_id_formats: Array<string>, want_authn_requests_signed: boolean, valid_until: string | null, signing_certificates: Array<Certificate>, sp: SpView, policy: SecurityPolicy, metadata_source: string, metadata_imported_at: string, created_at: string, updated_at: string, };
+
+export type SpView = { entity_id: string, acs_url: string, 
+/**
+ * False when derived from the embedded SP's base URL (follows `--port`).
+ */
+entity_id_explicit: boolean, acs_url_explicit: boolean, certificate: Certificate | null, };
+
+export type ImportRequest = { name: string, metadata_xml: string, 
+/**
+ * File path, URL or "stdin", kept with the connection.
+ */
+source: string, entity_id: string | null, sp_entity_id: string | null, acs_url: string | null, };
+
+export type ImportOutcome = { connection: ConnectionView, warnings: Array<MetadataWarning>, };
+
+export type RemoveOutcome = { name: string, warning: string | null, };
+
+export type ProvisionReport = { outcome: Outcome, dry_run: boolean, verdict: Verdict, 
+/**
+ * The failed validation check id, or `replay`, or the provisioning rule that denied.
+ */
+failed_check: string | null, reason: string | null, message: string | null, user: User | null, diff: Array<FieldChange>, trace: Trace | null, checks: Array<CheckResult>, name_id: NameId | null, attributes: Array<Attribute>, 
+/**
+ * Which parts a verified signature covered, and whether the assertion was encrypted.
+ */
+response_signed: boolean, assertion_signed: boolean, encrypted: boolean, };
+
+export type Endpoint = { binding: string, location: string, };
+
+export type IdpDescriptor = { entity_id: string, 
+/**
+ * SAML 2.0 SingleSignOnService endpoints, in document order.
+ */
+sso: Array<Endpoint>, slo: Array<Endpoint>, name_id_formats: Array<string>, 
+/**
+ * Every certificate usable for signing (`use="signing"` or no `use`), deduplicated,
+ * in document order. A rollover set has several: any of them may sign.
+ */
+signing_certificates: Array<Certificate>, want_authn_requests_signed: boolean, valid_until: string | null, };
+
+export type SecurityPolicy = { signature: SignatureRequirement, 
+/**
+ * Refuse responses whose assertion is not encrypted.
+ */
+require_encrypted_assertion: boolean, 
+/**
+ * Tolerance for clock differences between IdP and SP, in seconds.
+ */
+clock_skew_seconds: number, 
+/**
+ * Accept unsolicited (IdP-initiated) responses.
+ */
+allow_idp_initiated: boolean, 
+/**
+ * Accept RSA-SHA1 signatures and SHA-1 digests (broken; only for legacy IdPs).
+ */
+allow_sha1: boolean, 
+/**
+ * Sign AuthnRequests even when the IdP does not ask for it.
+ */
+sign_authn_requests: boolean, };
+
+export type SignatureRequirement = "assertion_or_response" | "assertion" | "response" | "both";
+
+export type Certificate = { 
+/**
+ * Base64 of the DER encoding, on one line.
+ */
+der_base64: string, 
+/**
+ * SHA-256 over the DER, upper-case hex pairs joined by colons (how IdP consoles show it).
+ */
+sha256_fingerprint: string, subject: string, issuer: string, not_before: string, not_after: string, 
+/**
+ * "RSA 2048", "EC P-256", ...
+ */
+key: string, };
+
+export type MetadataWarning = { code: string, message: string, };
+
+export type IdpSummary = { entity_id: string, 
+/**
+ * `mdui:DisplayName` (English preferred), else the `OrganizationDisplayName`.
+ */
+display_name: string | null, 
+/**
+ * Every `SingleSignOnService` binding as written, any protocol, document order, no duplicates.
+ */
+sso_bindings: Array<string>, 
+/**
+ * The IdP role lists `urn:oasis:names:tc:SAML:2.0:protocol`: only those can be imported.
+ */
+saml2: boolean, };
+
+export type AggregateInfo = { 
+/**
+ * The outermost `EntitiesDescriptor`'s `Name`.
+ */
+name: string | null, 
+/**
+ * Entities with an `IDPSSODescriptor` of any protocol (SAML 1-only ones included).
+ */
+idp_count: number, 
+/**
+ * Every `EntityDescriptor`, whatever its roles.
+ */
+entity_count: number, };
+
+export type MetadataPreview = { idps: Array<IdpSummary>, aggregate: AggregateInfo | null, 
+/**
+ * The IdP that would be imported (the only one, or the chosen one).
+ */
+chosen: IdpPreview | null, 
+/**
+ * Set when the chosen IdP cannot be imported (or an aggregate needs a choice).
+ */
+error: Error | null, vendor: string, 
+/**
+ * A connection name derived from the IdP, free in the catalog.
+ */
+suggested_name: string, };
+
+export type IdpPreview = { idp: IdpDescriptor, warnings: Array<MetadataWarning>, };
+
+export type ReimportPreview = { url: string, metadata_xml: string, changes: Array<MetadataChange>, warnings: Array<MetadataWarning>, };
+
+export type MetadataChange = { field: string, before: string, after: string, };
+
+export type PresetInfo = { name: string, label: string, document: MappingDocument, };
+
+export type MappingPreview = { 
+/**
+ * The test login whose claims were used; `None` when no test login has claims yet.
+ */
+test_login_id: number | null, claims: Claims, outcome: Outcome | null, user: User | null, diff: Array<FieldChange>, trace: Trace | null, reason: string | null, message: string | null, 
+/**
+ * Set when the mapping itself is invalid (bad regex, duplicate target...).
+ */
+error: Error | null, };
+
+export type MappingDocument = { 
+/**
+ * The stable key of a user: NameID by default; an immutable attribute (Entra's
+ * objectidentifier) when the IdP sends transient NameIDs.
+ */
+subject: Source, fields: Array<FieldRule>, roles: Roles, access: Access, provisioning: Provisioning, };
+
+export type FieldRule = { target: string, source: Source, transforms?: Array<Transform>, required: boolean, };
+
+export type Source = { "type": "name_id" } | { "type": "attribute", name: string, 
+/**
+ * Match the Name ignoring letter case (off by default: SAML names are case-sensitive).
+ */
+case_insensitive: boolean, 
+/**
+ * When no attribute has this Name, take one whose FriendlyName is this.
+ */
+friendly_name_fallback: boolean, 
+/**
+ * Only an attribute with this NameFormat matches (any when absent).
+ */
+name_format?: string | null, } | { "type": "constant", value: string, } | { "type": "template", template: string, } | { "type": "field", name: string, };
+
+export type Transform = { "op": "trim" } | { "op": "lowercase" } | { "op": "split", delimiter: string, } | { "op": "regex", pattern: string, group: number, } | { "op": "first" } | { "op": "all" };
+
+export type Roles = { rules: Array<RoleRule>, default_role: string | null, when_none_match: NoMatch, };
+
+export type RoleRule = { source: Source, op: Op, value?: string, values?: Array<string>, case_insensitive: boolean, grant: string, };
+
+export type Op = "equals" | "contains" | "matches" | "one_of";
+
+export type NoMatch = "default_role" | "deny";
+
+export type Access = { 
+/**
+ * When not empty, the email's domain must be one of these.
+ */
+allowed_email_domains: Array<string>, 
+/**
+ * When not empty, the user must be in at least one of these groups.
+ */
+required_groups: Array<string>, 
+/**
+ * Emails or subjects that are refused (case-insensitive).
+ */
+deny: Array<string>, };
+
+export type Provisioning = { 
+/**
+ * Create accounts at first login. Off: only existing accounts may log in.
+ */
+jit: boolean, update: UpdatePolicy, role_sync: RoleSync, 
+/**
+ * Link a login to an existing account with the same email.
+ */
+link_by_email: boolean, 
+/**
+ * Email domains this connection's IdP is trusted for when linking.
+ */
+verified_domains: Array<string>, 
+/**
+ * Accounts holding one of these roles are never linked automatically.
+ */
+admin_roles: Array<string>, };
+
+export type UpdatePolicy = "every_login" | "first_login" | "never";
+
+export type RoleSync = "replace" | "add";
+
+export type Trace = { subject: FieldTrace | null, fields: Array<FieldTrace>, roles: Array<RuleTrace>, access: Array<AccessTrace>, notes: Array<string>, };
+
+export type RuleTrace = { rule: string, values: Array<string>, matched: boolean, matched_value?: string | null, grant?: string | null, };
+
+export type AccessTrace = { rule: string, passed: boolean, detail: string, };
+
+export type FieldTrace = { target: string, source: string, 
+/**
+ * What the source read, before transforms.
+ */
+raw: Array<string>, steps: Array<StepTrace>, 
+/**
+ * The final values (one for single-valued fields).
+ */
+value: Array<string>, matched: boolean, required: boolean, 
+/**
+ * Near misses: the attribute exists under another case, only as FriendlyName, with
+ * another NameFormat, or as one delimited string.
+ */
+hints?: Array<string>, };
+
+export type StepTrace = { transform: string, output: Array<string>, };
+
+export type Claims = { name_id: NameId | null, attributes: Array<Attribute>, };
+
+export type Outcome = "created" | "updated" | "unchanged" | "linked" | "denied" | "rejected";
+
+export type User = { id: number, 
+/**
+ * The connection whose login created the account.
+ */
+connection: string | null, 
+/**
+ * IdP identities: (connection name, subject).
+ */
+identities: Array<Identity>, email: string | null, username: string | null, given_name: string | null, family_name: string | null, display_name: string | null, groups: Array<string>, roles: Array<string>, custom: { [key in string]?: string }, status: UserStatus, source: UserSource, first_login: string | null, last_login: string | null, login_count: number, created_at: string, updated_at: string, };
+
+export type Identity = { connection: string, subject: string, linked: boolean, };
+
+export type UserStatus = "active" | "deactivated";
+
+export type UserSource = "jit" | "manual";
+
+export type FieldChange = { field: string, before: JsonValue, after: JsonValue, };
+
+export type AuditEntry = { id: number, at: string, connection: string, subject: string | null, outcome: string, 
+/**
+ * Denial code, or the failed check id of a rejected response.
+ */
+reason: string | null, 
+/**
+ * For `rejected` and `denied`: the validation check (`audience`, `replay`...) or the
+ * provisioning rule (`missing_attribute`...) that stopped the login.
+ */
+failed_check: string | null, message: string | null, user_id: number | null, diff: Array<FieldChange>, };
+
+export type Verdict = "accepted" | "rejected";
+
+export type CheckResult = { id: CheckId, title: string, status: CheckStatus, expected: string, actual: string, 
+/**
+ * For a failure: what to change at the IdP or in the connection.
+ */
+hint?: string | null, 
+/**
+ * For a failure: the machine-readable violation name, e.g. `audience_mismatch`.
+ */
+violation?: string | null, };
+
+export type CheckId = "parse" | "doctype" | "single_assertion" | "decrypt" | "algorithm" | "signature" | "status" | "issuer" | "destination" | "subject_confirmation" | "time_window" | "audience" | "in_response_to";
+
+export type CheckStatus = "pass" | "fail" | "skip";
+
+export type NameId = { value: string, format?: string | null, name_qualifier?: string | null, sp_name_qualifier?: string | null, };
+
+export type Attribute = { name: string, name_format?: string | null, friendly_name?: string | null, values: Array<string>, };
+
+export type TestLogin = { id: number, at: string, connection: string, kind: LoginKind, request_id: string | null, 
+/**
+ * A path inside Handshake to offer after the result (never a URL elsewhere).
+ */
+return_to: string | null, report: ProvisionReport, 
+/**
+ * The decoded Response XML (it holds no secret of ours).
+ */
+response_xml: string | null, };
+
+export type TestLoginSummary = { id: number, at: string, connection: string, kind: LoginKind, outcome: string, failed_check: string | null, user_id: number | null, };
+
+export type LoginKind = "sp_initiated" | "idp_initiated" | "unknown_request";
+
+export type TestLoginDetail = { login: TestLogin, xml: Array<XmlLine>, };
+
+export type XmlLine = { depth: number, text: string, 
+/**
+ * Inside an element covered by a verified XML signature.
+ */
+signed: boolean, 
+/**
+ * Inside an `EncryptedAssertion`.
+ */
+encrypted: boolean, };
+
+export type AnalyzeResult = { connection: string, 
+/**
+ * The instant the response was judged at.
+ */
+at: string, 
+/**
+ * The request ID accepted as outstanding (the response's own InResponseTo, if any).
+ */
+in_response_to: string | null, report: ProvisionReport, xml: Array<XmlLine>, };
+
+export type AnalyzeOptions = { 
+/**
+ * Judge the response at this instant instead of now (e.g. when it was captured).
+ */
+at: string | null, };
+
+export type UserQuery = { connection: string | null, 
+/**
+ * Matches email, names, username, groups and roles, ignoring case.
+ */
+text: string | null, };
+
+export type UserDetail = { user: User, 
+/**
+ * The audit rows about this user, newest first.
+ */
+audit: Array<AuditEntry>, };
+
+export type AuditQuery = { connection: string | null, since: string | null, 
+/**
+ * `created`, `updated`, `unchanged`, `linked`, `denied`, `rejected`...
+ */
+outcome: string | null, 
+/**
+ * Matches subject, message and failed check, ignoring case.
+ */
+text: string | null, };
+
+export type ExportFormat = "csv" | "json_lines";

@@ -1,0 +1,33 @@
+// App navigation: a tiny state router (no library, no URL). App.svelte renders the
+// screen for `nav.view`; any screen calls `go(...)` (or `nav.go(...)`) to move.
+//
+//   go("connections") | go("import") | go("users") | go("audit")
+//   go("connection", { name: "okta-prod", tab: "sp" })   // tab optional: "" = the detail's default
+
+export type View = "connections" | "import" | "connection" | "users" | "audit";
+
+export interface NavParams {
+  /** The connection name, for view "connection". */
+  name?: string;
+  /** The detail tab id, for view "connection" ("" lets the detail screen choose). */
+  tab?: string;
+}
+
+export const nav = $state({
+  view: "connections" as View,
+  name: "",
+  tab: "",
+  go,
+});
+
+/** Moves to `view`; `name` and `tab` are reset unless given. */
+export function go(view: View, params: NavParams = {}): void {
+  nav.view = view;
+  nav.name = params.name ?? "";
+  nav.tab = params.tab ?? "";
+}
+
+/** Changes only the detail tab (keeps the connection). */
+export function setTab(tab: string): void {
+  nav.tab = tab;
+}

@@ -1,0 +1,121 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { beforeEach, describe, expect, test, vi } from "vitest";
+import { auditEntry, connectionsFixture } from "./testFixtures";
+
+const api = vi.hoisted(() => ({
+  listConnections: vi.fn(),
+  audit: vi.fn(),
+  exportAudit: vi.fn(),
+}));
+const dialog = vi.hoisted(() => ({ save: vi.fn() }));
+vi.mock("../lib/api", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../lib/api")>();
+  return { ...real, api, onTestLogin: vi.fn(async () => () => {}) };
+});
+vi.mock("@tauri-apps/plugin-dialog", () => dialog);
+
+import Audit from "./Audit.svelte";
+import { ApiError } from "../lib/api";
+import { toasts } from "../lib/stores/toasts.svelte";
+
+const entries = [
+  auditEntry(),
+  auditEntry({
+    id: 2,
+    outcome: "rejected",
+    failed_check: "audience",
+    message: "Audience https://wrong is not this SP",
+    user_id: null,
+    diff: [],
+  }),
+];
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  toasts.items.length = 0;
+  api.listConnections.mockResolvedValue(connectionsFixture);
+  api.audit.mockResolvedValue(entries);
+});
+
+describe("Audit", () => {
+  test("lists entries with outcome badges and failed checks", async () => {
+    render(Audit);
+    await screen.findByText("Audience https://wrong is not this SP");
+    expect(api.audit).toHaveBeenCalledWith({ connection: null, since: null, outcome: null, text: null });
+    const table = screen.getByTestId("audit-table");
+    expect(within(table).getByText("rejected").className).toContain("bad");
+    expect(within(table).getByText("updated").className).toContain("info");
+    expect(within(table).getByText("audience").className).toContain("mono");
+  });
+
+  test("the outcome filter is passed to the api", async () => {
+    render(Audit);
+    await screen.findByTestId("audit-table");
+    await fireEvent.change(screen.getByLabelText("Outcome"), { target: { value: "rejected" } });
+    await waitFor(() =>
+      expect(api.audit).toHaveBeenLastCalledWith({ connection: null, since: null, outcome: "rejected", text: null }),
+    );
+  });
+
+  test("connection, since and text filters", async () => {
+    render(Audit);
+    await screen.findByRole("option", { name: "okta-prod" });
+    await fireEvent.change(screen.getByLabelText("Connection"), { target: { value: "okta-prod" } });
+    await fireEvent.input(screen.getByLabelText("Since"), { target: { value: "2026-11-01" } });
+    await fireEvent.input(screen.getByLabelText("Search"), { target: { value: "ada" } });
+    await waitFor(() =>
+      expect(api.audit).toHaveBeenLastCalledWith({
+        connection: "okta-prod",
+        since: new Date(2026, 10, 1).toISOString(),
+        outcome: null,
+        text: "ada",
+      }),
+    );
+  });
+
+  test("a row expands to its diff", async () => {
+    render(Audit);
+    await screen.findByTestId("audit-table");
+    const toggle = screen.getByRole("button", { name: "Show details of entry 1" });
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    await fireEvent.click(toggle);
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    const detail = document.getElementById("audit-detail-1")!;
+    expect(detail.textContent).toContain("roles");
+    expect(detail.textContent).toContain('"user"');
+    expect(detail.textContent).toContain('"admin"');
+  });
+
+  test("exports CSV with the current query", async () => {
+    dialog.save.mockResolvedValue("/tmp/audit.csv");
+    api.exportAudit.mockResolvedValue(42);
+    render(Audit);
+    await screen.findByTestId("audit-table");
+    await fireEvent.change(screen.getByLabelText("Outcome"), { target: { value: "denied" } });
+    await fireEvent.click(screen.getByTestId("export-csv"));
+    await waitFor(() =>
+      expect(api.exportAudit).toHaveBeenCalledWith(
+        { connection: null, since: null, outcome: "denied", text: null },
+        "csv",
+        "/tmp/audit.csv",
+      ),
+    );
+    await waitFor(() => expect(toasts.items.some((t) => t.message.startsWith("Exported 42 rows"))).toBe(true));
+  });
+
+  test("cancelling the save dialog exports nothing", async () => {
+    dialog.save.mockResolvedValue(null);
+    render(Audit);
+    await screen.findByTestId("audit-table");
+    await fireEvent.click(screen.getByTestId("export-jsonl"));
+    await waitFor(() => expect(dialog.save).toHaveBeenCalled());
+    expect(api.exportAudit).not.toHaveBeenCalled();
+  });
+
+  test("errors are alerts", async () => {
+    api.audit.mockRejectedValue(new ApiError("storage", "disk I/O error"));
+    render(Audit);
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Database error: disk I/O error");
+  });
+});

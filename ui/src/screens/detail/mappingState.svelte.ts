@@ -1,0 +1,217 @@
+// The connection's mapping document as the mapping, roles and provisioning tabs edit it:
+// loaded once by ConnectionDetail, shared by the three tabs (unsaved edits survive tab
+// switches), saved whole with api.setMapping, and previewed live against the claims of
+// the last test login (api.previewMapping, debounced).
+import { api, describeError } from "../../lib/api";
+import type { MappingDocument, MappingPreview, RoleRule, Source, FieldRule } from "../../lib/generated/types";
+
+export const PREVIEW_DEBOUNCE_MS = 300;
+
+function normalSource(s: Source): Source {
+  switch (s.type) {
+    case "attribute":
+      return {
+        type: "attribute",
+        name: s.name,
+        case_insensitive: s.case_insensitive,
+        friendly_name_fallback: s.friendly_name_fallback,
+        name_format: s.name_format ? s.name_format : null,
+      };
+    case "constant":
+      return { type: "constant", value: s.value };
+    case "template":
+      return { type: "template", template: s.template };
+    case "field":
+      return { type: "field", name: s.name };
+    default:
+      return { type: "name_id" };
+  }
+}
+
+function normalField(f: FieldRule): FieldRule {
+  return {
+    target: f.target,
+    source: normalSource(f.source),
+    transforms: (f.transforms ?? []).map((t) => ({ ...t })),
+    required: f.required,
+  };
+}
+
+function normalRule(r: RoleRule): RoleRule {
+  return {
+    source: normalSource(r.source),
+    op: r.op,
+    value: r.value ?? "",
+    values: [...(r.values ?? [])],
+    case_insensitive: r.case_insensitive,
+    grant: r.grant,
+  };
+}
+
+/** A canonical copy: optional parts filled in, keys in one order (for dirty checks). */
+export function normalizeDocument(d: MappingDocument): MappingDocument {
+  return {
+    subject: normalSource(d.subject),
+    fields: d.fields.map(normalField),
+    roles: {
+      rules: d.roles.rules.map(normalRule),
+      default_role: d.roles.default_role ? d.roles.default_role : null,
+      when_none_match: d.roles.when_none_match,
+    },
+    access: {
+      allowed_email_domains: [...d.access.allowed_email_domains],
+      required_groups: [...d.access.required_groups],
+      deny: [...d.access.deny],
+    },
+    provisioning: {
+      jit: d.provisioning.jit,
+      update: d.provisioning.update,
+      role_sync: d.provisioning.role_sync,
+      link_by_email: d.provisioning.link_by_email,
+      verified_domains: [...d.provisioning.verified_domains],
+      admin_roles: [...d.provisioning.admin_roles],
+    },
+  };
+}
+
+/** Which part of the document differs from the saved one. */
+export type Section = "mapping" | "roles" | "provisioning";
+
+export class MappingState {
+  readonly name: string;
+  /** The document as saved on the connection. */
+  saved = $state<MappingDocument | null>(null);
+  /** The document being edited (deep reactive). */
+  draft = $state<MappingDocument | null>(null);
+  loading = $state(false);
+  loadError = $state<string | null>(null);
+  saving = $state(false);
+  saveError = $state<string | null>(null);
+  /** Set after a successful save, for an aria-live confirmation. */
+  savedAt = $state<number | null>(null);
+
+  preview = $state<MappingPreview | null>(null);
+  previewLoading = $state(false);
+  previewError = $state<string | null>(null);
+  /** The mapping field row the claims table fills when an attribute is clicked. */
+  activeField = $state<number | null>(null);
+
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #seq = 0;
+
+  constructor(name: string, initial?: MappingDocument) {
+    this.name = name;
+    if (initial) this.#adopt(initial);
+  }
+
+  #adopt(doc: MappingDocument) {
+    const n = normalizeDocument(doc);
+    this.saved = n;
+    this.draft = normalizeDocument(n);
+  }
+
+  get dirty(): boolean {
+    if (!this.saved || !this.draft) return false;
+    return JSON.stringify(normalizeDocument(this.draft)) !== JSON.stringify(this.saved);
+  }
+
+  /** Which tabs hold unsaved edits. */
+  dirtySections(): Section[] {
+    if (!this.saved || !this.draft) return [];
+    const d = normalizeDocument(this.draft);
+    const s = this.saved;
+    const out: Section[] = [];
+    if (JSON.stringify([d.subject, d.fields]) !== JSON.stringify([s.subject, s.fields])) out.push("mapping");
+    if (JSON.stringify([d.roles, d.access]) !== JSON.stringify([s.roles, s.access])) out.push("roles");
+    if (JSON.stringify(d.provisioning) !== JSON.stringify(s.provisioning)) out.push("provisioning");
+    return out;
+  }
+
+  async load(): Promise<void> {
+    this.loading = true;
+    this.loadError = null;
+    try {
+      this.#adopt(await api.mapping(this.name));
+    } catch (e) {
+      this.loadError = describeError(e);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Saves the whole document; true when saved. Errors stay in `saveError`. */
+  async save(): Promise<boolean> {
+    if (!this.draft) return false;
+    this.saving = true;
+    this.saveError = null;
+    try {
+      const stored = await api.setMapping(this.name, normalizeDocument($state.snapshot(this.draft) as MappingDocument));
+      this.#adopt(stored);
+      this.savedAt = Date.now();
+      this.requestPreview();
+      return true;
+    } catch (e) {
+      this.saveError = describeError(e);
+      return false;
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  /** Drops unsaved edits. */
+  reset() {
+    if (this.saved) this.draft = normalizeDocument(this.saved);
+    this.saveError = null;
+  }
+
+  /** Asks for a preview of the draft after a short pause (successive edits coalesce). */
+  requestPreview() {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.runPreview();
+    }, PREVIEW_DEBOUNCE_MS);
+  }
+
+  cancelPreview() {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  async runPreview(): Promise<void> {
+    if (!this.draft) return;
+    const seq = ++this.#seq;
+    const doc = normalizeDocument($state.snapshot(this.draft) as MappingDocument);
+    this.previewLoading = true;
+    try {
+      const p = await api.previewMapping(this.name, doc);
+      if (seq !== this.#seq) return; // a newer edit is on its way
+      this.preview = p;
+      this.previewError = null;
+    } catch (e) {
+      if (seq !== this.#seq) return;
+      this.previewError = describeError(e);
+    } finally {
+      if (seq === this.#seq) this.previewLoading = false;
+    }
+  }
+}
+
+const states = new Map<string, MappingState>();
+
+/**
+ * The mapping state of a connection. Kept per connection for the session, so leaving the
+ * connection and coming back keeps unsaved edits; a clean one is reloaded on return.
+ */
+export function mappingStateFor(name: string): MappingState {
+  const existing = states.get(name);
+  if (existing && (existing.dirty || existing.loading)) return existing;
+  const fresh = new MappingState(name);
+  states.set(name, fresh);
+  return fresh;
+}
+
+/** Forgets cached states (tests). */
+export function clearMappingStates() {
+  states.clear();
+}

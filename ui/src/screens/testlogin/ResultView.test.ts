@@ -1,0 +1,68 @@
+import { render, screen, within } from "@testing-library/svelte";
+import { describe, expect, test, vi } from "vitest";
+
+vi.mock("../../lib/api", () => import("./apiMock"));
+import ResultView from "./ResultView.svelte";
+import { createdReport, loginDetail, rejectedReport, xmlLines } from "./fixtures";
+
+describe("ResultView", () => {
+  test("a rejected response shows the failed check first, with expected, actual and hint", () => {
+    render(ResultView, { detail: loginDetail(12, rejectedReport()) });
+    const root = screen.getByTestId("test-login-result");
+    expect(root.getAttribute("data-test-login-id")).toBe("12");
+
+    const outcome = screen.getByTestId("outcome");
+    expect(outcome.textContent).toContain("The response was rejected");
+    expect(outcome.textContent).toContain("AudienceRestriction names the SP entityID exactly");
+    expect(outcome.textContent).toContain("https://wrong.example/sp");
+    expect(outcome.textContent).toContain("Set the Audience URI in the IdP to the SP entityID");
+
+    const rows = within(screen.getByTestId("checks")).getAllByRole("row").filter((r) => r.dataset.check);
+    expect(rows[0].dataset.check).toBe("audience");
+    expect(rows[0].dataset.status).toBe("fail");
+    expect(rows[0].textContent).toContain("http://127.0.0.1:7777/saml/okta-prod/metadata");
+    expect(rows[0].textContent).toContain("https://wrong.example/sp");
+    // The hint row follows the failed row.
+    expect(rows[0].nextElementSibling?.textContent).toContain("How to fix");
+    expect(rows).toHaveLength(13);
+    // No user section for a rejected response.
+    expect(screen.queryByTestId("user-record")).toBeNull();
+  });
+
+  test("a created user shows the record and the diff", () => {
+    render(ResultView, { detail: loginDetail(5, createdReport()) });
+    expect(screen.getByTestId("outcome").textContent).toContain("a new user was created");
+    const rec = screen.getByTestId("user-record");
+    expect(rec.textContent).toContain("ada@acme.com");
+    expect(rec.textContent).toContain("developer");
+    expect(rec.textContent).toContain("R&D");
+    const diff = screen.getByTestId("user-diff");
+    const email = diff.querySelector('tr[data-field="email"]');
+    expect(email?.textContent).toContain("(empty)");
+    expect(email?.textContent).toContain("ada@acme.com");
+    expect(diff.querySelector('tr[data-field="roles"]')?.textContent).toContain("admin, developer");
+    expect(screen.getByTestId("mapping-trace").textContent).toContain('grant "admin"');
+    expect(screen.getByTestId("attributes").textContent).toContain("urn:oid:2.5.4.4");
+  });
+
+  test("signed XML lines are marked", () => {
+    render(ResultView, { report: createdReport(), xml: xmlLines });
+    const xml = screen.getByTestId("assertion-xml");
+    const lines = xml.querySelectorAll(".line");
+    expect(lines).toHaveLength(xmlLines.length);
+    const signed = xml.querySelectorAll('.line[data-signed="true"]');
+    expect(signed).toHaveLength(3);
+    expect(signed[0].textContent).toContain("saml:Assertion");
+    expect(lines[0].classList.contains("signed")).toBe(false);
+    expect(xml.textContent).toContain("Signed: covered by a verified signature");
+  });
+
+  test("long XML is capped until asked", async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({ depth: 1, text: `<a n="${i}"/>`, signed: false, encrypted: false }));
+    render(ResultView, { report: createdReport(), xml: many });
+    const xml = screen.getByTestId("assertion-xml");
+    expect(xml.querySelectorAll(".line")).toHaveLength(400);
+    screen.getByRole("button", { name: "Show all 1000 lines" }).click();
+    await vi.waitFor(() => expect(xml.querySelectorAll(".line")).toHaveLength(1000));
+  });
+});

@@ -1,0 +1,85 @@
+// Plain-language explanations of the validation checks (src/validate/checks.rs), for admins
+// who know their IdP console better than the SAML spec.
+import type { CheckId, CheckStatus, LoginKind, Outcome } from "../../lib/generated/types";
+
+export const CHECK_HELP: Record<CheckId, string> = {
+  parse:
+    "The ACS received a SAMLResponse that decodes (base64) to a well-formed samlp:Response XML document.",
+  doctype:
+    "The XML has no DOCTYPE: SAML never needs one, and it is how entity-expansion and external-fetch attacks start.",
+  single_assertion:
+    "There is exactly one Assertion (or EncryptedAssertion) directly inside the Response; extra or wrapped assertions are a signature-wrapping trick.",
+  decrypt:
+    "If the IdP encrypted the assertion, it decrypts with this connection's SP key: the IdP must encrypt with the certificate from our SP metadata.",
+  algorithm:
+    "The signature and digest algorithms are allowed (RSA-SHA256 or stronger; SHA-1 only if the security policy allows it).",
+  signature:
+    "The IdP's XML signature over the Assertion or the Response verifies with a signing certificate from the IdP metadata, so nothing was forged or changed.",
+  status:
+    "The IdP says the login succeeded (StatusCode Success); anything else means the IdP refused or failed the login itself.",
+  issuer:
+    "The Issuer of the Response and the Assertion is this IdP's entityID, exactly as in its metadata.",
+  destination:
+    "The Response is addressed to this SP's ACS URL, so it cannot be replayed to another application.",
+  subject_confirmation:
+    "The assertion is a bearer assertion for this SP's ACS URL (Recipient) and its NotOnOrAfter has not passed.",
+  time_window:
+    "The assertion is valid now: between its Conditions NotBefore and NotOnOrAfter, allowing the configured clock skew.",
+  audience:
+    "The assertion's Audience must be this SP's entityID, exactly: it says which application the IdP issued it for.",
+  in_response_to:
+    "The response answers a login this SP started (InResponseTo), or it is unsolicited (IdP-initiated) and the policy allows that.",
+};
+
+export function checkHelp(id: string): string | undefined {
+  return (CHECK_HELP as Record<string, string>)[id];
+}
+
+export const STATUS_LABEL: Record<CheckStatus, string> = { pass: "Pass", fail: "Fail", skip: "Skipped" };
+export const STATUS_ICON: Record<CheckStatus, string> = { pass: "✓", fail: "✗", skip: "–" };
+export const STATUS_BADGE: Record<CheckStatus, string> = { pass: "ok", fail: "bad", skip: "muted" };
+
+export type Tone = "ok" | "warn" | "bad" | "info" | "muted";
+
+export const OUTCOME: Record<Outcome, { label: string; tone: Tone; headline: string }> = {
+  created: { label: "Created", tone: "ok", headline: "Signed in: a new user was created (JIT)" },
+  updated: { label: "Updated", tone: "ok", headline: "Signed in: the user's record was updated" },
+  unchanged: { label: "Unchanged", tone: "ok", headline: "Signed in: the user already existed and nothing changed" },
+  linked: { label: "Linked", tone: "ok", headline: "Signed in: the login was linked to an existing account by email" },
+  denied: { label: "Denied", tone: "warn", headline: "The response is valid, but provisioning refused the user" },
+  rejected: { label: "Rejected", tone: "bad", headline: "The response was rejected" },
+};
+
+export function outcomeInfo(outcome: string): { label: string; tone: Tone; headline: string } {
+  return (OUTCOME as Record<string, { label: string; tone: Tone; headline: string }>)[outcome] ?? {
+    label: outcome,
+    tone: "muted",
+    headline: outcome,
+  };
+}
+
+export const KIND_LABEL: Record<LoginKind, string> = {
+  sp_initiated: "SP-initiated",
+  idp_initiated: "IdP-initiated",
+  unknown_request: "Unknown request",
+};
+
+/** Provisioning denial codes (src/provision/rules.rs and provisioning), in plain words. */
+export const DENIAL_HELP: Record<string, string> = {
+  missing_subject: "The field chosen as the user's stable key (subject) was empty, so the user cannot be identified.",
+  missing_attribute: "A field marked required got no value from the assertion: check the attribute name in the mapping.",
+  group_overage:
+    "Entra ID sent a groups.link claim instead of the groups (too many groups): emit only groups assigned to the app, or use app roles.",
+  domain_not_allowed: "The email's domain is not in this connection's allowed domains (Roles and access tab).",
+  missing_required_group: "The user is in none of the groups this connection requires (Roles and access tab).",
+  denied_by_list: "The user is on this connection's deny list (Roles and access tab).",
+  no_role: "No role rule matched, and the connection denies users without a role (Roles and access tab).",
+  replay: "This exact assertion was already used: each assertion can sign in only once (a replayed or resubmitted response).",
+  transient_subject:
+    "The NameID is transient (new at every login): key users by a stable attribute (mapping subject) or have the IdP send a persistent or email NameID.",
+  deactivated: "The account exists but is deactivated: activate it on the Users screen to allow logins.",
+  email_in_use: "Another account already has this email, and this login could not be linked to it (see Provisioning).",
+  link_domain_unverified: "Linking by email is on, but the email's domain is not one of this connection's verified domains (Provisioning tab).",
+  link_admin_refused: "The matching account holds an admin role: such accounts are never linked automatically.",
+  jit_disabled: "No account exists for this user and JIT creation is off (Provisioning tab): only pre-provisioned users may log in.",
+};
