@@ -26,7 +26,20 @@ for tool in dbus-run-session gnome-keyring-daemon; do
 done
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/handshake-keyring.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
+cleanup() {
+  # A GTK app in the session (the desktop tests) gets xdg-desktop-portal activated, which
+  # starts xdg-document-portal, which mounts a FUSE file system at $XDG_RUNTIME_DIR/doc and
+  # may still be going away when the bus ends: unmount what is left under $tmp first, and
+  # never let the clean-up change the command's exit status.
+  local m
+  for m in $(awk -v d="$tmp/" 'index($2, d) == 1 { print $2 }' /proc/mounts 2>/dev/null); do
+    fusermount3 -u -z "$m" 2>/dev/null || fusermount -u -z "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+  rm -rf "$tmp" 2>/dev/null || { sleep 1; rm -rf "$tmp" 2>/dev/null; } ||
+    echo "$me: could not remove $tmp" >&2
+  return 0
+}
+trap cleanup EXIT
 mkdir -m 700 "$tmp/data" "$tmp/runtime"
 
 # gnome-keyring keeps its keyrings in $XDG_DATA_HOME/keyrings and its control socket
