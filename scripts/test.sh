@@ -62,6 +62,12 @@ bash scripts/with-keyring.sh cargo test --workspace --all-features --locked 2>&1
 read -r p f < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$logs/rust.log")
 suite rust "$st" "$p" "$f"; done_step "cargo test"
 
+step "UI: fake-backend snapshots are what the core returns"
+# The browser tests answer from ui/src/lib/testdata/, written by this example from the real
+# core; a change to the core's output without a new snapshot fails here.
+st=0; cargo run -q --locked --example ui-snapshots -- --check || st=$?
+gate snapshots "$st"; done_step "ui-snapshots --check"
+
 step "UI: svelte-check (warnings are errors)"
 st=0; npm --prefix ui run --silent check || st=$?
 gate svelte-check "$st"; done_step "svelte-check"

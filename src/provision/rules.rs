@@ -201,7 +201,8 @@ pub struct Trace {
     pub fields: Vec<FieldTrace>,
     pub roles: Vec<RuleTrace>,
     pub access: Vec<AccessTrace>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Left out of the JSON when empty (`default` also tells the TypeScript bindings so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 

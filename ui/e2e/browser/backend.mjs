@@ -4,15 +4,16 @@
 //
 //   export async function shows_connections(page, backend) {
 //     backend.on("list_connections", () => backend.snapshot("connections"));
-//     backend.fail("delete_connection", { kind: "not_found", message: "no such connection" });
+//     backend.fail("remove_connection", backend.snapshot("error_not_found"));
 //     await openApp(page);
 //     ...
-//     backend.calls("delete_connection")   // -> [{ name: "acme" }]
-//     await backend.emit("test-login", backend.snapshot("test_login_accepted"));
+//     backend.calls("remove_connection")   // -> [{ name: "acme" }]
+//     await backend.emit("test-login", backend.snapshot("test_login_event_created"));
 //   }
 //
-// Data comes from JSON snapshots of the real core's output, which a Rust test writes into
-// ui/src/lib/testdata/NAME.json (backend.snapshot(NAME) returns a fresh copy). The
+// Data comes from JSON snapshots of the real core's output, which
+// `cargo run --example ui-snapshots` writes into ui/src/lib/testdata/NAME.json
+// (backend.snapshot(NAME) returns a fresh copy; app.mjs serves them for the flow tests). The
 // `defaults` table below holds answers shared by every test; a handler registered with
 // on()/reply()/fail() replaces the default for that command. A command nobody answers is
 // rejected like Tauri rejects an unknown command, and listed by the runner after the test.

@@ -10,8 +10,8 @@
 //   __TAURI_INTERNALS__.metadata                     current window/webview labels ("main")
 //   __TAURI_INTERNALS__.convertFileSrc, .plugins.path
 //   __TAURI_EVENT_PLUGIN_INTERNALS__.unregisterListener(event, id)
-// Commands go to Node through the Playwright binding `bindingName` (backend.mjs answers
-// them); the event plugin (listen/unlisten/emit) is handled here, and Node emits events
+// Commands go to Node through the Playwright binding `bindingName` as JSON text, both ways
+// (backend.mjs answers them); the event plugin (listen/unlisten/emit) is handled here, and Node emits events
 // to the page through window.__HANDSHAKE_E2E__.emit(event, payload).
 export function installIpcMock({ bindingName, windowLabel }) {
   const callbacks = new Map();
@@ -47,7 +47,7 @@ export function installIpcMock({ bindingName, windowLabel }) {
         const list = listeners.get(plain.event) ?? [];
         list.push({ id: plain.handler, target: plain.target });
         listeners.set(plain.event, list);
-        window[bindingName]("plugin:event|listen", plain).catch(() => {});
+        window[bindingName]("plugin:event|listen", JSON.stringify(plain)).catch(() => {});
         return plain.handler;
       }
       case "plugin:event|unlisten": {
@@ -62,7 +62,7 @@ export function installIpcMock({ bindingName, windowLabel }) {
       default:
         break;
     }
-    const reply = await window[bindingName](cmd, plain);
+    const reply = JSON.parse(await window[bindingName](cmd, JSON.stringify(plain)));
     if (!reply || reply.ok !== true) throw reply ? reply.error : `no reply for ${cmd}`;
     return reply.value;
   }

@@ -14,7 +14,7 @@ export async function app_loads_and_shows_its_main_content(page) {
 
 export async function ipc_fake_answers_rejects_and_delivers_events(page, backend) {
   backend.on("e2e_echo", (args) => ({ echoed: args }));
-  backend.fail("e2e_fail", { kind: "not_found", message: "no such connection" });
+  backend.fail("e2e_fail", { code: "not_found", message: "no such connection" });
   await openApp(page);
 
   // What @tauri-apps/api's invoke() does: window.__TAURI_INTERNALS__.invoke.
@@ -24,7 +24,7 @@ export async function ipc_fake_answers_rejects_and_delivers_events(page, backend
 
   // A command error arrives as the Err value itself, as with Tauri.
   const err = await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("e2e_fail", {}).then(() => null, (e) => e));
-  assert.deepEqual(err, { kind: "not_found", message: "no such connection" });
+  assert.deepEqual(err, { code: "not_found", message: "no such connection" });
   const unknown = await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("e2e_nobody", {}).then(() => null, (e) => e));
   assert.equal(unknown, "Command e2e_nobody not found");
 

@@ -245,7 +245,11 @@ export type UpdatePolicy = "every_login" | "first_login" | "never";
 
 export type RoleSync = "replace" | "add";
 
-export type Trace = { subject: FieldTrace | null, fields: Array<FieldTrace>, roles: Array<RuleTrace>, access: Array<AccessTrace>, notes: Array<string>, };
+export type Trace = { subject: FieldTrace | null, fields: Array<FieldTrace>, roles: Array<RuleTrace>, access: Array<AccessTrace>, 
+/**
+ * Left out of the JSON when empty (`default` also tells the TypeScript bindings so).
+ */
+notes?: Array<string>, };
 
 export type RuleTrace = { rule: string, values: Array<string>, matched: boolean, matched_value?: string | null, grant?: string | null, };
 

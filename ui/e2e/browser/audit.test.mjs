@@ -1,0 +1,118 @@
+// The audit log: filters are sent to the core; export asks the save dialog for a path,
+// then exports in the chosen format.
+import assert from "node:assert/strict";
+import { openApp } from "./helpers.mjs";
+import { SAVE_PATH, seeText, serveApp, toast, waitForCall, waitForCount } from "./app.mjs";
+
+const ALL = { connection: null, since: null, outcome: null, text: null };
+
+async function openAudit(page) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: "Audit log" }).click();
+  await page.getByRole("heading", { level: 1, name: "Audit log" }).waitFor();
+}
+
+export async function filter_by_outcome_is_sent_and_applied(page, backend) {
+  serveApp(backend);
+  await openApp(page);
+  await openAudit(page);
+  const rows = page.getByTestId("audit-table").locator("tbody tr");
+  await waitForCount(rows, 4);
+  assert.deepEqual(backend.calls("audit").at(-1), { query: ALL });
+  await seeText(page.getByRole("main"), "4 entries");
+
+  await page.getByRole("combobox", { name: "Outcome" }).selectOption("rejected");
+  assert.deepEqual(await waitForCall(backend, "audit", (a) => a.query.outcome !== null), {
+    query: { ...ALL, outcome: "rejected" },
+  });
+  await waitForCount(rows, 1);
+  const row = rows.first();
+  await seeText(row, "acme-staging");
+  await seeText(row, "rejected");
+  await seeText(row, "audience");
+
+  // Its details: the entry and its reason (the failed check).
+  await row.getByRole("button", { name: /Show details of entry/ }).click();
+  const detail = page.getByTestId("audit-table").locator("tr.detail");
+  await seeText(detail, "Entry #4");
+  await seeText(detail, "Reason audience");
+  await seeText(detail, "No field changed.");
+
+  // Text and connection filters go along; Clear resets everything.
+  await page.getByRole("searchbox", { name: "Search" }).fill("other.example");
+  await waitForCall(backend, "audit", (a) => a.query.text === "other.example" && a.query.outcome === "rejected");
+  await waitForCount(rows, 1);
+  await page.getByRole("combobox", { name: "Connection" }).selectOption("acme");
+  await waitForCall(backend, "audit", (a) => a.query.connection === "acme");
+  await page.getByRole("heading", { name: "No entry matches these filters" }).waitFor();
+  await page.getByRole("button", { name: "Clear filters" }).first().click();
+  await waitForCount(rows, 4);
+  assert.deepEqual(backend.calls("audit").at(-1), { query: ALL });
+}
+
+export async function a_row_shows_its_field_changes(page, backend) {
+  serveApp(backend);
+  await openApp(page);
+  await openAudit(page);
+  const rows = page.getByTestId("audit-table").locator("tbody tr");
+  await waitForCount(rows, 4);
+  const updated = page.getByTestId("audit-table").locator('tr[data-outcome="updated"]');
+  await updated.getByRole("button", { name: /Show details/ }).click();
+  await seeText(page.getByRole("table", { name: /Changes of entry/ }), 'family_name "Lovelace" "King"');
+  await updated.getByRole("button", { name: /Hide details/ }).click();
+  await waitForCount(page.getByTestId("audit-table").locator("tr.detail"), 0);
+}
+
+export async function export_asks_for_a_path_then_exports_in_the_format(page, backend) {
+  serveApp(backend);
+  backend.on("export_audit", ({ query }) => backend.state.audit.filter((e) => !query.outcome || e.outcome === query.outcome).length);
+  await openApp(page);
+  await openAudit(page);
+  await waitForCount(page.getByTestId("audit-table").locator("tbody tr"), 4);
+
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  const dialog = await waitForCall(backend, "plugin:dialog|save");
+  assert.equal(dialog.options.defaultPath, "handshake-audit.csv");
+  assert.deepEqual(dialog.options.filters, [{ name: "CSV", extensions: ["csv"] }]);
+  const csv = await waitForCall(backend, "export_audit");
+  assert.deepEqual(csv, { query: ALL, format: "csv", path: `${SAVE_PATH}/handshake-audit.csv` });
+  await toast(page, `Exported 4 rows to ${SAVE_PATH}/handshake-audit.csv`).waitFor();
+
+  // JSON lines, with the current filter.
+  await page.getByRole("combobox", { name: "Outcome" }).selectOption("rejected");
+  await waitForCount(page.getByTestId("audit-table").locator("tbody tr"), 1);
+  await page.getByRole("button", { name: "Export JSON lines" }).click();
+  const jsonl = await waitForCall(backend, "export_audit", (a) => a.format === "json_lines");
+  assert.deepEqual(jsonl, {
+    query: { ...ALL, outcome: "rejected" },
+    format: "json_lines",
+    path: `${SAVE_PATH}/handshake-audit.jsonl`,
+  });
+  await toast(page, `Exported 1 row to ${SAVE_PATH}/handshake-audit.jsonl`).waitFor();
+}
+
+export async function closing_the_save_dialog_exports_nothing(page, backend) {
+  serveApp(backend);
+  backend.reply("plugin:dialog|save", null); // the dialog was closed
+  backend.reply("export_audit", 0);
+  await openApp(page);
+  await openAudit(page);
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  await waitForCall(backend, "plugin:dialog|save");
+  await page.getByRole("button", { name: "Export CSV" }).waitFor(); // not "Exporting…" any more
+  assert.ok(await page.getByRole("button", { name: "Export CSV" }).isEnabled());
+  assert.deepEqual(backend.calls("export_audit"), []);
+}
+
+export async function an_export_error_is_reported(page, backend) {
+  serveApp(backend);
+  // What write_file says when the chosen place is not writable.
+  backend.fail("export_audit", {
+    code: "io",
+    message: `cannot write ${SAVE_PATH}/handshake-audit.csv: Permission denied (os error 13)`,
+  });
+  await openApp(page);
+  await openAudit(page);
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  await toast(page, "Permission denied (os error 13)").waitFor();
+  assert.ok(await page.getByRole("button", { name: "Export CSV" }).isEnabled());
+}
