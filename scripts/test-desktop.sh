@@ -112,8 +112,11 @@ read -r sp_port idp_port driver_port native_port < <(node -e '
 [ -n "$native_port" ] || { echo "$me: could not pick free ports" >&2; exit 1; }
 
 export E2E_CONNECTION=ssp E2E_IDP_USER=ada E2E_IDP_PASSWORD="correct horse"
+# flow.test.mjs maps department (a custom field) and checks these values in the app.
+export E2E_IDP_EMAIL=ada@example.com E2E_IDP_DEPARTMENT="Analytical Engines"
 cat >"$work/users.json" <<EOF
-{"$E2E_IDP_USER": {"password": "$E2E_IDP_PASSWORD", "email": ["ada@example.com"], "givenName": ["Ada"], "sn": ["Lovelace"], "groups": ["Engineering", "Admins"]}}
+{"$E2E_IDP_USER": {"password": "$E2E_IDP_PASSWORD", "email": ["$E2E_IDP_EMAIL"], "givenName": ["Ada"], "sn": ["Lovelace"],
+ "groups": ["Engineering", "Admins"], "department": ["$E2E_IDP_DEPARTMENT"]}}
 EOF
 sp="http://127.0.0.1:$sp_port/saml/$E2E_CONNECTION"
 E2E_IDP_METADATA_URL="$(bash scripts/simplesamlphp.sh start --dir "$work/idp" --port "$idp_port" \

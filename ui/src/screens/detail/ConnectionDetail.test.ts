@@ -5,7 +5,8 @@ vi.mock("../../lib/api", () => import("../testlogin/apiMock"));
 import { api, resetApiMock } from "../testlogin/apiMock";
 import type { MappingDocument } from "../../lib/generated/types";
 import { nav } from "../../lib/stores/nav.svelte";
-import { connectionView, mappingDocument, mappingPreview } from "../testlogin/fixtures";
+import { connectionView, mappingDocument, mappingPreview, summary } from "../testlogin/fixtures";
+import { recordTestLogin } from "../../lib/stores/events.svelte";
 import ConnectionDetail from "./ConnectionDetail.svelte";
 import { clearMappingStates } from "./mappingState.svelte";
 
@@ -34,6 +35,14 @@ describe("ConnectionDetail", () => {
     expect(nav.tab).toBe("security");
     await fireEvent.click(screen.getByTestId("header-test-login"));
     expect(nav.tab).toBe("test");
+  });
+
+  test("a test login of this connection refreshes the header's status", async () => {
+    render(ConnectionDetail, { name: "okta-prod", tab: "idp" });
+    await vi.waitFor(() => expect(api.listConnections).toHaveBeenCalledTimes(1));
+    recordTestLogin(summary(1, "created", "other"));
+    recordTestLogin(summary(2, "created", "okta-prod"));
+    await vi.waitFor(() => expect(api.listConnections).toHaveBeenCalledTimes(2));
   });
 
   test("unsaved mapping edits survive tab switches and are flagged", async () => {

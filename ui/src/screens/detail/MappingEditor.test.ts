@@ -7,6 +7,7 @@ import type { MappingDocument } from "../../lib/generated/types";
 import { mappingDocument, mappingPreview, presets } from "../testlogin/fixtures";
 import MappingEditor from "./MappingEditor.svelte";
 import MappingTab from "./MappingTab.svelte";
+import { recordTestLogin } from "../../lib/stores/events.svelte";
 import { MappingState, normalizeDocument } from "./mappingState.svelte";
 
 function lastPreviewDoc(): MappingDocument {
@@ -26,6 +27,17 @@ describe("MappingEditor", () => {
     expect(screen.getByTestId("mapping-row-email")).toBeTruthy();
     await vi.waitFor(() => expect(screen.getByTestId("preview-email").textContent).toContain("ada@acme.com"));
     expect(api.previewMapping).toHaveBeenCalledWith("okta-prod", expect.objectContaining({ fields: expect.any(Array) }));
+  });
+
+  test("a new test login of this connection refreshes the preview (its claims are the latest)", async () => {
+    render(MappingEditor, { m: new MappingState("okta-prod", mappingDocument()) });
+    await vi.waitFor(() => expect(api.previewMapping).toHaveBeenCalledTimes(1));
+    const login = { id: 8, at: "2026-01-01T00:00:00Z", kind: "sp_initiated" as const, outcome: "created", failed_check: null, user_id: 1 };
+    recordTestLogin({ ...login, connection: "other" });
+    await new Promise((r) => setTimeout(r, 400)); // past the preview's debounce
+    expect(api.previewMapping).toHaveBeenCalledTimes(1);
+    recordTestLogin({ ...login, id: 9, connection: "okta-prod" });
+    await vi.waitFor(() => expect(api.previewMapping).toHaveBeenCalledTimes(2));
   });
 
   test("editing a source calls previewMapping with the edited document (debounced)", async () => {

@@ -29,6 +29,13 @@ describe("ResultView", () => {
     expect(screen.queryByTestId("user-record")).toBeNull();
   });
 
+  test("a trace without notes renders (the core leaves empty notes out of the JSON)", () => {
+    const report = createdReport();
+    delete report.trace!.notes;
+    render(ResultView, { detail: loginDetail(6, report) });
+    expect(screen.getByTestId("mapping-trace").textContent).toContain("Fields");
+  });
+
   test("a created user shows the record and the diff", () => {
     render(ResultView, { detail: loginDetail(5, createdReport()) });
     expect(screen.getByTestId("outcome").textContent).toContain("a new user was created");

@@ -60,6 +60,8 @@ describe("TestLoginPanel", () => {
     const panel = screen.getByTestId("test-login-panel");
     await vi.waitFor(() => expect(panel.getAttribute("data-rendered-at")).toBeTruthy());
     expect(Number(panel.getAttribute("data-rendered-at"))).toBeGreaterThanOrEqual(Number(panel.getAttribute("data-event-at")));
+    // The wall clock at render (compared with the ACS's timestamp by the desktop test).
+    expect(Math.abs(Number(panel.getAttribute("data-rendered-epoch")) - Date.now())).toBeLessThan(60_000);
   });
 
   test("events for other connections are ignored", async () => {
