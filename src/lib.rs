@@ -6,6 +6,7 @@
 pub mod certs;
 pub mod clock;
 pub mod connection;
+pub mod demo;
 pub mod desktop;
 pub mod error;
 pub mod idp;

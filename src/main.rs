@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use handshake::clock::{Clock, SystemClock};
+use handshake::demo::{DemoStyle, ScenarioId, ScenarioRequest};
+use handshake::desktop::Desktop;
 use handshake::provision::{MappingDocument, UserStatus};
 use handshake::secrets::SecretStoreKind;
 use handshake::sensitive::Sensitive;
@@ -54,6 +56,33 @@ enum Command {
     Audit(AuditCommand),
     /// Run the embedded SP on 127.0.0.1 (test logins from a browser), logging each login.
     Serve,
+    /// The built-in demo IdP: create (or reuse) it and the `demo` connection and serve them;
+    /// or run one failure scenario headless; or list the scenarios and personas.
+    Demo(DemoArgs),
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Run this scenario through the real HTTP endpoints (on a free loopback port) and print the result.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::demo::ScenarioId::names()))]
+    scenario: Option<String>,
+    /// Who signs in: a persona's email or id (default: the first active persona).
+    #[arg(long, requires = "scenario")]
+    persona: Option<String>,
+    /// For clock-skew: how many minutes the IdP's clock is ahead (default 5).
+    #[arg(long, requires = "scenario", allow_negative_numbers = true)]
+    skew_minutes: Option<i64>,
+    /// Claim names and XML shape of this IdP (switches the demo IdP and the demo mapping).
+    #[arg(long, value_parser = ["entra", "okta", "google", "generic"])]
+    style: Option<String>,
+    /// List the scenarios and personas.
+    #[arg(long, conflicts_with_all = ["scenario", "reset"])]
+    list: bool,
+    /// Reset the demo data: default personas, the demo connection's users and test logins removed.
+    #[arg(long, conflicts_with = "scenario")]
+    reset: bool,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -240,6 +269,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     if matches!(cli.command, Command::Serve) {
         return serve(&cli);
     }
+    if let Command::Demo(args) = &cli.command {
+        return demo(&cli, args);
+    }
     let wb = open(&cli)?;
     let now = SystemClock.now();
     match cli.command {
@@ -279,7 +311,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", wb.export_audit(connection.as_deref(), since, format)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve => Ok(ExitCode::SUCCESS),
+        Command::Serve | Command::Demo(_) => Ok(ExitCode::SUCCESS),
         Command::Bench(args) => {
             let (response, at) = read_response(&args.response, now)?;
             let result = wb.bench(
@@ -399,6 +431,116 @@ fn serve(cli: &Cli) -> Result<ExitCode, Error> {
     })?;
     eprintln!("Handshake SP stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot start the runtime: {e}")))
+}
+
+/// `demo`: exit 0 whenever the command completed (a scenario's verdict is in its output,
+/// whatever it is); 2 for usage, configuration or I/O errors.
+fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
+    let style = args.style.as_deref().and_then(DemoStyle::parse);
+    if let Some(name) = &args.scenario {
+        let scenario = ScenarioId::parse(name).ok_or_else(|| Error::invalid(format!("unknown scenario {name:?}")))?;
+        let request = ScenarioRequest { scenario, persona: args.persona.clone(), skew_minutes: args.skew_minutes };
+        let result = runtime()?.block_on(run_scenario(cli, style, request))?;
+        if args.json {
+            let out = serde_json::json!({
+                "scenario": result.scenario,
+                "verdict": result.verdict,
+                "failed_check": result.failed_check,
+                "outcome": result.outcome,
+                "user": result.user,
+            });
+            println!("{}", to_json(&out)?);
+        } else {
+            let verdict = serde_json::to_value(result.verdict).unwrap_or_default();
+            println!("scenario:     {} (as {})", result.scenario, result.persona);
+            println!("verdict:      {}", verdict.as_str().unwrap_or_default());
+            println!("outcome:      {}", result.outcome);
+            println!("failed check: {}", result.failed_check.as_deref().unwrap_or("-"));
+            println!("intended:     {}", if result.as_expected { "yes" } else { "NO" });
+            if let Some(u) = &result.user {
+                println!();
+                print_user(u);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let wb = open(cli)?;
+    let now = SystemClock.now();
+    if args.list {
+        let catalog = wb.demo_catalog(now)?;
+        if args.json {
+            println!("{}", to_json(&catalog)?);
+        } else {
+            println!("Scenarios (handshake demo --scenario NAME):");
+            for s in &catalog.scenarios {
+                let check = s.expected.failed_check.as_deref().unwrap_or("accepted");
+                println!("  {:<24} {:<22} {}", s.name, check, s.title);
+            }
+            println!("\nPersonas (--persona EMAIL):");
+            for p in &catalog.personas {
+                let state = if p.active { "" } else { " (deactivated)" };
+                println!("  {:<36} {} · {} · {}{state}", p.email, p.display_name, p.department, p.label);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.reset {
+        let reset = wb.reset_demo(now)?;
+        if args.json {
+            println!("{}", to_json(&reset)?);
+        } else {
+            println!(
+                "Demo data reset: {} users and {} test logins removed, {} default personas",
+                reset.users_removed, reset.test_logins_removed, reset.personas
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let setup = wb.create_demo(style, now)?;
+    drop(wb);
+    if args.json {
+        println!("{}", to_json(&setup)?);
+    } else {
+        println!(
+            "Demo IdP {} ({} style) and connection {} {}.",
+            setup.idp.entity_id,
+            setup.idp.style_label,
+            setup.connection.name,
+            if setup.created { "created" } else { "ready" }
+        );
+        println!("Open this URL to start a test login:\n{}", setup.login_url);
+    }
+    serve(cli)
+}
+
+/// A scenario on a private server: a free loopback port, stopped when done.
+async fn run_scenario(
+    cli: &Cli,
+    style: Option<DemoStyle>,
+    request: ScenarioRequest,
+) -> Result<handshake::demo::ScenarioResult, Error> {
+    let options = OpenOptions { db: cli.db.clone(), secret_store: cli.secret_store.clone(), port: 0 };
+    let desktop = Desktop::open(&options, std::sync::Arc::new(SystemClock))?;
+    let status = desktop.start_server(0).await;
+    if let Some(e) = status.error {
+        return Err(e);
+    }
+    let result = async {
+        if style.is_some() {
+            desktop.create_demo(style).await?;
+        }
+        desktop.run_scenario(request).await
+    }
+    .await;
+    desktop.stop_server().await;
+    result
 }
 
 async fn shutdown_signal() {

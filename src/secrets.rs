@@ -59,6 +59,11 @@ pub const DEMO_IDP_KEY: &str = "demo-idp-key";
 /// Longest accepted key, so that file names derived from it stay well under 255 bytes.
 pub const MAX_KEY_LEN: usize = 200;
 
+/// The secret-store key of the demo IdP's signing key (one per catalog user).
+pub fn demo_idp_key() -> &'static str {
+    DEMO_IDP_KEY
+}
+
 /// The secret-store key of a connection's SP private key: `sp-key/<connection-name>`.
 pub fn sp_key(connection_name: &str) -> String {
     format!("sp-key/{connection_name}")

@@ -3,7 +3,7 @@
 
 use ts_rs::TS;
 
-use crate::{certs, connection, error, metadata, provision, testlogin, validate, workbench};
+use crate::{certs, connection, demo, error, metadata, provision, testlogin, validate, workbench};
 
 /// Where the UI keeps the generated file, relative to the repository root.
 pub const PATH: &str = "ui/src/lib/generated/types.ts";
@@ -88,6 +88,22 @@ pub fn typescript() -> String {
         UserDetail,
         AuditQuery,
         ExportFormat,
+        demo::DemoStyle,
+        demo::SignMode,
+        demo::DemoIdpView,
+        demo::DemoIdpSettings,
+        demo::DemoSetup,
+        demo::DemoCatalog,
+        demo::DemoReset,
+        demo::Persona,
+        demo::ExtraAttribute,
+        demo::ScenarioId,
+        demo::ScenarioInfo,
+        demo::ScenarioRequest,
+        demo::ScenarioResult,
+        demo::Flow,
+        demo::DemoVerdict,
+        demo::Expected,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `handshake::desktop::bindings` (feature `typescript`).\n\

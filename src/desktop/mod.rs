@@ -4,6 +4,7 @@
 
 #[cfg(feature = "typescript")]
 pub mod bindings;
+mod demo;
 pub mod ops;
 pub mod vendor;
 pub mod views;

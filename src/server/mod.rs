@@ -1,6 +1,7 @@
 //! The embedded SP: an axum router on 127.0.0.1 over the same core API the CLI uses.
 //! `router(state)` is separate from serving so tests drive it without a socket.
 
+pub mod demo_idp;
 pub mod page;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -74,7 +75,10 @@ impl AppState {
     }
 
     /// Runs blocking core work off the async executor.
-    async fn run<R: Send + 'static>(&self, f: impl FnOnce(&Workbench) -> Result<R> + Send + 'static) -> Result<R> {
+    pub(crate) async fn run<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Workbench) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || pool.with(f).and_then(|r| r))
             .await
@@ -89,13 +93,14 @@ pub fn router(state: AppState) -> Router {
         .route("/saml/{connection}/login", get(login))
         .route("/saml/{connection}/acs", post(acs))
         .route("/test-logins/{id}", get(test_login))
+        .merge(demo_idp::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
 /// An HTML page with the headers every page gets: no caching, a strict CSP, no framing.
-fn html(status: StatusCode, body: String) -> Response {
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -111,7 +116,7 @@ fn html(status: StatusCode, body: String) -> Response {
     r
 }
 
-fn error_response(e: &Error) -> Response {
+pub(crate) fn error_response(e: &Error) -> Response {
     let (status, title) = match e.code {
         ErrorCode::NotFound => (StatusCode::NOT_FOUND, "Not found"),
         ErrorCode::InvalidInput | ErrorCode::InvalidMetadata => (StatusCode::BAD_REQUEST, "Bad request"),
@@ -134,7 +139,7 @@ async fn not_found() -> Response {
         page::error_page(
             404,
             "Not found",
-            "Handshake serves /, /saml/{connection}/metadata, /saml/{connection}/login and /saml/{connection}/acs.",
+            "Handshake serves /, /saml/{connection}/metadata, /saml/{connection}/login, /saml/{connection}/acs and the demo IdP under /demo-idp/.",
         ),
     )
 }

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_connections.sql")),
     (2, include_str!("../../migrations/0002_provisioning.sql")),
     (3, include_str!("../../migrations/0003_test_logins.sql")),
+    (4, include_str!("../../migrations/0004_demo.sql")),
 ];
 
 /// The schema version this build creates and understands (the last migration's version).

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod cli;
+mod demo;
 mod desktop;
 mod e2e;
 mod fixtures;

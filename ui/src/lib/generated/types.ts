@@ -390,3 +390,87 @@ outcome: string | null,
 text: string | null, };
 
 export type ExportFormat = "csv" | "json_lines";
+
+export type DemoStyle = "entra" | "okta" | "google" | "generic";
+
+export type SignMode = "response" | "assertion" | "both";
+
+export type DemoIdpView = { entity_id: string, metadata_url: string, sso_url: string, certificate: Certificate, style: DemoStyle, style_label: string, sign: SignMode, encrypt: boolean, };
+
+export type DemoIdpSettings = { style: DemoStyle | null, sign: SignMode | null, encrypt: boolean | null, };
+
+export type DemoSetup = { idp: DemoIdpView, connection: ConnectionView, 
+/**
+ * Where a browser starts an SP-initiated test login at the demo connection.
+ */
+login_url: string, 
+/**
+ * The connection was created now (not reused).
+ */
+created: boolean, 
+/**
+ * A reused connection got the demo IdP's current metadata (new port or certificate).
+ */
+metadata_refreshed: boolean, };
+
+export type DemoCatalog = { style: DemoStyle, scenarios: Array<ScenarioInfo>, personas: Array<Persona>, };
+
+export type DemoReset = { users_removed: number, test_logins_removed: number, personas: number, };
+
+export type Persona = { 
+/**
+ * Immutable object ID (Entra's objectidentifier); stays when the email changes.
+ */
+id: string, email: string, given_name: string, family_name: string, display_name: string, department: string, title: string, groups: Array<string>, extra: Array<ExtraAttribute>, 
+/**
+ * Who this is in the demo story ("New hire"), for the picker.
+ */
+label: string, 
+/**
+ * A deactivated person cannot sign in at the IdP (which answers RequestDenied).
+ */
+active: boolean, };
+
+export type ExtraAttribute = { name: string, values: Array<string>, };
+
+export type ScenarioId = "happy" | "idp-initiated" | "encrypted" | "unsigned" | "unknown-key" | "expired" | "clock-skew" | "wrong-audience" | "wrong-recipient" | "wrong-destination" | "wrong-issuer" | "missing-email" | "delimited-groups" | "group-overage" | "transient-nameid" | "sha1" | "undecryptable" | "replay" | "unknown-in-response-to" | "idp-initiated-refused";
+
+export type ScenarioInfo = { name: string, title: string, explanation: string, flow: Flow, 
+/**
+ * With the demo IdP's current style and the default clock skew.
+ */
+expected: Expected, };
+
+export type ScenarioRequest = { scenario: ScenarioId, persona: string | null, 
+/**
+ * For `clock-skew`: how far the IdP's clock is ahead (default 5 minutes).
+ */
+skew_minutes: number | null, };
+
+export type ScenarioResult = { scenario: string, 
+/**
+ * `accepted` only when the login ended with a signed-in user.
+ */
+verdict: DemoVerdict, 
+/**
+ * The validation check or provisioning rule that stopped the login.
+ */
+failed_check: string | null, outcome: string, user: User | null, expected: Expected, 
+/**
+ * Verdict and failed check are the intended ones.
+ */
+as_expected: boolean, persona: string, connection: string, 
+/**
+ * The test login at the ACS (the last one, for `replay`).
+ */
+test_login_id: number, };
+
+export type Flow = "sp_initiated" | "idp_initiated";
+
+export type DemoVerdict = "accepted" | "rejected";
+
+export type Expected = { verdict: DemoVerdict, 
+/**
+ * The validation check or provisioning rule that should stop the login.
+ */
+failed_check: string | null, };

@@ -1,0 +1,145 @@
+//! Drives a scenario through the real HTTP endpoints, as a browser would: the SP's login
+//! URL, the demo IdP's SSO page and sign-in form, its auto-posting form, the SP's ACS.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use reqwest::redirect::Policy;
+
+use super::PreparedScenario;
+use super::scenarios::{Flow, ScenarioId};
+use crate::connection::url_segment;
+use crate::error::{Error, ErrorCode, Result};
+
+static FORM_ACTION: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"<form [^>]*action="([^"]*)""#).ok());
+static HIDDEN: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"<input type="hidden" name="([^"]*)" value="([^"]*)">"#).ok());
+static TEST_LOGIN: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"/test-logins/(\d+)$").ok());
+
+fn failed(step: &str, detail: impl std::fmt::Display) -> Error {
+    Error::new(ErrorCode::Io, format!("the demo login failed at {step}: {detail}"))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"").replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// A form of one of our pages: its action and hidden fields.
+struct Form {
+    action: String,
+    fields: Vec<(String, String)>,
+}
+
+fn read_form(html: &str, step: &str) -> Result<Form> {
+    let (Some(action_re), Some(hidden_re)) = (FORM_ACTION.as_ref(), HIDDEN.as_ref()) else {
+        return Err(Error::new(ErrorCode::Internal, "form patterns do not compile"));
+    };
+    let action = action_re
+        .captures(html)
+        .and_then(|c| c.get(1))
+        .map(|m| unescape(m.as_str()))
+        .ok_or_else(|| failed(step, "the page has no form"))?;
+    let fields = hidden_re
+        .captures_iter(html)
+        .filter_map(|c| Some((unescape(c.get(1)?.as_str()), unescape(c.get(2)?.as_str()))))
+        .collect();
+    Ok(Form { action, fields })
+}
+
+fn absolute(base: &str, target: &str) -> String {
+    if target.starts_with("http://") || target.starts_with("https://") {
+        target.to_owned()
+    } else {
+        format!("{}{target}", base.trim_end_matches('/'))
+    }
+}
+
+async fn page(response: reqwest::Response, step: &str) -> Result<String> {
+    let status = response.status();
+    let body = response.text().await.map_err(|e| failed(step, e))?;
+    if !status.is_success() {
+        let text: String = body.chars().take(300).collect();
+        return Err(failed(step, format!("HTTP {status}: {text}")));
+    }
+    Ok(body)
+}
+
+fn location(response: &reqwest::Response, step: &str) -> Result<String> {
+    if !response.status().is_redirection() {
+        return Err(failed(step, format!("expected a redirect, got HTTP {}", response.status())));
+    }
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| failed(step, "a redirect without Location"))
+}
+
+/// Posts the IdP's auto-post form to the ACS; returns the test login the ACS recorded.
+async fn post_to_acs(client: &reqwest::Client, base: &str, form: &Form) -> Result<i64> {
+    let response =
+        client.post(absolute(base, &form.action)).form(&form.fields).send().await.map_err(|e| failed("the ACS", e))?;
+    let target = location(&response, "the ACS")?;
+    TEST_LOGIN
+        .as_ref()
+        .and_then(|re| re.captures(&target))
+        .and_then(|c| c.get(1))
+        .and_then(|m| m.as_str().parse().ok())
+        .ok_or_else(|| failed("the ACS", format!("it redirected to {target}, not to a test login")))
+}
+
+/// Runs the prepared scenario against the embedded server at `base_url` (the server must
+/// be serving the same catalog). Returns the id of the deciding test login.
+pub async fn drive(base_url: &str, prepared: &PreparedScenario) -> Result<i64> {
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("HTTP client: {e}")))?;
+    let base = base_url.trim_end_matches('/');
+    let scenario = prepared.scenario.name();
+    let skew = prepared.skew_minutes.to_string();
+    let auto_post = match prepared.scenario.spec().flow {
+        Flow::SpInitiated => {
+            let login = format!("{base}/saml/{}/login", url_segment(&prepared.connection));
+            let r = client.get(&login).send().await.map_err(|e| failed("the SP login", e))?;
+            let idp_url = location(&r, "the SP login")?;
+            let r = client.get(&idp_url).send().await.map_err(|e| failed("the demo IdP's SSO", e))?;
+            let picker = read_form(&page(r, "the demo IdP's SSO").await?, "the demo IdP's SSO")?;
+            let mut fields = picker.fields;
+            fields.push(("persona".into(), prepared.persona.clone()));
+            fields.push(("scenario".into(), scenario.into()));
+            fields.push(("skew_minutes".into(), skew));
+            let r = client
+                .post(absolute(base, &picker.action))
+                .form(&fields)
+                .send()
+                .await
+                .map_err(|e| failed("the demo IdP's sign-in", e))?;
+            page(r, "the demo IdP's sign-in").await?
+        }
+        Flow::IdpInitiated => {
+            let query = [
+                ("connection", prepared.connection.as_str()),
+                ("persona", prepared.persona.as_str()),
+                ("scenario", scenario),
+                ("skew_minutes", skew.as_str()),
+            ];
+            let r = client
+                .get(format!("{base}/demo-idp/start"))
+                .query(&query)
+                .send()
+                .await
+                .map_err(|e| failed("the demo IdP's start", e))?;
+            page(r, "the demo IdP's start").await?
+        }
+    };
+    let form = read_form(&auto_post, "the demo IdP's response")?;
+    let first = post_to_acs(&client, base, &form).await?;
+    if prepared.scenario == ScenarioId::Replay {
+        // The same form again, as a resubmitted or captured POST would be.
+        return post_to_acs(&client, base, &form).await;
+    }
+    Ok(first)
+}

@@ -1,0 +1,65 @@
+//! The demo IdP and scenario library for the app: one call each, like every command.
+
+use super::Desktop;
+use crate::demo::{
+    self, DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
+    ScenarioResult,
+};
+use crate::error::{Error, ErrorCode, Result};
+
+impl Desktop {
+    /// "Create demo connection": the demo IdP and the `demo` connection, created or reused
+    /// (metadata refreshed for the current port); `login_url` starts the test login.
+    pub async fn create_demo(&self, style: Option<DemoStyle>) -> Result<DemoSetup> {
+        self.run(move |wb, now| wb.create_demo(style, now)).await
+    }
+
+    pub async fn demo_idp(&self) -> Result<DemoIdpView> {
+        self.run(|wb, now| wb.demo_idp(now)).await
+    }
+
+    pub async fn set_demo_idp(&self, settings: DemoIdpSettings) -> Result<DemoIdpView> {
+        self.run(move |wb, now| wb.set_demo_idp(&settings, now)).await
+    }
+
+    /// The scenarios and personas.
+    pub async fn demo_catalog(&self) -> Result<DemoCatalog> {
+        self.run(|wb, now| wb.demo_catalog(now)).await
+    }
+
+    pub async fn demo_personas(&self) -> Result<Vec<Persona>> {
+        self.run(|wb, _| wb.demo_personas()).await
+    }
+
+    pub async fn set_demo_persona(&self, persona: Persona) -> Result<Persona> {
+        self.run(move |wb, now| wb.set_demo_persona(&persona, now)).await
+    }
+
+    pub async fn remove_demo_persona(&self, persona: String) -> Result<()> {
+        self.run(move |wb, _| wb.remove_demo_persona(&persona)).await
+    }
+
+    /// Deactivates (or reactivates) a person at the demo IdP; Handshake's account stays.
+    pub async fn set_demo_persona_active(&self, persona: String, active: bool) -> Result<Persona> {
+        self.run(move |wb, now| wb.set_demo_persona_active(&persona, active, now)).await
+    }
+
+    pub async fn reset_demo(&self) -> Result<DemoReset> {
+        self.run(|wb, now| wb.reset_demo(now)).await
+    }
+
+    /// Runs one scenario through the running embedded server's real endpoints: the SP's
+    /// login, the demo IdP's SSO and sign-in, the ACS. The result comes from the test login.
+    pub async fn run_scenario(&self, request: ScenarioRequest) -> Result<ScenarioResult> {
+        let status = self.server_status();
+        if !status.running {
+            return Err(Error::new(
+                ErrorCode::PortInUse,
+                format!("the embedded SP is not running on port {}; pick a free port first", status.port),
+            ));
+        }
+        let prepared = self.run(move |wb, now| wb.prepare_scenario(&request, now)).await?;
+        let test_login = demo::run::drive(&status.base_url, &prepared).await?;
+        self.run(move |wb, _| wb.scenario_result(&prepared, test_login)).await
+    }
+}

@@ -1,0 +1,442 @@
+//! The built-in demo IdP and its scenario library, end to end through the real HTTP
+//! endpoints: a real embedded server on a loopback port, the SP's login URL, the demo
+//! IdP's SSO page and sign-in, its auto-post form, the ACS.
+
+use std::io::Read as _;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone as _, Utc};
+use handshake::clock::FixedClock;
+use handshake::demo::scenarios::SCENARIOS;
+use handshake::demo::{
+    DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_STRICT_CONNECTION, DemoIdpSettings, DemoStyle, DemoVerdict, Persona,
+    ScenarioId, ScenarioRequest, ScenarioResult, SignMode,
+};
+use handshake::desktop::{Desktop, UserQuery};
+use handshake::provision::UserStatus;
+use handshake::secrets::SecretStoreKind;
+use handshake::workbench::OpenOptions;
+
+/// The instant every demo login happens at (IdP and SP share the clock).
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap()
+}
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    desktop: Desktop,
+    base: String,
+}
+
+async fn demo() -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let options = OpenOptions { db: Some(dir.path().join("demo.db")), secret_store: SecretStoreKind::Memory, port: 0 };
+    let desktop = Desktop::open(&options, Arc::new(FixedClock(at()))).unwrap();
+    let status = desktop.start_server(0).await;
+    assert!(status.running, "{:?}", status.error);
+    let setup = desktop.create_demo(None).await.unwrap();
+    assert!(setup.created);
+    assert_eq!(setup.login_url, format!("{}/saml/demo/login", status.base_url));
+    Demo { _dir: dir, desktop, base: status.base_url }
+}
+
+impl Demo {
+    async fn run(&self, scenario: ScenarioId, persona: Option<&str>) -> ScenarioResult {
+        let request = ScenarioRequest { scenario, persona: persona.map(str::to_owned), skew_minutes: None };
+        self.desktop.run_scenario(request).await.unwrap_or_else(|e| panic!("{}: {}", scenario.name(), e.message))
+    }
+
+    async fn persona(&self, email: &str) -> Persona {
+        self.desktop.demo_personas().await.unwrap().into_iter().find(|p| p.email == email).unwrap()
+    }
+
+    async fn demo_users(&self) -> Vec<handshake::provision::User> {
+        let q = UserQuery { connection: Some(DEMO_CONNECTION.into()), text: None };
+        self.desktop.users(q).await.unwrap()
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+const PRIYA: &str = "priya.shah@northwind.example";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_gives_its_intended_verdict_and_failed_check() {
+    let d = demo().await;
+    let mut wrong = Vec::new();
+    for s in &SCENARIOS {
+        let r = d.run(s.id, None).await;
+        let expected = s.id.expected(DemoStyle::Okta, 5);
+        assert_eq!(r.expected, expected, "{}", s.name);
+        if r.verdict != expected.verdict || r.failed_check != expected.failed_check || !r.as_expected {
+            wrong.push(format!(
+                "{}: got {:?} / {:?} (outcome {}), intended {:?} / {:?}",
+                s.name, r.verdict, r.failed_check, r.outcome, expected.verdict, expected.failed_check
+            ));
+            continue;
+        }
+        assert_eq!(r.scenario, s.name);
+        // Accepted means a signed-in user (a denial may still name the existing account).
+        if r.verdict == DemoVerdict::Accepted {
+            assert_eq!(r.user.as_ref().and_then(|u| u.email.as_deref()), Some(PRIYA), "{}", s.name);
+        }
+        let login = d.desktop.test_login(r.test_login_id).await.unwrap().login;
+        let report = &login.report;
+        match s.id {
+            ScenarioId::Encrypted => assert!(report.encrypted, "encrypted: the assertion arrived encrypted"),
+            ScenarioId::Undecryptable => assert!(report.encrypted),
+            ScenarioId::DelimitedGroups => {
+                let user = r.user.as_ref().unwrap();
+                assert_eq!(user.groups, vec!["everyone,sales".to_owned()], "delimited-groups: one odd group");
+                let trace = report.trace.as_ref().unwrap();
+                let hints: Vec<&String> = trace.fields.iter().flat_map(|f| &f.hints).collect();
+                assert!(hints.iter().any(|h| h.contains("split transform")), "delimited-groups hint: {hints:?}");
+            }
+            ScenarioId::UnknownInResponseTo => {
+                assert_eq!(report.reason.as_deref(), Some("unexpected_in_response_to"));
+                assert_eq!(login.kind, handshake::testlogin::LoginKind::UnknownRequest);
+            }
+            ScenarioId::IdpInitiatedRefused => {
+                assert_eq!(report.reason.as_deref(), Some("unsolicited_refused"));
+                assert_eq!(login.connection, DEMO_STRICT_CONNECTION);
+            }
+            ScenarioId::IdpInitiated => assert_eq!(login.kind, handshake::testlogin::LoginKind::IdpInitiated),
+            ScenarioId::Happy => assert_eq!(login.kind, handshake::testlogin::LoginKind::SpInitiated),
+            ScenarioId::Replay => {
+                // The first POST of the same response went through; the second is the replay.
+                let first = d.desktop.test_login(r.test_login_id - 1).await.unwrap().login;
+                assert!(first.report.outcome.signed_in(), "replay: the first POST signs in");
+                assert_eq!(first.response_xml, login.response_xml, "replay: the very same response");
+            }
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "scenarios with another verdict than intended:\n{}", wrong.join("\n"));
+    // The scenarios never changed the user's own demo connection.
+    let demo = d.desktop.connection(DEMO_CONNECTION.into()).await.unwrap();
+    assert!(demo.policy.allow_idp_initiated && !demo.policy.allow_sha1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn styles_send_their_claims_and_change_the_two_style_dependent_outcomes() {
+    let d = demo().await;
+    for style in [DemoStyle::Entra, DemoStyle::Google, DemoStyle::Generic, DemoStyle::Okta] {
+        d.desktop.reset_demo().await.unwrap();
+        let setup = d.desktop.create_demo(Some(style)).await.unwrap();
+        assert_eq!(setup.idp.style, style);
+        let mapping = d.desktop.mapping(DEMO_CONNECTION.into()).await.unwrap();
+        assert_eq!(mapping, handshake::demo::demo_mapping(style), "{style:?} mapping");
+        let happy = d.run(ScenarioId::Happy, None).await;
+        assert_eq!((happy.verdict, happy.outcome.as_str()), (DemoVerdict::Accepted, "created"), "{style:?}");
+        let user = happy.user.unwrap();
+        assert_eq!(user.email.as_deref(), Some(PRIYA), "{style:?}");
+        assert_eq!(user.given_name.as_deref(), Some("Priya"), "{style:?}");
+        assert_eq!(user.custom.get("department").map(String::as_str), Some("Sales"), "{style:?}");
+        assert_eq!(user.groups, vec!["everyone", "sales"], "{style:?}");
+        if style == DemoStyle::Entra {
+            // Keyed by the immutable object ID, not the NameID.
+            assert_eq!(user.identities[0].subject, d.persona(PRIYA).await.id);
+        }
+        for scenario in [ScenarioId::TransientNameid, ScenarioId::MissingEmail, ScenarioId::GroupOverage] {
+            let r = d.run(scenario, None).await;
+            assert!(
+                r.as_expected,
+                "{style:?} {}: got {:?} {:?}, intended {:?}",
+                scenario.name(),
+                r.verdict,
+                r.failed_check,
+                r.expected
+            );
+        }
+    }
+    assert_eq!(ScenarioId::TransientNameid.expected(DemoStyle::Entra, 5).verdict, DemoVerdict::Accepted);
+    assert_eq!(
+        ScenarioId::MissingEmail.expected(DemoStyle::Google, 5).failed_check.as_deref(),
+        Some("missing_subject")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
+    let d = demo().await;
+    // 1. A new hire signs in: the account is created, with the default role.
+    let first = d.run(ScenarioId::Happy, Some(PRIYA)).await;
+    assert_eq!(first.outcome, "created");
+    let user = first.user.unwrap();
+    assert_eq!(user.roles, vec!["member"]);
+    assert_eq!(user.custom.get("title").map(String::as_str), Some("Account Executive"));
+
+    // 2. At the IdP she moves to Engineering and becomes an admin: fields, groups and roles follow.
+    let mut p = d.persona(PRIYA).await;
+    p.department = "Engineering".into();
+    p.title = "Solutions Engineer".into();
+    p.groups = vec!["everyone".into(), "engineering".into(), "admins".into()];
+    d.desktop.set_demo_persona(p.clone()).await.unwrap();
+    let second = d.run(ScenarioId::Happy, Some(PRIYA)).await;
+    assert_eq!(second.outcome, "updated");
+    let user = second.user.unwrap();
+    assert_eq!(user.id, first_id(&d).await);
+    assert_eq!(user.roles, vec!["admin", "developer"]);
+    assert_eq!(user.custom.get("department").map(String::as_str), Some("Engineering"));
+    let diff = d.desktop.test_login(second.test_login_id).await.unwrap().login.report.diff;
+    let fields: Vec<&str> = diff.iter().map(|c| c.field.as_str()).collect();
+    for f in ["groups", "roles", "custom.department", "custom.title"] {
+        assert!(fields.contains(&f), "diff lists {f}: {fields:?}");
+    }
+    let roles = diff.iter().find(|c| c.field == "roles").unwrap();
+    assert_eq!(
+        (roles.before.clone(), roles.after.clone()),
+        (serde_json::json!(["member"]), serde_json::json!(["admin", "developer"]))
+    );
+
+    // 3. Deactivated at the IdP: the IdP refuses to sign her in, and JIT cannot de-provision:
+    // the account is still there, active, in Handshake.
+    let off = d.desktop.set_demo_persona_active(PRIYA.into(), false).await.unwrap();
+    assert!(!off.active);
+    let third = d.run(ScenarioId::Happy, Some(PRIYA)).await;
+    assert_eq!((third.verdict, third.failed_check.as_deref()), (DemoVerdict::Rejected, Some("status")));
+    let users = d.demo_users().await;
+    assert_eq!(users.len(), 1);
+    assert_eq!((users[0].email.as_deref(), users[0].status), (Some(PRIYA), UserStatus::Active));
+    assert_eq!(users[0].roles, vec!["admin", "developer"]);
+}
+
+async fn first_id(d: &Demo) -> i64 {
+    d.demo_users().await[0].id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_restores_the_directory_and_clears_the_demo_data() {
+    let d = demo().await;
+    d.run(ScenarioId::Happy, None).await;
+    d.run(ScenarioId::IdpInitiatedRefused, None).await;
+    let mut p = d.persona(PRIYA).await;
+    p.department = "Legal".into();
+    d.desktop.set_demo_persona(p).await.unwrap();
+    let mut extra = d.persona(PRIYA).await;
+    extra.id = "added-1".into();
+    extra.email = "new.person@northwind.example".into();
+    d.desktop.set_demo_persona(extra).await.unwrap();
+    // Emails are unique at the IdP.
+    let mut dup = d.persona(PRIYA).await;
+    dup.id = "added-2".into();
+    assert_eq!(d.desktop.set_demo_persona(dup).await.unwrap_err().code, handshake::ErrorCode::AlreadyExists);
+    d.desktop.remove_demo_persona("marcus.chen@northwind.example".into()).await.unwrap();
+    d.desktop.set_demo_idp(DemoIdpSettings { encrypt: Some(true), ..DemoIdpSettings::default() }).await.unwrap();
+
+    let reset = d.desktop.reset_demo().await.unwrap();
+    assert_eq!((reset.users_removed, reset.test_logins_removed, reset.personas), (1, 2, 6));
+    assert!(d.demo_users().await.is_empty());
+    assert!(d.desktop.test_logins(Some(DEMO_CONNECTION.into()), 10).await.unwrap().is_empty());
+    assert_eq!(d.desktop.demo_personas().await.unwrap(), handshake::demo::personas::defaults());
+    assert!(d.desktop.connection(DEMO_STRICT_CONNECTION.into()).await.is_err(), "the strict copy is gone");
+    assert!(!d.desktop.demo_idp().await.unwrap().encrypt);
+    // And the demo works again from scratch.
+    assert_eq!(d.run(ScenarioId::Happy, None).await.outcome, "created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_imports_like_any_idp_and_follows_the_port() {
+    let d = demo().await;
+    let res = client().get(format!("{}/demo-idp/metadata", d.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/samlmetadata+xml");
+    let xml = res.text().await.unwrap();
+    let imported = handshake::metadata::import(&xml, None, at()).unwrap();
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    assert_eq!(imported.idp.entity_id, DEMO_IDP_ENTITY_ID);
+    assert_eq!(imported.idp.sso[0].location, format!("{}/demo-idp/sso", d.base));
+    assert_eq!(imported.idp.sso[0].binding, handshake::connection::BINDING_HTTP_REDIRECT);
+    let view = d.desktop.demo_idp().await.unwrap();
+    assert_eq!(imported.idp.signing_certificates, vec![view.certificate.clone()]);
+
+    // Another port: reusing the demo refreshes the connection's metadata, same entityID and key.
+    let moved = d.desktop.start_server(0).await;
+    assert!(moved.running);
+    assert_ne!(moved.base_url, d.base);
+    let setup = d.desktop.create_demo(None).await.unwrap();
+    assert!(!setup.created && setup.metadata_refreshed);
+    assert_eq!(setup.connection.idp_entity_id, DEMO_IDP_ENTITY_ID);
+    assert_eq!(setup.connection.sso[0].location, format!("{}/demo-idp/sso", moved.base_url));
+    assert_eq!(setup.idp.certificate, view.certificate);
+    assert!(!d.desktop.create_demo(None).await.unwrap().metadata_refreshed, "nothing to refresh twice");
+    let r = d
+        .desktop
+        .run_scenario(ScenarioRequest { scenario: ScenarioId::Happy, persona: None, skew_minutes: None })
+        .await
+        .unwrap();
+    assert_eq!(r.verdict, DemoVerdict::Accepted);
+}
+
+fn inflate(encoded: &str) -> String {
+    let deflated = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded).unwrap();
+    let mut xml = String::new();
+    flate2::read::DeflateDecoder::new(&deflated[..]).read_to_string(&mut xml).unwrap();
+    xml
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().replace("&amp;", "&")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sp_initiated_login_honours_in_response_to_and_relay_state() {
+    let d = demo().await;
+    let c = client();
+    let r = c.get(format!("{}/saml/demo/login", d.base)).send().await.unwrap();
+    assert!(r.status().is_redirection());
+    let url = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(url.path(), "/demo-idp/sso");
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let request = inflate(&query["SAMLRequest"]);
+    let id = roxmltree::Document::parse(&request).unwrap().root_element().attribute("ID").unwrap().to_owned();
+    let relay = query["RelayState"].clone();
+
+    let picker = c.get(url.as_str()).send().await.unwrap();
+    assert_eq!(picker.status(), 200);
+    assert!(picker.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    let picker = picker.text().await.unwrap();
+    assert_eq!(hidden(&picker, "request_id"), id);
+    assert_eq!(hidden(&picker, "relay_state"), relay);
+    assert!(picker.contains("Priya Shah") && picker.contains("wrong-audience") && !picker.contains("<script>"));
+
+    let form = [
+        ("connection", "demo"),
+        ("request_id", id.as_str()),
+        ("relay_state", relay.as_str()),
+        ("persona", "alex.kim@northwind.example"),
+        ("scenario", "happy"),
+    ];
+    let post = c.post(format!("{}/demo-idp/sso", d.base)).form(&form).send().await.unwrap();
+    assert_eq!(post.status(), 200);
+    let csp = post.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("form-action 'self'"), "{csp}");
+    let page = post.text().await.unwrap();
+    assert!(page.contains(&format!("action=\"{}/saml/demo/acs\"", d.base)));
+    assert!(page.contains("<script src=\"/demo-idp/autopost.js\"></script>"));
+    assert_eq!(hidden(&page, "RelayState"), relay);
+    let response = hidden(&page, "SAMLResponse");
+    let xml = String::from_utf8(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &response).unwrap())
+        .unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(doc.root_element().attribute("InResponseTo"), Some(id.as_str()));
+    let scd = doc.descendants().find(|n| n.tag_name().name() == "SubjectConfirmationData").unwrap();
+    assert_eq!(scd.attribute("InResponseTo"), Some(id.as_str()));
+
+    let acs = c
+        .post(format!("{}/saml/demo/acs", d.base))
+        .form(&[("SAMLResponse", response.as_str()), ("RelayState", relay.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(acs.status(), 303);
+    let users = d.demo_users().await;
+    assert_eq!(users[0].email.as_deref(), Some("alex.kim@northwind.example"));
+    assert_eq!(users[0].roles, vec!["admin"]);
+
+    let js = c.get(format!("{}/demo-idp/autopost.js", d.base)).send().await.unwrap();
+    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(js.text().await.unwrap().contains("submit()"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idp_refuses_bad_requests_with_a_clear_4xx() {
+    let d = demo().await;
+    let c = client();
+    let get = |path: &str| c.get(format!("{}{path}", d.base)).send();
+    assert_eq!(get("/demo-idp/sso").await.unwrap().status(), 400);
+    assert_eq!(get("/demo-idp/sso?SAMLRequest=%25%25").await.unwrap().status(), 400);
+    // An AuthnRequest from an SP with no connection to the demo IdP.
+    let foreign = samael::schema::AuthnRequest {
+        id: "_foreign".into(),
+        version: "2.0".into(),
+        issue_instant: at(),
+        issuer: Some(samael::schema::Issuer {
+            value: Some("https://sp.elsewhere.example".into()),
+            ..Default::default()
+        }),
+        destination: Some(format!("{}/demo-idp/sso", d.base)),
+        ..Default::default()
+    };
+    let url = foreign.redirect("x").unwrap().unwrap();
+    let res = c.get(url.as_str()).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("no connection to the demo IdP"));
+    let start = get("/demo-idp/start?persona=nobody@northwind.example").await.unwrap();
+    assert_eq!(start.status(), 404);
+    let start = get("/demo-idp/start?persona=priya.shah@northwind.example&scenario=nope").await.unwrap();
+    assert_eq!(start.status(), 400);
+    // Still serving.
+    assert_eq!(get("/demo-idp/metadata").await.unwrap().status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signature_variants_and_encryption_are_idp_settings() {
+    let d = demo().await;
+    for (sign, response, assertion) in
+        [(SignMode::Response, true, false), (SignMode::Assertion, false, true), (SignMode::Both, true, true)]
+    {
+        d.desktop.set_demo_idp(DemoIdpSettings { sign: Some(sign), ..DemoIdpSettings::default() }).await.unwrap();
+        let r = d.run(ScenarioId::Happy, None).await;
+        assert_eq!(r.verdict, DemoVerdict::Accepted, "{sign:?}");
+        let report = d.desktop.test_login(r.test_login_id).await.unwrap().login.report;
+        assert_eq!(
+            (report.response_signed, report.assertion_signed, report.encrypted),
+            (response, assertion, false),
+            "{sign:?}"
+        );
+    }
+    d.desktop.set_demo_idp(DemoIdpSettings { encrypt: Some(true), ..DemoIdpSettings::default() }).await.unwrap();
+    let r = d.run(ScenarioId::Happy, None).await;
+    assert_eq!(r.verdict, DemoVerdict::Accepted);
+    assert!(d.desktop.test_login(r.test_login_id).await.unwrap().login.report.encrypted);
+}
+
+#[test]
+fn cli_runs_a_scenario_headless_and_lists_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let secrets = dir.path().join("secrets");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_handshake"))
+            .arg("--db")
+            .arg(&db)
+            .arg("--secret-store")
+            .arg(format!("file:{}", secrets.display()))
+            .args(args)
+            .env_remove("HANDSHAKE_DB")
+            .env_remove("HANDSHAKE_SECRET_STORE")
+            .env_remove("HANDSHAKE_PORT")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let v = run(&["demo", "--scenario", "wrong-audience", "--json"]);
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["scenario", "verdict", "failed_check", "outcome", "user"]);
+    assert_eq!(
+        (v["scenario"].as_str(), v["verdict"].as_str(), v["failed_check"].as_str()),
+        (Some("wrong-audience"), Some("rejected"), Some("audience"))
+    );
+    assert_eq!((v["outcome"].as_str(), v["user"].is_null()), (Some("rejected"), true));
+
+    let v = run(&["demo", "--scenario", "happy", "--persona", "alex.kim@northwind.example", "--json"]);
+    assert_eq!((v["verdict"].as_str(), v["failed_check"].is_null()), (Some("accepted"), true));
+    assert_eq!(v["user"]["roles"], serde_json::json!(["admin"]));
+
+    let list = run(&["demo", "--list", "--json"]);
+    let names: Vec<&str> = list["scenarios"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ScenarioId::names());
+    assert_eq!(list["personas"].as_array().unwrap().len(), 6);
+
+    // The demo IdP's key is in the secret store, never in the catalog.
+    assert!(secrets.join("demo-idp-key.secret").exists());
+    let catalog = std::fs::read(&db).unwrap();
+    assert!(!catalog.windows(11).any(|w| w == b"PRIVATE KEY"));
+}
