@@ -35,6 +35,15 @@ const COMMANDS: &[&str] = &[
     "delete_user",
     "audit",
     "export_audit",
+    "create_demo",
+    "demo_idp",
+    "set_demo_idp",
+    "demo_catalog",
+    "set_demo_persona",
+    "remove_demo_persona",
+    "set_demo_persona_active",
+    "reset_demo",
+    "run_scenario",
 ];
 
 fn main() {

@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use handshake::Error;
 use handshake::connection::SecurityPolicy;
+use handshake::demo::{
+    DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
+    ScenarioResult,
+};
 use handshake::desktop::*;
 use handshake::provision::{AuditEntry, MappingDocument, User, UserStatus};
 use handshake::testlogin::TestLoginSummary;
@@ -53,6 +57,15 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         delete_user,
         audit,
         export_audit,
+        create_demo,
+        demo_idp,
+        set_demo_idp,
+        demo_catalog,
+        set_demo_persona,
+        remove_demo_persona,
+        set_demo_persona_active,
+        reset_demo,
+        run_scenario,
     ]
 }
 
@@ -245,4 +258,49 @@ async fn audit(core: Core<'_>, query: AuditQuery) -> R<Vec<AuditEntry>> {
 #[tauri::command(rename_all = "snake_case")]
 async fn export_audit(core: Core<'_>, query: AuditQuery, format: ExportFormat, path: PathBuf) -> R<usize> {
     core.export_audit(query, format, path).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn create_demo(core: Core<'_>, style: Option<DemoStyle>) -> R<DemoSetup> {
+    core.create_demo(style).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn demo_idp(core: Core<'_>) -> R<DemoIdpView> {
+    core.demo_idp().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_demo_idp(core: Core<'_>, settings: DemoIdpSettings) -> R<DemoIdpView> {
+    core.set_demo_idp(settings).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn demo_catalog(core: Core<'_>) -> R<DemoCatalog> {
+    core.demo_catalog().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_demo_persona(core: Core<'_>, persona: Persona) -> R<Persona> {
+    core.set_demo_persona(persona).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn remove_demo_persona(core: Core<'_>, persona: String) -> R<()> {
+    core.remove_demo_persona(persona).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_demo_persona_active(core: Core<'_>, persona: String, active: bool) -> R<Persona> {
+    core.set_demo_persona_active(persona, active).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn reset_demo(core: Core<'_>) -> R<DemoReset> {
+    core.reset_demo().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn run_scenario(core: Core<'_>, request: ScenarioRequest) -> R<ScenarioResult> {
+    core.run_scenario(request).await
 }

@@ -7,6 +7,8 @@ import type {
   Error as CoreError, ErrorCode, ExportFormat, ImportOutcome, ImportRequest, MappingDocument, MappingPreview,
   MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, SecurityPolicy, ServerStatus, TestLoginDetail,
   TestLoginSummary, User, UserDetail, UserQuery, UserStatus,
+  DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
+  ScenarioResult,
 } from "./generated/types";
 
 /** An error from the core, as it crosses IPC: a stable code and a message for people. */
@@ -106,6 +108,19 @@ export const api = {
   audit: (query: AuditQuery) => call<AuditEntry[]>("audit", { query }),
   exportAudit: (query: AuditQuery, format: ExportFormat, path: string) =>
     call<number>("export_audit", { query, format, path }),
+
+  /** "Create demo connection": the demo IdP and the `demo` connection (created or reused). */
+  createDemo: (style: DemoStyle | null) => call<DemoSetup>("create_demo", { style }),
+  demoIdp: () => call<DemoIdpView>("demo_idp"),
+  setDemoIdp: (settings: DemoIdpSettings) => call<DemoIdpView>("set_demo_idp", { settings }),
+  demoCatalog: () => call<DemoCatalog>("demo_catalog"),
+  setDemoPersona: (persona: Persona) => call<Persona>("set_demo_persona", { persona }),
+  removeDemoPersona: (persona: string) => call<null>("remove_demo_persona", { persona }),
+  setDemoPersonaActive: (persona: string, active: boolean) =>
+    call<Persona>("set_demo_persona_active", { persona, active }),
+  resetDemo: () => call<DemoReset>("reset_demo"),
+  /** Runs a scenario through the real endpoints; the test login also arrives as an event. */
+  runScenario: (request: ScenarioRequest) => call<ScenarioResult>("run_scenario", { request }),
 };
 
 export type Api = typeof api;
