@@ -272,7 +272,8 @@ impl Desktop {
             };
             let vendor = chosen.as_ref().map_or("generic", |c| vendor::guess(&c.idp)).to_owned();
             let suggested_name = suggest_name(wb, chosen.as_ref().map(|c| &c.idp), &vendor)?;
-            Ok(MetadataPreview { idps, aggregate, chosen, error, vendor, suggested_name })
+            let vendor_label = vendor::label(&vendor).to_owned();
+            Ok(MetadataPreview { idps, aggregate, chosen, error, vendor, vendor_label, suggested_name })
         })
         .await
     }

@@ -4,7 +4,8 @@
 use crate::connection::IdpDescriptor;
 
 /// (vendor id, label, substrings of the entityID or an SSO URL that give it away).
-const VENDORS: [(&str, &str, &[&str]); 10] = [
+const VENDORS: [(&str, &str, &[&str]); 11] = [
+    ("demo", "Handshake demo IdP", &["urn:handshake:demo-idp"]),
     ("entra", "Microsoft Entra ID", &["login.microsoftonline.com", "sts.windows.net", "login.windows.net"]),
     ("adfs", "AD FS", &["/adfs/"]),
     ("okta", "Okta", &[".okta.com", ".oktapreview.com", "okta-emea.com"]),

@@ -92,6 +92,7 @@ pub struct MetadataPreview {
     /// Set when the chosen IdP cannot be imported (or an aggregate needs a choice).
     pub error: Option<crate::Error>,
     pub vendor: String,
+    pub vendor_label: String,
     /// A connection name derived from the IdP, free in the catalog.
     pub suggested_name: String,
 }

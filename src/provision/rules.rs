@@ -54,7 +54,8 @@ pub enum NoMatch {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Roles {
     pub rules: Vec<RoleRule>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Left out of the JSON when unset (`default` also tells the TypeScript bindings so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_role: Option<String>,
     pub when_none_match: NoMatch,
 }

@@ -26,7 +26,7 @@ export async function pasted_xml_is_previewed_with_certificates_and_warnings_bef
   await seeText(summary, ADFS_ENTITY);
   assert.deepEqual(backend.calls("preview_metadata"), [{ xml, entity_id: null }]);
   await seeText(page.getByRole("main"), "Source: pasted");
-  await seeText(summary, "adfs"); // the vendor guess
+  await seeText(summary, "AD FS"); // the vendor guess, by its label
   await seeText(summary, "https://adfs.contoso.com/adfs/ls/");
   await seeText(summary, "Signing certificates (2)");
   await seeText(summary, "CN=ADFS Signing - adfs.contoso.com");

@@ -73,6 +73,7 @@ export function preview(over: Partial<MetadataPreview> = {}): MetadataPreview {
     chosen: { idp, warnings: [] },
     error: null,
     vendor: "okta",
+    vendor_label: "Okta",
     suggested_name: "okta",
     ...over,
   };

@@ -152,7 +152,7 @@ chosen: IdpPreview | null,
 /**
  * Set when the chosen IdP cannot be imported (or an aggregate needs a choice).
  */
-error: Error | null, vendor: string, 
+error: Error | null, vendor: string, vendor_label: string, 
 /**
  * A connection name derived from the IdP, free in the catalog.
  */
@@ -201,7 +201,11 @@ name_format?: string | null, } | { "type": "constant", value: string, } | { "typ
 
 export type Transform = { "op": "trim" } | { "op": "lowercase" } | { "op": "split", delimiter: string, } | { "op": "regex", pattern: string, group: number, } | { "op": "first" } | { "op": "all" };
 
-export type Roles = { rules: Array<RoleRule>, default_role: string | null, when_none_match: NoMatch, };
+export type Roles = { rules: Array<RoleRule>, 
+/**
+ * Left out of the JSON when unset (`default` also tells the TypeScript bindings so).
+ */
+default_role?: string | null, when_none_match: NoMatch, };
 
 export type RoleRule = { source: Source, op: Op, value?: string, values?: Array<string>, case_insensitive: boolean, grant: string, };
 
