@@ -9,7 +9,7 @@ use crate::workbench::ConnectionView;
 use crate::xml::escape;
 
 const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1c2430}\
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:collapse;width:100%}\
+select,input{max-width:100%}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:collapse;width:100%}\
 td,th{border-bottom:1px solid #dde3ea;padding:.35rem .5rem;text-align:left;vertical-align:top}\
 th{background:#f3f6f9}code,pre{font:13px ui-monospace,monospace}pre{background:#f3f6f9;padding:1rem;overflow:auto;white-space:pre-wrap;word-break:break-all}\
 .banner{padding:1rem 1.25rem;border-radius:.5rem;margin:1rem 0}.ok{background:#e5f6ea;border:1px solid #5bb974}\

@@ -178,6 +178,12 @@ export async function every_screen_renders_without_errors(page, backend) {
   await nav.getByRole("button", { name: "Audit log" }).click();
   await visit("audit", () => page.getByRole("heading", { level: 1, name: "Audit log" }).waitFor());
   await page.getByRole("button", { name: /Show details of entry/ }).first().click();
+  await nav.getByRole("button", { name: "Demo IdP" }).click();
+  await visit("demo", () => page.getByRole("heading", { level: 1, name: "Demo IdP" }).waitFor());
+  await page.getByTestId("persona-table").getByText("Priya Shah").waitFor();
+  await page.getByRole("button", { name: "Edit Priya Shah" }).click();
+  await page.getByRole("dialog").getByLabel("Given name").waitFor();
+  await page.keyboard.press("Escape");
 
   assert.deepEqual(problems, [], "no console errors or warnings");
   assert.deepEqual([...new Set(backend.unhandled)], [], "every command the screens sent has an answer");

@@ -9,7 +9,8 @@
 // WebDriver session, i.e. a freshly launched app (all sessions of a run share HANDSHAKE_DB
 // and the secret store that the script set up). `ctx` has bounded helpers (waitFor, click,
 // type, text, screenshot, ipc, switchToNewWindow/switchToMain, measure, measureIdpPost)
-// and `ctx.env` (the IdP to use; see below). The real login flow goes in flow.test.mjs:
+// and `ctx.env` (the IdP to use; see below); ctx.launchStartedAt is performance.now() at
+// the launch request (for launch -> X timings). The real login flow goes in flow.test.mjs:
 // import ctx.env.idpMetadataUrl as connection ctx.env.connection (SimpleSAMLphp already
 // knows that connection's SP entityID and ACS), open its login window, switchToNewWindow,
 // type the user/password into input[name=username] / input[name=password], then
@@ -140,6 +141,12 @@ const results = {
     idp_submit_to_rendered_ms: "click on the IdP's sign-in button -> result rendered in the main window",
     sso_login_click_to_rendered_ms: "second login, on the IdP's session: click on Start test login -> result rendered",
     second_login_acs_to_rendered_ms: "second login: ACS timestamp -> result rendered",
+    // demo.test.mjs (first run with the built-in demo IdP, on an empty catalog):
+    demo_launch_to_first_user_ms:
+      "WebDriver session creation start (launches the app) -> the first JIT-provisioned user shown (test-login result, outcome created); includes the harness's 2 s memory-settle pause after ready",
+    demo_create_click_to_first_user_ms: "click on Create demo connection -> the first provisioned user shown (create, Start, pick a person, sign in)",
+    demo_idp_submit_to_result_ms: "click on the demo IdP's Sign in button -> the result found in the main window",
+    demo_scenario_click_to_result_ms: "click on a scenario's Run button (wrong-audience) -> its verdict shown on the Demo screen",
   },
   launches: [],
   measurements: {},
@@ -220,6 +227,8 @@ async function open(t) {
     },
     readySelector: sel,
     launch,
+    /** performance.now() (this process's clock) just before the session that launched the app was requested. */
+    launchStartedAt: t0,
     waitFor,
     click: async (selector, opts) => (await waitFor(selector, opts)).click(),
     type: async (selector, text, opts) => (await waitFor(selector, opts)).setValue(text),

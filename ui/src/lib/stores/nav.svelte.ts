@@ -1,10 +1,10 @@
 // App navigation: a tiny state router (no library, no URL). App.svelte renders the
 // screen for `nav.view`; any screen calls `go(...)` (or `nav.go(...)`) to move.
 //
-//   go("connections") | go("import") | go("users") | go("audit")
+//   go("connections") | go("import") | go("users") | go("audit") | go("demo")
 //   go("connection", { name: "okta-prod", tab: "sp" })   // tab optional: "" = the detail's default
 
-export type View = "connections" | "import" | "connection" | "users" | "audit";
+export type View = "connections" | "import" | "connection" | "users" | "audit" | "demo";
 
 export interface NavParams {
   /** The connection name, for view "connection". */

@@ -1,0 +1,287 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { beforeEach, describe, expect, test, vi } from "vitest";
+import type {
+  ConnectionView, DemoCatalog, DemoIdpView, DemoReset, DemoSetup, Persona, ScenarioInfo, ScenarioResult,
+} from "../../lib/generated/types";
+
+const api = vi.hoisted(() => ({
+  createDemo: vi.fn(),
+  demoIdp: vi.fn(),
+  setDemoIdp: vi.fn(),
+  demoCatalog: vi.fn(),
+  setDemoPersona: vi.fn(),
+  removeDemoPersona: vi.fn(),
+  setDemoPersonaActive: vi.fn(),
+  resetDemo: vi.fn(),
+  runScenario: vi.fn(),
+  listConnections: vi.fn(),
+}));
+vi.mock("../../lib/api", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../lib/api")>();
+  return { ...real, api, onTestLogin: vi.fn(async () => () => {}) };
+});
+vi.mock("@tauri-apps/plugin-dialog", () => ({ save: vi.fn() }));
+
+import Demo from "./Demo.svelte";
+import Connections from "../Connections.svelte";
+import { nav, go } from "../../lib/stores/nav.svelte";
+import { toasts } from "../../lib/stores/toasts.svelte";
+
+const idp: DemoIdpView = {
+  entity_id: "urn:handshake:demo-idp",
+  metadata_url: "http://127.0.0.1:8080/demo-idp/metadata",
+  sso_url: "http://127.0.0.1:8080/demo-idp/sso",
+  certificate: {
+    der_base64: "MIIB",
+    sha256_fingerprint: "AA:BB",
+    subject: "CN=Handshake demo IdP",
+    issuer: "CN=Handshake demo IdP",
+    not_before: "2026-11-01T00:00:00Z",
+    not_after: "2036-11-01T00:00:00Z",
+    key: "RSA 2048",
+  },
+  style: "entra",
+  style_label: "Microsoft Entra ID",
+  sign: "response",
+  encrypt: false,
+};
+
+function persona(over: Partial<Persona> = {}): Persona {
+  return {
+    id: "demo-0001",
+    email: "priya.shah@northwind.example",
+    given_name: "Priya",
+    family_name: "Shah",
+    display_name: "Priya Shah",
+    department: "Sales",
+    title: "Account Executive",
+    groups: ["everyone", "sales"],
+    extra: [{ name: "employeeType", values: ["employee"] }],
+    label: "New hire (first day)",
+    active: true,
+    ...over,
+  };
+}
+const priya = persona();
+const marcus = persona({
+  id: "demo-0002",
+  email: "marcus.chen@northwind.example",
+  given_name: "Marcus",
+  family_name: "Chen",
+  display_name: "Marcus Chen",
+  department: "Engineering",
+  title: "Senior Software Engineer",
+  groups: ["everyone", "engineering"],
+  label: "Engineer",
+});
+
+const scenarios: ScenarioInfo[] = [
+  {
+    name: "happy",
+    title: "Happy path",
+    explanation: "A signed Response for the request.",
+    flow: "sp_initiated",
+    expected: { verdict: "accepted", failed_check: null },
+  },
+  {
+    name: "wrong-audience",
+    title: "Wrong audience",
+    explanation: "The assertion is for another SP.",
+    flow: "sp_initiated",
+    expected: { verdict: "rejected", failed_check: "audience" },
+  },
+  {
+    name: "clock-skew",
+    title: "Clock skew",
+    explanation: "The IdP's clock is ahead.",
+    flow: "sp_initiated",
+    expected: { verdict: "rejected", failed_check: "not_before" },
+  },
+];
+const catalog: DemoCatalog = { style: "entra", scenarios, personas: [priya, marcus] };
+
+function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
+  return {
+    scenario: "wrong-audience",
+    verdict: "rejected",
+    failed_check: "audience",
+    outcome: "rejected",
+    user: null,
+    expected: { verdict: "rejected", failed_check: "audience" },
+    as_expected: true,
+    persona: priya.email,
+    connection: "demo",
+    test_login_id: 7,
+    ...over,
+  };
+}
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  toasts.items.length = 0;
+  go("demo");
+  api.demoIdp.mockResolvedValue(idp);
+  api.demoCatalog.mockResolvedValue(catalog);
+});
+
+describe("Demo", () => {
+  test("shows the demo IdP, the scenarios and the people", async () => {
+    render(Demo);
+    expect((await screen.findByTestId("demo-entity-id")).textContent).toBe("urn:handshake:demo-idp");
+    expect(screen.getByText("http://127.0.0.1:8080/demo-idp/metadata")).toBeTruthy();
+    const table = screen.getByTestId("scenario-table");
+    expect(within(table).getByText("Wrong audience")).toBeTruthy();
+    expect(within(table).getByText("audience")).toBeTruthy();
+    const people = screen.getByTestId("persona-table");
+    expect(within(people).getByText("Priya Shah")).toBeTruthy();
+    expect(within(people).getByText("everyone, engineering")).toBeTruthy();
+  });
+
+  test("the settings form starts from the IdP's settings and saves them", async () => {
+    api.demoIdp.mockResolvedValue({ ...idp, style: "okta", style_label: "Okta", sign: "both" });
+    api.setDemoIdp.mockResolvedValue({ ...idp, style: "okta", style_label: "Okta", sign: "both", encrypt: true });
+    render(Demo);
+    await screen.findByTestId("demo-entity-id");
+    expect((screen.getByLabelText("Signs") as HTMLSelectElement).value).toBe("both");
+    expect((screen.getByLabelText("Style") as HTMLSelectElement).value).toBe("okta");
+    const save = screen.getByRole("button", { name: "Save settings" }) as HTMLButtonElement;
+    expect(save.disabled).toBe(true);
+    await fireEvent.click(screen.getByLabelText("Encrypt assertions"));
+    expect(save.disabled).toBe(false);
+    await fireEvent.click(save);
+    expect(api.setDemoIdp).toHaveBeenCalledWith({ style: "okta", sign: "both", encrypt: true });
+  });
+
+  test("create calls createDemo with the chosen style and opens the Test login tab", async () => {
+    api.createDemo.mockResolvedValue({
+      idp,
+      connection: { name: "demo" } as ConnectionView,
+      login_url: "http://127.0.0.1:8080/saml/demo/login",
+      created: true,
+      metadata_refreshed: false,
+    } satisfies DemoSetup);
+    render(Demo);
+    await screen.findByTestId("demo-entity-id");
+    await fireEvent.change(screen.getByLabelText("IdP style (claim names)"), { target: { value: "okta" } });
+    await fireEvent.click(screen.getByTestId("create-demo"));
+    expect(api.createDemo).toHaveBeenCalledWith("okta");
+    await waitFor(() => expect(nav.view).toBe("connection"));
+    expect(nav.name).toBe("demo");
+    expect(nav.tab).toBe("test");
+  });
+
+  test("the empty Connections screen creates the demo connection too", async () => {
+    api.listConnections.mockResolvedValue([]);
+    api.createDemo.mockResolvedValue({
+      idp,
+      connection: { name: "demo" } as ConnectionView,
+      login_url: "",
+      created: true,
+      metadata_refreshed: false,
+    } satisfies DemoSetup);
+    go("connections");
+    render(Connections);
+    await screen.findByText("No connections yet");
+    await fireEvent.click(screen.getByTestId("create-demo"));
+    expect(api.createDemo).toHaveBeenCalledWith(null);
+    await waitFor(() => expect(nav.view).toBe("connection"));
+    expect([nav.name, nav.tab]).toEqual(["demo", "test"]);
+  });
+
+  test("a failed create is told and stays put", async () => {
+    api.createDemo.mockRejectedValue(new Error("the secret store is locked"));
+    render(Demo);
+    await screen.findByTestId("demo-entity-id");
+    await fireEvent.click(screen.getByTestId("create-demo"));
+    await waitFor(() => expect(toasts.items.some((t) => t.message.includes("secret store is locked"))).toBe(true));
+    expect(nav.view).toBe("demo");
+  });
+
+  test("running a scenario shows its result inline, with a link to the test login", async () => {
+    api.runScenario.mockResolvedValue(result());
+    render(Demo);
+    await screen.findByTestId("scenario-table");
+    await fireEvent.change(screen.getByLabelText("Sign in as"), { target: { value: "demo-0002" } });
+    await fireEvent.click(screen.getByTestId("run-scenario-wrong-audience"));
+    expect(api.runScenario).toHaveBeenCalledWith({ scenario: "wrong-audience", persona: "demo-0002", skew_minutes: null });
+    const shown = await screen.findByTestId("scenario-result-wrong-audience");
+    expect(shown.dataset.verdict).toBe("rejected");
+    expect(within(shown).getByText("rejected", { selector: ".badge" })).toBeTruthy();
+    expect(within(shown).getByText("audience")).toBeTruthy();
+    expect(within(shown).getByText("as intended")).toBeTruthy();
+    await fireEvent.click(within(shown).getByRole("button", { name: "Open result" }));
+    expect([nav.view, nav.name, nav.tab]).toEqual(["connection", "demo", "test"]);
+  });
+
+  test("clock-skew sends its minutes", async () => {
+    api.runScenario.mockResolvedValue(result({ scenario: "clock-skew", failed_check: "not_before" }));
+    render(Demo);
+    await screen.findByTestId("scenario-table");
+    await fireEvent.input(screen.getByLabelText("IdP clock ahead (min)"), { target: { value: "12" } });
+    await fireEvent.click(screen.getByTestId("run-scenario-clock-skew"));
+    expect(api.runScenario).toHaveBeenCalledWith({ scenario: "clock-skew", persona: null, skew_minutes: 12 });
+  });
+
+  test("deactivate calls setDemoPersonaActive and reloads", async () => {
+    api.setDemoPersonaActive.mockResolvedValue({ ...priya, active: false });
+    render(Demo);
+    await screen.findByTestId("persona-table");
+    await fireEvent.click(screen.getByRole("button", { name: "Deactivate Priya Shah" }));
+    expect(api.setDemoPersonaActive).toHaveBeenCalledWith("demo-0001", false);
+    await waitFor(() => expect(api.demoCatalog).toHaveBeenCalledTimes(2));
+  });
+
+  test("story mode: promote changes department and groups at the IdP", async () => {
+    api.setDemoPersona.mockImplementation(async (p: Persona) => p);
+    render(Demo);
+    await screen.findByTestId("story");
+    await fireEvent.click(screen.getByTestId("story-promote"));
+    await waitFor(() => expect(api.setDemoPersona).toHaveBeenCalledTimes(1));
+    const sent = api.setDemoPersona.mock.calls[0][0] as Persona;
+    expect(sent.id).toBe("demo-0001");
+    expect(sent.department).toBe("Engineering");
+    expect(sent.groups).toEqual(["everyone", "engineering", "admins"]);
+    expect(await screen.findByRole("button", { name: "Sign in again" })).toBeTruthy();
+  });
+
+  test("edit saves every field through setDemoPersona", async () => {
+    api.setDemoPersona.mockImplementation(async (p: Persona) => p);
+    render(Demo);
+    await screen.findByTestId("persona-table");
+    await fireEvent.click(screen.getByRole("button", { name: "Edit Marcus Chen" }));
+    await fireEvent.input(screen.getByLabelText("Groups"), { target: { value: "everyone, engineering, oncall" } });
+    await fireEvent.input(screen.getByLabelText("Extra attribute 1: values"), { target: { value: "contractor" } });
+    await fireEvent.click(screen.getByTestId("save-persona"));
+    await waitFor(() => expect(api.setDemoPersona).toHaveBeenCalledTimes(1));
+    const sent = api.setDemoPersona.mock.calls[0][0] as Persona;
+    expect(sent).toMatchObject({ id: "demo-0002", groups: ["everyone", "engineering", "oncall"] });
+    expect(sent.extra).toEqual([{ name: "employeeType", values: ["contractor"] }]);
+  });
+
+  test("remove asks first", async () => {
+    api.removeDemoPersona.mockResolvedValue(null);
+    render(Demo);
+    await screen.findByTestId("persona-table");
+    await fireEvent.click(screen.getByRole("button", { name: "Remove Marcus Chen" }));
+    expect(api.removeDemoPersona).not.toHaveBeenCalled();
+    await fireEvent.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Remove" }));
+    expect(api.removeDemoPersona).toHaveBeenCalledWith("demo-0002");
+  });
+
+  test("reset confirms, then shows the counts", async () => {
+    api.resetDemo.mockResolvedValue({ users_removed: 3, test_logins_removed: 9, personas: 6 } satisfies DemoReset);
+    render(Demo);
+    await screen.findByTestId("persona-table");
+    await fireEvent.click(screen.getByTestId("reset-demo"));
+    expect(api.resetDemo).not.toHaveBeenCalled();
+    const dlg = screen.getByRole("alertdialog");
+    expect(within(dlg).getByText("Reset the demo data?")).toBeTruthy();
+    await fireEvent.click(within(dlg).getByRole("button", { name: "Cancel" }));
+    expect(api.resetDemo).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByTestId("reset-demo"));
+    await fireEvent.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Reset" }));
+    expect(api.resetDemo).toHaveBeenCalledTimes(1);
+    const done = await screen.findByTestId("reset-result");
+    expect(done.textContent?.replace(/\s+/g, " ")).toContain("3 demo users and 9 test logins removed; 6 default people restored");
+  });
+});
