@@ -178,30 +178,34 @@ impl Workbench {
             ));
         }
         let imported = metadata::import(&request.metadata_xml, request.entity_id.as_deref(), now)?;
-        let pair = sp::generate_key_pair(&format!("Handshake SP {}", request.name), now)?;
-        let key_name = secrets::sp_key(&request.name);
-        self.secrets.set(&key_name, &pair.key_pem)?;
-        let new = NewConnection {
-            name: request.name.clone(),
-            idp: imported.idp,
-            sp: SpConfig {
-                entity_id: request.sp_entity_id.clone(),
-                acs_url: request.acs_url.clone(),
-                certificate: Some(pair.certificate),
+        let stored = self.insert_with_new_key(
+            NewConnection {
+                name: request.name.clone(),
+                idp: imported.idp,
+                sp: SpConfig {
+                    entity_id: request.sp_entity_id.clone(),
+                    acs_url: request.acs_url.clone(),
+                    certificate: None,
+                },
+                policy: SecurityPolicy::default(),
+                metadata_xml: request.metadata_xml.clone(),
+                metadata_source: request.source.clone(),
             },
-            policy: SecurityPolicy::default(),
-            metadata_xml: request.metadata_xml.clone(),
-            metadata_source: request.source.clone(),
-        };
-        let stored = match self.store.insert_connection(&new, now) {
-            Ok(c) => c,
-            Err(e) => {
-                // Leave no orphaned key behind.
-                let _ = self.secrets.delete(&key_name);
-                return Err(e);
-            }
-        };
+            now,
+        )?;
         Ok(ImportOutcome { connection: self.view(&stored), warnings: imported.warnings })
+    }
+
+    /// Stores `new` with a fresh SP key pair: the key in the secret store, the certificate
+    /// in the catalog; no orphaned key is left when the insert fails.
+    pub(crate) fn insert_with_new_key(&self, mut new: NewConnection, now: DateTime<Utc>) -> Result<Connection> {
+        let pair = sp::generate_key_pair(&format!("Handshake SP {}", new.name), now)?;
+        let key_name = secrets::sp_key(&new.name);
+        self.secrets.set(&key_name, &pair.key_pem)?;
+        new.sp.certificate = Some(pair.certificate);
+        self.store.insert_connection(&new, now).inspect_err(|_| {
+            let _ = self.secrets.delete(&key_name);
+        })
     }
 
     pub fn list_connections(&self) -> Result<Vec<ConnectionView>> {

@@ -270,7 +270,7 @@ impl Desktop {
                 }
                 Err(e) => (None, None, Some(Error::from(e))),
             };
-            let vendor = chosen.as_ref().map_or("generic", |c| vendor::guess(&c.idp)).to_owned();
+            let vendor = chosen.as_ref().map_or("generic", |c| vendor::guess(&c.idp.entity_id, &c.idp.sso)).to_owned();
             let suggested_name = suggest_name(wb, chosen.as_ref().map(|c| &c.idp), &vendor)?;
             let vendor_label = vendor::label(&vendor).to_owned();
             Ok(MetadataPreview { idps, aggregate, chosen, error, vendor, vendor_label, suggested_name })
@@ -282,7 +282,7 @@ impl Desktop {
     pub async fn import_connection(&self, request: ImportRequest) -> Result<ImportOutcome> {
         self.run(move |wb, now| {
             let outcome = wb.import_connection(&request, now)?;
-            let vendor = vendor::guess(&idp_of(&outcome.connection));
+            let vendor = vendor::guess(&outcome.connection.idp_entity_id, &outcome.connection.sso);
             if let Some(preset) = vendor::preset(vendor) {
                 wb.apply_preset(&request.name, preset, now)?;
             }
@@ -568,21 +568,9 @@ fn open_pool(db: &std::path::Path, secrets: &Arc<dyn SecretStore>, port: u16) ->
     Ok(Pool::new(workbenches))
 }
 
-fn idp_of(v: &ConnectionView) -> connection::IdpDescriptor {
-    connection::IdpDescriptor {
-        entity_id: v.idp_entity_id.clone(),
-        sso: v.sso.clone(),
-        slo: v.slo.clone(),
-        name_id_formats: v.name_id_formats.clone(),
-        signing_certificates: Vec::new(),
-        want_authn_requests_signed: v.want_authn_requests_signed,
-        valid_until: v.valid_until,
-    }
-}
-
 fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<ConnectionSummary> {
     let last = wb.test_logins(Some(&c.name), 1)?.into_iter().next();
-    let vendor = vendor::guess(&idp_of(&c));
+    let vendor = vendor::guess(&c.idp_entity_id, &c.sso);
     let certificate = c.signing_certificates.iter().map(|cert| cert.not_after).min().map(|not_after| {
         let days_left = (not_after - now).num_days();
         let level = if not_after <= now {
@@ -599,7 +587,7 @@ fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<Conn
         Some(t) if provision::Outcome::parse(&t.outcome).is_some_and(|o| o.signed_in()) => TestStatus::Ok,
         Some(_) => TestStatus::Failing,
     };
-    let user_count = wb.users(Some(&c.name))?.len() as i64;
+    let user_count = provision::db::count_users(wb.store().raw(), &c.name)?;
     Ok(ConnectionSummary {
         vendor: vendor.to_owned(),
         vendor_label: vendor::label(vendor).to_owned(),

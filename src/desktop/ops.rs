@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::views::{ConnectionFile, MetadataChange};
-use crate::connection::{Connection, IdpDescriptor, check_name};
+use crate::connection::{IdpDescriptor, check_name};
 use crate::error::{Error, ErrorCode, Result};
 use crate::metadata::{self, MetadataWarning};
 use crate::provision::{self, Claims, MappingDocument, ProvisionResult};
@@ -26,18 +26,6 @@ impl Workbench {
             ));
         }
         Ok(())
-    }
-
-    /// Stores `new` with a fresh SP key pair (the key in the secret store).
-    fn insert_with_new_key(&self, mut new: NewConnection, now: DateTime<Utc>) -> Result<Connection> {
-        let pair = sp::generate_key_pair(&format!("Handshake SP {}", new.name), now)?;
-        let key_name = secrets::sp_key(&new.name);
-        self.secrets().set(&key_name, &pair.key_pem)?;
-        new.sp.certificate = Some(pair.certificate);
-        self.store().insert_connection(&new, now).inspect_err(|_| {
-            // Leave no orphaned key behind.
-            let _ = self.secrets().delete(&key_name);
-        })
     }
 
     /// A copy of a connection under a new name: same IdP, policy and mapping, its own SP

@@ -1,7 +1,7 @@
 //! Which product an IdP is, guessed from its entityID and endpoints: the connections list
 //! shows it, and the import screen suggests the matching mapping preset.
 
-use crate::connection::IdpDescriptor;
+use crate::connection::Endpoint;
 
 /// (vendor id, label, substrings of the entityID or an SSO URL that give it away).
 const VENDORS: [(&str, &str, &[&str]); 11] = [
@@ -18,9 +18,10 @@ const VENDORS: [(&str, &str, &[&str]); 11] = [
     ("pingidentity", "PingFederate", &["pingidentity.com", "pingone.com", "/idp/sso.saml2"]),
 ];
 
-pub fn guess(idp: &IdpDescriptor) -> &'static str {
-    let haystacks: Vec<String> = std::iter::once(idp.entity_id.to_ascii_lowercase())
-        .chain(idp.sso.iter().map(|e| e.location.to_ascii_lowercase()))
+/// The vendor of the IdP with this entityID and these SSO endpoints.
+pub fn guess(entity_id: &str, sso: &[Endpoint]) -> &'static str {
+    let haystacks: Vec<String> = std::iter::once(entity_id.to_ascii_lowercase())
+        .chain(sso.iter().map(|e| e.location.to_ascii_lowercase()))
         .collect();
     VENDORS
         .iter()

@@ -200,6 +200,16 @@ pub fn list_users(conn: &rusqlite::Connection, connection: Option<&str>) -> Resu
     raws.into_iter().map(|r| finish(conn, r)).collect()
 }
 
+/// How many users [`list_users`] would list for `connection`: created by it or with an identity at it.
+pub fn count_users(conn: &rusqlite::Connection, connection: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM users u LEFT JOIN connections c ON c.id = u.connection_id \
+         WHERE c.name = ?1 OR u.id IN (SELECT i.user_id FROM user_identities i JOIN connections ic ON ic.id = i.connection_id WHERE ic.name = ?1)",
+        [connection],
+        |r| r.get(0),
+    )?)
+}
+
 fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::new(ErrorCode::Internal, format!("cannot encode: {e}")))
 }
