@@ -26,6 +26,9 @@ pub enum ErrorCode {
     PortInUse,
     /// The user cancelled a long operation.
     Cancelled,
+    /// The catalog refused a write that would break one of its rules (a UNIQUE or CHECK
+    /// constraint, a concurrent change).
+    Conflict,
     Internal,
 }
 
@@ -43,6 +46,7 @@ impl ErrorCode {
             ErrorCode::Io => "io",
             ErrorCode::PortInUse => "port_in_use",
             ErrorCode::Cancelled => "cancelled",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::Internal => "internal",
         }
     }
@@ -70,6 +74,10 @@ impl Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
+        let constraint = matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation);
+        if constraint {
+            return Error::new(ErrorCode::Conflict, format!("the catalog refused the change: {e}"));
+        }
         Error::new(ErrorCode::Storage, format!("catalog database error: {e}"))
     }
 }

@@ -9,6 +9,7 @@ pub mod connection;
 pub mod demo;
 pub mod desktop;
 pub mod error;
+pub mod identity;
 pub mod idp;
 pub mod sensitive;
 pub mod server;

@@ -8,6 +8,8 @@
 //! Every time is a parameter (`now`); times are stored as RFC 3339 UTC text with a fixed
 //! nanosecond fraction ([`format_time`]), so they round-trip exactly and sort as text.
 
+mod functions;
+pub mod replay;
 pub mod migrations;
 
 use std::ffi::OsStr;
@@ -96,6 +98,7 @@ impl Store {
         opening: impl Fn(rusqlite::Error) -> Error,
     ) -> Result<Store> {
         conn.pragma_update(None, "foreign_keys", true).map_err(&opening)?;
+        functions::register(&conn).map_err(&opening)?;
         migrations::migrate(&conn, what)?;
         let on: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).map_err(&opening)?;
         if !on {
@@ -298,6 +301,31 @@ fn switch_to_wal(conn: &rusqlite::Connection) -> rusqlite::Result<String> {
             other => return other,
         }
     }
+}
+
+/// Longest text kept in one free-text field of a stored record (an audit message, a
+/// check's found value...): text from an unauthenticated response can be megabytes long.
+pub const MAX_STORED_FIELD_BYTES: usize = 2000;
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+pub fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or_default()
+}
+
+/// `s` cut to [`MAX_STORED_FIELD_BYTES`], saying how much was left out.
+pub fn bounded(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_STORED_FIELD_BYTES {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let kept = cut(s, MAX_STORED_FIELD_BYTES);
+    std::borrow::Cow::Owned(format!("{kept}… ({} more bytes not kept)", s.len() - kept.len()))
 }
 
 /// How the catalog writes a time: RFC 3339, UTC, `Z`, nine fraction digits.

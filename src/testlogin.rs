@@ -9,12 +9,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::connection::{BINDING_HTTP_POST, BINDING_HTTP_REDIRECT};
 use crate::error::{Error, ErrorCode, Result};
-use crate::store::{format_time, parse_time};
-use crate::validate;
+use crate::store::{MAX_STORED_FIELD_BYTES, bounded, cut, format_time, parse_time};
+use crate::validate::{self, CheckId, CheckStatus};
 use crate::workbench::{Expect, ProvisionReport, Workbench};
 
 /// How long an AuthnRequest waits for its answer.
 pub const REQUEST_LIFETIME_MINUTES: i64 = 10;
+
+/// AuthnRequests kept per connection (outstanding, answered or recently expired); the
+/// oldest go first. Far more than anyone starts by hand in a day.
+pub const MAX_OUTSTANDING_REQUESTS: i64 = 1000;
+
+/// Largest decoded response kept with a test login; a longer one is cut, and the record
+/// says so (`response_xml_bytes`). Real responses are a few KB, big group lists a few
+/// hundred KB.
+pub const MAX_STORED_RESPONSE_BYTES: usize = 512 * 1024;
+
+
 
 /// Where the browser goes to log in.
 #[derive(Debug, Clone, Serialize)]
@@ -64,8 +75,12 @@ pub struct TestLogin {
     /// A path inside Handshake to offer after the result (never a URL elsewhere).
     pub return_to: Option<String>,
     pub report: ProvisionReport,
-    /// The decoded Response XML (it holds no secret of ours).
+    /// The decoded Response XML (it holds no secret of ours); kept only when the input was a
+    /// SAML Response, and at most [`MAX_STORED_RESPONSE_BYTES`] of it.
     pub response_xml: Option<String>,
+    /// The decoded response's full size when `response_xml` holds only its beginning.
+    #[cfg_attr(feature = "typescript", ts(type = "number | null"))]
+    pub response_xml_bytes: Option<usize>,
 }
 
 /// A short line per test login, for lists.
@@ -81,8 +96,50 @@ pub struct TestLoginSummary {
     pub user_id: Option<i64>,
 }
 
-/// (at, connection, kind, request id, response XML, report JSON) of a stored test login.
-type StoredRow = (String, String, String, Option<String>, Option<String>, String);
+/// (at, connection, kind, request id, response XML, report JSON, full XML size) of a stored test login.
+type StoredRow = (String, String, String, Option<String>, Option<String>, String, Option<i64>);
+
+/// An AuthnRequest this SP issued, as stored.
+struct StoredRequest {
+    id: String,
+    return_to: Option<String>,
+    expires_at: DateTime<Utc>,
+    used: bool,
+}
+
+fn find_request(conn: &rusqlite::Connection, id: &str, connection_id: i64) -> Result<Option<StoredRequest>> {
+    let row: Option<(String, Option<String>, String, Option<String>)> = conn
+        .query_row(
+            "SELECT id, return_to, expires_at, used_at FROM authn_requests WHERE id = ?1 AND connection_id = ?2",
+            params![id, connection_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    row.map(|(id, return_to, expires_at, used_at)| {
+        Ok(StoredRequest { id, return_to, expires_at: parse_time(&expires_at)?, used: used_at.is_some() })
+    })
+    .transpose()
+}
+
+/// Caps every free-text field of a report before it is stored and shown: values from an
+/// unauthenticated response (a StatusMessage, a root element name) can be megabytes long.
+fn bound_for_storage(report: &mut ProvisionReport) {
+    let bound = |s: &mut String| {
+        if let std::borrow::Cow::Owned(b) = bounded(s) {
+            *s = b;
+        }
+    };
+    for check in &mut report.checks {
+        bound(&mut check.expected);
+        bound(&mut check.actual);
+        if let Some(h) = check.hint.as_mut() {
+            bound(h);
+        }
+    }
+    for field in [&mut report.message, &mut report.reason, &mut report.failed_check].into_iter().flatten() {
+        bound(field);
+    }
+}
 
 /// A return path is kept only when it stays inside Handshake: an absolute path, no scheme,
 /// no host (`//evil.example`), no backslash tricks.
@@ -139,80 +196,99 @@ impl Workbench {
         .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot build the AuthnRequest: {e}")))?
         .ok_or_else(|| Error::new(ErrorCode::Internal, "the AuthnRequest has no destination"))?;
         let expires_at = now + Duration::minutes(REQUEST_LIFETIME_MINUTES);
-        // Requests long past their expiry only need to be known as "expired" for a while.
-        self.store()
-            .raw()
-            .execute("DELETE FROM authn_requests WHERE expires_at < ?1", [format_time(now - Duration::days(1))])?;
-        self.store().raw().execute(
+        let tx = self.store().write_transaction()?;
+        // Requests long past their expiry only need to be known as "expired" for a while, and
+        // a page that opens the login URL in a loop must not grow the catalog without bound.
+        tx.execute("DELETE FROM authn_requests WHERE expires_at < ?1", [format_time(now - Duration::days(1))])?;
+        tx.execute(
+            "DELETE FROM authn_requests WHERE connection_id = ?1 AND id NOT IN \
+             (SELECT id FROM authn_requests WHERE connection_id = ?1 ORDER BY created_at DESC, id LIMIT ?2)",
+            params![c.id, MAX_OUTSTANDING_REQUESTS - 1],
+        )?;
+        tx.execute(
             "INSERT INTO authn_requests (id, connection_id, return_to, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id, c.id, return_to.and_then(safe_return_path), format_time(now), format_time(expires_at)],
         )?;
+        tx.commit()?;
         Ok(LoginStart { request_id: id, redirect_url: url.to_string(), signed, expires_at })
     }
 
     /// The ACS: matches the response to its outstanding request (if any), validates, maps
-    /// and provisions it, and stores the test login.
+    /// and provisions it, and stores the test login. Everything the login writes (the
+    /// request marked answered, the replay key, the account, the audit row and the test-login
+    /// record) commits in one transaction, or nothing does.
     pub fn complete_login(&self, name: &str, saml_response: &str, now: DateTime<Utc>) -> Result<TestLogin> {
         let c = self.store().get_connection(name)?;
         let claimed = validate::peek_in_response_to(saml_response);
-        let conn = self.store().raw();
-        // (request id, return_to, expires_at, used_at)
-        let request: Option<(String, Option<String>, String, Option<String>)> = match &claimed {
-            Some(id) => conn
-                .query_row(
-                    "SELECT id, return_to, expires_at, used_at FROM authn_requests WHERE id = ?1 AND connection_id = ?2",
-                    params![id, c.id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?,
+        let request = match &claimed {
+            Some(id) => find_request(self.store().raw(), id, c.id)?,
             None => None,
         };
-        let (kind, outstanding, expired, return_to) = match &request {
+        let (mut kind, outstanding, expired, return_to) = match &request {
             None if claimed.is_none() => (LoginKind::IdpInitiated, None, None, None),
-            None => (LoginKind::UnknownRequest, None, None, None),
-            Some((_, _, _, Some(_used))) => (LoginKind::UnknownRequest, None, None, None),
-            Some((id, ret, expires, None)) => {
-                if parse_time(expires)? <= now {
-                    (LoginKind::SpInitiated, None, Some(id.as_str()), ret.clone())
-                } else {
-                    // A request is answered once, whatever the outcome.
-                    conn.execute(
-                        "UPDATE authn_requests SET used_at = ?2 WHERE id = ?1",
-                        params![id, format_time(now)],
-                    )?;
-                    (LoginKind::SpInitiated, Some(id.as_str()), None, ret.clone())
-                }
-            }
+            None | Some(StoredRequest { used: true, .. }) => (LoginKind::UnknownRequest, None, None, None),
+            Some(r) if r.expires_at <= now => (LoginKind::SpInitiated, None, Some(r.id.as_str()), r.return_to.clone()),
+            Some(r) => (LoginKind::SpInitiated, Some(r.id.as_str()), None, r.return_to.clone()),
         };
-        let expect = Expect { in_response_to: outstanding, expired_request: expired };
-        let (report, response_xml) = self.provision_for(&c, saml_response, now, expect, false)?;
-        let report_json = serde_json::to_string(&report)
+        // Judged before the write lock is taken: validation is the slow part.
+        let mut report = self.validate_for(&c, saml_response, now, Expect { in_response_to: outstanding, expired_request: expired });
+        let tx = self.store().write_transaction()?;
+        if let Some(id) = outstanding {
+            // A request is answered once, whatever the outcome.
+            let answered = tx.execute(
+                "UPDATE authn_requests SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+                params![id, format_time(now)],
+            )?;
+            if answered == 0 {
+                // Another response answered it meanwhile: judge this one as answering nothing.
+                kind = LoginKind::UnknownRequest;
+                report = self.validate_for(&c, saml_response, now, Expect::default());
+            }
+        }
+        crate::provision::fault("after_request_used");
+        let mut login = crate::workbench::record_judged_login(&tx, &c, &report, now, false)?;
+        bound_for_storage(&mut login);
+        // Kept only when it is a SAML Response at all (the parse check passed), and cut to size.
+        let is_response = report.checks.iter().any(|r| r.id == CheckId::Parse && r.status == CheckStatus::Pass);
+        let (response_xml, response_xml_bytes) = match report.response_xml.as_deref().filter(|_| is_response) {
+            Some(xml) if xml.len() > MAX_STORED_RESPONSE_BYTES => {
+                (Some(cut(xml, MAX_STORED_RESPONSE_BYTES).to_owned()), Some(xml.len()))
+            }
+            Some(xml) => (Some(xml.to_owned()), None),
+            None => (None, None),
+        };
+        let report_json = serde_json::to_string(&login)
             .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot encode: {e}")))?;
-        conn.execute(
-            "INSERT INTO test_logins (at, connection_id, connection_name, kind, request_id, outcome, failed_check, user_id, response_xml, report) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        tx.execute(
+            "INSERT INTO test_logins (at, connection_id, connection_name, kind, request_id, outcome, failed_check, user_id, \
+             response_xml, report, response_xml_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 format_time(now),
                 c.id,
                 c.name,
                 kind.as_str(),
-                claimed,
-                report.outcome.as_str(),
-                report.failed_check,
-                report.user.as_ref().map(|u| u.id),
+                claimed.as_deref().map(|r| cut(r, MAX_STORED_FIELD_BYTES)),
+                login.outcome.as_str(),
+                login.failed_check,
+                login.user.as_ref().map(|u| u.id),
                 response_xml,
-                report_json
+                report_json,
+                response_xml_bytes.and_then(|n| i64::try_from(n).ok()),
             ],
         )?;
+        let id = tx.last_insert_rowid();
+        crate::provision::fault("after_test_login_row");
+        tx.commit()?;
         Ok(TestLogin {
-            id: conn.last_insert_rowid(),
+            id,
             at: now,
             connection: c.name,
             kind,
-            request_id: claimed,
+            request_id: claimed.map(|r| cut(&r, MAX_STORED_FIELD_BYTES).to_owned()),
             return_to,
-            report,
+            report: login,
             response_xml,
+            response_xml_bytes,
         })
     }
 
@@ -221,12 +297,13 @@ impl Workbench {
             .store()
             .raw()
             .query_row(
-                "SELECT at, connection_name, kind, request_id, response_xml, report FROM test_logins WHERE id = ?1",
+                "SELECT at, connection_name, kind, request_id, response_xml, report, response_xml_bytes \
+                 FROM test_logins WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
             )
             .optional()?;
-        let (at, connection, kind, request_id, response_xml, report) =
+        let (at, connection, kind, request_id, response_xml, report, response_xml_bytes) =
             row.ok_or_else(|| Error::not_found(format!("there is no test login {id}")))?;
         let report: ProvisionReport = serde_json::from_str(&report)
             .map_err(|e| Error::new(ErrorCode::Storage, format!("test login {id} has an unreadable report: {e}")))?;
@@ -239,6 +316,7 @@ impl Workbench {
             return_to: None,
             report,
             response_xml,
+            response_xml_bytes: response_xml_bytes.and_then(|n| usize::try_from(n).ok()),
         })
     }
 

@@ -16,6 +16,7 @@ use crate::provision;
 use crate::secrets::{self, SecretStore, SecretStoreKind};
 use crate::sensitive::Sensitive;
 use crate::sp;
+use crate::store::replay::ReplayKey;
 use crate::store::{NewConnection, Store};
 use crate::validate::{self, Report};
 
@@ -445,7 +446,8 @@ impl Workbench {
         Ok(self.provision_for(&c, saml_response, at, Expect::outstanding(in_response_to), dry_run)?.0)
     }
 
-    /// Validation + provisioning for a loaded connection; also returns the decoded XML.
+    /// Validation + provisioning for a loaded connection, written in one transaction (rolled
+    /// back for a dry run); also returns the decoded XML.
     pub(crate) fn provision_for(
         &self,
         c: &Connection,
@@ -455,64 +457,13 @@ impl Workbench {
         dry_run: bool,
     ) -> Result<(ProvisionReport, Option<String>)> {
         let report = self.validate_for(c, saml_response, at, expect);
-        let mut out = ProvisionReport {
-            outcome: provision::Outcome::Rejected,
-            dry_run,
-            verdict: report.verdict,
-            failed_check: report.error.as_ref().map(|e| e.check.as_str().to_owned()),
-            reason: report.error.as_ref().map(|e| e.violation.to_owned()),
-            message: report.error.as_ref().map(|e| format!("{} ({})", e.message, e.hint)),
-            user: None,
-            diff: Vec::new(),
-            trace: None,
-            checks: report.checks.clone(),
-            name_id: report.name_id.clone(),
-            attributes: report.attributes.clone(),
-            response_signed: report.response_signed,
-            assertion_signed: report.assertion_signed,
-            encrypted: report.encrypted,
-        };
-        if !report.accepted() {
-            if !dry_run {
-                let entry = provision::AuditEntry {
-                    id: 0,
-                    at,
-                    connection: c.name.clone(),
-                    subject: report.name_id.as_ref().map(|n| n.value.clone()),
-                    outcome: "rejected".into(),
-                    reason: out.failed_check.clone(),
-                    failed_check: out.failed_check.clone(),
-                    message: out.message.clone(),
-                    user_id: None,
-                    diff: Vec::new(),
-                };
-                provision::db::insert_audit(self.store.raw(), &entry, Some(c.id))?;
-            }
-            return Ok((out, report.response_xml));
+        let tx = self.store.write_transaction()?;
+        let out = record_judged_login(&tx, c, &report, at, dry_run)?;
+        if dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
         }
-        let mapping = self.mapping_of(c)?;
-        let claims = provision::Claims { name_id: report.name_id.clone(), attributes: report.attributes.clone() };
-        let result = provision::provision(
-            &self.store,
-            &provision::Login {
-                connection: c,
-                mapping: &mapping,
-                claims: &claims,
-                assertion_id: report.assertion_id.as_deref(),
-                now: at,
-                dry_run,
-            },
-        )?;
-        out.outcome = result.outcome;
-        out.failed_check = match result.outcome {
-            provision::Outcome::Rejected | provision::Outcome::Denied => result.reason.clone(),
-            _ => None,
-        };
-        out.reason = result.reason;
-        out.message = result.message;
-        out.user = result.user;
-        out.diff = result.diff;
-        out.trace = Some(result.trace);
         Ok((out, report.response_xml))
     }
 
@@ -527,7 +478,7 @@ impl Workbench {
         let mapping = self.mapping_of(&c)?;
         provision::provision(
             &self.store,
-            &provision::Login { connection: &c, mapping: &mapping, claims, assertion_id: None, now, dry_run: true },
+            &provision::Login { connection: &c, mapping: &mapping, claims, replay: None, now, dry_run: true },
         )
     }
 
@@ -575,6 +526,75 @@ impl Workbench {
     ) -> Result<String> {
         render_audit(&self.audit(connection, since)?, format)
     }
+}
+
+/// Writes what a judged response leads to, inside the caller's write transaction: the
+/// audit row of a rejection, or the provisioning of an accepted login (its replay key, the
+/// account, the audit row).
+pub(crate) fn record_judged_login(
+    tx: &rusqlite::Connection,
+    c: &Connection,
+    report: &Report,
+    at: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<ProvisionReport> {
+    let mut out = ProvisionReport {
+        outcome: provision::Outcome::Rejected,
+        dry_run,
+        verdict: report.verdict,
+        failed_check: report.error.as_ref().map(|e| e.check.as_str().to_owned()),
+        reason: report.error.as_ref().map(|e| e.violation.to_owned()),
+        message: report.error.as_ref().map(|e| format!("{} ({})", e.message, e.hint)),
+        user: None,
+        diff: Vec::new(),
+        trace: None,
+        checks: report.checks.clone(),
+        name_id: report.name_id.clone(),
+        attributes: report.attributes.clone(),
+        response_signed: report.response_signed,
+        assertion_signed: report.assertion_signed,
+        encrypted: report.encrypted,
+    };
+    if !report.accepted() {
+        let entry = provision::AuditEntry {
+            id: 0,
+            at,
+            connection: c.name.clone(),
+            subject: report.name_id.as_ref().map(|n| n.value.clone()),
+            outcome: "rejected".into(),
+            reason: out.failed_check.clone(),
+            failed_check: out.failed_check.clone(),
+            message: out.message.clone(),
+            user_id: None,
+            diff: Vec::new(),
+        };
+        provision::db::insert_audit(tx, &entry, Some(c.id))?;
+        return Ok(out);
+    }
+    let mapping = provision::db::get_mapping(tx, c.id)?.unwrap_or_default();
+    let claims = provision::Claims { name_id: report.name_id.clone(), attributes: report.attributes.clone() };
+    let replay = report.assertion_id.as_ref().map(|id| ReplayKey {
+        issuer: c.idp.entity_id.clone(),
+        kind: "saml_assertion",
+        id: id.clone(),
+        not_on_or_after: report.not_on_or_after,
+    });
+    let mut result = provision::provision_in(
+        tx,
+        &provision::Login { connection: c, mapping: &mapping, claims: &claims, replay, now: at, dry_run },
+    )?;
+    result.trace.notes.splice(0..0, report.notes.iter().cloned());
+    out.outcome = result.outcome;
+    out.failed_check = match result.outcome {
+        provision::Outcome::Rejected | provision::Outcome::Denied => result.reason.clone(),
+        _ => None,
+    };
+    out.reason = result.reason;
+    out.message = result.message;
+    out.user = result.user;
+    out.diff = result.diff;
+    out.trace = Some(result.trace);
+    Ok(out)
 }
 
 /// Audit rows as JSON lines (one object per line) or CSV (header row first).

@@ -86,9 +86,10 @@ pub fn text(node: Node<'_, '_>) -> String {
     node.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect()
 }
 
-/// Like [`text`], with surrounding whitespace removed (for identifiers, URIs, dates).
+/// Like [`text`], with XML whitespace (#x20 #x9 #xD #xA) removed at both ends, and nothing
+/// else: the identifier rule of [`crate::identity`] (a no-break space is data).
 pub fn trimmed_text(node: Node<'_, '_>) -> String {
-    text(node).trim().to_owned()
+    crate::identity::xml_trim(&text(node)).to_owned()
 }
 
 /// The source text of the element, byte for byte.

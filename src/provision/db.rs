@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::MappingDocument;
 use crate::error::{Error, ErrorCode, Result};
-use crate::store::{format_time, parse_time};
+use crate::store::{bounded, format_time, parse_time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +37,13 @@ pub struct User {
     /// IdP identities: (connection name, subject).
     pub identities: Vec<Identity>,
     pub email: Option<String>,
+    /// The address came from a source trusted for its domain: an admin, or a connection that
+    /// lists the domain as verified. Only such accounts can be linked by email.
+    #[serde(default)]
+    pub email_verified: bool,
+    /// Who set the address: `admin`, or the name of the connection whose login did.
+    #[serde(default)]
+    pub email_source: Option<String>,
     pub username: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
@@ -70,7 +77,8 @@ fn opt_time(v: Option<String>) -> Result<Option<DateTime<Utc>>> {
 }
 
 const USER_COLUMNS: &str = "u.id, c.name, u.email, u.username, u.given_name, u.family_name, u.display_name, u.groups, \
-     u.roles, u.custom, u.status, u.source, u.first_login, u.last_login, u.login_count, u.created_at, u.updated_at";
+     u.roles, u.custom, u.status, u.source, u.first_login, u.last_login, u.login_count, u.created_at, u.updated_at, \
+     u.email_verified, u.email_source";
 
 struct RawUser {
     id: i64,
@@ -90,6 +98,8 @@ struct RawUser {
     login_count: i64,
     created_at: String,
     updated_at: String,
+    email_verified: bool,
+    email_source: Option<String>,
 }
 
 fn raw_user(r: &Row<'_>) -> rusqlite::Result<RawUser> {
@@ -111,6 +121,8 @@ fn raw_user(r: &Row<'_>) -> rusqlite::Result<RawUser> {
         login_count: r.get(14)?,
         created_at: r.get(15)?,
         updated_at: r.get(16)?,
+        email_verified: r.get(17)?,
+        email_source: r.get(18)?,
     })
 }
 
@@ -121,6 +133,8 @@ fn finish(conn: &rusqlite::Connection, raw: RawUser) -> Result<User> {
         connection: raw.connection,
         identities,
         email: raw.email,
+        email_verified: raw.email_verified,
+        email_source: raw.email_source,
         username: raw.username,
         given_name: raw.given_name,
         family_name: raw.family_name,
@@ -160,8 +174,41 @@ pub fn user_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Option<User>> 
     one_user(conn, "u.id = ?1", &id)
 }
 
-pub fn user_by_email(conn: &rusqlite::Connection, email: &str) -> Result<Option<User>> {
-    one_user(conn, "u.email = ?1", &email)
+/// The account whose address has this canonical key ([`crate::identity::email`]).
+pub fn user_by_email_canonical(conn: &rusqlite::Connection, key: &str) -> Result<Option<User>> {
+    one_user(conn, "u.email_canonical = ?1", &key)
+}
+
+/// An account whose address looks like `skeleton` but has another key (a look-alike).
+pub fn look_alike(conn: &rusqlite::Connection, skeleton: &str, key: &str) -> Result<Option<User>> {
+    let id: Option<i64> = conn
+        .prepare_cached("SELECT id FROM users WHERE email_skeleton = ?1 AND email_canonical IS NOT ?2 ORDER BY id LIMIT 1")?
+        .query_row(params![skeleton, key], |r| r.get(0))
+        .optional()?;
+    id.map_or(Ok(None), |id| user_by_id(conn, id))
+}
+
+/// The subject of an identity at `connection_id` that folds like `subject` but differs from
+/// it (letter case or look-alike characters), with its account.
+pub fn folded_identity(conn: &rusqlite::Connection, connection_id: i64, subject: &str) -> Result<Option<(String, i64)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT subject, user_id FROM user_identities WHERE connection_id = ?1 AND subject_fold = ?2 \
+             AND subject <> ?3 ORDER BY created_at LIMIT 1",
+        )?
+        .query_row(params![connection_id, crate::identity::subject_fold(subject), subject], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+/// The subject `user_id` already has at `connection_id`, if any (one identity per account
+/// and connection).
+pub fn identity_subject_at(conn: &rusqlite::Connection, connection_id: i64, user_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT subject FROM user_identities WHERE connection_id = ?1 AND user_id = ?2")?
+        .query_row(params![connection_id, user_id], |r| r.get(0))
+        .optional()?)
 }
 
 pub fn user_by_identity(conn: &rusqlite::Connection, connection_id: i64, subject: &str) -> Result<Option<User>> {
@@ -221,12 +268,23 @@ fn status_text(s: UserStatus) -> &'static str {
     }
 }
 
+/// The matching key and skeleton stored beside an address (NULL for one that cannot be
+/// used for matching: such addresses never find, link or block anyone).
+fn email_canonicals(email: Option<&str>) -> (Option<String>, Option<String>) {
+    match email.map(crate::identity::email::canonical) {
+        Some(Ok(c)) => (Some(c.key), Some(c.skeleton)),
+        _ => (None, None),
+    }
+}
+
 /// Inserts `user` (its `id` is ignored) and returns the new id.
 pub fn insert_user(conn: &rusqlite::Connection, user: &User, connection_id: Option<i64>) -> Result<i64> {
+    let (key, skeleton) = email_canonicals(user.email.as_deref());
     conn.prepare_cached(
         "INSERT INTO users (connection_id, email, username, given_name, family_name, display_name, groups, roles, custom, \
-         status, source, first_login, last_login, login_count, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         status, source, first_login, last_login, login_count, created_at, updated_at, email_canonical, email_skeleton, \
+         email_verified, email_source) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         connection_id,
@@ -245,14 +303,20 @@ pub fn insert_user(conn: &rusqlite::Connection, user: &User, connection_id: Opti
         user.login_count,
         format_time(user.created_at),
         format_time(user.updated_at),
+        key,
+        skeleton,
+        user.email_verified && key.is_some(),
+        user.email_source,
     ])?;
     Ok(conn.last_insert_rowid())
 }
 
 pub fn update_user(conn: &rusqlite::Connection, user: &User) -> Result<()> {
+    let (key, skeleton) = email_canonicals(user.email.as_deref());
     conn.prepare_cached(
         "UPDATE users SET email = ?2, username = ?3, given_name = ?4, family_name = ?5, display_name = ?6, groups = ?7, \
-         roles = ?8, custom = ?9, status = ?10, first_login = ?11, last_login = ?12, login_count = ?13, updated_at = ?14 \
+         roles = ?8, custom = ?9, status = ?10, first_login = ?11, last_login = ?12, login_count = ?13, updated_at = ?14, \
+         email_canonical = ?15, email_skeleton = ?16, email_verified = ?17, email_source = ?18 \
          WHERE id = ?1",
     )?
     .execute(params![
@@ -270,6 +334,10 @@ pub fn update_user(conn: &rusqlite::Connection, user: &User) -> Result<()> {
         user.last_login.map(format_time),
         user.login_count,
         format_time(user.updated_at),
+        key,
+        skeleton,
+        user.email_verified && key.is_some(),
+        user.email_source,
     ])?;
     Ok(())
 }
@@ -283,9 +351,10 @@ pub fn insert_identity(
     now: DateTime<Utc>,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO user_identities (connection_id, subject, user_id, linked, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO user_identities (connection_id, subject, user_id, linked, created_at, subject_fold) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![connection_id, subject, user_id, linked, format_time(now)])?;
+    .execute(params![connection_id, subject, user_id, linked, format_time(now), crate::identity::subject_fold(subject)])?;
     Ok(())
 }
 
@@ -298,29 +367,6 @@ pub fn set_status(conn: &rusqlite::Connection, id: i64, status: UserStatus, now:
 
 pub fn delete_user(conn: &rusqlite::Connection, id: i64) -> Result<bool> {
     Ok(conn.execute("DELETE FROM users WHERE id = ?1", [id])? > 0)
-}
-
-/// Records an assertion ID as consumed; `false` when it was consumed before (a replay).
-pub fn consume_assertion(
-    conn: &rusqlite::Connection,
-    connection_id: i64,
-    assertion_id: &str,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let inserted = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO used_assertions (connection_id, assertion_id, used_at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![connection_id, assertion_id, format_time(now)])?;
-    Ok(inserted == 1)
-}
-
-pub fn assertion_consumed(conn: &rusqlite::Connection, connection_id: i64, assertion_id: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM used_assertions WHERE connection_id = ?1 AND assertion_id = ?2")?
-        .query_row(params![connection_id, assertion_id], |_| Ok(()))
-        .optional()?
-        .is_some())
 }
 
 pub fn get_mapping(conn: &rusqlite::Connection, connection_id: i64) -> Result<Option<MappingDocument>> {
@@ -383,10 +429,10 @@ pub fn insert_audit(conn: &rusqlite::Connection, e: &AuditEntry, connection_id: 
         format_time(e.at),
         connection_id,
         e.connection,
-        e.subject,
+        e.subject.as_deref().map(bounded),
         e.outcome,
-        e.reason,
-        e.message,
+        e.reason.as_deref().map(bounded),
+        e.message.as_deref().map(bounded),
         e.user_id,
         json(&e.diff)?,
     ])?;

@@ -83,7 +83,9 @@ impl Source {
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum Transform {
+    /// Removes XML whitespace (space, tab, CR, LF) at both ends; other spaces are data.
     Trim,
+    /// Unicode lower case that never turns a non-ASCII character into ASCII.
     Lowercase,
     /// Splits every value on `delimiter` (for IdPs that send one comma-separated string);
     /// pieces are trimmed and empty pieces dropped.
@@ -298,10 +300,30 @@ pub fn compile_regex(pattern: &str) -> Result<regex::Regex, String> {
         .map_err(|e| format!("invalid regular expression {pattern:?}: {e}"))
 }
 
+/// Unicode lower case, except that no character becomes ASCII that was not ASCII before:
+/// U+212A KELVIN SIGN would lowercase to `k`, U+0130 to `i` + a combining dot, turning a
+/// different value into one that matches someone else's.
+fn lowercase(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        let lower: String = c.to_lowercase().collect();
+        if lower.is_ascii() || lower.chars().any(|l| l.is_ascii()) {
+            out.push(c);
+        } else {
+            out.push_str(&lower);
+        }
+    }
+    out
+}
+
 fn apply(t: &Transform, values: Vec<String>) -> Vec<String> {
     match t {
-        Transform::Trim => values.into_iter().map(|v| v.trim().to_owned()).collect(),
-        Transform::Lowercase => values.into_iter().map(|v| v.to_lowercase()).collect(),
+        Transform::Trim => values.into_iter().map(|v| crate::identity::xml_trim(&v).to_owned()).collect(),
+        Transform::Lowercase => values.into_iter().map(|v| lowercase(&v)).collect(),
         Transform::Split { delimiter } if !delimiter.is_empty() => values
             .iter()
             .flat_map(|v| v.split(delimiter.as_str()))

@@ -3,6 +3,7 @@
 //! transaction that is rolled back, so a dry run predicts exactly what a login would do.
 
 pub mod db;
+mod linking;
 pub mod mapping;
 pub mod presets;
 pub mod rules;
@@ -15,10 +16,13 @@ use serde::{Deserialize, Serialize};
 pub use db::{AuditEntry, FieldChange, Identity, User, UserSource, UserStatus};
 pub use mapping::{Claims, FieldRule, Source, Transform};
 pub use rules::{Denial, MappingDocument, Profile, RoleSync, Trace, UpdatePolicy};
+use rules::Provisioning;
 
 use crate::connection::Connection;
-use crate::error::Result;
+use crate::error::{ErrorCode, Result};
+use crate::identity::email;
 use crate::store::Store;
+use crate::store::replay::{self, ReplayKey};
 
 const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
 
@@ -78,22 +82,24 @@ pub struct Login<'a> {
     pub connection: &'a Connection,
     pub mapping: &'a MappingDocument,
     pub claims: &'a Claims,
-    /// The assertion's ID, consumed so it cannot be used twice. `None` for plain attribute sets.
-    pub assertion_id: Option<&'a str>,
+    /// What the login consumes so it cannot be used twice (the assertion ID with its
+    /// issuer). `None` for plain attribute sets.
+    pub replay: Option<ReplayKey>,
     pub now: DateTime<Utc>,
     pub dry_run: bool,
 }
 
-/// Test-only crash point between the user write and the audit row (feature `fault-injection`).
+/// Test-only crash points (feature `fault-injection`): `HANDSHAKE_FAULT=<point>` aborts the
+/// process there, so tests can check that a login commits whole or not at all.
 #[cfg(feature = "fault-injection")]
-fn fault(point: &str) {
+pub(crate) fn fault(point: &str) {
     if std::env::var("HANDSHAKE_FAULT").is_ok_and(|p| p == point) {
         std::process::abort();
     }
 }
 
 #[cfg(not(feature = "fault-injection"))]
-fn fault(_point: &str) {}
+pub(crate) fn fault(_point: &str) {}
 
 fn value<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
@@ -161,12 +167,14 @@ fn apply_roles(user: &mut User, p: &Profile, sync: RoleSync) {
     }
 }
 
-fn new_user(p: &Profile, connection: &Connection, now: DateTime<Utc>) -> User {
+fn new_user(p: &Profile, connection: &Connection, email: &EmailFacts, now: DateTime<Utc>) -> User {
     User {
         id: 0,
         connection: Some(connection.name.clone()),
         identities: vec![Identity { connection: connection.name.clone(), subject: p.subject.clone(), linked: false }],
         email: p.email.clone(),
+        email_verified: email.trusted(),
+        email_source: p.email.as_ref().map(|_| connection.name.clone()),
         username: p.username.clone(),
         given_name: p.given_name.clone(),
         family_name: p.family_name.clone(),
@@ -184,6 +192,52 @@ fn new_user(p: &Profile, connection: &Connection, now: DateTime<Utc>) -> User {
     }
 }
 
+/// What the login's email is worth for matching, by the canonical rule of
+/// [`crate::identity::email`] and this connection's verified domains.
+pub(crate) struct EmailFacts {
+    pub raw: Option<String>,
+    pub canonical: Option<email::Canonical>,
+    /// Why the address cannot be used to find or link accounts.
+    pub problem: Option<String>,
+    /// The connection lists the address's domain as verified.
+    pub domain_verified: bool,
+}
+
+impl EmailFacts {
+    fn of(raw: Option<&str>, policy: &Provisioning) -> Self {
+        let parsed = raw.map(email::canonical);
+        let problem = match &parsed {
+            Some(Err(p)) => Some(p.to_string()),
+            _ => None,
+        };
+        let canonical = parsed.and_then(std::result::Result::ok);
+        let domain_verified = canonical.as_ref().is_some_and(|c| {
+            policy.verified_domains.iter().any(|d| email::domain_key(d).is_ok_and(|d| d == c.domain))
+        });
+        EmailFacts { raw: raw.map(str::to_owned), canonical, problem, domain_verified }
+    }
+
+    /// The address can stand as verified for an account: usable, not a look-alike, and its
+    /// domain verified at this connection.
+    pub fn trusted(&self) -> bool {
+        self.domain_verified && self.canonical.as_ref().is_some_and(|c| !c.confusable)
+    }
+
+    fn notes(&self, trace: &mut Trace) {
+        let Some(raw) = &self.raw else { return };
+        if let Some(problem) = &self.problem {
+            trace.notes.push(format!(
+                "email {raw:?} cannot be used to find or link accounts: {problem}; it is stored as sent"
+            ));
+        } else if self.canonical.as_ref().is_some_and(|c| c.confusable) {
+            trace.notes.push(format!(
+                "email {raw:?} mixes in non-ASCII characters that look like ASCII letters: it is never used to link \
+                 accounts, and refused when it looks like another account's address"
+            ));
+        }
+    }
+}
+
 struct Decision {
     outcome: Outcome,
     user: Option<User>,
@@ -195,19 +249,29 @@ fn denied(d: Denial, user: Option<User>) -> Decision {
     Decision { outcome: Outcome::Denied, user, diff: Vec::new(), denial: Some(d) }
 }
 
-/// Provisions one login: evaluates the mapping, creates/updates/links the account, and
-/// writes the audit row, all in one transaction (rolled back for a dry run).
+/// Provisions one login in a transaction of its own (rolled back for a dry run).
 pub fn provision(store: &Store, login: &Login<'_>) -> Result<ProvisionResult> {
     let tx = store.write_transaction()?;
-    let conn_id = login.connection.id;
-    let (mut trace, profile) = rules::evaluate(login.mapping, login.claims);
+    let result = provision_in(&tx, login)?;
+    if login.dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()?;
+    }
+    Ok(result)
+}
 
-    let replayed = match login.assertion_id {
-        Some(id) if login.dry_run => db::assertion_consumed(&tx, conn_id, id)?,
-        Some(id) => !db::consume_assertion(&tx, conn_id, id, login.now)?,
+/// Provisions one login inside the caller's write transaction: consumes its replay key,
+/// evaluates the mapping, creates/updates/links the account, and writes the audit row.
+/// A write the catalog refuses (a constraint) ends as a recorded denial, never an error.
+pub(crate) fn provision_in(tx: &rusqlite::Connection, login: &Login<'_>) -> Result<ProvisionResult> {
+    let (mut trace, profile) = rules::evaluate(login.mapping, login.claims);
+    let replayed = match &login.replay {
+        Some(key) => !replay::consume(tx, key, login.now)?,
         None => false,
     };
     let decision = if replayed {
+        let id = login.replay.as_ref().map(|k| k.id.as_str()).unwrap_or_default();
         Decision {
             outcome: Outcome::Rejected,
             user: None,
@@ -215,13 +279,35 @@ pub fn provision(store: &Store, login: &Login<'_>) -> Result<ProvisionResult> {
             denial: Some(Denial::new(
                 "replay",
                 format!(
-                    "assertion {} was already used: an assertion is accepted once (a replayed or resubmitted response)",
-                    login.assertion_id.unwrap_or_default()
+                    "assertion {id} was already used: an assertion is accepted once across every connection to \
+                     its IdP (a replayed or resubmitted response)"
                 ),
             )),
         }
     } else {
-        decide(&tx, login, profile, &mut trace)?
+        tx.execute_batch("SAVEPOINT provision_decide")?;
+        match decide(tx, login, profile, &mut trace) {
+            Ok(d) => {
+                tx.execute_batch("RELEASE provision_decide")?;
+                d
+            }
+            Err(e) if e.code == ErrorCode::Conflict => {
+                tx.execute_batch("ROLLBACK TO provision_decide; RELEASE provision_decide")?;
+                denied(
+                    Denial::new(
+                        "conflict",
+                        format!(
+                            "the catalog refused the account change this login would make ({}); nothing was \
+                             written. This happens when two logins race for the same account, or the directory \
+                             holds data that breaks one of its rules",
+                            e.message
+                        ),
+                    ),
+                    None,
+                )
+            }
+            Err(e) => return Err(e),
+        }
     };
 
     if decision.outcome.signed_in() {
@@ -240,12 +326,8 @@ pub fn provision(store: &Store, login: &Login<'_>) -> Result<ProvisionResult> {
         user_id: decision.user.as_ref().map(|u| u.id).filter(|id| *id > 0),
         diff: decision.diff.clone(),
     };
-    db::insert_audit(&tx, &entry, Some(conn_id))?;
-    if login.dry_run {
-        tx.rollback()?;
-    } else {
-        tx.commit()?;
-    }
+    db::insert_audit(tx, &entry, Some(login.connection.id))?;
+    fault("after_audit_row");
     Ok(ProvisionResult {
         outcome: decision.outcome,
         dry_run: login.dry_run,
@@ -285,117 +367,35 @@ fn decide(
             existing,
         ));
     }
+    let email = EmailFacts::of(profile.email.as_deref(), policy);
+    email.notes(trace);
 
     if let Some(before) = existing {
-        if before.status == UserStatus::Deactivated {
-            return Ok(denied(
-                Denial::new(
-                    "deactivated",
-                    format!("account {} is deactivated; activate it to allow logins", before.id),
-                ),
-                Some(before),
-            ));
-        }
-        let mut after = before.clone();
-        let write = match policy.update {
-            UpdatePolicy::EveryLogin => true,
-            UpdatePolicy::FirstLogin => before.login_count == 0,
-            UpdatePolicy::Never => false,
-        };
-        if write {
-            apply_fields(&mut after, &profile, login.mapping);
-        }
-        apply_roles(&mut after, &profile, policy.role_sync);
-        let changes = diff(Some(&before), &after);
-        after.first_login = before.first_login.or(Some(login.now));
-        after.last_login = Some(login.now);
-        after.login_count = before.login_count + 1;
-        if !changes.is_empty() {
-            after.updated_at = login.now;
-        }
-        if let Some(email) = &after.email
-            && before.email.as_deref() != Some(email.as_str())
-            && db::user_by_email(tx, email)?.is_some_and(|other| other.id != before.id)
-        {
-            return Ok(denied(
-                Denial::new(
-                    "email_in_use",
-                    format!("the IdP now sends email {email}, which another account already has"),
-                ),
-                Some(before),
-            ));
-        }
-        db::update_user(tx, &after)?;
-        let outcome = if changes.is_empty() { Outcome::Unchanged } else { Outcome::Updated };
-        return Ok(Decision { outcome, user: Some(after), diff: changes, denial: None });
+        return update(tx, login, &profile, &email, before);
     }
-
-    // No account for this subject yet: link by email, or create.
-    if let Some(other) = profile.email.as_deref().map(|e| db::user_by_email(tx, e)).transpose()?.flatten() {
-        let domain = profile.email.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase());
-        if !policy.link_by_email {
-            return Ok(denied(
-                Denial::new(
-                    "email_in_use",
-                    format!(
-                        "an account with email {} already exists (account {}, {}); linking by email is off for this connection",
-                        other.email.as_deref().unwrap_or_default(),
-                        other.id,
-                        if other.source == UserSource::Manual {
-                            "created manually".to_owned()
-                        } else {
-                            format!("from connection {}", other.connection.as_deref().unwrap_or("(removed)"))
-                        }
-                    ),
+    // A subject this connection has not seen: first make sure it is not an existing one in
+    // another letter case or with look-alike characters.
+    if let Some((known, user_id)) = db::folded_identity(tx, conn.id, &profile.subject)? {
+        return Ok(denied(
+            Denial::new(
+                "subject_case_conflict",
+                format!(
+                    "the subject {:?} differs from {known:?}, the identity of account {user_id} at this connection, \
+                     only by letter case or look-alike characters. Subjects are compared exactly as the IdP sends \
+                     them, so it would become a second account; it is refused instead. If it is the same person, \
+                     the IdP changed the value's case: make the IdP send a stable value (or key users by an \
+                     immutable attribute); otherwise someone is imitating that identity",
+                    profile.subject
                 ),
-                None,
-            ));
-        }
-        if !domain.as_ref().is_some_and(|d| policy.verified_domains.iter().any(|v| v.eq_ignore_ascii_case(d))) {
-            return Ok(denied(
-                Denial::new(
-                    "link_domain_unverified",
-                    format!(
-                        "linking by email is on, but {} is not a verified domain of this connection",
-                        domain.as_deref().unwrap_or("(no domain)")
-                    ),
-                ),
-                None,
-            ));
-        }
-        if let Some(role) = other.roles.iter().find(|r| policy.admin_roles.contains(r)) {
-            return Ok(denied(
-                Denial::new(
-                    "link_admin_refused",
-                    format!(
-                        "account {} has the admin role {role:?}: it is never linked automatically; link it by hand",
-                        other.id
-                    ),
-                ),
-                None,
-            ));
-        }
-        if other.status == UserStatus::Deactivated {
-            return Ok(denied(Denial::new("deactivated", format!("account {} is deactivated", other.id)), None));
-        }
-        let mut after = other.clone();
-        if policy.update != UpdatePolicy::Never {
-            apply_fields(&mut after, &profile, login.mapping);
-        }
-        apply_roles(&mut after, &profile, policy.role_sync);
-        let changes = diff(Some(&other), &after);
-        after.first_login = other.first_login.or(Some(login.now));
-        after.last_login = Some(login.now);
-        after.login_count = other.login_count + 1;
-        after.updated_at = login.now;
-        after.identities.push(Identity {
-            connection: conn.name.clone(),
-            subject: profile.subject.clone(),
-            linked: true,
-        });
-        db::insert_identity(tx, conn.id, &profile.subject, other.id, true, login.now)?;
-        db::update_user(tx, &after)?;
-        return Ok(Decision { outcome: Outcome::Linked, user: Some(after), diff: changes, denial: None });
+            ),
+            None,
+        ));
+    }
+    if let Some(other) = email.canonical.as_ref().map(|c| db::user_by_email_canonical(tx, &c.key)).transpose()?.flatten() {
+        return linking::link(tx, login, &profile, &email, other, trace);
+    }
+    if let Some(other) = look_alike(tx, &email, None)? {
+        return Ok(denied(confusable_denial(&email, &other), None));
     }
     if !policy.jit {
         return Ok(denied(
@@ -406,9 +406,93 @@ fn decide(
             None,
         ));
     }
-    let mut user = new_user(&profile, conn, login.now);
+    let mut user = new_user(&profile, conn, &email, login.now);
     user.id = db::insert_user(tx, &user, Some(conn.id))?;
+    user.email_verified = user.email_verified && email.canonical.is_some();
     db::insert_identity(tx, conn.id, &profile.subject, user.id, false, login.now)?;
     let changes = diff(None, &user);
     Ok(Decision { outcome: Outcome::Created, user: Some(user), diff: changes, denial: None })
+}
+
+/// Another account whose address looks like this login's but is a different address.
+fn look_alike(tx: &rusqlite::Connection, email: &EmailFacts, except: Option<i64>) -> Result<Option<User>> {
+    let Some(c) = &email.canonical else { return Ok(None) };
+    Ok(db::look_alike(tx, &c.skeleton, &c.key)?.filter(|u| Some(u.id) != except))
+}
+
+fn confusable_denial(email: &EmailFacts, other: &User) -> Denial {
+    Denial::new(
+        "email_confusable",
+        format!(
+            "the email {:?} looks the same as {:?} of account {} but is a different address (look-alike \
+             characters from another script); it is refused so that nobody can pass for that account",
+            email.raw.as_deref().unwrap_or_default(),
+            other.email.as_deref().unwrap_or_default(),
+            other.id
+        ),
+    )
+}
+
+/// A known identity logs in again: update the account by the update policy.
+fn update(
+    tx: &rusqlite::Connection,
+    login: &Login<'_>,
+    profile: &Profile,
+    email: &EmailFacts,
+    before: User,
+) -> Result<Decision> {
+    let policy = &login.mapping.provisioning;
+    if before.status == UserStatus::Deactivated {
+        return Ok(denied(
+            Denial::new("deactivated", format!("account {} is deactivated; activate it to allow logins", before.id)),
+            Some(before),
+        ));
+    }
+    let mut after = before.clone();
+    let write = match policy.update {
+        UpdatePolicy::EveryLogin => true,
+        UpdatePolicy::FirstLogin => before.login_count == 0,
+        UpdatePolicy::Never => false,
+    };
+    if write {
+        apply_fields(&mut after, profile, login.mapping);
+    }
+    apply_roles(&mut after, profile, policy.role_sync);
+    let changes = diff(Some(&before), &after);
+    after.first_login = before.first_login.or(Some(login.now));
+    after.last_login = Some(login.now);
+    after.login_count = before.login_count + 1;
+    if !changes.is_empty() {
+        after.updated_at = login.now;
+    }
+    if after.email != before.email {
+        if let Some(other) =
+            email.canonical.as_ref().map(|c| db::user_by_email_canonical(tx, &c.key)).transpose()?.flatten()
+            && other.id != before.id
+        {
+            return Ok(denied(
+                Denial::new(
+                    "email_in_use",
+                    format!(
+                        "the IdP now sends email {}, which another account already has",
+                        email.raw.as_deref().unwrap_or_default()
+                    ),
+                ),
+                Some(before),
+            ));
+        }
+        if let Some(other) = look_alike(tx, email, Some(before.id))? {
+            return Ok(denied(confusable_denial(email, &other), Some(before)));
+        }
+        // A new address carries the provenance of the login that brought it.
+        after.email_verified = email.trusted();
+        after.email_source = Some(login.connection.name.clone());
+    } else if write && email.trusted() && after.email.is_some() && !before.email_verified {
+        // The same address, now asserted by a source trusted for its domain.
+        after.email_verified = true;
+        after.email_source = Some(login.connection.name.clone());
+    }
+    db::update_user(tx, &after)?;
+    let outcome = if changes.is_empty() { Outcome::Unchanged } else { Outcome::Updated };
+    Ok(Decision { outcome, user: Some(after), diff: changes, denial: None })
 }

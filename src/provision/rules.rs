@@ -202,6 +202,10 @@ pub struct Trace {
     pub fields: Vec<FieldTrace>,
     pub roles: Vec<RuleTrace>,
     pub access: Vec<AccessTrace>,
+    /// Linking by email: every condition checked, in order, with what it found
+    /// (src/provision/linking.rs). Empty when no account had the login's address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linking: Vec<AccessTrace>,
     /// Left out of the JSON when empty (`default` also tells the TypeScript bindings so).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -263,8 +267,10 @@ fn describe_rule(rule: &RoleRule) -> String {
     format!("when {} {what} → grant {:?}", rule.source.describe(), rule.grant)
 }
 
+/// The domain of an address in its canonical form; none for an address that cannot be
+/// used for matching (an access rule on domains then fails closed).
 fn domain_of(email: &str) -> Option<String> {
-    email.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase())
+    crate::identity::email::canonical(email).ok().map(|c| c.domain)
 }
 
 /// Maps claims into a profile, evaluating access and role rules. `Err` is a denial; the
@@ -278,7 +284,18 @@ pub fn evaluate(doc: &MappingDocument, claims: &Claims) -> (Trace, Result<Profil
         trace.fields.push(t);
     }
     let subject_rule = FieldRule::new("subject", doc.subject.clone());
-    let subject_trace = map_field(&subject_rule, claims, &mapped);
+    let mut subject_trace = map_field(&subject_rule, claims, &mapped);
+    // The identifier rule (crate::identity): XML whitespace at the ends is formatting;
+    // everything else, a no-break space included, is part of the subject.
+    if let Some(first) = subject_trace.value.first_mut() {
+        let read = crate::identity::read(first);
+        if read.trimmed {
+            subject_trace.hints.push(format!(
+                "XML whitespace (spaces, tabs, line breaks) around {first:?} was removed; any other character would be part of the subject"
+            ));
+            *first = read.value;
+        }
+    }
     let subject = subject_trace.value.first().cloned();
     trace.subject = Some(subject_trace);
     let result = decide(doc, claims, &mapped, subject, &mut trace);
@@ -326,13 +343,15 @@ fn decide(
         ));
     }
     let first = |k: &str| mapped.get(k).and_then(|v| v.first()).cloned();
-    let email = first("email").map(|e| e.trim().to_owned());
+    // As mapped: matching uses the canonical form (crate::identity::email), display keeps this.
+    let email = first("email");
 
     // Access rules, before anything is written.
     if !doc.access.allowed_email_domains.is_empty() {
         let domain = email.as_deref().and_then(domain_of);
-        let ok =
-            domain.as_ref().is_some_and(|d| doc.access.allowed_email_domains.iter().any(|a| a.eq_ignore_ascii_case(d)));
+        let ok = domain.as_ref().is_some_and(|d| {
+            doc.access.allowed_email_domains.iter().any(|a| crate::identity::email::domain_key(a).is_ok_and(|a| a == *d))
+        });
         trace.access.push(AccessTrace {
             rule: format!("email domain is one of {:?}", doc.access.allowed_email_domains),
             passed: ok,

@@ -14,6 +14,8 @@ pub struct ResponseFacts {
     pub status_code: Option<String>,
     pub status_sub_code: Option<String>,
     pub status_message: Option<String>,
+    /// As [`AssertionFacts::whitespace_trimmed`]: "Response Issuer".
+    pub whitespace_trimmed: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +70,9 @@ pub struct AssertionFacts {
     pub session_index: Option<String>,
     pub authn_context_class: Option<String>,
     pub attributes: Vec<Attribute>,
+    /// Identifiers that had XML whitespace around them, removed by the identifier rule
+    /// (`crate::identity`): "NameID", "Assertion Issuer", "Audience".
+    pub whitespace_trimmed: Vec<&'static str>,
 }
 
 fn attr(node: Node<'_, '_>, name: &str) -> Option<String> {
@@ -78,25 +83,39 @@ fn child_text(node: Node<'_, '_>, ns: &str, local: &str) -> Option<String> {
     xml::child(node, ns, local).map(xml::trimmed_text)
 }
 
+/// An identifier's text by the identifier rule, noting `field` when whitespace was removed.
+fn identifier(node: Node<'_, '_>, field: &'static str, trimmed: &mut Vec<&'static str>) -> String {
+    let read = crate::identity::read(&xml::text(node));
+    if read.trimmed && !trimmed.contains(&field) {
+        trimmed.push(field);
+    }
+    read.value
+}
+
 pub fn response_facts(response: Node<'_, '_>) -> ResponseFacts {
     let status = xml::child(response, NS_SAMLP, "Status");
     let code = status.and_then(|s| xml::child(s, NS_SAMLP, "StatusCode"));
+    let mut whitespace_trimmed = Vec::new();
+    let issuer = xml::child(response, NS_SAML, "Issuer").map(|i| identifier(i, "Response Issuer", &mut whitespace_trimmed));
     ResponseFacts {
         id: attr(response, "ID").unwrap_or_default(),
-        issuer: child_text(response, NS_SAML, "Issuer"),
+        issuer,
         destination: attr(response, "Destination"),
         in_response_to: attr(response, "InResponseTo"),
         status_code: code.and_then(|c| attr(c, "Value")),
         status_sub_code: code.and_then(|c| xml::child(c, NS_SAMLP, "StatusCode")).and_then(|c| attr(c, "Value")),
         status_message: status.and_then(|s| child_text(s, NS_SAMLP, "StatusMessage")),
+        whitespace_trimmed,
     }
 }
 
 pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
+    let mut trimmed = Vec::new();
+    let issuer = xml::child(assertion, NS_SAML, "Issuer").map(|i| identifier(i, "Assertion Issuer", &mut trimmed));
     let subject = xml::child(assertion, NS_SAML, "Subject");
     let name_id = subject.and_then(|s| xml::child(s, NS_SAML, "NameID")).map(|n| NameId {
         // The whole text with comments removed: what the signer signed.
-        value: xml::trimmed_text(n),
+        value: identifier(n, "NameID", &mut trimmed),
         format: attr(n, "Format"),
         name_qualifier: attr(n, "NameQualifier"),
         sp_name_qualifier: attr(n, "SPNameQualifier"),
@@ -119,7 +138,7 @@ pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
         not_before: attr(c, "NotBefore"),
         not_on_or_after: attr(c, "NotOnOrAfter"),
         audience_restrictions: xml::children(c, NS_SAML, "AudienceRestriction")
-            .map(|r| xml::children(r, NS_SAML, "Audience").map(xml::trimmed_text).collect())
+            .map(|r| xml::children(r, NS_SAML, "Audience").map(|a| identifier(a, "Audience", &mut trimmed)).collect())
             .collect(),
     });
     let authn = xml::child(assertion, NS_SAML, "AuthnStatement");
@@ -134,7 +153,7 @@ pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
         .collect();
     AssertionFacts {
         id: attr(assertion, "ID").unwrap_or_default(),
-        issuer: child_text(assertion, NS_SAML, "Issuer"),
+        issuer,
         issue_instant: attr(assertion, "IssueInstant"),
         name_id,
         confirmations,
@@ -144,5 +163,6 @@ pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
             .and_then(|a| xml::child(a, NS_SAML, "AuthnContext"))
             .and_then(|c| child_text(c, NS_SAML, "AuthnContextClassRef")),
         attributes,
+        whitespace_trimmed: trimmed,
     }
 }

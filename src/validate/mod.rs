@@ -95,6 +95,15 @@ pub struct Report {
     pub response_signed: bool,
     pub assertion_signed: bool,
     pub error: Option<Failure>,
+    /// Things an admin should know that are not failures (e.g. whitespace removed from an
+    /// identifier by the identifier rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The latest NotOnOrAfter of the signed assertion (Conditions or the bearer
+    /// confirmation): after it plus the clock skew, the assertion can never be accepted
+    /// again, so its ID need not be remembered for replay detection any longer.
+    #[serde(skip)]
+    pub not_on_or_after: Option<DateTime<Utc>>,
     /// The decoded Response XML, kept for inspection.
     #[serde(skip)]
     pub response_xml: Option<String>,
@@ -120,6 +129,7 @@ struct Stop;
 
 #[derive(Default)]
 struct Found {
+    notes: Vec<String>,
     response_xml: Option<String>,
     assertion_xml: Option<String>,
     assertion: Option<AssertionFacts>,
@@ -135,6 +145,7 @@ pub fn validate(saml_response: &str, ctx: &Context<'_>) -> Report {
     let _ = run(saml_response, ctx, &mut rec, &mut found);
     let (checks, first_failure) = rec.finish();
     let assertion = found.assertion.unwrap_or_default();
+    let not_on_or_after = latest_expiry(&assertion);
     Report {
         verdict: if first_failure.is_none() { Verdict::Accepted } else { Verdict::Rejected },
         checks,
@@ -147,9 +158,18 @@ pub fn validate(saml_response: &str, ctx: &Context<'_>) -> Report {
         response_signed: found.response_signed,
         assertion_signed: found.assertion_signed,
         error: first_failure.as_ref().map(Failure::from),
+        notes: found.notes,
+        not_on_or_after,
         response_xml: found.response_xml,
         assertion_xml: found.assertion_xml,
     }
+}
+
+/// The latest instant any NotOnOrAfter of the assertion names (unparseable ones ignored).
+fn latest_expiry(a: &AssertionFacts) -> Option<DateTime<Utc>> {
+    let conditions = a.conditions.as_ref().and_then(|c| c.not_on_or_after.as_deref());
+    let confirmations = a.confirmations.iter().filter_map(|c| c.not_on_or_after.as_deref());
+    conditions.into_iter().chain(confirmations).filter_map(|t| rules::parse_instant("NotOnOrAfter", t).ok()).max()
 }
 
 /// The Response's InResponseTo, read without validating anything: only to look up which
@@ -284,6 +304,12 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
     };
 
     // Everything below reads only what the signature covered.
+    for field in signed.response.whitespace_trimmed.iter().chain(&signed.assertion.whitespace_trimmed) {
+        found.notes.push(format!(
+            "{field}: XML whitespace (spaces, tabs, line breaks) around the value was removed before comparing; \
+             any other character, such as a no-break space, would be part of the value"
+        ));
+    }
     found.assertion = Some(signed.assertion.clone());
     rules::run_all(&signed.response, &signed.assertion, ctx, rec);
     Ok(())

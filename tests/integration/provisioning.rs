@@ -601,6 +601,8 @@ fn manual_user(b: &Bench, email: &str, roles: &[&str]) -> i64 {
         connection: None,
         identities: vec![],
         email: Some(email.into()),
+        email_verified: true,
+        email_source: Some("admin".into()),
         username: None,
         given_name: Some("Manual".into()),
         family_name: None,
@@ -666,7 +668,7 @@ fn deactivated_users_are_denied_and_can_be_reactivated() {
 // ---- dry run ----
 
 fn row_counts(b: &Bench) -> Vec<i64> {
-    ["users", "user_identities", "used_assertions", "audit_log"]
+    ["users", "user_identities", "consumed_ids", "audit_log"]
         .iter()
         .map(|t| b.wb.store().raw().query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap())
         .collect()

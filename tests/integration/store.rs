@@ -334,7 +334,7 @@ fn a_failing_child_write_rolls_back_the_whole_insert_and_update() {
         .unwrap();
     let mut c = full("atomic");
     c.idp.slo = vec![endpoint(BINDING_HTTP_POST, "boom")];
-    assert_eq!(store.insert_connection(&c, t(1, 0)).unwrap_err().code, ErrorCode::Storage);
+    assert_eq!(store.insert_connection(&c, t(1, 0)).unwrap_err().code, ErrorCode::Conflict);
     for table in ["connections", "connection_certificates", "connection_endpoints", "connection_name_id_formats"] {
         assert_eq!(count(&store, table), 0, "{table}");
     }
@@ -343,7 +343,7 @@ fn a_failing_child_write_rolls_back_the_whole_insert_and_update() {
     let mut broken = stored.clone();
     broken.metadata_source = "changed".into();
     broken.idp.slo = vec![endpoint(BINDING_HTTP_POST, "boom")];
-    assert_eq!(store.update_connection(&broken, t(2, 0)).unwrap_err().code, ErrorCode::Storage);
+    assert_eq!(store.update_connection(&broken, t(2, 0)).unwrap_err().code, ErrorCode::Conflict);
     assert_eq!(store.get_connection("atomic").unwrap(), stored);
     // The store is still usable after a failed transaction.
     store.insert_connection(&minimal("after"), t(3, 0)).unwrap();

@@ -5,7 +5,7 @@ export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in
 
 export type Error = { code: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_input" | "not_found" | "already_exists" | "invalid_metadata" | "secret_store_unavailable" | "secret_missing" | "storage" | "network" | "io" | "port_in_use" | "cancelled" | "internal";
+export type ErrorCode = "invalid_input" | "not_found" | "already_exists" | "invalid_metadata" | "secret_store_unavailable" | "secret_missing" | "storage" | "network" | "io" | "port_in_use" | "cancelled" | "conflict" | "internal";
 
 export type AppStatus = { version: string, database: string, secret_store: string, 
 /**
@@ -251,6 +251,11 @@ export type RoleSync = "replace" | "add";
 
 export type Trace = { subject: FieldTrace | null, fields: Array<FieldTrace>, roles: Array<RuleTrace>, access: Array<AccessTrace>, 
 /**
+ * Linking by email: every condition checked, in order, with what it found
+ * (src/provision/linking.rs). Empty when no account had the login's address.
+ */
+linking?: Array<AccessTrace>, 
+/**
  * Left out of the JSON when empty (`default` also tells the TypeScript bindings so).
  */
 notes?: Array<string>, };
@@ -288,7 +293,16 @@ connection: string | null,
 /**
  * IdP identities: (connection name, subject).
  */
-identities: Array<Identity>, email: string | null, username: string | null, given_name: string | null, family_name: string | null, display_name: string | null, groups: Array<string>, roles: Array<string>, custom: { [key in string]?: string }, status: UserStatus, source: UserSource, first_login: string | null, last_login: string | null, login_count: number, created_at: string, updated_at: string, };
+identities: Array<Identity>, email: string | null, 
+/**
+ * The address came from a source trusted for its domain: an admin, or a connection that
+ * lists the domain as verified. Only such accounts can be linked by email.
+ */
+email_verified: boolean, 
+/**
+ * Who set the address: `admin`, or the name of the connection whose login did.
+ */
+email_source: string | null, username: string | null, given_name: string | null, family_name: string | null, display_name: string | null, groups: Array<string>, roles: Array<string>, custom: { [key in string]?: string }, status: UserStatus, source: UserSource, first_login: string | null, last_login: string | null, login_count: number, created_at: string, updated_at: string, };
 
 export type Identity = { connection: string, subject: string, linked: boolean, };
 
@@ -335,9 +349,14 @@ export type TestLogin = { id: number, at: string, connection: string, kind: Logi
  */
 return_to: string | null, report: ProvisionReport, 
 /**
- * The decoded Response XML (it holds no secret of ours).
+ * The decoded Response XML (it holds no secret of ours); kept only when the input was a
+ * SAML Response, and at most [`MAX_STORED_RESPONSE_BYTES`] of it.
  */
-response_xml: string | null, };
+response_xml: string | null, 
+/**
+ * The decoded response's full size when `response_xml` holds only its beginning.
+ */
+response_xml_bytes: number | null, };
 
 export type TestLoginSummary = { id: number, at: string, connection: string, kind: LoginKind, outcome: string, failed_check: string | null, user_id: number | null, };
 

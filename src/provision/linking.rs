@@ -1,0 +1,179 @@
+//! Linking a login to an existing account by email: the one place that decides it.
+//!
+//! A login whose address (by its canonical key) belongs to an existing account is linked to
+//! that account only when the address is verified for its domain on BOTH sides:
+//! 1. linking by email is on for the login's connection;
+//! 2. the login's address is not a look-alike (non-ASCII that looks like ASCII);
+//! 3. the login's connection lists the address's domain as verified;
+//! 4. the account got the address from a source trusted for that domain: an admin, or a
+//!    connection that listed the domain as verified when it set the address. An account
+//!    created through a connection that does not verify the domain never receives a link,
+//!    whoever logs in first (pre-account-hijack);
+//! 5. the account holds no admin role (admins are linked by hand);
+//! 6. the account is active;
+//! 7. the account has no other identity at this connection (one subject per account).
+//!
+//! Every step is written to the trace (`Trace.linking`) with what it found.
+
+use super::db::{self, User, UserSource, UserStatus};
+use super::rules::{AccessTrace, Denial, Profile, Trace, UpdatePolicy};
+use super::{Decision, EmailFacts, Identity, Login, Outcome, apply_fields, apply_roles, denied, diff};
+use crate::error::Result;
+
+fn step(trace: &mut Trace, rule: &str, passed: bool, detail: String) -> bool {
+    trace.linking.push(AccessTrace { rule: rule.to_owned(), passed, detail });
+    passed
+}
+
+fn origin(u: &User) -> String {
+    if u.source == UserSource::Manual {
+        return "created manually".to_owned();
+    }
+    format!("from connection {}", u.connection.as_deref().unwrap_or("(removed)"))
+}
+
+pub(super) fn link(
+    tx: &rusqlite::Connection,
+    login: &Login<'_>,
+    profile: &Profile,
+    email: &EmailFacts,
+    other: User,
+    trace: &mut Trace,
+) -> Result<Decision> {
+    let conn = login.connection;
+    let policy = &login.mapping.provisioning;
+    let address = email.raw.as_deref().unwrap_or_default();
+    let domain = email.canonical.as_ref().map(|c| c.domain.clone()).unwrap_or_default();
+
+    if !step(trace, "linking by email is on for this connection", policy.link_by_email, format!(
+        "account {} ({}) has the address {address}",
+        other.id,
+        origin(&other)
+    )) {
+        return Ok(denied(
+            Denial::new(
+                "email_in_use",
+                format!(
+                    "an account with email {} already exists (account {}, {}); linking by email is off for this connection",
+                    other.email.as_deref().unwrap_or_default(),
+                    other.id,
+                    origin(&other)
+                ),
+            ),
+            None,
+        ));
+    }
+    let looks_ascii = email.canonical.as_ref().is_some_and(|c| c.confusable);
+    if !step(
+        trace,
+        "the login's address has no look-alike characters",
+        !looks_ascii,
+        if looks_ascii { format!("{address} mixes in characters that look like ASCII") } else { address.to_owned() },
+    ) {
+        return Ok(denied(
+            Denial::new(
+                "email_confusable",
+                format!("the email {address:?} contains characters that look like ASCII letters: it is never used to link accounts"),
+            ),
+            None,
+        ));
+    }
+    if !step(
+        trace,
+        "this connection lists the address's domain as verified",
+        email.domain_verified,
+        format!("domain {domain}; verified domains {:?}", policy.verified_domains),
+    ) {
+        return Ok(denied(
+            Denial::new(
+                "link_domain_unverified",
+                format!("linking by email is on, but {domain} is not a verified domain of this connection"),
+            ),
+            None,
+        ));
+    }
+    let source = other.email_source.clone().unwrap_or_else(|| "an unknown source".into());
+    if !step(
+        trace,
+        "the account got the address from a source trusted for the domain",
+        other.email_verified,
+        format!("account {} got {} from {source}", other.id, other.email.as_deref().unwrap_or_default()),
+    ) {
+        return Ok(denied(
+            Denial::new(
+                "link_account_unverified",
+                format!(
+                    "account {} got the address {} from {source}, which was not trusted for {domain} (it does not \
+                     list the domain as verified). An account whose address nobody verified is never linked \
+                     automatically: whoever created it first could otherwise take over the real owner's logins. \
+                     Link it by hand after checking who owns it",
+                    other.id,
+                    other.email.as_deref().unwrap_or_default()
+                ),
+            ),
+            None,
+        ));
+    }
+    let admin_role = other.roles.iter().find(|r| policy.admin_roles.contains(r)).cloned();
+    if !step(
+        trace,
+        "the account holds no admin role",
+        admin_role.is_none(),
+        format!("roles {:?}; admin roles {:?}", other.roles, policy.admin_roles),
+    ) {
+        return Ok(denied(
+            Denial::new(
+                "link_admin_refused",
+                format!(
+                    "account {} has the admin role {:?}: it is never linked automatically; link it by hand",
+                    other.id,
+                    admin_role.unwrap_or_default()
+                ),
+            ),
+            None,
+        ));
+    }
+    if !step(trace, "the account is active", other.status == UserStatus::Active, format!("{:?}", other.status)) {
+        return Ok(denied(Denial::new("deactivated", format!("account {} is deactivated", other.id)), None));
+    }
+    let known = db::identity_subject_at(tx, conn.id, other.id)?;
+    if !step(
+        trace,
+        "the account has no other identity at this connection",
+        known.is_none(),
+        match &known {
+            Some(s) => format!("it is already {s:?} at {}", conn.name),
+            None => "none".into(),
+        },
+    ) {
+        return Ok(denied(
+            Denial::new(
+                "identity_conflict",
+                format!(
+                    "account {} already signs in at this connection as {:?}; a second subject {:?} with the same \
+                     email is not linked to it. If the IdP changed the user's subject, remove the old identity \
+                     (delete and re-provision the account) or key users by a stable attribute",
+                    other.id,
+                    known.unwrap_or_default(),
+                    profile.subject
+                ),
+            ),
+            None,
+        ));
+    }
+
+    let mut after = other.clone();
+    if policy.update != UpdatePolicy::Never {
+        apply_fields(&mut after, profile, login.mapping);
+    }
+    apply_roles(&mut after, profile, policy.role_sync);
+    let changes = diff(Some(&other), &after);
+    after.first_login = other.first_login.or(Some(login.now));
+    after.last_login = Some(login.now);
+    after.login_count = other.login_count + 1;
+    after.updated_at = login.now;
+    after.identities.push(Identity { connection: conn.name.clone(), subject: profile.subject.clone(), linked: true });
+    db::insert_identity(tx, conn.id, &profile.subject, other.id, true, login.now)?;
+    db::update_user(tx, &after)?;
+    Ok(Decision { outcome: Outcome::Linked, user: Some(after), diff: changes, denial: None })
+}
