@@ -73,6 +73,24 @@ pub struct SecurityPolicy {
     pub sign_authn_requests: bool,
 }
 
+/// The largest clock skew a connection may allow (10 minutes). Consumed assertion IDs are
+/// remembered until their NotOnOrAfter plus this, so no skew can revive a pruned one.
+pub const MAX_CLOCK_SKEW_SECONDS: u32 = 600;
+
+impl SecurityPolicy {
+    /// Refuses settings no connection may have.
+    pub fn check(&self) -> Result<(), String> {
+        if self.clock_skew_seconds > MAX_CLOCK_SKEW_SECONDS {
+            return Err(format!(
+                "a clock skew of {} s is too large: at most {MAX_CLOCK_SKEW_SECONDS} s (IdP and SP clocks that differ by \
+                 more need fixing, not tolerating)",
+                self.clock_skew_seconds
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for SecurityPolicy {
     fn default() -> Self {
         SecurityPolicy {

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use handshake::clock::{Clock, SystemClock};
+use handshake::connection::{SecurityPolicy, SignatureRequirement};
 use handshake::demo::{DemoStyle, ScenarioId, ScenarioRequest};
 use handshake::desktop::Desktop;
 use handshake::provision::{MappingDocument, UserStatus};
@@ -17,6 +18,31 @@ use handshake::sensitive::Sensitive;
 use handshake::validate::{CheckStatus, Report};
 use handshake::workbench::{AuditFormat, ConnectionView, ImportRequest, OpenOptions, ProvisionReport, Workbench};
 use handshake::{Error, ErrorCode};
+
+/// Writes to stdout. A closed pipe (`handshake ... | head`) ends the program quietly with
+/// status 0, as the reader asked for no more; any other write error exits 2 with the reason.
+fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| if newline { out.write_all(b"\n") } else { Ok(()) });
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error [io]: cannot write to standard output: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+// These shadow the standard macros in this file: std's panic on a closed pipe.
+macro_rules! println {
+    () => { write_stdout(format_args!(""), true) };
+    ($($arg:tt)*) => { write_stdout(format_args!($($arg)*), true) };
+}
+macro_rules! print {
+    ($($arg:tt)*) => { write_stdout(format_args!($($arg)*), false) };
+}
 
 #[derive(Parser)]
 #[command(name = "handshake", version, about = "A workbench for SAML SSO connections")]
@@ -208,6 +234,34 @@ enum ConnectionCommand {
         #[arg(long)]
         name: String,
     },
+    /// Change the security policy; flags left out keep their value.
+    SetPolicy(SetPolicyArgs),
+}
+
+#[derive(Args)]
+struct SetPolicyArgs {
+    #[arg(long)]
+    name: String,
+    /// Accept RSA-SHA1 signatures and SHA-1 digests (legacy IdPs only).
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    allow_sha1: Option<bool>,
+    /// Tolerance for clock differences between IdP and SP, in seconds (at most 600).
+    #[arg(long, value_name = "N")]
+    clock_skew_seconds: Option<u32>,
+    /// Accept unsolicited (IdP-initiated) responses.
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    allow_idp_initiated: Option<bool>,
+    /// Refuse responses whose assertion is not encrypted.
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    require_encrypted_assertion: Option<bool>,
+    /// Which signatures an accepted response must carry.
+    #[arg(long, value_parser = ["either", "response", "assertion", "both"])]
+    signature: Option<String>,
+    /// Sign AuthnRequests even when the IdP does not ask for it.
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    sign_authn_requests: Option<bool>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -395,8 +449,59 @@ fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Res
             }
         }
         ConnectionCommand::SpMetadata { name } => print!("{}", wb.sp_metadata(&name)?),
+        ConnectionCommand::SetPolicy(args) => set_policy(wb, args, now)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn set_policy(wb: &Workbench, args: SetPolicyArgs, now: DateTime<Utc>) -> Result<(), Error> {
+    let mut policy = wb.connection(&args.name)?.policy;
+    if let Some(v) = args.allow_sha1 {
+        policy.allow_sha1 = v;
+    }
+    if let Some(v) = args.clock_skew_seconds {
+        policy.clock_skew_seconds = v;
+    }
+    if let Some(v) = args.allow_idp_initiated {
+        policy.allow_idp_initiated = v;
+    }
+    if let Some(v) = args.require_encrypted_assertion {
+        policy.require_encrypted_assertion = v;
+    }
+    if let Some(v) = args.sign_authn_requests {
+        policy.sign_authn_requests = v;
+    }
+    if let Some(v) = args.signature.as_deref() {
+        policy.signature = match v {
+            "response" => SignatureRequirement::Response,
+            "assertion" => SignatureRequirement::Assertion,
+            "both" => SignatureRequirement::Both,
+            _ => SignatureRequirement::AssertionOrResponse,
+        };
+    }
+    let view = wb.set_policy(&args.name, policy, now)?;
+    if args.json {
+        println!("{}", to_json(&view.policy)?);
+    } else {
+        println!("Security policy of {} saved:", view.name);
+        print_policy(&view.policy);
+    }
+    Ok(())
+}
+
+fn print_policy(p: &SecurityPolicy) {
+    let signature = match p.signature {
+        SignatureRequirement::AssertionOrResponse => "either (assertion or response)",
+        SignatureRequirement::Assertion => "assertion",
+        SignatureRequirement::Response => "response",
+        SignatureRequirement::Both => "both",
+    };
+    println!("  signature required:          {signature}");
+    println!("  clock skew:                  {} s", p.clock_skew_seconds);
+    println!("  IdP-initiated logins:        {}", if p.allow_idp_initiated { "allowed" } else { "refused" });
+    println!("  encrypted assertion:         {}", if p.require_encrypted_assertion { "required" } else { "optional" });
+    println!("  SHA-1:                       {}", if p.allow_sha1 { "allowed" } else { "refused" });
+    println!("  sign AuthnRequests:          {}", if p.sign_authn_requests { "always" } else { "when the IdP asks" });
 }
 
 fn serve(cli: &Cli) -> Result<ExitCode, Error> {

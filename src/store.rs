@@ -9,8 +9,8 @@
 //! nanosecond fraction ([`format_time`]), so they round-trip exactly and sort as text.
 
 mod functions;
-pub mod replay;
 pub mod migrations;
+pub mod replay;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -25,8 +25,6 @@ pub const MAX_OUTSTANDING_REQUESTS: i64 = 1000;
 /// hundred KB.
 pub const MAX_STORED_RESPONSE_BYTES: usize = 512 * 1024;
 
-
-
 /// Where the browser goes to log in.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoginStart {
@@ -231,7 +229,8 @@ impl Workbench {
             Some(r) => (LoginKind::SpInitiated, Some(r.id.as_str()), None, r.return_to.clone()),
         };
         // Judged before the write lock is taken: validation is the slow part.
-        let mut report = self.validate_for(&c, saml_response, now, Expect { in_response_to: outstanding, expired_request: expired });
+        let mut report =
+            self.validate_for(&c, saml_response, now, Expect { in_response_to: outstanding, expired_request: expired });
         let tx = self.store().write_transaction()?;
         if let Some(id) = outstanding {
             // A request is answered once, whatever the outcome.

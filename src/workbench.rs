@@ -248,6 +248,7 @@ impl Workbench {
 
     /// Replaces the connection's security policy.
     pub fn set_policy(&self, name: &str, policy: SecurityPolicy, now: DateTime<Utc>) -> Result<ConnectionView> {
+        policy.check().map_err(Error::invalid)?;
         let mut c = self.store.get_connection(name)?;
         c.policy = policy;
         Ok(self.view(&self.store.update_connection(&c, now)?))

@@ -18,7 +18,7 @@ use std::fmt;
 use unicode_normalization::UnicodeNormalization as _;
 use unicode_normalization::is_nfc;
 use unicode_security::GeneralSecurityProfile as _;
-use unicode_security::confusable_detection::skeleton;
+use unicode_security::confusable_detection::skeleton as uts39_skeleton;
 
 /// Longest address accepted for matching (RFC 3696 errata: 320 octets).
 pub const MAX_LEN: usize = 320;
@@ -56,10 +56,16 @@ impl fmt::Display for Problem {
             Problem::SeveralAt => f.write_str("it has more than one @"),
             Problem::EmptyPart => f.write_str("the part before or after the @ is empty"),
             Problem::Character { ch } => {
-                write!(f, "it contains U+{:04X}, a control, space, invisible or compatibility character", u32::from(*ch))
+                write!(
+                    f,
+                    "it contains U+{:04X}, a control, space, invisible or compatibility character",
+                    u32::from(*ch)
+                )
             }
             Problem::NotNfc => f.write_str("its local part is not in Unicode NFC"),
-            Problem::Domain { detail } => write!(f, "its domain is not a valid internationalised domain name ({detail})"),
+            Problem::Domain { detail } => {
+                write!(f, "its domain is not a valid internationalised domain name ({detail})")
+            }
         }
     }
 }
@@ -90,12 +96,23 @@ pub fn canonical(raw: &str) -> Result<Canonical, Problem> {
         return Err(Problem::NotNfc);
     }
     let domain = domain_key(domain)?;
-    let local = local.to_ascii_lowercase();
-    let key = format!("{local}@{domain}");
-    let (shown_domain, _) = idna::domain_to_unicode(&domain);
-    let skeleton = look(&format!("{local}@{shown_domain}"));
+    let key = format!("{}@{domain}", local.to_ascii_lowercase());
+    let skeleton = skeleton(raw);
     let confusable = !raw.is_ascii() && skeleton.is_ascii();
     Ok(Canonical { key, domain, skeleton, confusable })
+}
+
+/// What an address looks like on screen: the UTS #39 skeleton of its lower-cased local part
+/// and Unicode domain. Defined for any text, also one [`canonical`] refuses, so that an
+/// address which cannot be matched can still be refused for looking like another one.
+pub fn skeleton(raw: &str) -> String {
+    match raw.rsplit_once('@') {
+        Some((local, domain)) => {
+            let (shown, _) = idna::domain_to_unicode(domain);
+            look(&format!("{local}@{shown}"))
+        }
+        None => look(raw),
+    }
 }
 
 /// A domain in the canonical form (IDNA to ASCII, lower case), for comparing with the
@@ -110,7 +127,7 @@ pub fn domain_key(domain: &str) -> Result<String, Problem> {
 
 /// UTS #39 skeleton, lower-cased (used only to refuse look-alikes, never to match).
 fn look(s: &str) -> String {
-    skeleton(&s.nfc().collect::<String>()).collect::<String>().to_lowercase()
+    uts39_skeleton(&s.to_lowercase().nfc().collect::<String>()).collect::<String>().to_lowercase()
 }
 
 #[cfg(test)]
@@ -172,5 +189,8 @@ mod tests {
         let domain = canonical("ada@ex\u{430}mple.com").unwrap();
         assert!(domain.confusable);
         assert_eq!(domain.skeleton, latin.skeleton);
+        // Refused addresses still have a look: the Kelvin sign looks like k.
+        assert_eq!(skeleton("\u{212a}ate@Example.com"), skeleton("kate@example.com"));
+        assert_eq!(skeleton("ada@xn--exmple-cua.com"), skeleton("ADA@EXÄMPLE.COM"));
     }
 }

@@ -179,18 +179,36 @@ pub fn user_by_email_canonical(conn: &rusqlite::Connection, key: &str) -> Result
     one_user(conn, "u.email_canonical = ?1", &key)
 }
 
-/// An account whose address looks like `skeleton` but has another key (a look-alike).
-pub fn look_alike(conn: &rusqlite::Connection, skeleton: &str, key: &str) -> Result<Option<User>> {
+/// An account whose address looks like `email` but is another address (a look-alike).
+///
+/// Two plain-ASCII addresses never count as look-alikes (`clara@` and `dara@` share a
+/// skeleton, yet are different people): one of the two must have a non-ASCII character.
+pub fn look_alike(
+    conn: &rusqlite::Connection,
+    email: &str,
+    key: Option<&str>,
+    except: Option<i64>,
+) -> Result<Option<User>> {
+    // NULL keys never equal each other: two unmatchable addresses that look alike differ.
+    // GLOB '*[^ -~]*': the address has a character outside printable ASCII.
     let id: Option<i64> = conn
-        .prepare_cached("SELECT id FROM users WHERE email_skeleton = ?1 AND email_canonical IS NOT ?2 ORDER BY id LIMIT 1")?
-        .query_row(params![skeleton, key], |r| r.get(0))
+        .prepare_cached(
+            "SELECT id FROM users WHERE email_skeleton = ?1 \
+             AND (email_canonical IS NULL OR ?2 IS NULL OR email_canonical <> ?2) \
+             AND (?3 OR email GLOB '*[^ -~]*') AND id IS NOT ?4 ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![crate::identity::email::skeleton(email), key, !email.is_ascii(), except], |r| r.get(0))
         .optional()?;
     id.map_or(Ok(None), |id| user_by_id(conn, id))
 }
 
 /// The subject of an identity at `connection_id` that folds like `subject` but differs from
 /// it (letter case or look-alike characters), with its account.
-pub fn folded_identity(conn: &rusqlite::Connection, connection_id: i64, subject: &str) -> Result<Option<(String, i64)>> {
+pub fn folded_identity(
+    conn: &rusqlite::Connection,
+    connection_id: i64,
+    subject: &str,
+) -> Result<Option<(String, i64)>> {
     Ok(conn
         .prepare_cached(
             "SELECT subject, user_id FROM user_identities WHERE connection_id = ?1 AND subject_fold = ?2 \
@@ -268,18 +286,18 @@ fn status_text(s: UserStatus) -> &'static str {
     }
 }
 
-/// The matching key and skeleton stored beside an address (NULL for one that cannot be
-/// used for matching: such addresses never find, link or block anyone).
-fn email_canonicals(email: Option<&str>) -> (Option<String>, Option<String>) {
-    match email.map(crate::identity::email::canonical) {
-        Some(Ok(c)) => (Some(c.key), Some(c.skeleton)),
-        _ => (None, None),
-    }
+/// The matching key and skeleton stored beside an address. An address that cannot be used
+/// for matching has no key (it never finds or links anyone) but still a skeleton (nobody
+/// may take an address that looks like it).
+fn email_keys(email: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(email) = email else { return (None, None) };
+    let key = crate::identity::email::canonical(email).ok().map(|c| c.key);
+    (key, Some(crate::identity::email::skeleton(email)))
 }
 
 /// Inserts `user` (its `id` is ignored) and returns the new id.
 pub fn insert_user(conn: &rusqlite::Connection, user: &User, connection_id: Option<i64>) -> Result<i64> {
-    let (key, skeleton) = email_canonicals(user.email.as_deref());
+    let (key, skeleton) = email_keys(user.email.as_deref());
     conn.prepare_cached(
         "INSERT INTO users (connection_id, email, username, given_name, family_name, display_name, groups, roles, custom, \
          status, source, first_login, last_login, login_count, created_at, updated_at, email_canonical, email_skeleton, \
@@ -312,7 +330,7 @@ pub fn insert_user(conn: &rusqlite::Connection, user: &User, connection_id: Opti
 }
 
 pub fn update_user(conn: &rusqlite::Connection, user: &User) -> Result<()> {
-    let (key, skeleton) = email_canonicals(user.email.as_deref());
+    let (key, skeleton) = email_keys(user.email.as_deref());
     conn.prepare_cached(
         "UPDATE users SET email = ?2, username = ?3, given_name = ?4, family_name = ?5, display_name = ?6, groups = ?7, \
          roles = ?8, custom = ?9, status = ?10, first_login = ?11, last_login = ?12, login_count = ?13, updated_at = ?14, \
@@ -354,7 +372,14 @@ pub fn insert_identity(
         "INSERT INTO user_identities (connection_id, subject, user_id, linked, created_at, subject_fold) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![connection_id, subject, user_id, linked, format_time(now), crate::identity::subject_fold(subject)])?;
+    .execute(params![
+        connection_id,
+        subject,
+        user_id,
+        linked,
+        format_time(now),
+        crate::identity::subject_fold(subject)
+    ])?;
     Ok(())
 }
 

@@ -45,11 +45,12 @@ pub(super) fn link(
     let address = email.raw.as_deref().unwrap_or_default();
     let domain = email.canonical.as_ref().map(|c| c.domain.clone()).unwrap_or_default();
 
-    if !step(trace, "linking by email is on for this connection", policy.link_by_email, format!(
-        "account {} ({}) has the address {address}",
-        other.id,
-        origin(&other)
-    )) {
+    if !step(
+        trace,
+        "linking by email is on for this connection",
+        policy.link_by_email,
+        format!("account {} ({}) has the address {address}", other.id, origin(&other)),
+    ) {
         return Ok(denied(
             Denial::new(
                 "email_in_use",
@@ -73,7 +74,9 @@ pub(super) fn link(
         return Ok(denied(
             Denial::new(
                 "email_confusable",
-                format!("the email {address:?} contains characters that look like ASCII letters: it is never used to link accounts"),
+                format!(
+                    "the email {address:?} contains characters that look like ASCII letters: it is never used to link accounts"
+                ),
             ),
             None,
         ));

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 pub use db::{AuditEntry, FieldChange, Identity, User, UserSource, UserStatus};
 pub use mapping::{Claims, FieldRule, Source, Transform};
-pub use rules::{Denial, MappingDocument, Profile, RoleSync, Trace, UpdatePolicy};
 use rules::Provisioning;
+pub use rules::{Denial, MappingDocument, Profile, RoleSync, Trace, UpdatePolicy};
 
 use crate::connection::Connection;
 use crate::error::{ErrorCode, Result};
@@ -211,9 +211,9 @@ impl EmailFacts {
             _ => None,
         };
         let canonical = parsed.and_then(std::result::Result::ok);
-        let domain_verified = canonical.as_ref().is_some_and(|c| {
-            policy.verified_domains.iter().any(|d| email::domain_key(d).is_ok_and(|d| d == c.domain))
-        });
+        let domain_verified = canonical
+            .as_ref()
+            .is_some_and(|c| policy.verified_domains.iter().any(|d| email::domain_key(d).is_ok_and(|d| d == c.domain)));
         EmailFacts { raw: raw.map(str::to_owned), canonical, problem, domain_verified }
     }
 
@@ -381,7 +381,7 @@ fn decide(
                 "subject_case_conflict",
                 format!(
                     "the subject {:?} differs from {known:?}, the identity of account {user_id} at this connection, \
-                     only by letter case or look-alike characters. Subjects are compared exactly as the IdP sends \
+                     only by letter case, look-alike or invisible characters. Subjects are compared exactly as the IdP sends \
                      them, so it would become a second account; it is refused instead. If it is the same person, \
                      the IdP changed the value's case: make the IdP send a stable value (or key users by an \
                      immutable attribute); otherwise someone is imitating that identity",
@@ -391,7 +391,9 @@ fn decide(
             None,
         ));
     }
-    if let Some(other) = email.canonical.as_ref().map(|c| db::user_by_email_canonical(tx, &c.key)).transpose()?.flatten() {
+    if let Some(other) =
+        email.canonical.as_ref().map(|c| db::user_by_email_canonical(tx, &c.key)).transpose()?.flatten()
+    {
         return linking::link(tx, login, &profile, &email, other, trace);
     }
     if let Some(other) = look_alike(tx, &email, None)? {
@@ -416,8 +418,9 @@ fn decide(
 
 /// Another account whose address looks like this login's but is a different address.
 fn look_alike(tx: &rusqlite::Connection, email: &EmailFacts, except: Option<i64>) -> Result<Option<User>> {
-    let Some(c) = &email.canonical else { return Ok(None) };
-    Ok(db::look_alike(tx, &c.skeleton, &c.key)?.filter(|u| Some(u.id) != except))
+    let Some(raw) = &email.raw else { return Ok(None) };
+    let key = email.canonical.as_ref().map(|c| c.key.as_str());
+    db::look_alike(tx, raw, key, except)
 }
 
 fn confusable_denial(email: &EmailFacts, other: &User) -> Denial {

@@ -350,7 +350,10 @@ fn decide(
     if !doc.access.allowed_email_domains.is_empty() {
         let domain = email.as_deref().and_then(domain_of);
         let ok = domain.as_ref().is_some_and(|d| {
-            doc.access.allowed_email_domains.iter().any(|a| crate::identity::email::domain_key(a).is_ok_and(|a| a == *d))
+            doc.access
+                .allowed_email_domains
+                .iter()
+                .any(|a| crate::identity::email::domain_key(a).is_ok_and(|a| a == *d))
         });
         trace.access.push(AccessTrace {
             rule: format!("email domain is one of {:?}", doc.access.allowed_email_domains),

@@ -10,9 +10,7 @@ use rusqlite::{OptionalExtension as _, params};
 use super::format_time;
 use crate::error::Result;
 
-/// The largest clock skew a connection may allow. Consumed IDs are kept until their
-/// NotOnOrAfter plus this, so raising a connection's skew later cannot revive one.
-pub const MAX_CLOCK_SKEW_SECONDS: u32 = 3600;
+use crate::connection::MAX_CLOCK_SKEW_SECONDS;
 
 /// How long an ID without a NotOnOrAfter is remembered.
 const DEFAULT_RETENTION: Duration = Duration::days(1);

@@ -96,7 +96,8 @@ pub fn response_facts(response: Node<'_, '_>) -> ResponseFacts {
     let status = xml::child(response, NS_SAMLP, "Status");
     let code = status.and_then(|s| xml::child(s, NS_SAMLP, "StatusCode"));
     let mut whitespace_trimmed = Vec::new();
-    let issuer = xml::child(response, NS_SAML, "Issuer").map(|i| identifier(i, "Response Issuer", &mut whitespace_trimmed));
+    let issuer =
+        xml::child(response, NS_SAML, "Issuer").map(|i| identifier(i, "Response Issuer", &mut whitespace_trimmed));
     ResponseFacts {
         id: attr(response, "ID").unwrap_or_default(),
         issuer,

@@ -532,3 +532,70 @@ fn users_list_show_deactivate_activate_delete() {
     assert_eq!(env.run(&["users", "show", &id]).status.code(), Some(2));
     assert_eq!(env.run(&["users", "list", "--connection", "nope"]).status.code(), Some(2));
 }
+
+#[test]
+fn set_policy_changes_only_the_flags_given_and_show_json_prints_the_policy() {
+    let env = Env::new().with_fixture_connection();
+    let out = env.run(&[
+        "connection",
+        "set-policy",
+        "--name",
+        "fx",
+        "--allow-sha1",
+        "true",
+        "--clock-skew-seconds",
+        "30",
+        "--signature",
+        "both",
+        "--allow-idp-initiated",
+        "false",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = json(&env.run(&["connection", "show", "fx", "--json"]));
+    let policy = &shown["policy"];
+    assert_eq!(policy["allow_sha1"], true);
+    assert_eq!(policy["clock_skew_seconds"], 30);
+    assert_eq!(policy["signature"], "both");
+    assert_eq!(policy["allow_idp_initiated"], false);
+    assert_eq!(policy["require_encrypted_assertion"], false, "untouched flags keep their value");
+    let out = env.run(&["connection", "set-policy", "--name", "fx", "--require-encrypted-assertion", "yes", "--json"]);
+    assert!(out.status.success());
+    assert_eq!(json(&out)["require_encrypted_assertion"], true);
+    assert_eq!(json(&out)["signature"], "both");
+    // An IdP-initiated fixture is now refused by the policy.
+    let verify = env.run(&["verify", "--connection", "fx", "--response", &response_path("okta_valid"), "--at", AT]);
+    assert_eq!(verify.status.code(), Some(1));
+
+    let too_much = env.run(&["connection", "set-policy", "--name", "fx", "--clock-skew-seconds", "86400"]);
+    assert_eq!(too_much.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_much.stderr).contains("at most 600"));
+    let bad = env.run(&["connection", "set-policy", "--name", "fx", "--signature", "maybe"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let missing = env.run(&["connection", "set-policy", "--name", "nope", "--allow-sha1", "false"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not_found"));
+}
+
+#[test]
+fn regression_a_closed_pipe_ends_the_cli_quietly() {
+    let env = Env::new().with_fixture_connection();
+    // More than a pipe buffer of output: a few hundred users.
+    {
+        let wb = crate::provisioning::open_workbench(&env.db());
+        let key = crate::provisioning::idp_key();
+        for n in 0..400 {
+            let email = format!("user{n}@example.com");
+            let attributes = vec![handshake::idp::AttributeSpec::new("email", &[email.as_str()])];
+            let response = generator::numbered_login(&key, n, &email, attributes);
+            let r = wb.provision("fx", &response, generator::judged_at(), None, false).unwrap();
+            assert!(r.outcome.signed_in(), "{:?}", r.message);
+        }
+    }
+    let mut child =
+        env.cmd(&["users", "list", "--json"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take()); // the reader goes away, as `| head` does
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
