@@ -43,6 +43,7 @@ export function describeError(e: unknown): string {
       network: "Network problem",
       port_in_use: "Port in use",
       storage: "Database error",
+      conflict: "The catalog refused the change",
       ipc: "The app could not run this",
     };
     const p = prefix[e.code];

@@ -117,6 +117,8 @@ export function user(over: Partial<User> = {}): User {
     connection: "okta-prod",
     identities: [{ connection: "okta-prod", subject: "ada@example.com", linked: false }],
     email: "ada@example.com",
+    email_verified: false,
+    email_source: "okta-prod",
     username: null,
     given_name: "Ada",
     family_name: "Lovelace",

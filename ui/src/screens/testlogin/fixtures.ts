@@ -153,6 +153,8 @@ export function user(overrides: Partial<User> = {}): User {
     connection: "okta-prod",
     identities: [{ connection: "okta-prod", subject: "ada@acme.com", linked: false }],
     email: "ada@acme.com",
+    email_verified: false,
+    email_source: "okta-prod",
     username: null,
     given_name: "Ada",
     family_name: null,
@@ -273,6 +275,7 @@ export function loginDetail(id: number, report: ProvisionReport, connection = "o
       return_to: null,
       report,
       response_xml: "<samlp:Response/>",
+      response_xml_bytes: null,
     },
     xml: xmlLines,
   };
