@@ -440,3 +440,28 @@ fn cli_runs_a_scenario_headless_and_lists_the_library() {
     let catalog = std::fs::read(&db).unwrap();
     assert!(!catalog.windows(11).any(|w| w == b"PRIVATE KEY"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_unknown_key_scenario_signs_with_one_key_generated_once() {
+    let d = demo().await;
+    let idp = d.desktop.demo_idp().await.unwrap().certificate;
+    let mut signers = Vec::new();
+    for _ in 0..2 {
+        let r = d.run(ScenarioId::UnknownKey, None).await;
+        assert_eq!(r.failed_check.as_deref(), Some("signature"));
+        let xml = d.desktop.test_login(r.test_login_id).await.unwrap().login.response_xml.unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let certs: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.tag_name().name() == "X509Certificate")
+            .map(|n| n.text().unwrap().split_whitespace().collect())
+            .collect();
+        assert!(!certs.is_empty(), "the signature carries its certificate");
+        let fingerprints: Vec<String> =
+            certs.iter().map(|c| handshake::certs::Certificate::from_base64(c).unwrap().sha256_fingerprint).collect();
+        assert!(fingerprints.iter().all(|f| *f == fingerprints[0]));
+        signers.push(fingerprints[0].clone());
+    }
+    assert_eq!(signers[0], signers[1], "both runs signed by the same unknown key");
+    assert_ne!(signers[0], idp.sha256_fingerprint, "and it is not the demo IdP's key");
+}
