@@ -46,7 +46,7 @@ async fn main() {
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
     let mut pool = vec![first];
     pool.extend((1..workers).map(|_| open()));
-    let state = AppState::new(Pool::new(pool), Arc::new(FixedClock(generator::judged_at())));
+    let state = AppState::new(Pool::new(pool), Arc::new(FixedClock(generator::judged_at()))).unwrap();
     let listener = handshake::server::bind(0).await.unwrap();
     let url = format!("http://{}/saml/bench/acs", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -512,7 +512,7 @@ fn serve(cli: &Cli) -> Result<ExitCode, Error> {
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
     let pool = (0..workers).map(|_| open(cli)).collect::<Result<Vec<_>, _>>()?;
     let connections = pool.first().map(|wb| wb.list_connections()).transpose()?.unwrap_or_default();
-    let state = handshake::server::AppState::new(handshake::server::Pool::new(pool), std::sync::Arc::new(SystemClock));
+    let state = handshake::server::AppState::new(handshake::server::Pool::new(pool), std::sync::Arc::new(SystemClock))?;
     runtime.block_on(async {
         let listener = handshake::server::bind(cli.port).await?;
         let base = handshake::connection::base_url(cli.port);

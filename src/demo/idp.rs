@@ -3,6 +3,7 @@
 //! same code that writes the committed test fixtures.
 
 use std::io::Read as _;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -98,9 +99,20 @@ pub struct SignIn<'a> {
     pub now: DateTime<Utc>,
 }
 
-fn throwaway_key(now: DateTime<Utc>) -> Result<SigningKey> {
+/// The key nobody published, for `unknown-key` (signer) and `undecryptable` (recipient).
+static UNKNOWN_KEY: OnceLock<SigningKey> = OnceLock::new();
+
+/// The unknown key, generated once per process on first use: an RSA key generation costs
+/// tens of milliseconds of CPU, too much to spend on every request. Nobody trusts it, so it
+/// is never stored; a new process gets a new one, which is just as unknown.
+fn unknown_key(now: DateTime<Utc>) -> Result<&'static SigningKey> {
+    if let Some(key) = UNKNOWN_KEY.get() {
+        return Ok(key);
+    }
     let pair = sp::generate_key_pair("Unknown signer (Handshake demo)", now)?;
-    SigningKey::from_pem(&pair.key_pem, pair.certificate.pem().as_bytes())
+    let key = SigningKey::from_pem(&pair.key_pem, pair.certificate.pem().as_bytes())?;
+    // Two first uses at once: both generate, one key is kept for everyone.
+    Ok(UNKNOWN_KEY.get_or_init(|| key))
 }
 
 /// The Response (base64, as posted) for a sign-in.
@@ -128,7 +140,7 @@ pub fn issue(s: &SignIn<'_>) -> Result<String> {
     scenarios::apply(s.scenario, &mut plan, s.style, s.skew_minutes, &fresh);
 
     let unknown = match (plan.signer, plan.encryption) {
-        (Signer::Unknown, _) | (_, Encryption::ToUnknown) => Some(throwaway_key(s.now)?),
+        (Signer::Unknown, _) | (_, Encryption::ToUnknown) => Some(unknown_key(s.now)?),
         _ => None,
     };
     let signer = match (plan.signer, &unknown) {

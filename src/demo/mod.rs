@@ -175,7 +175,8 @@ pub struct SignInForm {
     /// Email or persona id.
     pub persona: String,
     pub scenario: ScenarioId,
-    /// The AuthnRequest answered (SP-initiated); `None` for IdP-initiated.
+    /// The AuthnRequest answered (SP-initiated); `None` for IdP-initiated. The HTTP layer
+    /// passes only an ID the demo IdP received for this connection (its form's token binds it).
     pub request_id: Option<String>,
     pub relay_state: Option<String>,
     pub skew_minutes: Option<i64>,
@@ -191,14 +192,27 @@ pub struct AutoPost {
     pub denied: bool,
 }
 
-/// An AuthnRequest the demo IdP accepted, waiting for a persona.
+/// Where the demo IdP sends a Response for a connection, and who can sign in.
 #[derive(Debug, Clone)]
-pub struct PendingRequest {
-    pub request_id: String,
+pub struct DemoTarget {
     pub connection: String,
     pub sp_entity_id: String,
     pub acs_url: String,
     pub personas: Vec<Persona>,
+}
+
+impl DemoTarget {
+    /// A persona by email or id.
+    pub fn persona(&self, key: &str) -> Option<&Persona> {
+        find_persona(&self.personas, key)
+    }
+}
+
+/// An AuthnRequest the demo IdP accepted, waiting for a persona.
+#[derive(Debug, Clone)]
+pub struct PendingRequest {
+    pub request_id: String,
+    pub target: DemoTarget,
 }
 
 /// A scenario made ready to drive over HTTP.
@@ -570,9 +584,26 @@ impl Workbench {
         }
         Ok(PendingRequest {
             request_id: request.id,
-            connection: c.name.clone(),
-            sp_entity_id: c.sp.entity_id.clone(),
-            acs_url: c.sp.acs_url.clone(),
+            target: DemoTarget {
+                connection: c.name.clone(),
+                sp_entity_id: c.sp.entity_id.clone(),
+                acs_url: c.sp.acs_url.clone(),
+                personas: self.demo_personas()?,
+            },
+        })
+    }
+
+    /// Where an IdP-initiated sign-in at the demo IdP would go: `connection` must use it.
+    pub fn demo_target(&self, connection: &str) -> Result<DemoTarget> {
+        let c = self.store().get_connection(connection)?;
+        if c.idp.entity_id != DEMO_IDP_ENTITY_ID {
+            return Err(Error::invalid(format!("connection {} does not use the demo IdP", c.name)));
+        }
+        let sp = c.sp.resolve(&c.name, self.base_url());
+        Ok(DemoTarget {
+            connection: c.name,
+            sp_entity_id: sp.entity_id,
+            acs_url: sp.acs_url,
             personas: self.demo_personas()?,
         })
     }

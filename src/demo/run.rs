@@ -1,5 +1,7 @@
 //! Drives a scenario through the real HTTP endpoints, as a browser would: the SP's login
-//! URL, the demo IdP's SSO page and sign-in form, its auto-posting form, the SP's ACS.
+//! URL, the demo IdP's SSO page (or its IdP-initiated start page), the sign-in form posted
+//! back with its hidden fields (the anti-CSRF token among them) and the page's `Origin`,
+//! the auto-posting form, the SP's ACS.
 
 use std::sync::LazyLock;
 
@@ -54,6 +56,11 @@ fn absolute(base: &str, target: &str) -> String {
     }
 }
 
+/// `scheme://host:port` of the server's base URL, as a browser's `Origin` header names it.
+fn origin_of(base: &str) -> String {
+    reqwest::Url::parse(base).map(|u| u.origin().ascii_serialization()).unwrap_or_else(|_| base.to_owned())
+}
+
 async fn page(response: reqwest::Response, step: &str) -> Result<String> {
     let status = response.status();
     let body = response.text().await.map_err(|e| failed(step, e))?;
@@ -100,41 +107,34 @@ pub async fn drive(base_url: &str, prepared: &PreparedScenario) -> Result<i64> {
     let base = base_url.trim_end_matches('/');
     let scenario = prepared.scenario.name();
     let skew = prepared.skew_minutes.to_string();
-    let auto_post = match prepared.scenario.spec().flow {
+    let (page_url, step) = match prepared.scenario.spec().flow {
         Flow::SpInitiated => {
             let login = format!("{base}/saml/{}/login", url_segment(&prepared.connection));
             let r = client.get(&login).send().await.map_err(|e| failed("the SP login", e))?;
-            let idp_url = location(&r, "the SP login")?;
-            let r = client.get(&idp_url).send().await.map_err(|e| failed("the demo IdP's SSO", e))?;
-            let picker = read_form(&page(r, "the demo IdP's SSO").await?, "the demo IdP's SSO")?;
-            let mut fields = picker.fields;
-            fields.push(("persona".into(), prepared.persona.clone()));
-            fields.push(("scenario".into(), scenario.into()));
-            fields.push(("skew_minutes".into(), skew));
-            let r = client
-                .post(absolute(base, &picker.action))
-                .form(&fields)
-                .send()
-                .await
-                .map_err(|e| failed("the demo IdP's sign-in", e))?;
-            page(r, "the demo IdP's sign-in").await?
+            (location(&r, "the SP login")?, "the demo IdP's SSO")
         }
         Flow::IdpInitiated => {
-            let query = [
-                ("connection", prepared.connection.as_str()),
-                ("persona", prepared.persona.as_str()),
-                ("scenario", scenario),
-                ("skew_minutes", skew.as_str()),
-            ];
-            let r = client
-                .get(format!("{base}/demo-idp/start"))
-                .query(&query)
-                .send()
-                .await
+            let query = [("connection", prepared.connection.as_str()), ("persona", prepared.persona.as_str())];
+            let url = reqwest::Url::parse_with_params(&format!("{base}/demo-idp/start"), query)
                 .map_err(|e| failed("the demo IdP's start", e))?;
-            page(r, "the demo IdP's start").await?
+            (url.to_string(), "the demo IdP's start")
         }
     };
+    let r = client.get(&page_url).send().await.map_err(|e| failed(step, e))?;
+    let sign_in = read_form(&page(r, step).await?, step)?;
+    let mut fields = sign_in.fields;
+    fields.push(("persona".into(), prepared.persona.clone()));
+    fields.push(("scenario".into(), scenario.into()));
+    fields.push(("skew_minutes".into(), skew));
+    // A browser names the page's origin on the form's POST; the demo IdP checks it.
+    let r = client
+        .post(absolute(base, &sign_in.action))
+        .header(reqwest::header::ORIGIN, origin_of(base))
+        .form(&fields)
+        .send()
+        .await
+        .map_err(|e| failed("the demo IdP's sign-in", e))?;
+    let auto_post = page(r, "the demo IdP's sign-in").await?;
     let form = read_form(&auto_post, "the demo IdP's response")?;
     let first = post_to_acs(&client, base, &form).await?;
     if prepared.scenario == ScenarioId::Replay {

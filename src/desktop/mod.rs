@@ -103,7 +103,7 @@ impl Desktop {
         };
         let (events, _) = broadcast::channel(64);
         let port = options.port;
-        let state = AppState::with_events(open_pool(&db, &secrets, port)?, clock.clone(), events.clone());
+        let state = AppState::with_events(open_pool(&db, &secrets, port)?, clock.clone(), events.clone())?;
         let status = ServerStatus { running: false, port, base_url: connection::base_url(port), error: None };
         Ok(Desktop {
             db,
@@ -198,7 +198,7 @@ impl Desktop {
             Err(e) => {
                 // Connections derive their SP URLs from the chosen port even while it is taken.
                 if let Ok(pool) = open_pool(&self.db, &self.secrets, port) {
-                    self.swap_pool(pool);
+                    let _ = self.swap_pool(pool);
                 }
                 let base_url = connection::base_url(port);
                 return self.set_status(ServerStatus { running: false, port, base_url, error: Some(e) });
@@ -210,7 +210,10 @@ impl Desktop {
             Ok(p) => p,
             Err(e) => return self.set_status(ServerStatus { running: false, port, base_url, error: Some(e) }),
         };
-        let state = self.swap_pool(pool);
+        let state = match self.swap_pool(pool) {
+            Ok(s) => s,
+            Err(e) => return self.set_status(ServerStatus { running: false, port, base_url, error: Some(e) }),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server::serve(listener, state, async {
             let _ = stopped.await;
@@ -219,12 +222,12 @@ impl Desktop {
         self.set_status(ServerStatus { running: true, port, base_url, error: None })
     }
 
-    fn swap_pool(&self, pool: Pool) -> AppState {
-        let state = AppState::with_events(pool, self.clock.clone(), self.events.clone());
+    fn swap_pool(&self, pool: Pool) -> Result<AppState> {
+        let state = AppState::with_events(pool, self.clock.clone(), self.events.clone())?;
         if let Ok(mut s) = self.state.write() {
             *s = state.clone();
         }
-        state
+        Ok(state)
     }
 
     /// Stops the embedded SP, letting in-flight requests finish (at most 5 s).

@@ -1,22 +1,37 @@
 //! The embedded SP: an axum router on 127.0.0.1 over the same core API the CLI uses.
-//! `router(state)` is separate from serving so tests drive it without a socket.
+//! `router(state)` is separate from serving (`serve.rs`) so tests drive it without a socket.
+//!
+//! The local web surface: every route answers only its own loopback Host (`guard.rs`); the
+//! routes that act (the demo IdP signing a Response) take only POSTs from its own pages,
+//! with an anti-CSRF token (`csrf.rs`); slow clients are timed out and connections capped
+//! (`serve.rs`); bodies that are not a form get a 4xx before anything is written.
 
+mod body;
+mod csrf;
 pub mod demo_idp;
+mod demo_pages;
+mod guard;
 pub mod page;
+mod refusal;
+mod serve;
+
+pub use serve::{ServeOptions, serve, serve_with};
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
+use self::csrf::CsrfKey;
+use self::refusal::Refusal;
 use crate::clock::Clock;
 use crate::connection::check_name;
 use crate::error::{Error, ErrorCode, Result};
@@ -61,17 +76,28 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Every completed test login, for the desktop app to show live.
     pub events: broadcast::Sender<TestLoginSummary>,
+    /// The port the server listens on: the Host and Origin checks accept only it. Set by
+    /// `serve` from its socket; 0 (no server yet) accepts no Host at all.
+    port: u16,
+    /// Keys the anti-CSRF tokens of this server's forms (made here, never stored).
+    csrf: Arc<CsrfKey>,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(pool: Pool, clock: Arc<dyn Clock>) -> Result<Self> {
         let (events, _) = broadcast::channel(64);
-        AppState { pool: Arc::new(pool), clock, events }
+        Self::with_events(pool, clock, events)
     }
 
     /// A state that publishes to an existing channel (the app keeps one across SP restarts).
-    pub fn with_events(pool: Pool, clock: Arc<dyn Clock>, events: broadcast::Sender<TestLoginSummary>) -> Self {
-        AppState { pool: Arc::new(pool), clock, events }
+    pub fn with_events(pool: Pool, clock: Arc<dyn Clock>, events: broadcast::Sender<TestLoginSummary>) -> Result<Self> {
+        Ok(AppState { pool: Arc::new(pool), clock, events, port: 0, csrf: Arc::new(CsrfKey::generate()?) })
+    }
+
+    /// The same state for a server on 127.0.0.1:`port` (tests that drive `router` without a
+    /// socket say which port their requests' Host names).
+    pub fn bound_to(self, port: u16) -> Self {
+        AppState { port, ..self }
     }
 
     /// Runs blocking core work off the async executor.
@@ -86,7 +112,9 @@ impl AppState {
     }
 }
 
+/// Every route; all of them answer only the loopback Host of `state`'s port.
 pub fn router(state: AppState) -> Router {
+    let port = state.port;
     Router::new()
         .route("/", get(index))
         .route("/saml/{connection}/metadata", get(metadata))
@@ -96,8 +124,12 @@ pub fn router(state: AppState) -> Router {
         .merge(demo_idp::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(port, guard::only_own_host))
         .with_state(state)
 }
+
+/// What a handler returns: its page, or a refusal with the status that fits.
+type Answer = std::result::Result<Response, Refusal>;
 
 /// An HTML page with the headers every page gets: no caching, a strict CSP, no framing.
 pub(crate) fn html(status: StatusCode, body: String) -> Response {
@@ -112,20 +144,10 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response {
         ),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // No Referer to other sites; and not `no-referrer`, which makes browsers send
+    // `Origin: null` on our own forms' POSTs, where the demo IdP checks the Origin.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     r
-}
-
-pub(crate) fn error_response(e: &Error) -> Response {
-    let (status, title) = match e.code {
-        ErrorCode::NotFound => (StatusCode::NOT_FOUND, "Not found"),
-        ErrorCode::InvalidInput | ErrorCode::InvalidMetadata => (StatusCode::BAD_REQUEST, "Bad request"),
-        ErrorCode::SecretStoreUnavailable | ErrorCode::SecretMissing => {
-            (StatusCode::SERVICE_UNAVAILABLE, "SP key unavailable")
-        }
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
-    };
-    html(status, page::error_page(status.as_u16(), title, &e.message))
 }
 
 fn connection_name(raw: &str) -> Result<String> {
@@ -144,27 +166,17 @@ async fn not_found() -> Response {
     )
 }
 
-async fn index(State(state): State<AppState>) -> Response {
-    let result = state.run(|wb| Ok((wb.list_connections()?, wb.test_logins(None, 20)?))).await;
-    match result {
-        Ok((connections, recent)) => html(StatusCode::OK, page::index(&connections, &recent)),
-        Err(e) => error_response(&e),
-    }
+async fn index(State(state): State<AppState>) -> Answer {
+    let (connections, recent) = state.run(|wb| Ok((wb.list_connections()?, wb.test_logins(None, 20)?))).await?;
+    Ok(html(StatusCode::OK, page::index(&connections, &recent)))
 }
 
-async fn metadata(State(state): State<AppState>, Path(connection): Path<String>) -> Response {
-    let result = match connection_name(&connection) {
-        Ok(name) => state.run(move |wb| wb.sp_metadata(&name)).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(xml) => {
-            let mut r = (StatusCode::OK, xml).into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/samlmetadata+xml"));
-            r
-        }
-        Err(e) => error_response(&e),
-    }
+async fn metadata(State(state): State<AppState>, Path(connection): Path<String>) -> Answer {
+    let name = connection_name(&connection)?;
+    let xml = state.run(move |wb| wb.sp_metadata(&name)).await?;
+    let mut r = (StatusCode::OK, xml).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/samlmetadata+xml"));
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -174,83 +186,61 @@ struct LoginQuery {
     return_to: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, Path(connection): Path<String>, Query(q): Query<LoginQuery>) -> Response {
+async fn login(State(state): State<AppState>, Path(connection): Path<String>, Query(q): Query<LoginQuery>) -> Answer {
     let now = state.clock.now();
-    let result = match connection_name(&connection) {
-        Ok(name) => state.run(move |wb| wb.start_login(&name, now, q.return_to.as_deref())).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(start) => {
-            tracing::info!(connection = %connection, request = %start.request_id, signed = start.signed, "test login started");
-            Redirect::to(&start.redirect_url).into_response()
-        }
-        Err(e) => error_response(&e),
-    }
+    let name = connection_name(&connection)?;
+    let start = state.run(move |wb| wb.start_login(&name, now, q.return_to.as_deref())).await?;
+    tracing::info!(connection = %connection, request = %start.request_id, signed = start.signed, "test login started");
+    Ok(Redirect::to(&start.redirect_url).into_response())
 }
 
-async fn acs(State(state): State<AppState>, Path(connection): Path<String>, body: Bytes) -> Response {
-    let name = match connection_name(&connection) {
-        Ok(n) => n,
-        Err(e) => return error_response(&e),
-    };
-    let saml_response =
-        url::form_urlencoded::parse(&body).find(|(k, _)| k == "SAMLResponse").map(|(_, v)| v.into_owned());
-    let Some(saml_response) = saml_response else {
-        return html(
+/// The HTTP-POST binding's endpoint. Not CSRF-protected: IdPs post here from their own
+/// origin, by design. A body that is not a form with a SAMLResponse is refused before
+/// anything is stored.
+async fn acs(State(state): State<AppState>, Path(connection): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+    let name = connection_name(&connection)?;
+    body::require_form(&headers)?;
+    let fields = body::FormFields::parse(&body::read(body).await?);
+    let Some(saml_response) = fields.get("SAMLResponse").map(str::to_owned) else {
+        return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
-            page::error_page(
-                400,
-                "No SAMLResponse",
-                "This ACS takes an HTTP-POST form with a SAMLResponse field, as the IdP's HTTP-POST binding sends it.",
-            ),
-        );
+            "No SAMLResponse",
+            "This ACS takes an HTTP-POST form with a SAMLResponse field, as the IdP's HTTP-POST binding sends it.",
+        ));
     };
     let now = state.clock.now();
-    let result = state.run(move |wb| wb.complete_login(&name, &saml_response, now)).await;
-    match result {
-        Ok(t) => {
-            tracing::info!(
-                connection = %t.connection,
-                test_login = t.id,
-                outcome = t.report.outcome.as_str(),
-                failed_check = t.report.failed_check.as_deref().unwrap_or("-"),
-                "test login"
-            );
-            let summary = TestLoginSummary {
-                id: t.id,
-                at: t.at,
-                connection: t.connection.clone(),
-                kind: t.kind,
-                outcome: t.report.outcome.as_str().to_owned(),
-                failed_check: t.report.failed_check.clone(),
-                user_id: t.report.user.as_ref().map(|u| u.id),
-            };
-            let _ = state.events.send(summary);
-            // Not a SAML response at all: a 400, with the same explanation.
-            let unreadable = t
-                .report
-                .checks
-                .iter()
-                .any(|c| c.id == CheckId::Parse && c.status == crate::validate::CheckStatus::Fail);
-            if unreadable {
-                return html(StatusCode::BAD_REQUEST, page::result(&t));
-            }
-            // Post/Redirect/Get: a reload shows the result instead of resubmitting the form.
-            Redirect::to(&format!("/test-logins/{}", t.id)).into_response()
-        }
-        Err(e) => error_response(&e),
+    let t = state.run(move |wb| wb.complete_login(&name, &saml_response, now)).await?;
+    tracing::info!(
+        connection = %t.connection,
+        test_login = t.id,
+        outcome = t.report.outcome.as_str(),
+        failed_check = t.report.failed_check.as_deref().unwrap_or("-"),
+        "test login"
+    );
+    let summary = TestLoginSummary {
+        id: t.id,
+        at: t.at,
+        connection: t.connection.clone(),
+        kind: t.kind,
+        outcome: t.report.outcome.as_str().to_owned(),
+        failed_check: t.report.failed_check.clone(),
+        user_id: t.report.user.as_ref().map(|u| u.id),
+    };
+    let _ = state.events.send(summary);
+    // Not a SAML response at all: a 400, with the same explanation.
+    let unreadable =
+        t.report.checks.iter().any(|c| c.id == CheckId::Parse && c.status == crate::validate::CheckStatus::Fail);
+    if unreadable {
+        return Ok(html(StatusCode::BAD_REQUEST, page::result(&t)));
     }
+    // Post/Redirect/Get: a reload shows the result instead of resubmitting the form.
+    Ok(Redirect::to(&format!("/test-logins/{}", t.id)).into_response())
 }
 
-async fn test_login(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return html(StatusCode::NOT_FOUND, page::error_page(404, "Not found", "no such test login"));
-    };
-    match state.run(move |wb| wb.test_login(id)).await {
-        Ok(t) => html(StatusCode::OK, page::result(&t)),
-        Err(e) => error_response(&e),
-    }
+async fn test_login(State(state): State<AppState>, Path(id): Path<String>) -> Answer {
+    let id = id.parse::<i64>().map_err(|_| Refusal::new(StatusCode::NOT_FOUND, "Not found", "no such test login"))?;
+    let t = state.run(move |wb| wb.test_login(id)).await?;
+    Ok(html(StatusCode::OK, page::result(&t)))
 }
 
 /// Binds 127.0.0.1:`port` (loopback only), with a message that helps when it is taken.
@@ -269,16 +259,4 @@ pub async fn bind(port: u16) -> Result<tokio::net::TcpListener> {
             Error::new(ErrorCode::Io, format!("cannot listen on {addr}: {e}"))
         }
     })
-}
-
-/// Serves until `shutdown` resolves, then finishes in-flight requests.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::new(ErrorCode::Io, format!("the embedded SP stopped: {e}")))
 }

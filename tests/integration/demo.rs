@@ -23,7 +23,7 @@ fn at() -> DateTime<Utc> {
 }
 
 struct Demo {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     desktop: Desktop,
     base: String,
 }
@@ -37,7 +37,7 @@ async fn demo() -> Demo {
     let setup = desktop.create_demo(None).await.unwrap();
     assert!(setup.created);
     assert_eq!(setup.login_url, format!("{}/saml/demo/login", status.base_url));
-    Demo { _dir: dir, desktop, base: status.base_url }
+    Demo { dir, desktop, base: status.base_url }
 }
 
 impl Demo {
@@ -299,15 +299,21 @@ async fn sp_initiated_login_honours_in_response_to_and_relay_state() {
     let picker = c.get(url.as_str()).send().await.unwrap();
     assert_eq!(picker.status(), 200);
     assert!(picker.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    // Not `no-referrer`: with it, browsers post our own forms with `Origin: null`.
+    assert_eq!(picker.headers()["referrer-policy"], "same-origin");
     let picker = picker.text().await.unwrap();
     assert_eq!(hidden(&picker, "request_id"), id);
     assert_eq!(hidden(&picker, "relay_state"), relay);
+    let token = hidden(&picker, "token");
     assert!(picker.contains("Priya Shah") && picker.contains("wrong-audience") && !picker.contains("<script>"));
+    assert!(picker.contains("<form id=\"signin\" method=\"post\" action=\"/demo-idp/sso\">"));
+    assert!(picker.contains("id=\"persona-0\"") && picker.contains("<button type=\"submit\">Sign in</button>"));
 
     let form = [
         ("connection", "demo"),
         ("request_id", id.as_str()),
         ("relay_state", relay.as_str()),
+        ("token", token.as_str()),
         ("persona", "alex.kim@northwind.example"),
         ("scenario", "happy"),
     ];
@@ -439,4 +445,185 @@ fn cli_runs_a_scenario_headless_and_lists_the_library() {
     assert!(secrets.join("demo-idp-key.secret").exists());
     let catalog = std::fs::read(&db).unwrap();
     assert!(!catalog.windows(11).any(|w| w == b"PRIVATE KEY"));
+}
+
+// ---- the local web surface (issue #11): acting routes are POST-only, with a token ----
+
+/// Rows a sign-in would add: test logins, users, audit entries.
+fn written(d: &Demo) -> (i64, i64, i64) {
+    let conn = rusqlite::Connection::open(d.dir.path().join("demo.db")).unwrap();
+    conn.query_row(
+        "SELECT (SELECT count(*) FROM test_logins), (SELECT count(*) FROM users), (SELECT count(*) FROM audit_log)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}
+
+/// Does what a browser does with a page: submits its auto-posting form, if it has one.
+async fn as_a_browser(c: &reqwest::Client, page: &str) {
+    if !page.contains("data-auto=\"1\"") {
+        return;
+    }
+    let action = page.split("action=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let mut fields = vec![("SAMLResponse", hidden(page, "SAMLResponse"))];
+    if page.contains("name=\"RelayState\"") {
+        fields.push(("RelayState", hidden(page, "RelayState")));
+    }
+    c.post(action).form(&fields).send().await.unwrap();
+}
+
+/// A fresh SP-initiated login's picker page at the demo IdP, and its URL.
+async fn picker_page(d: &Demo, c: &reqwest::Client) -> (String, String) {
+    let r = c.get(format!("{}/saml/demo/login", d.base)).send().await.unwrap();
+    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let page = c.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    (page.text().await.unwrap(), url)
+}
+
+async fn post<F: serde::Serialize + ?Sized>(
+    c: &reqwest::Client,
+    url: &str,
+    fields: &F,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
+    let mut req = c.post(url).form(fields);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_a_get_on_an_acting_route_never_signs_or_provisions() {
+    let d = demo().await;
+    let c = client();
+    let (_, sso_url) = picker_page(&d, &c).await;
+    let before = written(&d);
+    let b = &d.base;
+    let gets = [
+        format!("{b}/demo-idp/start?persona={PRIYA}&scenario=idp-initiated"),
+        format!("{b}/demo-idp/start?connection=demo&persona={PRIYA}&scenario=replay"),
+        format!("{b}/demo-idp/start"),
+        format!("{sso_url}&connection=demo&persona={PRIYA}&scenario=happy"),
+        format!("{b}/demo-idp/sso?connection=demo&persona={PRIYA}&request_id=_chosen&scenario=happy"),
+    ];
+    for url in &gets {
+        let res = c.get(url).send().await.unwrap();
+        let status = res.status();
+        let page = res.text().await.unwrap();
+        assert!(!page.contains("SAMLResponse"), "GET {url} ({status}) signed a response:\n{page}");
+        as_a_browser(&c, &page).await;
+    }
+    assert_eq!(written(&d), before, "a GET provisioned someone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_demo_idp_posts_need_a_token_and_a_same_origin_request() {
+    let d = demo().await;
+    let c = client();
+    let before = written(&d);
+    let own = d.base.as_str();
+
+    // SP-initiated: the picker's form, with its token bound to the AuthnRequest.
+    let (picker, _) = picker_page(&d, &c).await;
+    let (id, relay, token) = (hidden(&picker, "request_id"), hidden(&picker, "relay_state"), hidden(&picker, "token"));
+    let (other_picker, _) = picker_page(&d, &c).await;
+    let other_token = hidden(&other_picker, "token");
+    let sso = format!("{}/demo-idp/sso", d.base);
+    let fields = |id: &str, token: Option<&str>| {
+        let mut f = vec![
+            ("connection", "demo".to_owned()),
+            ("request_id", id.to_owned()),
+            ("relay_state", relay.clone()),
+            ("persona", PRIYA.to_owned()),
+            ("scenario", "happy".to_owned()),
+        ];
+        f.extend(token.map(|t| ("token", t.to_owned())));
+        f
+    };
+    let forged = "1772443800.00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let refused = [
+        ("no token", fields(&id, None), vec![]),
+        ("a forged token", fields(&id, Some(forged)), vec![]),
+        ("a garbage token", fields(&id, Some("x")), vec![]),
+        ("a request ID the IdP never received", fields("_chosen_by_the_attacker", Some(&token)), vec![]),
+        ("another request's token", fields(&id, Some(&other_token)), vec![]),
+        ("a cross-site Origin", fields(&id, Some(&token)), vec![("origin", "https://evil.example")]),
+        ("an opaque Origin", fields(&id, Some(&token)), vec![("origin", "null")]),
+        ("our host on another port", fields(&id, Some(&token)), vec![("origin", "http://127.0.0.1:1")]),
+        ("Sec-Fetch-Site cross-site", fields(&id, Some(&token)), vec![("sec-fetch-site", "cross-site")]),
+        ("Sec-Fetch-Site same-site", fields(&id, Some(&token)), vec![("sec-fetch-site", "same-site")]),
+    ];
+    for (what, f, headers) in &refused {
+        let (status, page) = post(&c, &sso, f, headers).await;
+        assert_eq!(status, 403, "sign-in with {what}: {page}");
+        assert!(!page.contains("SAMLResponse"), "sign-in with {what} signed a response");
+    }
+    // The real thing, as a browser sends it.
+    let f = fields(&id, Some(&token));
+    let (status, page) = post(&c, &sso, &f, &[("origin", own), ("sec-fetch-site", "same-origin")]).await;
+    assert_eq!(status, 200, "{page}");
+    let xml = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, hidden(&page, "SAMLResponse")).unwrap(),
+    )
+    .unwrap();
+    assert!(xml.contains(&format!("InResponseTo=\"{id}\"")));
+
+    // IdP-initiated: the start page's form.
+    let start = format!("{}/demo-idp/start", d.base);
+    let page = c.get(format!("{start}?persona={PRIYA}")).send().await.unwrap().text().await.unwrap();
+    let token = hidden(&page, "token");
+    let start_fields = |connection: &str, token: Option<&str>| {
+        let mut f = vec![
+            ("connection", connection.to_owned()),
+            ("persona", PRIYA.to_owned()),
+            ("scenario", "idp-initiated".to_owned()),
+        ];
+        f.extend(token.map(|t| ("token", t.to_owned())));
+        f
+    };
+    let refused = [
+        ("no token", start_fields("demo", None), vec![]),
+        ("a forged token", start_fields("demo", Some(forged)), vec![]),
+        ("a cross-site Origin", start_fields("demo", Some(&token)), vec![("origin", "https://evil.example")]),
+        ("Sec-Fetch-Site cross-site", start_fields("demo", Some(&token)), vec![("sec-fetch-site", "cross-site")]),
+        ("another connection than the page's", start_fields("demo-strict", Some(&token)), vec![]),
+    ];
+    for (what, f, headers) in &refused {
+        let (status, page) = post(&c, &start, f, headers).await;
+        assert_eq!(status, 403, "start with {what}: {page}");
+        assert!(!page.contains("SAMLResponse"), "start with {what} signed a response");
+    }
+    assert_eq!(written(&d), before, "nothing was signed, so nothing reached the ACS");
+    let (status, page) = post(&c, &start, &start_fields("demo", Some(&token)), &[("origin", own)]).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("SAMLResponse"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_unknown_key_scenario_signs_with_one_key_generated_once() {
+    let d = demo().await;
+    let idp = d.desktop.demo_idp().await.unwrap().certificate;
+    let mut signers = Vec::new();
+    for _ in 0..2 {
+        let r = d.run(ScenarioId::UnknownKey, None).await;
+        assert_eq!(r.failed_check.as_deref(), Some("signature"));
+        let xml = d.desktop.test_login(r.test_login_id).await.unwrap().login.response_xml.unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let certs: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.tag_name().name() == "X509Certificate")
+            .map(|n| n.text().unwrap().split_whitespace().collect())
+            .collect();
+        assert!(!certs.is_empty(), "the signature carries its certificate");
+        let fingerprints: Vec<String> =
+            certs.iter().map(|c| handshake::certs::Certificate::from_base64(c).unwrap().sha256_fingerprint).collect();
+        assert!(fingerprints.iter().all(|f| *f == fingerprints[0]));
+        signers.push(fingerprints[0].clone());
+    }
+    assert_eq!(signers[0], signers[1], "both runs signed by the same unknown key");
+    assert_ne!(signers[0], idp.sha256_fingerprint, "and it is not the demo IdP's key");
 }

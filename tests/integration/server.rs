@@ -13,7 +13,7 @@ use handshake::idp::response::IssueOptions;
 use handshake::idp::sign::to_post_form_value;
 use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm, SigningKey};
 use handshake::secrets::{MemoryStore, SecretStore};
-use handshake::server::{AppState, Pool, router};
+use handshake::server::{AppState, Pool, ServeOptions, router};
 use handshake::store::Store;
 use handshake::workbench::Workbench;
 use http_body_util::BodyExt as _;
@@ -57,7 +57,8 @@ impl Sp {
         request.acs_url = Some(acs.unwrap_or(generator::ACS_URL).into());
         first.import_connection(&request, generator::judged_at()).unwrap();
         let clock = TestClock(Arc::new(Mutex::new(generator::judged_at())));
-        let state = AppState::new(Pool::new(vec![first, open()]), Arc::new(clock.clone()));
+        // Requests through `router` without a socket name the port of the workbench's base URL.
+        let state = AppState::new(Pool::new(vec![first, open()]), Arc::new(clock.clone())).unwrap().bound_to(7777);
         Sp { db: db.clone(), _dir: dir, state, clock, key: idp_key(), secrets }
     }
 
@@ -65,7 +66,11 @@ impl Sp {
         Workbench::with_parts(Store::open(&self.db).unwrap(), self.secrets.clone(), "http://127.0.0.1:7777".into())
     }
 
-    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    /// Sends `req` through the router, with our own Host unless it has one.
+    async fn send(&self, mut req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        if !req.headers().contains_key(header::HOST) {
+            req.headers_mut().insert(header::HOST, "127.0.0.1:7777".parse().unwrap());
+        }
         let res = router(self.state.clone()).oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
@@ -319,4 +324,307 @@ async fn through_a_real_socket_with_graceful_shutdown() {
     assert!(err.message.contains("already in use"), "{}", err.message);
     stop.send(()).unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
+}
+
+// ---- the local web surface (issue #11): only our own Host, slow clients cut off ----
+
+use std::net::SocketAddr;
+use std::time::Duration as StdDuration;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+/// The embedded SP serving `sp` on a free loopback port until dropped.
+struct Serving {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Serving {
+    async fn start(sp: &Sp) -> Self {
+        Self::with(sp, ServeOptions::default()).await
+    }
+
+    async fn with(sp: &Sp, options: ServeOptions) -> Self {
+        let listener = handshake::server::bind(0).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(handshake::server::serve_with(listener, sp.state.clone(), options, async {
+            let _ = stopped.await;
+        }));
+        Serving { addr, stop: Some(stop) }
+    }
+}
+
+/// Short timeouts and a small cap, so the slow-client tests end quickly.
+fn impatient() -> ServeOptions {
+    ServeOptions {
+        header_timeout: StdDuration::from_secs(2),
+        body_timeout: StdDuration::from_secs(2),
+        max_connections: 4,
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// One raw HTTP/1.x exchange on a fresh connection: writes `request`, reads until the server
+/// closes the connection (bounded), returns what it sent.
+async fn raw(addr: SocketAddr, request: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(StdDuration::from_secs(20), s.read_to_end(&mut out))
+        .await
+        .expect("the server answers and closes")
+        .unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes `head` at once, then `trickle` one byte every `every` while reading; returns what the
+/// server sent if it closed the connection within 20 s, `None` if it never did.
+async fn trickle(addr: SocketAddr, head: &str, trickle: &[u8], every: StdDuration) -> Option<String> {
+    let s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut r, mut w) = s.into_split();
+    let writer = async move {
+        if w.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        for b in trickle {
+            tokio::time::sleep(every).await;
+            if w.write_all(&[*b]).await.is_err() {
+                return;
+            }
+        }
+        std::future::pending::<()>().await;
+    };
+    let reader = async move {
+        let mut out = Vec::new();
+        let _ = r.read_to_end(&mut out).await; // EOF or reset: closed by the server
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let both = async {
+        tokio::pin!(writer);
+        tokio::select! {
+            () = &mut writer => unreachable!(),
+            got = reader => got,
+        }
+    };
+    tokio::time::timeout(StdDuration::from_secs(20), both).await.ok()
+}
+
+fn rows(sp: &Sp) -> (i64, i64, i64) {
+    let conn = rusqlite::Connection::open(&sp.db).unwrap();
+    conn.query_row(
+        "SELECT (SELECT count(*) FROM test_logins), (SELECT count(*) FROM users), (SELECT count(*) FROM audit_log)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_dns_rebinding_hosts_get_421_and_no_test_login_data() {
+    let sp = Sp::new();
+    sp.post_acs("acme", form(&sp.response("ada@example.com", None, generator::ACS_URL, 1))).await;
+    let id = sp.workbench().test_logins(None, 1).unwrap()[0].id;
+    let server = Serving::start(&sp).await;
+    let port = server.addr.port();
+    let pages = ["/".to_owned(), format!("/test-logins/{id}")];
+    let foreign = [
+        format!("attacker.example:{port}"),
+        format!("127.0.0.1.attacker.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        format!("localhost:{}", port.wrapping_add(1)),
+        "127.0.0.1".to_owned(),
+        format!("127.0.0.1:+{port}"),
+    ];
+    for host in &foreign {
+        for path in &pages {
+            let res =
+                raw(server.addr, &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")).await;
+            assert!(res.starts_with("HTTP/1.1 421"), "Host {host} {path}: {res}");
+            assert!(!res.contains("ada@example.com") && !res.contains("acme"), "Host {host} {path} leaked: {res}");
+            assert!(res.len() < 600, "a tiny answer: {} bytes", res.len());
+        }
+    }
+    // An absolute-form request names its own authority: it must be ours too.
+    let res = raw(
+        server.addr,
+        &format!("GET http://attacker.example:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+    )
+    .await;
+    assert!(res.starts_with("HTTP/1.1 421"), "{res}");
+    // No Host at all (HTTP/1.0): 400.
+    let res = raw(server.addr, "GET / HTTP/1.0\r\n\r\n").await;
+    assert!(res.starts_with("HTTP/1.0 400") || res.starts_with("HTTP/1.1 400"), "{res}");
+    assert!(!res.contains("acme"));
+    // Our own names on our port work.
+    for host in
+        [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("LocalHost:{port}"), format!("[::1]:{port}")]
+    {
+        let res =
+            raw(server.addr, &format!("GET /test-logins/{id} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"))
+                .await;
+        assert!(res.starts_with("HTTP/1.1 200") && res.contains("ada@example.com"), "Host {host}: {res}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_acs_refuses_non_form_bodies_before_any_write() {
+    let sp = Sp::new();
+    let junk = format!("SAMLResponse={}", "x".repeat(4 * 1024 * 1024));
+    for content_type in [Some("text/plain"), Some("application/json"), Some("multipart/form-data; boundary=x"), None] {
+        let mut req = Request::post("/saml/acme/acs");
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        let (status, _, body) = sp.send(req.body(Body::from(junk.clone())).unwrap()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert!(body.len() < 4096, "{content_type:?}: a short page");
+    }
+    for empty in ["SAMLResponse=", "SAMLResponse=%20%0A", "RelayState=x"] {
+        let (status, _, _) = sp.post_acs("acme", empty.into()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{empty}");
+    }
+    assert_eq!(rows(&sp), (0, 0, 0), "nothing stored for bodies that are not a SAMLResponse form");
+    // A real IdP's form (charset parameter, cross-site Origin: the ACS is not CSRF-protected) works.
+    let (status, _, _) = sp
+        .send(
+            Request::post("/saml/acme/acs")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded; charset=UTF-8")
+                .header(header::ORIGIN, "https://idp.handshake.test")
+                .header("sec-fetch-site", "cross-site")
+                .body(Body::from(form(&sp.response("ada@example.com", None, generator::ACS_URL, 1))))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+/// A slow-loris client: headers one byte per second. The server hangs up on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_headers_sent_one_byte_a_second_are_cut_off() {
+    let sp = Sp::new();
+    let server = Serving::with(&sp, impatient()).await;
+    let head = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n", server.addr.port());
+    let slow = format!("X-Slow: {}\r\n\r\n", "a".repeat(60));
+    let got = trickle(server.addr, &head, slow.as_bytes(), StdDuration::from_secs(1)).await;
+    let got = got.expect("the server closed the connection of a client that never finishes its headers");
+    assert!(!got.contains("200 OK"), "{got}");
+}
+
+/// Headers at once, then the body trickled: the server answers 408 and hangs up, writing nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_a_trickled_body_is_cut_off() {
+    let sp = Sp::new();
+    let server = Serving::with(&sp, impatient()).await;
+    let head = format!(
+        "POST /saml/acme/acs HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nSAMLResponse=",
+        server.addr.port()
+    );
+    let got = trickle(server.addr, &head, &[b'A'; 200], StdDuration::from_millis(500)).await;
+    let got = got.expect("the server closed the connection of a client that trickles its body");
+    assert!(got.starts_with("HTTP/1.1 408"), "{got}");
+    assert_eq!(rows(&sp), (0, 0, 0));
+}
+
+/// More idle connections than the server serves at once: the idle ones are closed after the
+/// header timeout and a normal request is then served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_idle_connections_time_out_and_do_not_starve_a_normal_request() {
+    let sp = Sp::new();
+    let options = impatient();
+    let server = Serving::with(&sp, options).await;
+    let mut idle = Vec::new();
+    for _ in 0..=options.max_connections {
+        idle.push(tokio::net::TcpStream::connect(server.addr).await.unwrap());
+    }
+    let client = reqwest::Client::builder().timeout(StdDuration::from_secs(60)).build().unwrap();
+    let res = client.get(format!("http://{}/", server.addr)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    for (i, c) in idle.iter_mut().enumerate() {
+        let mut buf = [0u8; 64];
+        let n = tokio::time::timeout(StdDuration::from_secs(20), c.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("idle connection {i} was never closed"));
+        assert!(matches!(n, Ok(0) | Err(_)), "idle connection {i} got data: {n:?}");
+    }
+}
+
+/// Beyond the cap, a connection waits for a free slot: the request is answered only once an
+/// earlier connection ends (here: its client hangs up long before the header timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_connections_beyond_the_cap_wait_for_a_free_slot() {
+    let sp = Sp::new();
+    let options =
+        ServeOptions { header_timeout: StdDuration::from_secs(60), max_connections: 2, ..ServeOptions::default() };
+    let server = Serving::with(&sp, options).await;
+    let mut idle = Vec::new();
+    for _ in 0..options.max_connections {
+        idle.push(tokio::net::TcpStream::connect(server.addr).await.unwrap());
+    }
+    let addr = server.addr;
+    let mut request = tokio::spawn(async move {
+        raw(addr, &format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", addr.port())).await
+    });
+    // Not answered while both slots are held (this can only pass, never flake, when the cap holds).
+    assert!(
+        tokio::time::timeout(StdDuration::from_secs(1), &mut request).await.is_err(),
+        "answered beyond the cap of {} connections",
+        options.max_connections
+    );
+    drop(idle);
+    let res = tokio::time::timeout(StdDuration::from_secs(20), request).await.unwrap().unwrap();
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().replace("&amp;", "&")
+}
+
+/// A sign-in form at the demo IdP expires: ten minutes after the page, its token is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_an_expired_demo_idp_token_is_refused() {
+    let sp = Sp::new();
+    sp.workbench().create_demo(None, generator::judged_at()).unwrap();
+    let sign_in = |page: &str| {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("connection", "demo")
+            .append_pair("request_id", &hidden(page, "request_id"))
+            .append_pair("relay_state", &hidden(page, "relay_state"))
+            .append_pair("token", &hidden(page, "token"))
+            .append_pair("persona", "priya.shah@northwind.example")
+            .finish();
+        Request::post("/demo-idp/sso")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "http://127.0.0.1:7777")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let picker = || async {
+        let (_, headers, _) = sp.get("/saml/demo/login").await;
+        let url = url::Url::parse(&location(&headers)).unwrap();
+        let (status, _, page) = sp.get(&format!("{}?{}", url.path(), url.query().unwrap())).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page
+    };
+    let before = rows(&sp);
+    let page = picker().await;
+    *sp.clock.0.lock().unwrap() += Duration::minutes(11);
+    let (status, _, body) = sp.send(sign_in(&page)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(!body.contains("SAMLResponse") && body.contains("start the sign-in again"), "{body}");
+    assert_eq!(rows(&sp), before);
+    // Within its ten minutes, the same kind of form signs.
+    let page = picker().await;
+    *sp.clock.0.lock().unwrap() += Duration::minutes(9);
+    let (status, _, body) = sp.send(sign_in(&page)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("SAMLResponse"));
 }
