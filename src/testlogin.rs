@@ -20,6 +20,9 @@ pub const REQUEST_LIFETIME_MINUTES: i64 = 10;
 /// oldest go first. Far more than anyone starts by hand in a day.
 pub const MAX_OUTSTANDING_REQUESTS: i64 = 1000;
 
+/// Records kept per connection of posts that were not a SAML Response (the newest ones).
+pub const MAX_KEPT_GARBAGE: i64 = 100;
+
 /// Largest decoded response kept with a test login; a longer one is cut, and the record
 /// says so (`response_xml_bytes`). Real responses are a few KB, big group lists a few
 /// hundred KB.
@@ -276,6 +279,16 @@ impl Workbench {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        if !is_response {
+            // Anything can be posted to an ACS (cross-site forms included): keep only the
+            // latest few records of input that was not a SAML Response at all.
+            tx.execute(
+                "DELETE FROM test_logins WHERE connection_id = ?1 AND response_xml IS NULL AND outcome = 'rejected' \
+                 AND id NOT IN (SELECT id FROM test_logins WHERE connection_id = ?1 AND response_xml IS NULL \
+                 AND outcome = 'rejected' ORDER BY id DESC LIMIT ?2)",
+                params![c.id, MAX_KEPT_GARBAGE],
+            )?;
+        }
         crate::provision::fault("after_test_login_row");
         tx.commit()?;
         Ok(TestLogin {
