@@ -57,12 +57,14 @@ pub fn read_redirect_request(saml_request: &str) -> Result<ReceivedRequest> {
     if request.id.is_empty() {
         return Err(Error::invalid("the AuthnRequest has no ID"));
     }
-    let issuer = request.issuer.and_then(|i| i.value).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+    // The identifier rule (crate::identity): only XML whitespace around the value is formatting.
+    let issuer = request.issuer.and_then(|i| i.value).map(|v| crate::identity::xml_trim(&v).to_owned());
+    let issuer = issuer.filter(|v| !v.is_empty()).ok_or_else(|| {
         Error::invalid("the AuthnRequest has no Issuer, so the demo IdP cannot tell which SP sent it")
     })?;
     Ok(ReceivedRequest {
         id: request.id,
-        issuer: issuer.trim().to_owned(),
+        issuer,
         acs_url: request.assertion_consumer_service_url,
         issue_instant: request.issue_instant,
     })
