@@ -71,6 +71,7 @@ CREATE INDEX users_email_skeleton ON users(email_skeleton);
 ALTER TABLE user_identities ADD COLUMN subject_fold TEXT;
 UPDATE user_identities SET subject_fold = handshake_subject_fold(subject);
 CREATE INDEX user_identities_fold ON user_identities(connection_id, subject_fold);
+CREATE INDEX user_identities_case ON user_identities(connection_id, lower(subject));
 
 CREATE TABLE consumed_ids (
     issuer      TEXT NOT NULL,   -- the IdP entityID (SAML) or issuer (OIDC) that issued the ID

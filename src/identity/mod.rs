@@ -7,9 +7,11 @@
 //!   are formatting, not data. Any other character, including Unicode spaces (no-break space,
 //!   em space, ideographic space, line separator, next line...), is part of the value. When
 //!   whitespace was removed, the trace says so.
-//! - Subjects that differ only by letter case or by characters that look alike
-//!   ([`subject_fold`]) are different identities; a login whose subject folds to an existing
-//!   identity's at the same connection is denied instead of becoming a second account.
+//! - Subjects that differ only by letter case, or (when one of them has a non-ASCII
+//!   character) only by characters that look alike or are invisible ([`subject_fold`]), are
+//!   different identities; a login whose subject is such a variant of an existing identity's
+//!   at the same connection is denied instead of becoming a second account. Two different
+//!   plain-ASCII subjects are never look-alikes: `clara` and `dara` share a skeleton.
 //! - Email addresses used to find or link accounts go through [`email::canonical`].
 
 pub mod email;

@@ -202,19 +202,23 @@ pub fn look_alike(
     id.map_or(Ok(None), |id| user_by_id(conn, id))
 }
 
-/// The subject of an identity at `connection_id` that folds like `subject` but differs from
-/// it (letter case or look-alike characters), with its account.
+/// The subject of an identity at `connection_id` that differs from `subject` only by
+/// letter case, or (when either of the two has a non-ASCII character) only by look-alike or
+/// invisible characters, with its account. Two different plain-ASCII subjects never count
+/// as look-alikes (`clara@` and `dara@` share a UTS #39 skeleton, yet are different people).
 pub fn folded_identity(
     conn: &rusqlite::Connection,
     connection_id: i64,
     subject: &str,
 ) -> Result<Option<(String, i64)>> {
+    // SQLite's lower() folds ASCII letters only; GLOB '*[^ -~]*' finds a non-ASCII character.
     Ok(conn
         .prepare_cached(
-            "SELECT subject, user_id FROM user_identities WHERE connection_id = ?1 AND subject_fold = ?2 \
-             AND subject <> ?3 ORDER BY created_at LIMIT 1",
+            "SELECT subject, user_id FROM user_identities WHERE connection_id = ?1 AND subject <> ?3 \
+             AND (lower(subject) = lower(?3) OR (subject_fold = ?2 AND (?4 OR subject GLOB '*[^ -~]*'))) \
+             ORDER BY created_at LIMIT 1",
         )?
-        .query_row(params![connection_id, crate::identity::subject_fold(subject), subject], |r| {
+        .query_row(params![connection_id, crate::identity::subject_fold(subject), subject, !subject.is_ascii()], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?)

@@ -109,6 +109,12 @@ fn regression_subject_differing_only_by_case_is_a_recorded_denial() {
     // Look-alike characters count the same (Cyrillic a).
     let r = b.login(&signed(&b, "\u{430}da@example.com", "someone@other.example"));
     assert_denied(&r, "subject_case_conflict");
+    // Different plain-ASCII subjects that merely share a skeleton are different people.
+    for (first, second) in [("clara@example.com", "dara@example.com"), ("moore", "rnoore"), ("bill1", "billl")] {
+        assert_eq!(b.login(&signed(&b, first, &format!("x-{first}"))).outcome, Outcome::Created);
+        let r = b.login(&signed(&b, second, &format!("x-{second}")));
+        assert_eq!(r.outcome, Outcome::Created, "{second}: {:?}", r.message);
+    }
 }
 
 #[test]
