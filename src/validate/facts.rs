@@ -63,6 +63,8 @@ pub struct AssertionFacts {
     pub issuer: Option<String>,
     pub issue_instant: Option<String>,
     pub name_id: Option<NameId>,
+    /// The NameID arrived as an EncryptedID and was decrypted with the SP key.
+    pub name_id_encrypted: bool,
     pub confirmations: Vec<Confirmation>,
     pub conditions: Option<ConditionFacts>,
     pub session_index: Option<String>,
@@ -92,15 +94,20 @@ pub fn response_facts(response: Node<'_, '_>) -> ResponseFacts {
     }
 }
 
-pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
-    let subject = xml::child(assertion, NS_SAML, "Subject");
-    let name_id = subject.and_then(|s| xml::child(s, NS_SAML, "NameID")).map(|n| NameId {
+/// A saml:NameID element (sent as such, or decrypted from an EncryptedID).
+pub fn name_id_of(n: Node<'_, '_>) -> NameId {
+    NameId {
         // The whole text with comments removed: what the signer signed.
         value: xml::trimmed_text(n),
         format: attr(n, "Format"),
         name_qualifier: attr(n, "NameQualifier"),
         sp_name_qualifier: attr(n, "SPNameQualifier"),
-    });
+    }
+}
+
+pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
+    let subject = xml::child(assertion, NS_SAML, "Subject");
+    let name_id = subject.and_then(|s| xml::child(s, NS_SAML, "NameID")).map(name_id_of);
     let confirmations = subject
         .into_iter()
         .flat_map(|s| xml::children(s, NS_SAML, "SubjectConfirmation"))
@@ -137,6 +144,7 @@ pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
         issuer: child_text(assertion, NS_SAML, "Issuer"),
         issue_instant: attr(assertion, "IssueInstant"),
         name_id,
+        name_id_encrypted: false,
         confirmations,
         conditions,
         session_index: authn.and_then(|a| attr(a, "SessionIndex")),

@@ -9,6 +9,7 @@
 mod checks;
 mod decrypt;
 mod facts;
+mod identity;
 mod rules;
 mod signature;
 mod violation;
@@ -19,7 +20,7 @@ use openssl::pkey::{PKey, Private};
 use roxmltree::{Document, Node};
 use serde::{Deserialize, Serialize};
 
-pub use checks::{CheckId, CheckResult, CheckStatus};
+pub use checks::{CheckId, CheckResult, CheckStatus, Problem};
 pub use facts::{AssertionFacts, Attribute, NameId, ResponseFacts};
 pub use violation::Violation;
 
@@ -153,9 +154,10 @@ pub fn validate(saml_response: &str, ctx: &Context<'_>) -> Report {
 }
 
 /// The Response's InResponseTo, read without validating anything: only to look up which
-/// outstanding request the response claims to answer. `None` for anything unreadable.
+/// outstanding request the response claims to answer. Takes what validation takes (the
+/// base64 form value, or the decoded XML a SAML tracer shows). `None` for anything unreadable.
 pub fn peek_in_response_to(saml_response: &str) -> Option<String> {
-    let text = decode(saml_response).ok()?;
+    let text = decode(&crate::workbench::normalise_response_input(saml_response)).ok()?;
     let doc = xml::parse(&text).ok()?;
     doc.root_element().attribute("InResponseTo").map(str::to_owned)
 }
@@ -199,17 +201,27 @@ fn is_assertion(n: Node<'_, '_>) -> bool {
     xml::is(n, NS_SAML, "Assertion") || xml::is(n, NS_SAML, "EncryptedAssertion")
 }
 
-/// The `single_assertion` guard: one Assertion or EncryptedAssertion in the whole document,
-/// a direct child of the Response; every ID unique.
+/// The `single_assertion` guard: one Assertion or EncryptedAssertion, a direct child of the
+/// Response, and no other assertion anywhere but inside that assertion's Advice; every ID
+/// unique and an XML name.
 fn single_assertion<'a, 'i>(doc: &'a Document<'i>) -> Result<Node<'a, 'i>, Violation> {
     let root = doc.root_element();
-    let all: Vec<Node<'a, 'i>> = root.descendants().filter(|n| is_assertion(*n)).collect();
     let direct: Vec<Node<'a, 'i>> = root.children().filter(|n| is_assertion(*n)).collect();
-    match (all.as_slice(), direct.as_slice()) {
-        ([], _) => return Err(Violation::NoAssertion),
-        ([only], []) => return Err(Violation::AssertionOutOfPlace { location: signature::path(*only) }),
-        ([_], [_]) => {}
-        (many, _) => return Err(Violation::TooManyAssertions { count: many.len() }),
+    let assertion = match direct.as_slice() {
+        [one] => *one,
+        [] => {
+            let elsewhere: Vec<Node<'a, 'i>> = root.descendants().filter(|n| is_assertion(*n)).take(2).collect();
+            return Err(match elsewhere.as_slice() {
+                [] => Violation::NoAssertion,
+                [only] => Violation::AssertionOutOfPlace { location: signature::path(*only) },
+                _ => Violation::TooManyAssertions { count: root.descendants().filter(|n| is_assertion(*n)).count() },
+            });
+        }
+        many => return Err(Violation::TooManyAssertions { count: many.len() }),
+    };
+    let stray = stray_assertions(root, assertion);
+    if stray > 0 {
+        return Err(Violation::TooManyAssertions { count: stray + 1 });
     }
     let mut ids = std::collections::HashSet::new();
     for id in root.descendants().filter_map(|n| n.attribute("ID")) {
@@ -220,7 +232,20 @@ fn single_assertion<'a, 'i>(doc: &'a Document<'i>) -> Result<Node<'a, 'i>, Viola
             return Err(Violation::DuplicateId { id: id.to_owned() });
         }
     }
-    direct.first().copied().ok_or(Violation::NoAssertion)
+    Ok(assertion)
+}
+
+/// How many assertions under `root` are neither `assertion` nor inside its Advice. Advice
+/// (SAML core 2.6.1) may carry other assertions as evidence; nothing reads them (facts come
+/// from the assertion's own children in the signed content), signatures inside Advice are
+/// refused, and IDs stay unique document-wide, so a signed assertion hidden there can
+/// neither be taken for the assertion nor lend it its signature. Anywhere else, an extra
+/// assertion is the shape of a signature-wrapping attack.
+fn stray_assertions(root: Node<'_, '_>, assertion: Node<'_, '_>) -> usize {
+    // An Assertion has at most one Advice (the schema's minOccurs 0, maxOccurs 1).
+    let advice = xml::child(assertion, NS_SAML, "Advice").map(|a| a.range());
+    let in_advice = |n: Node<'_, '_>| advice.as_ref().is_some_and(|r| r.contains(&n.range().start));
+    root.descendants().filter(|n| is_assertion(*n) && n.id() != assertion.id() && !in_advice(*n)).count()
 }
 
 /// An xs:ID is an NCName: a letter or `_` first, then letters, digits, `.`, `-`, `_`.
@@ -255,10 +280,12 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
     let status = facts::response_facts(root);
     if !root.descendants().any(is_assertion) && status.status_code.as_deref() != Some(rules::SUCCESS) {
         rec.skip(CheckId::SingleAssertion, "no assertion: the IdP answered with an error status");
+        let (status, authenticated) = error_status(&text, &doc, ctx, rec);
         rec.fail(Violation::StatusNotSuccess {
             code: status.status_code.unwrap_or_else(|| "(no StatusCode)".into()),
             sub_code: status.status_sub_code,
             message: status.status_message,
+            authenticated,
         });
         return Err(Stop);
     }
@@ -285,8 +312,53 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
 
     // Everything below reads only what the signature covered.
     found.assertion = Some(signed.assertion.clone());
-    rules::run_all(&signed.response, &signed.assertion, ctx, rec);
+    let judged = rules::Judged {
+        response: &signed.response,
+        response_signed: found.response_signed,
+        assertion: &signed.assertion,
+    };
+    rules::run_all(&judged, ctx, rec);
     Ok(())
+}
+
+/// An error Response's Status: read from the signed Response when a signature on it
+/// verifies (then it is what the IdP said), else as received and marked unauthenticated
+/// (anyone can post an unsigned error to the ACS). Records what the signature checks found.
+fn error_status(text: &str, doc: &Document<'_>, ctx: &Context<'_>, rec: &mut Recorder) -> (ResponseFacts, bool) {
+    let root = doc.root_element();
+    let verified = || -> Result<(ResponseFacts, String), Violation> {
+        let sigs = signature::locate(doc, &[root.id()])?;
+        if sigs.is_empty() {
+            return Err(Violation::Unsigned);
+        }
+        let algorithms = signature::check_algorithms(&sigs, ctx.policy.allow_sha1)?;
+        signature::reject_comments(doc, &sigs)?;
+        let reduced = signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs)?;
+        let reduced_doc = reparse(&reduced)?;
+        let response = signed_element(&reduced_doc, NS_SAMLP, "Response", root.attribute("ID").unwrap_or_default())?;
+        Ok((facts::response_facts(response), format!("{algorithms}; {}", signer_note(ctx, &sigs))))
+    };
+    match verified() {
+        Ok((facts, note)) => {
+            rec.pass(
+                CheckId::Signature,
+                "a valid signature covering the error Response",
+                format!("Response signed ({note})"),
+            );
+            (facts, true)
+        }
+        Err(why) => {
+            let reason = match why {
+                Violation::Unsigned => "the error Response is not signed: its status is unauthenticated".to_owned(),
+                other => format!(
+                    "the error Response's signature does not hold ({}): its status is unauthenticated",
+                    other.actual()
+                ),
+            };
+            rec.skip(CheckId::Signature, reason);
+            (facts::response_facts(root), false)
+        }
+    }
 }
 
 fn check_root(root: Node<'_, '_>) -> Result<(), Violation> {
@@ -308,6 +380,14 @@ fn check_root(root: Node<'_, '_>) -> Result<(), Violation> {
 struct Signed {
     response: ResponseFacts,
     assertion: AssertionFacts,
+}
+
+/// The SP private key, from the connection's key source.
+fn sp_key(ctx: &Context<'_>) -> Result<Sensitive<PKey<Private>>, Violation> {
+    match ctx.decryption_key {
+        Some(source) => source().map_err(|detail| Violation::NoDecryptionKey { detail }),
+        None => Err(Violation::NoDecryptionKey { detail: "no SP key is configured for this connection".into() }),
+    }
 }
 
 fn require_signatures(policy: &SecurityPolicy, response: bool, assertion: bool) -> Result<(), Violation> {
@@ -422,8 +502,15 @@ fn plain_path(
         "a valid signature covering the Assertion",
         format!("{}, {}", signed_parts(response_signed, assertion_signed), signer_note(ctx, &sigs)),
     );
-    Ok(Signed { response, assertion: facts::assertion_facts(signed_assertion) })
+    let assertion = guard(rec, identity::read_assertion(signed_assertion, ctx))?;
+    if assertion.name_id_encrypted {
+        rec.pass(CheckId::Decrypt, ENCRYPTED_ID_EXPECTED, ENCRYPTED_ID_DECRYPTED);
+    }
+    Ok(Signed { response, assertion })
 }
+
+const ENCRYPTED_ID_EXPECTED: &str = "EncryptedID decrypting to one NameID";
+const ENCRYPTED_ID_DECRYPTED: &str = "EncryptedID decrypted to a NameID";
 
 /// The text to parse for a decrypted assertion. Standalone when it is namespace-complete
 /// (so an inclusive-C14N signature sees no foreign declarations); otherwise inside a wrapper
@@ -473,12 +560,7 @@ fn open_encrypted(
     response_signed: bool,
     ctx: &Context<'_>,
 ) -> Result<Opened, Violation> {
-    let key = match ctx.decryption_key {
-        Some(source) => source().map_err(|detail| Violation::NoDecryptionKey { detail })?,
-        None => {
-            return Err(Violation::NoDecryptionKey { detail: "no SP key is configured for this connection".into() });
-        }
-    };
+    let key = sp_key(ctx)?;
     let plaintext = decrypt::decrypt_assertion(encrypted_node, key.expose())?;
     let text = decrypted_document(&plaintext, context);
     let inner = xml::parse(&text).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() })?;
@@ -496,9 +578,9 @@ fn open_encrypted(
             }
         }
     };
-    if root.descendants().filter(|n| is_assertion(*n)).count() != 1 {
+    if stray_assertions(root, assertion) > 0 {
         return Err(Violation::DecryptedNotAnAssertion {
-            detail: "the decrypted Assertion contains further assertions".into(),
+            detail: "the decrypted Assertion contains further assertions (outside its Advice)".into(),
         });
     }
     let assertion_id = assertion.attribute("ID").unwrap_or_default().to_owned();
@@ -517,10 +599,10 @@ fn open_encrypted(
             signature::verify_and_reduce(&text, ctx.signing_certificates, ctx.policy.allow_sha1, &inner_sigs)?;
         let reduced_doc = reparse(&reduced)?;
         let a = signed_element(&reduced_doc, NS_SAML, "Assertion", &assertion_id)?;
-        (facts::assertion_facts(a), xml::source(&reduced_doc, a).to_owned())
+        (identity::read_assertion(a, ctx)?, xml::source(&reduced_doc, a).to_owned())
     } else {
         // Covered by the Response signature over the ciphertext.
-        (facts::assertion_facts(assertion), xml::source(&inner, assertion).to_owned())
+        (identity::read_assertion(assertion, ctx)?, xml::source(&inner, assertion).to_owned())
     };
     Ok(Opened { facts, assertion_xml, assertion_signed, algorithms, signer: signer_note(ctx, &all) })
 }
@@ -589,7 +671,10 @@ fn encrypted_path(
                     | Violation::MalformedEncryptedAssertion { .. }
                     | Violation::KeyUnwrapFailed
             );
-            if opaque && !before_content {
+            // An EncryptedID is opened only inside verified content: nothing to hide there.
+            let after_verification =
+                matches!(v, Violation::EncryptedIdUndecryptable { .. } | Violation::DecryptedNotANameId { .. });
+            if opaque && !before_content && !after_verification {
                 rec.fail(Violation::UnauthenticatedDecryptionFailed);
             } else {
                 if v.check() > CheckId::Decrypt {
@@ -606,6 +691,9 @@ fn encrypted_path(
         "EncryptedAssertion decrypting to one Assertion",
         format!("decrypted Assertion ID={}", opened.facts.id),
     );
+    if opened.facts.name_id_encrypted {
+        rec.pass(CheckId::Decrypt, ENCRYPTED_ID_EXPECTED, ENCRYPTED_ID_DECRYPTED);
+    }
     match &opened.algorithms {
         Some(summary) => rec.pass(CheckId::Algorithm, "RSA/ECDSA with SHA-256 or stronger", summary.clone()),
         None => rec.skip(CheckId::Algorithm, "no signature to check"),
