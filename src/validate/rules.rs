@@ -15,6 +15,9 @@ pub(super) const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 /// least one, each a violation of the guard's own check).
 type Outcome = Result<(String, String), Vec<Violation>>;
 
+/// How many failing AudienceRestrictions the audience check lists.
+const MAX_LISTED_RESTRICTIONS: usize = 8;
+
 /// What the signature checks let through, and whether the Response itself was signed (its
 /// Status and Destination are then signed content too).
 pub(super) struct Judged<'a> {
@@ -224,9 +227,11 @@ fn audience(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
         return Err(vec![Violation::NoAudienceRestriction]);
     }
     // Every AudienceRestriction must be met; within one, any Audience may match. Exact string.
+    // Each failing one is a problem (the first few: a real assertion has one or two).
     let problems = restrictions
         .iter()
         .filter(|r| !r.iter().any(|aud| aud == expected))
+        .take(MAX_LISTED_RESTRICTIONS)
         .map(|failing| Violation::AudienceMismatch { expected: expected.into(), found: failing.clone() })
         .collect();
     verdict(problems, || (expected.into(), restrictions.iter().flatten().cloned().collect::<Vec<_>>().join(", ")))

@@ -496,8 +496,8 @@ impl Violation {
             AssertionSignatureRequired => "Set the IdP to sign the assertion, or relax the connection's signature policy.".into(),
             ResponseSignatureRequired => "Set the IdP to sign the response, or relax the connection's signature policy.".into(),
             StatusNotSuccess { authenticated: true, .. } => "The IdP refused the login; its status code and message say why (user not assigned to the app, MFA failed...).".into(),
-            StatusNotSuccess { authenticated: false, .. } => "No verified signature covers this error Response, so nothing shows that the IdP sent it: anyone can post one to the ACS, and its StatusMessage is unauthenticated text, not the IdP's word. \
-                 If it did come from the IdP, the IdP refused the login: look up the reason in the IdP's sign-in logs (and have the IdP sign its responses).".into(),
+            StatusNotSuccess { authenticated: false, .. } => "No verified signature covers this Response's Status, so nothing shows that the IdP sent it: anyone can post such a response to the ACS, and its StatusMessage is unauthenticated text, not the IdP's word. \
+                 If it did come from the IdP, the IdP refused the login: look up the reason in the IdP's sign-in logs (and have the IdP sign its Responses).".into(),
             MissingAssertionIssuer => {
                 "SAML requires an Issuer in every Assertion (core 2.3.3; the Web Browser SSO profile requires it to be the IdP's entityID), and this one has none: configure the IdP (or its SAML library) to include it.".into()
             }
