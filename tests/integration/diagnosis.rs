@@ -90,6 +90,14 @@ fn missing_destination_can_be_allowed_by_the_policy() {
     assert_rejected(&check_with("wrong_destination", &policy, None), CheckId::Destination, "destination_mismatch");
 }
 
+#[test]
+fn stored_policies_without_the_option_still_read() {
+    let stored = r#"{"signature":"both","require_encrypted_assertion":false,"clock_skew_seconds":60,"allow_idp_initiated":true,"allow_sha1":false,"sign_authn_requests":false}"#;
+    let policy: SecurityPolicy = serde_json::from_str(stored).unwrap();
+    assert!(!policy.allow_missing_destination);
+    assert_eq!(policy.clock_skew_seconds, 60);
+}
+
 // ---- EncryptedID ----
 
 #[test]
