@@ -71,6 +71,9 @@ pub struct SecurityPolicy {
     pub allow_sha1: bool,
     /// Sign AuthnRequests even when the IdP does not ask for it.
     pub sign_authn_requests: bool,
+    /// Accept a signed Response without a Destination (SAML bindings 3.5.5.2 require one;
+    /// only for an IdP that cannot send it).
+    pub allow_missing_destination: bool,
 }
 
 /// The largest clock skew a connection may allow (10 minutes). Consumed assertion IDs are
@@ -100,6 +103,7 @@ impl Default for SecurityPolicy {
             allow_idp_initiated: true,
             allow_sha1: false,
             sign_authn_requests: false,
+            allow_missing_destination: false,
         }
     }
 }

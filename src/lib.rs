@@ -15,6 +15,7 @@ pub mod sensitive;
 pub mod server;
 pub mod sp;
 pub mod xml;
+pub mod xs_datetime;
 
 pub use error::{Error, ErrorCode, Result};
 pub mod metadata;

@@ -257,6 +257,9 @@ struct SetPolicyArgs {
     /// Which signatures an accepted response must carry.
     #[arg(long, value_parser = ["either", "response", "assertion", "both"])]
     signature: Option<String>,
+    /// Accept a signed Response without a Destination (SAML bindings require one).
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    allow_missing_destination: Option<bool>,
     /// Sign AuthnRequests even when the IdP does not ask for it.
     #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
     sign_authn_requests: Option<bool>,
@@ -471,6 +474,9 @@ fn set_policy(wb: &Workbench, args: SetPolicyArgs, now: DateTime<Utc>) -> Result
     if let Some(v) = args.sign_authn_requests {
         policy.sign_authn_requests = v;
     }
+    if let Some(v) = args.allow_missing_destination {
+        policy.allow_missing_destination = v;
+    }
     if let Some(v) = args.signature.as_deref() {
         policy.signature = match v {
             "response" => SignatureRequirement::Response,
@@ -501,6 +507,10 @@ fn print_policy(p: &SecurityPolicy) {
     println!("  IdP-initiated logins:        {}", if p.allow_idp_initiated { "allowed" } else { "refused" });
     println!("  encrypted assertion:         {}", if p.require_encrypted_assertion { "required" } else { "optional" });
     println!("  SHA-1:                       {}", if p.allow_sha1 { "allowed" } else { "refused" });
+    println!(
+        "  signed Response without Destination: {}",
+        if p.allow_missing_destination { "allowed" } else { "refused" }
+    );
     println!("  sign AuthnRequests:          {}", if p.sign_authn_requests { "always" } else { "when the IdP asks" });
 }
 

@@ -17,7 +17,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use base64::Engine as _;
+use chrono::{DateTime, SecondsFormat, Utc};
 use roxmltree::{Document, Node};
 use serde::Serialize;
 
@@ -71,7 +72,7 @@ pub struct AggregateInfo {
 /// Codes: `certificate_expired`, `certificate_expiring`, `certificate_not_yet_valid`,
 /// `valid_until_passed`, `valid_until_invalid`, `entity_id_not_uri`, `entity_id_too_long`,
 /// `no_browser_sso_binding`, `no_redirect_binding`, `duplicate_certificate`,
-/// `unknown_key_use`, `key_without_certificate`, `certificate_pem_armored`,
+/// `unknown_key_use`, `key_without_certificate`, `certificate_pem_armored`, `certificate_base64_pem`,
 /// `slo_endpoint_skipped`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -960,12 +961,23 @@ fn signing_certificates(
                 );
                 continue;
             }
-            let cert = Certificate::from_base64(text).map_err(|e| MetadataError::InvalidCertificate {
+            let (cert, pem_inside) = read_certificate(text).map_err(|e| MetadataError::InvalidCertificate {
                 entity_id: entity_id.to_owned(),
                 index,
                 line,
                 detail: if text.trim().is_empty() { "the element is empty".to_owned() } else { e.to_string() },
             })?;
+            if pem_inside {
+                warnings.push(
+                    "certificate_base64_pem",
+                    format!(
+                        "signing certificate #{index} (line {line}) holds the base64 of PEM text (-----BEGIN \
+                         CERTIFICATE----- lines encoded again) instead of the base64 of the certificate itself; it \
+                         was decoded (SHA-256 {}), but other SPs may refuse this metadata: the IdP's export is broken",
+                        cert.sha256_fingerprint
+                    ),
+                );
+            }
             if armored {
                 warnings.push(
                     "certificate_pem_armored",
@@ -1009,6 +1021,22 @@ fn describe_certless_key(key_info: Option<Node<'_, '_>>) -> String {
         return "a bare public key (ds:KeyValue)".to_owned();
     }
     "an empty ds:KeyInfo".to_owned()
+}
+
+/// The certificate in a ds:X509Certificate's text: base64 of the DER, as the standard says.
+/// Some exports encode the PEM text instead (the certificate base64-encoded twice, armor
+/// and all): when the decoded bytes are not a certificate but text holding one, that one is
+/// read, once (no further nesting). Returns whether that happened.
+fn read_certificate(text: &str) -> Result<(Certificate, bool), crate::certs::CertError> {
+    let direct = match Certificate::from_base64(text) {
+        Ok(cert) => return Ok((cert, false)),
+        Err(e) => e,
+    };
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let decoded = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()).ok();
+    let Some(inner) = decoded.and_then(|bytes| String::from_utf8(bytes).ok()) else { return Err(direct) };
+    let (body, _) = strip_pem_armor(&inner);
+    Certificate::from_base64(body).map(|cert| (cert, true)).map_err(|_| direct)
 }
 
 /// Tolerates certificates pasted with their PEM armor. Returns the base64 and whether armor was found.
@@ -1070,15 +1098,15 @@ fn valid_until(entity: Node<'_, '_>, now: DateTime<Utc>, warnings: &mut Warnings
             continue;
         };
         let Some(raw) = node.attribute("validUntil") else { continue };
-        match parse_xs_datetime(raw) {
-            Some(t) => {
+        match crate::xs_datetime::parse(raw) {
+            Ok(t) => {
                 if earliest.as_ref().is_none_or(|(e, _)| t < *e) {
                     earliest = Some((t, where_));
                 }
             }
-            None => warnings.push(
+            Err(why) => warnings.push(
                 "valid_until_invalid",
-                format!("the validUntil {} on {where_} is not an xs:dateTime; it was ignored", quote(raw)),
+                format!("the validUntil {} on {where_} is not an xs:dateTime ({why}); it was ignored", quote(raw)),
             ),
         }
     }
@@ -1094,15 +1122,6 @@ fn valid_until(entity: Node<'_, '_>, now: DateTime<Utc>, warnings: &mut Warnings
         );
     }
     Some(t)
-}
-
-/// xs:dateTime as SAML uses it: RFC 3339, or without a zone (read as UTC).
-fn parse_xs_datetime(raw: &str) -> Option<DateTime<Utc>> {
-    let s = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|n| n.and_utc())
 }
 
 /// An absolute URI (URL or URN) without whitespace.
@@ -1346,13 +1365,5 @@ mod tests {
         assert!(clipped.starts_with(&"é".repeat(ECHO_CHARS)));
         assert!(clipped.ends_with(&format!("({} characters in all)", ECHO_CHARS + 5)));
         assert_eq!(clip("short"), "short");
-    }
-
-    #[test]
-    fn xs_datetimes() {
-        assert_eq!(parse_xs_datetime("2028-07-19T17:28:34.000Z").map(|t| t.timestamp()), Some(1_847_640_514));
-        assert_eq!(parse_xs_datetime(" 2030-01-01T00:00:00 ").map(|t| t.timestamp()), Some(1_893_456_000));
-        assert_eq!(parse_xs_datetime("2030-01-01T01:00:00+01:00").map(|t| t.timestamp()), Some(1_893_456_000));
-        assert_eq!(parse_xs_datetime("tomorrow"), None);
     }
 }

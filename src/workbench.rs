@@ -396,11 +396,38 @@ pub enum AuditFormat {
     Csv,
 }
 
-/// One CSV field. Values from the IdP could start a spreadsheet formula (`=HYPERLINK(...)`):
-/// such cells get a leading apostrophe so spreadsheet apps show them as text.
+/// Characters that make a spreadsheet read a cell as a formula (or a DDE command) when the
+/// cell starts with them, and their full-width forms (which some spreadsheets fold to ASCII).
+const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
+/// Where a spreadsheet may take a new cell to start: after its separator (comma, semicolon,
+/// tab or pipe, depending on the locale and the import settings) or a line break.
+const CELL_BREAKS: [char; 6] = [',', ';', '\t', '|', '\n', '\r'];
+/// What a spreadsheet may drop before a cell's content: blanks and quotes.
+const CELL_PADDING: [char; 4] = [' ', '"', '\u{A0}', '\u{3000}'];
+
+/// One CSV field: always quoted (so no separator or line break inside a value splits it for
+/// a parser that honours quotes), and neutralised for spreadsheets. Audit cells hold
+/// IdP-controlled text, and a spreadsheet that splits on another separator than ours can
+/// start a cell anywhere a separator appears; so wherever a cell could start (the value's
+/// start, or after any separator or line break), if the first character past blanks and
+/// quotes would start a formula, an apostrophe goes before it and the spreadsheet shows
+/// text. The JSON lines export keeps every value exactly.
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    let mut out = String::with_capacity(s.len() + 4);
+    out.push('"');
+    let mut cell_start = true;
+    for c in s.chars() {
+        if cell_start && FORMULA_STARTS.contains(&c) {
+            out.push('\'');
+        }
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+        cell_start = CELL_BREAKS.contains(&c) || (cell_start && CELL_PADDING.contains(&c));
+    }
+    out.push('"');
+    out
 }
 
 impl Workbench {
@@ -610,7 +637,9 @@ pub fn render_audit(entries: &[provision::AuditEntry], format: AuditFormat) -> R
             }
         }
         AuditFormat::Csv => {
-            out.push_str("id,at,connection,subject,outcome,reason,message,user_id,diff\n");
+            let header = ["id", "at", "connection", "subject", "outcome", "reason", "message", "user_id", "diff"];
+            out.push_str(&header.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push('\n');
             for e in entries {
                 let diff = serde_json::to_string(&e.diff).unwrap_or_default();
                 let row = [

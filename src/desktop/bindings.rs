@@ -73,6 +73,7 @@ pub fn typescript() -> String {
         provision::AuditEntry,
         validate::Verdict,
         validate::CheckResult,
+        validate::Problem,
         validate::CheckId,
         validate::CheckStatus,
         validate::NameId,

@@ -1,4 +1,4 @@
-//! XML Encryption of an assertion to the SP's certificate: RSA-OAEP key transport and
+//! XML Encryption of an assertion (or a NameID) to the SP's certificate: RSA-OAEP key transport and
 //! AES-CBC or AES-GCM content encryption, the combinations IdPs use.
 
 use base64::Engine as _;
@@ -85,6 +85,28 @@ pub fn encrypt_assertion(
     options: EncryptOptions,
     assertion_prefix: Option<&str>,
 ) -> Result<String> {
+    encrypt_element(assertion_xml, "EncryptedAssertion", recipient, options, assertion_prefix)
+}
+
+/// Encrypts `name_id_xml` (a whole `saml:NameID` element, namespace declared on it) for the
+/// holder of `recipient`, returning a `saml:EncryptedID` element.
+pub fn encrypt_name_id(
+    name_id_xml: &str,
+    recipient: &Certificate,
+    options: EncryptOptions,
+    assertion_prefix: Option<&str>,
+) -> Result<String> {
+    encrypt_element(name_id_xml, "EncryptedID", recipient, options, assertion_prefix)
+}
+
+/// An EncryptedElementType (SAML core 2.2.4) named `wrapper` around `element_xml` encrypted.
+fn encrypt_element(
+    element_xml: &str,
+    wrapper: &str,
+    recipient: &Certificate,
+    options: EncryptOptions,
+    assertion_prefix: Option<&str>,
+) -> Result<String> {
     let cipher = options.data.cipher();
     let mut key = vec![0u8; cipher.key_len()];
     openssl::rand::rand_bytes(&mut key).map_err(internal("random key"))?;
@@ -95,14 +117,14 @@ pub fn encrypt_assertion(
     let mut content = iv.clone();
     if options.data.is_gcm() {
         let mut tag = [0u8; 16];
-        let ciphertext = openssl::symm::encrypt_aead(cipher, &key, Some(&iv), &[], assertion_xml.as_bytes(), &mut tag)
+        let ciphertext = openssl::symm::encrypt_aead(cipher, &key, Some(&iv), &[], element_xml.as_bytes(), &mut tag)
             .map_err(internal("AES-GCM"))?;
         content.extend_from_slice(&ciphertext);
         content.extend_from_slice(&tag);
     } else {
         // XML Encryption padding: the last byte says how many bytes to strip (PKCS#7 satisfies it).
         let ciphertext =
-            openssl::symm::encrypt(cipher, &key, Some(&iv), assertion_xml.as_bytes()).map_err(internal("AES-CBC"))?;
+            openssl::symm::encrypt(cipher, &key, Some(&iv), element_xml.as_bytes()).map_err(internal("AES-CBC"))?;
         content.extend_from_slice(&ciphertext);
     }
 
@@ -148,8 +170,8 @@ pub fn encrypt_assertion(
 
     let b64 = base64::engine::general_purpose::STANDARD;
     let tag = match assertion_prefix {
-        Some(p) if !p.is_empty() => format!("{p}:EncryptedAssertion"),
-        _ => "EncryptedAssertion".to_owned(),
+        Some(p) if !p.is_empty() => format!("{p}:{wrapper}"),
+        _ => wrapper.to_owned(),
     };
     let ns_decl = match assertion_prefix {
         Some(p) if !p.is_empty() => format!(r#"xmlns:{p}="urn:oasis:names:tc:SAML:2.0:assertion""#),

@@ -78,6 +78,9 @@ pub struct ResponseSpec {
     pub status_message: Option<String>,
     pub name_id: String,
     pub name_id_format: String,
+    /// An `EncryptedID` element sent instead of the NameID (see [`ResponseSpec::name_id_xml`]
+    /// and [`super::encrypt::encrypt_name_id`]).
+    pub encrypted_id: Option<String>,
     pub subject_confirmation_method: String,
     pub recipient: Option<String>,
     pub subject_in_response_to: Option<String>,
@@ -119,6 +122,7 @@ impl ResponseSpec {
             status_message: None,
             name_id: name_id.into(),
             name_id_format: NAMEID_EMAIL.into(),
+            encrypted_id: None,
             subject_confirmation_method: "urn:oasis:names:tc:SAML:2.0:cm:bearer".into(),
             recipient: Some(acs_url.into()),
             subject_in_response_to: None,
@@ -157,6 +161,18 @@ impl ResponseSpec {
         }
     }
 
+    /// The NameID element on its own, namespace declaration included: what an IdP encrypts
+    /// into an EncryptedID.
+    pub fn name_id_xml(&self) -> String {
+        format!(
+            r#"<{t} {ns} Format="{f}">{v}</{t}>"#,
+            t = self.a("NameID"),
+            ns = self.assertion_ns_decl(),
+            f = escape(&self.name_id_format),
+            v = escape(&self.name_id)
+        )
+    }
+
     /// The `Assertion` element; `signature` (a template) goes right after the Issuer.
     pub fn assertion_xml(&self, signature: Option<&str>) -> String {
         let mut x = String::with_capacity(4096);
@@ -173,12 +189,15 @@ impl ResponseSpec {
         }
         // Subject
         x.push_str(&format!("<{}>", self.a("Subject")));
-        x.push_str(&format!(
-            r#"<{t} Format="{f}">{v}</{t}>"#,
-            t = self.a("NameID"),
-            f = escape(&self.name_id_format),
-            v = escape(&self.name_id)
-        ));
+        match &self.encrypted_id {
+            Some(encrypted) => x.push_str(encrypted),
+            None => x.push_str(&format!(
+                r#"<{t} Format="{f}">{v}</{t}>"#,
+                t = self.a("NameID"),
+                f = escape(&self.name_id_format),
+                v = escape(&self.name_id)
+            )),
+        }
         x.push_str(&format!(
             r#"<{} Method="{}">"#,
             self.a("SubjectConfirmation"),

@@ -67,7 +67,7 @@ impl CheckId {
             CheckId::Parse => "SAMLResponse is base64 of a well-formed samlp:Response",
             CheckId::Doctype => "No DOCTYPE (no entity expansion, no external fetches)",
             CheckId::SingleAssertion => "Exactly one Assertion or EncryptedAssertion, a direct child of the Response",
-            CheckId::Decrypt => "EncryptedAssertion decrypts with the SP key (RSA-OAEP + AES)",
+            CheckId::Decrypt => "EncryptedAssertion and EncryptedID decrypt with the SP key (RSA-OAEP + AES)",
             CheckId::Algorithm => "ds:SignatureMethod and ds:DigestMethod are allowed algorithms",
             CheckId::Signature => {
                 "ds:Signature over the Assertion or its Response verifies with an IdP metadata certificate"
@@ -105,14 +105,61 @@ pub struct CheckResult {
     pub id: CheckId,
     pub title: Cow<'static, str>,
     pub status: CheckStatus,
+    /// For a failure with several problems: every problem's expectation, joined with "; ".
     pub expected: String,
+    /// For a failure with several problems: everything found, joined with "; ".
     pub actual: String,
-    /// For a failure: what to change at the IdP or in the connection.
+    /// For a failure: what to change at the IdP or in the connection (every problem's fix).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
-    /// For a failure: the machine-readable violation name, e.g. `audience_mismatch`.
+    /// For a failure: the machine-readable name of its first violation, e.g. `audience_mismatch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub violation: Option<Cow<'static, str>>,
+    /// For a failure: every problem the check found, in the order found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// One way a check failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct Problem {
+    pub violation: Cow<'static, str>,
+    pub expected: String,
+    pub actual: String,
+    pub hint: String,
+}
+
+impl From<&Violation> for Problem {
+    fn from(v: &Violation) -> Self {
+        Problem { violation: Cow::Borrowed(v.name()), expected: v.expected(), actual: v.actual(), hint: v.hint() }
+    }
+}
+
+/// `parts` joined with "; ", each distinct text once (two problems may expect the same value).
+fn joined<'a>(parts: impl Iterator<Item = &'a str>, separator: &str) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for p in parts {
+        if !seen.contains(&p) {
+            seen.push(p);
+        }
+    }
+    seen.join(separator)
+}
+
+impl CheckResult {
+    fn failed(id: CheckId, problems: Vec<Problem>) -> Self {
+        CheckResult {
+            id,
+            title: Cow::Borrowed(id.title()),
+            status: CheckStatus::Fail,
+            expected: joined(problems.iter().map(|p| p.expected.as_str()), "; "),
+            actual: joined(problems.iter().map(|p| p.actual.as_str()), "; "),
+            hint: Some(joined(problems.iter().map(|p| p.hint.as_str()), " ")),
+            violation: problems.first().map(|p| p.violation.clone()),
+            problems,
+        }
+    }
 }
 
 /// Collects results in any order; reports them in [`CheckId::ALL`] order, with every check
@@ -126,15 +173,7 @@ pub(crate) struct Recorder {
 impl Recorder {
     pub fn pass(&mut self, id: CheckId, expected: impl Into<String>, actual: impl Into<String>) {
         let (expected, actual) = (expected.into(), actual.into());
-        if let Some(existing) = self.results.iter_mut().find(|r| r.id == id) {
-            // A check made in two places (e.g. signatures on Response and on the decrypted
-            // Assertion) reads as one line.
-            if existing.status == CheckStatus::Pass {
-                existing.actual = format!("{}; {}", existing.actual, actual);
-            }
-            return;
-        }
-        self.results.push(CheckResult {
+        let result = CheckResult {
             id,
             title: Cow::Borrowed(id.title()),
             status: CheckStatus::Pass,
@@ -142,7 +181,18 @@ impl Recorder {
             actual,
             hint: None,
             violation: None,
-        });
+            problems: Vec::new(),
+        };
+        match self.results.iter_mut().find(|r| r.id == id) {
+            // A check made in two places (e.g. signatures on Response and on the decrypted
+            // Assertion, or an EncryptedAssertion and then an EncryptedID) reads as one line.
+            Some(existing) if existing.status == CheckStatus::Pass => {
+                existing.actual = format!("{}; {}", existing.actual, result.actual);
+            }
+            Some(existing) if existing.status == CheckStatus::Skip => *existing = result,
+            Some(_) => {}
+            None => self.results.push(result),
+        }
     }
 
     pub fn skip(&mut self, id: CheckId, why: impl Into<String>) {
@@ -157,23 +207,23 @@ impl Recorder {
             actual: why.into(),
             hint: None,
             violation: None,
+            problems: Vec::new(),
         });
     }
 
+    /// Records a problem of `v.check()`. A check that already failed lists it too: the row
+    /// carries every problem found, the report's first failure stays the first recorded.
     pub fn fail(&mut self, v: Violation) {
         let id = v.check();
-        let result = CheckResult {
-            id,
-            title: Cow::Borrowed(id.title()),
-            status: CheckStatus::Fail,
-            expected: v.expected(),
-            actual: v.actual(),
-            hint: Some(v.hint()),
-            violation: Some(Cow::Borrowed(v.name())),
-        };
+        let problem = Problem::from(&v);
         match self.results.iter_mut().find(|r| r.id == id) {
-            Some(existing) => *existing = result,
-            None => self.results.push(result),
+            Some(existing) if existing.status == CheckStatus::Fail => {
+                let mut problems = std::mem::take(&mut existing.problems);
+                problems.push(problem);
+                *existing = CheckResult::failed(id, problems);
+            }
+            Some(existing) => *existing = CheckResult::failed(id, vec![problem]),
+            None => self.results.push(CheckResult::failed(id, vec![problem])),
         }
         if self.first_failure.is_none() {
             self.first_failure = Some(v);

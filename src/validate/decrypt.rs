@@ -1,4 +1,5 @@
-//! Decrypting an EncryptedAssertion with the SP key: RSA-OAEP key transport, AES-CBC/GCM.
+//! Decrypting an EncryptedAssertion or EncryptedID with the SP key: RSA-OAEP key transport,
+//! AES-CBC/GCM.
 //! PKCS#1 v1.5 key transport is refused: it is open to Bleichenbacher-style oracles.
 
 use base64::Engine as _;
@@ -150,8 +151,16 @@ fn decrypt_content(cipher: Cipher, gcm: bool, key: &[u8], data: &[u8]) -> Result
 
 /// Decrypts the `saml:EncryptedAssertion` element, returning the plaintext XML.
 pub fn decrypt_assertion(encrypted: Node<'_, '_>, key: &PKey<Private>) -> Result<String, Violation> {
+    decrypt_element(encrypted, key)
+}
+
+/// Decrypts a SAML EncryptedElementType (an EncryptedAssertion, or an EncryptedID: SAML
+/// core 2.2.4): `xenc:EncryptedData` with its `xenc:EncryptedKey` inside its KeyInfo or
+/// beside it. Returns the plaintext XML.
+pub fn decrypt_element(encrypted: Node<'_, '_>, key: &PKey<Private>) -> Result<String, Violation> {
+    let wrapper = encrypted.tag_name().name();
     let data = xml::child(encrypted, NS_XENC, "EncryptedData")
-        .ok_or_else(|| malformed("EncryptedAssertion has no xenc:EncryptedData"))?;
+        .ok_or_else(|| malformed(&format!("{wrapper} has no xenc:EncryptedData")))?;
     let data_alg = xml::child(data, NS_XENC, "EncryptionMethod")
         .and_then(|m| m.attribute("Algorithm"))
         .ok_or_else(|| malformed("EncryptedData has no EncryptionMethod"))?;
@@ -189,5 +198,5 @@ pub fn decrypt_assertion(encrypted: Node<'_, '_>, key: &PKey<Private>) -> Result
     let content_key = content_key.ok_or(last_error)?;
     let plaintext = decrypt_content(cipher, gcm, content_key.expose(), &cipher_value(data)?)?;
     String::from_utf8(plaintext)
-        .map_err(|_| Violation::DecryptedNotAnAssertion { detail: "the plaintext is not UTF-8".into() })
+        .map_err(|_| Violation::DecryptionFailed { detail: "the plaintext is not UTF-8".into() })
 }

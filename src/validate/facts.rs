@@ -65,6 +65,8 @@ pub struct AssertionFacts {
     pub issuer: Option<String>,
     pub issue_instant: Option<String>,
     pub name_id: Option<NameId>,
+    /// The NameID arrived as an EncryptedID and was decrypted with the SP key.
+    pub name_id_encrypted: bool,
     pub confirmations: Vec<Confirmation>,
     pub conditions: Option<ConditionFacts>,
     pub session_index: Option<String>,
@@ -110,17 +112,23 @@ pub fn response_facts(response: Node<'_, '_>) -> ResponseFacts {
     }
 }
 
+/// A saml:NameID element (sent as such, or decrypted from an EncryptedID), its value read
+/// by the identifier rule (`trimmed` gets "NameID" when XML whitespace was removed).
+pub fn name_id_of(n: Node<'_, '_>, trimmed: &mut Vec<&'static str>) -> NameId {
+    NameId {
+        // The whole text with comments removed: what the signer signed.
+        value: identifier(n, "NameID", trimmed),
+        format: attr(n, "Format"),
+        name_qualifier: attr(n, "NameQualifier"),
+        sp_name_qualifier: attr(n, "SPNameQualifier"),
+    }
+}
+
 pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
     let mut trimmed = Vec::new();
     let issuer = xml::child(assertion, NS_SAML, "Issuer").map(|i| identifier(i, "Assertion Issuer", &mut trimmed));
     let subject = xml::child(assertion, NS_SAML, "Subject");
-    let name_id = subject.and_then(|s| xml::child(s, NS_SAML, "NameID")).map(|n| NameId {
-        // The whole text with comments removed: what the signer signed.
-        value: identifier(n, "NameID", &mut trimmed),
-        format: attr(n, "Format"),
-        name_qualifier: attr(n, "NameQualifier"),
-        sp_name_qualifier: attr(n, "SPNameQualifier"),
-    });
+    let name_id = subject.and_then(|s| xml::child(s, NS_SAML, "NameID")).map(|n| name_id_of(n, &mut trimmed));
     let confirmations = subject
         .into_iter()
         .flat_map(|s| xml::children(s, NS_SAML, "SubjectConfirmation"))
@@ -157,6 +165,7 @@ pub fn assertion_facts(assertion: Node<'_, '_>) -> AssertionFacts {
         issuer,
         issue_instant: attr(assertion, "IssueInstant"),
         name_id,
+        name_id_encrypted: false,
         confirmations,
         conditions,
         session_index: authn.and_then(|a| attr(a, "SessionIndex")),

@@ -9,7 +9,9 @@
 mod checks;
 mod decrypt;
 mod facts;
+mod identity;
 mod rules;
+mod shape;
 mod signature;
 mod violation;
 
@@ -19,7 +21,7 @@ use openssl::pkey::{PKey, Private};
 use roxmltree::{Document, Node};
 use serde::{Deserialize, Serialize};
 
-pub use checks::{CheckId, CheckResult, CheckStatus};
+pub use checks::{CheckId, CheckResult, CheckStatus, Problem};
 pub use facts::{AssertionFacts, Attribute, NameId, ResponseFacts};
 pub use violation::Violation;
 
@@ -169,13 +171,14 @@ pub fn validate(saml_response: &str, ctx: &Context<'_>) -> Report {
 fn latest_expiry(a: &AssertionFacts) -> Option<DateTime<Utc>> {
     let conditions = a.conditions.as_ref().and_then(|c| c.not_on_or_after.as_deref());
     let confirmations = a.confirmations.iter().filter_map(|c| c.not_on_or_after.as_deref());
-    conditions.into_iter().chain(confirmations).filter_map(|t| rules::parse_instant("NotOnOrAfter", t).ok()).max()
+    conditions.into_iter().chain(confirmations).filter_map(|t| crate::xs_datetime::parse(t).ok()).max()
 }
 
 /// The Response's InResponseTo, read without validating anything: only to look up which
-/// outstanding request the response claims to answer. `None` for anything unreadable.
+/// outstanding request the response claims to answer. Takes what validation takes (the
+/// base64 form value, or the decoded XML a SAML tracer shows). `None` for anything unreadable.
 pub fn peek_in_response_to(saml_response: &str) -> Option<String> {
-    let text = decode(saml_response).ok()?;
+    let text = decode(&crate::workbench::normalise_response_input(saml_response)).ok()?;
     let doc = xml::parse(&text).ok()?;
     doc.root_element().attribute("InResponseTo").map(str::to_owned)
 }
@@ -219,37 +222,6 @@ fn is_assertion(n: Node<'_, '_>) -> bool {
     xml::is(n, NS_SAML, "Assertion") || xml::is(n, NS_SAML, "EncryptedAssertion")
 }
 
-/// The `single_assertion` guard: one Assertion or EncryptedAssertion in the whole document,
-/// a direct child of the Response; every ID unique.
-fn single_assertion<'a, 'i>(doc: &'a Document<'i>) -> Result<Node<'a, 'i>, Violation> {
-    let root = doc.root_element();
-    let all: Vec<Node<'a, 'i>> = root.descendants().filter(|n| is_assertion(*n)).collect();
-    let direct: Vec<Node<'a, 'i>> = root.children().filter(|n| is_assertion(*n)).collect();
-    match (all.as_slice(), direct.as_slice()) {
-        ([], _) => return Err(Violation::NoAssertion),
-        ([only], []) => return Err(Violation::AssertionOutOfPlace { location: signature::path(*only) }),
-        ([_], [_]) => {}
-        (many, _) => return Err(Violation::TooManyAssertions { count: many.len() }),
-    }
-    let mut ids = std::collections::HashSet::new();
-    for id in root.descendants().filter_map(|n| n.attribute("ID")) {
-        if !is_ncname(id) {
-            return Err(Violation::InvalidId { id: id.to_owned() });
-        }
-        if !ids.insert(id) {
-            return Err(Violation::DuplicateId { id: id.to_owned() });
-        }
-    }
-    direct.first().copied().ok_or(Violation::NoAssertion)
-}
-
-/// An xs:ID is an NCName: a letter or `_` first, then letters, digits, `.`, `-`, `_`.
-fn is_ncname(id: &str) -> bool {
-    let mut chars = id.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
-}
-
 fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) -> Result<(), Stop> {
     // parse + doctype
     let text = guard(rec, decode(input))?;
@@ -275,16 +247,18 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
     let status = facts::response_facts(root);
     if !root.descendants().any(is_assertion) && status.status_code.as_deref() != Some(rules::SUCCESS) {
         rec.skip(CheckId::SingleAssertion, "no assertion: the IdP answered with an error status");
+        let (status, authenticated) = error_status(&text, &doc, ctx, rec);
         rec.fail(Violation::StatusNotSuccess {
             code: status.status_code.unwrap_or_else(|| "(no StatusCode)".into()),
             sub_code: status.status_sub_code,
             message: status.status_message,
+            authenticated,
         });
         return Err(Stop);
     }
 
     // single_assertion
-    let assertion_node = guard(rec, single_assertion(&doc))?;
+    let assertion_node = guard(rec, shape::single_assertion(&doc))?;
     let encrypted = xml::is(assertion_node, NS_SAML, "EncryptedAssertion");
     found.encrypted = encrypted;
     rec.pass(
@@ -311,8 +285,53 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
         ));
     }
     found.assertion = Some(signed.assertion.clone());
-    rules::run_all(&signed.response, &signed.assertion, ctx, rec);
+    let judged = rules::Judged {
+        response: &signed.response,
+        response_signed: found.response_signed,
+        assertion: &signed.assertion,
+    };
+    rules::run_all(&judged, ctx, rec);
     Ok(())
+}
+
+/// An error Response's Status: read from the signed Response when a signature on it
+/// verifies (then it is what the IdP said), else as received and marked unauthenticated
+/// (anyone can post an unsigned error to the ACS). Records what the signature checks found.
+fn error_status(text: &str, doc: &Document<'_>, ctx: &Context<'_>, rec: &mut Recorder) -> (ResponseFacts, bool) {
+    let root = doc.root_element();
+    let verified = || -> Result<(ResponseFacts, String), Violation> {
+        let sigs = signature::locate(doc, &[root.id()])?;
+        if sigs.is_empty() {
+            return Err(Violation::Unsigned);
+        }
+        let algorithms = signature::check_algorithms(&sigs, ctx.policy.allow_sha1)?;
+        signature::reject_comments(doc, &sigs)?;
+        let reduced = signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs)?;
+        let reduced_doc = reparse(&reduced)?;
+        let response = signed_element(&reduced_doc, NS_SAMLP, "Response", root.attribute("ID").unwrap_or_default())?;
+        Ok((facts::response_facts(response), format!("{algorithms}; {}", signer_note(ctx, &sigs))))
+    };
+    match verified() {
+        Ok((facts, note)) => {
+            rec.pass(
+                CheckId::Signature,
+                "a valid signature covering the error Response",
+                format!("Response signed ({note})"),
+            );
+            (facts, true)
+        }
+        Err(why) => {
+            let reason = match why {
+                Violation::Unsigned => "the error Response is not signed: its status is unauthenticated".to_owned(),
+                other => format!(
+                    "the error Response's signature does not hold ({}): its status is unauthenticated",
+                    other.actual()
+                ),
+            };
+            rec.skip(CheckId::Signature, reason);
+            (facts::response_facts(root), false)
+        }
+    }
 }
 
 fn check_root(root: Node<'_, '_>) -> Result<(), Violation> {
@@ -334,6 +353,14 @@ fn check_root(root: Node<'_, '_>) -> Result<(), Violation> {
 struct Signed {
     response: ResponseFacts,
     assertion: AssertionFacts,
+}
+
+/// The SP private key, from the connection's key source.
+fn sp_key(ctx: &Context<'_>) -> Result<Sensitive<PKey<Private>>, Violation> {
+    match ctx.decryption_key {
+        Some(source) => source().map_err(|detail| Violation::NoDecryptionKey { detail }),
+        None => Err(Violation::NoDecryptionKey { detail: "no SP key is configured for this connection".into() }),
+    }
 }
 
 fn require_signatures(policy: &SecurityPolicy, response: bool, assertion: bool) -> Result<(), Violation> {
@@ -448,8 +475,15 @@ fn plain_path(
         "a valid signature covering the Assertion",
         format!("{}, {}", signed_parts(response_signed, assertion_signed), signer_note(ctx, &sigs)),
     );
-    Ok(Signed { response, assertion: facts::assertion_facts(signed_assertion) })
+    let assertion = guard(rec, identity::read_assertion(signed_assertion, ctx))?;
+    if assertion.name_id_encrypted {
+        rec.pass(CheckId::Decrypt, ENCRYPTED_ID_EXPECTED, ENCRYPTED_ID_DECRYPTED);
+    }
+    Ok(Signed { response, assertion })
 }
+
+const ENCRYPTED_ID_EXPECTED: &str = "EncryptedID decrypting to one NameID";
+const ENCRYPTED_ID_DECRYPTED: &str = "EncryptedID decrypted to a NameID";
 
 /// The text to parse for a decrypted assertion. Standalone when it is namespace-complete
 /// (so an inclusive-C14N signature sees no foreign declarations); otherwise inside a wrapper
@@ -499,12 +533,7 @@ fn open_encrypted(
     response_signed: bool,
     ctx: &Context<'_>,
 ) -> Result<Opened, Violation> {
-    let key = match ctx.decryption_key {
-        Some(source) => source().map_err(|detail| Violation::NoDecryptionKey { detail })?,
-        None => {
-            return Err(Violation::NoDecryptionKey { detail: "no SP key is configured for this connection".into() });
-        }
-    };
+    let key = sp_key(ctx)?;
     let plaintext = decrypt::decrypt_assertion(encrypted_node, key.expose())?;
     let text = decrypted_document(&plaintext, context);
     let inner = xml::parse(&text).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() })?;
@@ -522,9 +551,9 @@ fn open_encrypted(
             }
         }
     };
-    if root.descendants().filter(|n| is_assertion(*n)).count() != 1 {
+    if shape::stray_assertions(root, assertion) > 0 {
         return Err(Violation::DecryptedNotAnAssertion {
-            detail: "the decrypted Assertion contains further assertions".into(),
+            detail: "the decrypted Assertion contains further assertions (outside its Advice)".into(),
         });
     }
     let assertion_id = assertion.attribute("ID").unwrap_or_default().to_owned();
@@ -543,10 +572,10 @@ fn open_encrypted(
             signature::verify_and_reduce(&text, ctx.signing_certificates, ctx.policy.allow_sha1, &inner_sigs)?;
         let reduced_doc = reparse(&reduced)?;
         let a = signed_element(&reduced_doc, NS_SAML, "Assertion", &assertion_id)?;
-        (facts::assertion_facts(a), xml::source(&reduced_doc, a).to_owned())
+        (identity::read_assertion(a, ctx)?, xml::source(&reduced_doc, a).to_owned())
     } else {
         // Covered by the Response signature over the ciphertext.
-        (facts::assertion_facts(assertion), xml::source(&inner, assertion).to_owned())
+        (identity::read_assertion(assertion, ctx)?, xml::source(&inner, assertion).to_owned())
     };
     Ok(Opened { facts, assertion_xml, assertion_signed, algorithms, signer: signer_note(ctx, &all) })
 }
@@ -615,7 +644,10 @@ fn encrypted_path(
                     | Violation::MalformedEncryptedAssertion { .. }
                     | Violation::KeyUnwrapFailed
             );
-            if opaque && !before_content {
+            // An EncryptedID is opened only inside verified content: nothing to hide there.
+            let after_verification =
+                matches!(v, Violation::EncryptedIdUndecryptable { .. } | Violation::DecryptedNotANameId { .. });
+            if opaque && !before_content && !after_verification {
                 rec.fail(Violation::UnauthenticatedDecryptionFailed);
             } else {
                 if v.check() > CheckId::Decrypt {
@@ -632,6 +664,9 @@ fn encrypted_path(
         "EncryptedAssertion decrypting to one Assertion",
         format!("decrypted Assertion ID={}", opened.facts.id),
     );
+    if opened.facts.name_id_encrypted {
+        rec.pass(CheckId::Decrypt, ENCRYPTED_ID_EXPECTED, ENCRYPTED_ID_DECRYPTED);
+    }
     match &opened.algorithms {
         Some(summary) => rec.pass(CheckId::Algorithm, "RSA/ECDSA with SHA-256 or stronger", summary.clone()),
         None => rec.skip(CheckId::Algorithm, "no signature to check"),

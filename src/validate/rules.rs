@@ -1,7 +1,7 @@
 //! The guards that run once the signature holds: each reads one spec field of the signed
 //! content and compares it with the connection. All run, so every problem shows at once.
 
-use chrono::{DateTime, Duration, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 use super::Context;
 use super::checks::{CheckId, Recorder};
@@ -11,75 +11,127 @@ use super::violation::Violation;
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 pub(super) const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 
-type Outcome = Result<(String, String), Violation>;
+/// A guard's verdict: (expected, found) when it holds, else every problem it found (at
+/// least one, each a violation of the guard's own check).
+type Outcome = Result<(String, String), Vec<Violation>>;
 
-pub(super) fn run_all(response: &ResponseFacts, assertion: &AssertionFacts, ctx: &Context<'_>, rec: &mut Recorder) {
+/// How many failing AudienceRestrictions the audience check lists.
+const MAX_LISTED_RESTRICTIONS: usize = 8;
+
+/// What the signature checks let through, and whether the Response itself was signed (its
+/// Status and Destination are then signed content too).
+pub(super) struct Judged<'a> {
+    pub response: &'a ResponseFacts,
+    pub response_signed: bool,
+    pub assertion: &'a AssertionFacts,
+}
+
+pub(super) fn run_all(j: &Judged<'_>, ctx: &Context<'_>, rec: &mut Recorder) {
+    let (r, a) = (j.response, j.assertion);
     let guards: [(CheckId, Outcome); 7] = [
-        (CheckId::Status, status(response)),
-        (CheckId::Issuer, issuer(response, assertion, ctx)),
-        (CheckId::Destination, destination(response, ctx)),
-        (CheckId::SubjectConfirmation, subject_confirmation(assertion, ctx)),
-        (CheckId::TimeWindow, time_window(assertion, ctx)),
-        (CheckId::Audience, audience(assertion, ctx)),
-        (CheckId::InResponseTo, in_response_to(response, assertion, ctx)),
+        (CheckId::Status, status(r, j.response_signed)),
+        (CheckId::Issuer, issuer(r, a, ctx)),
+        (CheckId::Destination, destination(r, j.response_signed, ctx)),
+        (CheckId::SubjectConfirmation, subject_confirmation(a, ctx)),
+        (CheckId::TimeWindow, time_window(a, ctx)),
+        (CheckId::Audience, audience(a, ctx)),
+        (CheckId::InResponseTo, in_response_to(r, a, ctx)),
     ];
     for (id, outcome) in guards {
         match outcome {
             Ok((expected, actual)) => rec.pass(id, expected, actual),
-            Err(v) => rec.fail(v),
+            Err(problems) => {
+                for v in problems {
+                    debug_assert_eq!(v.check(), id, "a guard reports only its own check");
+                    rec.fail(v);
+                }
+            }
         }
     }
+}
+
+/// Every problem found, or the guard's (expected, found) when there is none.
+fn verdict(problems: Vec<Violation>, ok: impl FnOnce() -> (String, String)) -> Outcome {
+    if problems.is_empty() { Ok(ok()) } else { Err(problems) }
 }
 
 fn fmt(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// xs:dateTime as SAML sends it: UTC with `Z`, any number of fractional digits
-/// (AD FS sends seven). A value without a zone is read as UTC, as the spec intends.
-pub(super) fn parse_instant(field: &'static str, value: &str) -> Result<DateTime<Utc>, Violation> {
-    let v = value.trim();
-    DateTime::parse_from_rfc3339(v)
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc()))
-        .map_err(|_| Violation::BadTimestamp { field, value: value.to_owned() })
+/// A SAML timestamp (xs:dateTime, see [`crate::xs_datetime`]); `bad` names the violation
+/// for the check that reads it.
+fn instant(
+    field: &'static str,
+    value: &str,
+    bad: fn(&'static str, String, String) -> Violation,
+) -> Result<DateTime<Utc>, Violation> {
+    crate::xs_datetime::parse(value).map_err(|why| bad(field, value.to_owned(), why.to_string()))
 }
 
+fn bad_time(field: &'static str, value: String, reason: String) -> Violation {
+    Violation::BadTimestamp { field, value, reason }
+}
+
+fn bad_confirmation_time(field: &'static str, value: String, reason: String) -> Violation {
+    Violation::BadConfirmationTimestamp { field, value, reason }
+}
+
+/// The connection's clock skew, never more than the largest allowed: the replay cache keeps
+/// consumed IDs exactly that long past their NotOnOrAfter (crate::store::replay).
 fn skew(ctx: &Context<'_>) -> Duration {
-    Duration::seconds(i64::from(ctx.policy.clock_skew_seconds))
+    Duration::seconds(i64::from(ctx.policy.clock_skew_seconds.min(crate::connection::MAX_CLOCK_SKEW_SECONDS)))
 }
 
-fn status(r: &ResponseFacts) -> Outcome {
+fn status(r: &ResponseFacts, response_signed: bool) -> Outcome {
     match r.status_code.as_deref() {
         Some(SUCCESS) => Ok((SUCCESS.into(), SUCCESS.into())),
-        other => Err(Violation::StatusNotSuccess {
+        other => Err(vec![Violation::StatusNotSuccess {
             code: other.unwrap_or("(no StatusCode)").to_owned(),
             sub_code: r.status_sub_code.clone(),
             message: r.status_message.clone(),
-        }),
+            authenticated: response_signed,
+        }]),
     }
 }
 
 fn issuer(r: &ResponseFacts, a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     let expected = ctx.idp_entity_id;
+    let mut problems = Vec::new();
     if let Some(found) = r.issuer.as_deref().filter(|i| *i != expected) {
-        return Err(Violation::IssuerMismatch { element: "Response", expected: expected.into(), found: found.into() });
+        problems.push(Violation::IssuerMismatch {
+            element: "Response",
+            expected: expected.into(),
+            found: found.into(),
+        });
     }
     match a.issuer.as_deref() {
-        None => Err(Violation::MissingAssertionIssuer),
-        Some(found) if found != expected => {
-            Err(Violation::IssuerMismatch { element: "Assertion", expected: expected.into(), found: found.into() })
-        }
-        Some(found) => Ok((expected.into(), found.into())),
+        None => problems.push(Violation::MissingAssertionIssuer),
+        Some(found) if found != expected => problems.push(Violation::IssuerMismatch {
+            element: "Assertion",
+            expected: expected.into(),
+            found: found.into(),
+        }),
+        Some(_) => {}
     }
+    verdict(problems, || (expected.into(), expected.into()))
 }
 
-fn destination(r: &ResponseFacts, ctx: &Context<'_>) -> Outcome {
+/// SAML bindings 3.5.5.2: a signed Response must carry Destination, and it must be where it
+/// was posted. An unsigned one may omit it (its assertion's Recipient is checked anyway).
+fn destination(r: &ResponseFacts, response_signed: bool, ctx: &Context<'_>) -> Outcome {
     let expected = ctx.sp.acs_url.as_str();
     match r.destination.as_deref() {
-        None => Ok((expected.into(), "no Destination (optional when the Response is not signed)".into())),
+        None if !response_signed => {
+            Ok((expected.into(), "no Destination (optional when the Response is not signed)".into()))
+        }
+        None if ctx.policy.allow_missing_destination => Ok((
+            expected.into(),
+            "no Destination on the signed Response (allowed by the connection's security policy)".into(),
+        )),
+        None => Err(vec![Violation::MissingDestination { expected: expected.into() }]),
         Some(found) if found == expected => Ok((expected.into(), found.into())),
-        Some(found) => Err(Violation::DestinationMismatch { expected: expected.into(), found: found.into() }),
+        Some(found) => Err(vec![Violation::DestinationMismatch { expected: expected.into(), found: found.into() }]),
     }
 }
 
@@ -93,103 +145,130 @@ fn chosen_confirmation<'a>(a: &'a AssertionFacts, ctx: &Context<'_>) -> Option<&
 fn subject_confirmation(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     let acs = ctx.sp.acs_url.as_str();
     let Some(c) = chosen_confirmation(a, ctx) else {
-        return Err(Violation::NoBearerConfirmation {
+        return Err(vec![Violation::NoBearerConfirmation {
             methods: a.confirmations.iter().map(|c| c.method.clone()).collect(),
-        });
+        }]);
     };
+    let mut problems = Vec::new();
     if c.recipient.as_deref() != Some(acs) {
         let found = a.confirmations.iter().filter(|c| c.method == BEARER).filter_map(|c| c.recipient.clone()).collect();
-        return Err(Violation::RecipientMismatch { expected: acs.into(), found });
+        problems.push(Violation::RecipientMismatch { expected: acs.into(), found });
     }
-    let Some(noa_text) = c.not_on_or_after.as_deref() else {
-        return Err(Violation::ConfirmationWithoutExpiry);
-    };
-    let noa = parse_instant("SubjectConfirmationData NotOnOrAfter", noa_text)?;
-    if ctx.now >= noa + skew(ctx) {
-        return Err(Violation::ConfirmationExpired { not_on_or_after: noa_text.into(), now: fmt(ctx.now) });
+    match c.not_on_or_after.as_deref() {
+        None => problems.push(Violation::ConfirmationWithoutExpiry),
+        Some(text) => match instant("SubjectConfirmationData NotOnOrAfter", text, bad_confirmation_time) {
+            Err(v) => problems.push(v),
+            Ok(noa) if ctx.now >= noa + skew(ctx) => {
+                problems.push(Violation::ConfirmationExpired { not_on_or_after: text.into(), now: fmt(ctx.now) })
+            }
+            Ok(_) => {}
+        },
     }
-    if let Some(nb_text) = c.not_before.as_deref() {
-        let nb = parse_instant("SubjectConfirmationData NotBefore", nb_text)?;
-        if nb > ctx.now + skew(ctx) {
-            return Err(Violation::ConfirmationNotYetValid { not_before: nb_text.into(), now: fmt(ctx.now) });
+    if let Some(text) = c.not_before.as_deref() {
+        match instant("SubjectConfirmationData NotBefore", text, bad_confirmation_time) {
+            Err(v) => problems.push(v),
+            Ok(nb) if nb > ctx.now + skew(ctx) => {
+                problems.push(Violation::ConfirmationNotYetValid { not_before: text.into(), now: fmt(ctx.now) })
+            }
+            Ok(_) => {}
         }
     }
-    Ok((
-        format!("bearer, Recipient={acs}, NotOnOrAfter after {}", fmt(ctx.now)),
-        format!("bearer, Recipient={acs}, NotOnOrAfter={noa_text}"),
-    ))
+    verdict(problems, || {
+        (
+            format!("bearer, Recipient={acs}, NotOnOrAfter after {}", fmt(ctx.now)),
+            format!("bearer, Recipient={acs}, NotOnOrAfter={}", c.not_on_or_after.as_deref().unwrap_or_default()),
+        )
+    })
 }
 
 fn time_window(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     let now = ctx.now;
     let skew = skew(ctx);
-    if let Some(ii) = a.issue_instant.as_deref()
-        && parse_instant("Assertion IssueInstant", ii)? > now + skew
-    {
-        return Err(Violation::IssuedInFuture { issue_instant: ii.into(), now: fmt(now) });
+    let mut problems = Vec::new();
+    if let Some(ii) = a.issue_instant.as_deref() {
+        match instant("Assertion IssueInstant", ii, bad_time) {
+            Err(v) => problems.push(v),
+            Ok(t) if t > now + skew => {
+                problems.push(Violation::IssuedInFuture { issue_instant: ii.into(), now: fmt(now) })
+            }
+            Ok(_) => {}
+        }
     }
     let conditions = a.conditions.clone().unwrap_or_default();
     let mut shown = Vec::new();
     if let Some(nb_text) = conditions.not_before.as_deref() {
-        if parse_instant("Conditions NotBefore", nb_text)? > now + skew {
-            return Err(Violation::NotYetValid { not_before: nb_text.into(), now: fmt(now) });
+        match instant("Conditions NotBefore", nb_text, bad_time) {
+            Err(v) => problems.push(v),
+            Ok(nb) if nb > now + skew => {
+                problems.push(Violation::NotYetValid { not_before: nb_text.into(), now: fmt(now) })
+            }
+            Ok(_) => shown.push(format!("NotBefore={nb_text}")),
         }
-        shown.push(format!("NotBefore={nb_text}"));
     }
     if let Some(noa_text) = conditions.not_on_or_after.as_deref() {
-        if now >= parse_instant("Conditions NotOnOrAfter", noa_text)? + skew {
-            return Err(Violation::Expired { not_on_or_after: noa_text.into(), now: fmt(now) });
+        match instant("Conditions NotOnOrAfter", noa_text, bad_time) {
+            Err(v) => problems.push(v),
+            Ok(noa) if now >= noa + skew => {
+                problems.push(Violation::Expired { not_on_or_after: noa_text.into(), now: fmt(now) })
+            }
+            Ok(_) => shown.push(format!("NotOnOrAfter={noa_text}")),
         }
-        shown.push(format!("NotOnOrAfter={noa_text}"));
     }
     if shown.is_empty() {
         shown.push("no NotBefore/NotOnOrAfter in Conditions".into());
     }
-    Ok((format!("window containing {} (±{}s skew)", fmt(now), ctx.policy.clock_skew_seconds), shown.join(", ")))
+    verdict(problems, || {
+        (format!("window containing {} (±{}s skew)", fmt(now), ctx.policy.clock_skew_seconds), shown.join(", "))
+    })
 }
 
 fn audience(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     let expected = ctx.sp.entity_id.as_str();
     let restrictions = a.conditions.as_ref().map(|c| c.audience_restrictions.as_slice()).unwrap_or_default();
     if restrictions.is_empty() {
-        return Err(Violation::NoAudienceRestriction);
+        return Err(vec![Violation::NoAudienceRestriction]);
     }
     // Every AudienceRestriction must be met; within one, any Audience may match. Exact string.
-    if let Some(failing) = restrictions.iter().find(|r| !r.iter().any(|aud| aud == expected)) {
-        return Err(Violation::AudienceMismatch { expected: expected.into(), found: failing.clone() });
-    }
-    Ok((expected.into(), restrictions.iter().flatten().cloned().collect::<Vec<_>>().join(", ")))
+    // Each failing one is a problem (the first few: a real assertion has one or two).
+    let problems = restrictions
+        .iter()
+        .filter(|r| !r.iter().any(|aud| aud == expected))
+        .take(MAX_LISTED_RESTRICTIONS)
+        .map(|failing| Violation::AudienceMismatch { expected: expected.into(), found: failing.clone() })
+        .collect();
+    verdict(problems, || (expected.into(), restrictions.iter().flatten().cloned().collect::<Vec<_>>().join(", ")))
 }
 
 fn in_response_to(r: &ResponseFacts, a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     let scd = chosen_confirmation(a, ctx).and_then(|c| c.in_response_to.clone());
     match ctx.in_response_to {
         Some(expected) => {
+            let mut problems = Vec::new();
             if r.in_response_to.as_deref() != Some(expected) {
-                return Err(Violation::InResponseToMismatch {
+                problems.push(Violation::InResponseToMismatch {
                     element: "Response",
                     expected: expected.into(),
                     found: r.in_response_to.clone(),
                 });
             }
             if scd.as_deref() != Some(expected) {
-                return Err(Violation::InResponseToMismatch {
+                problems.push(Violation::InResponseToMismatch {
                     element: "SubjectConfirmationData",
                     expected: expected.into(),
                     found: scd,
                 });
             }
-            Ok((expected.into(), expected.into()))
+            verdict(problems, || (expected.into(), expected.into()))
         }
         None => {
             if let Some(found) = r.in_response_to.clone().or(scd) {
                 if ctx.expired_request == Some(found.as_str()) {
-                    return Err(Violation::RequestExpired { id: found });
+                    return Err(vec![Violation::RequestExpired { id: found }]);
                 }
-                return Err(Violation::UnexpectedInResponseTo { found });
+                return Err(vec![Violation::UnexpectedInResponseTo { found }]);
             }
             if !ctx.policy.allow_idp_initiated {
-                return Err(Violation::UnsolicitedRefused);
+                return Err(vec![Violation::UnsolicitedRefused]);
             }
             Ok(("unsolicited allowed by the connection".into(), "unsolicited (IdP-initiated)".into()))
         }

@@ -6,7 +6,7 @@ use samael::crypto::{AllowedSignatureAlgorithm, CertificateDer, CryptoProvider, 
 
 use super::violation::Violation;
 use crate::certs::Certificate;
-use crate::xml::{self, NS_DS};
+use crate::xml::{self, NS_DS, NS_SAML};
 
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const C14N_TRANSFORMS: [&str; 4] = [
@@ -96,12 +96,18 @@ pub fn path(node: Node<'_, '_>) -> String {
 }
 
 /// Every ds:Signature in `doc` must be a direct child of one of `allowed_parents`, carry
-/// exactly one Reference, and that Reference must point at its own parent's ID.
+/// exactly one Reference, and that Reference must point at its own parent's ID (not at the
+/// whole document with `URI=""`). Signatures inside Advice are refused as such.
 pub fn locate(doc: &Document<'_>, allowed_parents: &[roxmltree::NodeId]) -> Result<Vec<SignatureInfo>, Violation> {
     let mut found = Vec::new();
     for sig in xml::descendants(doc.root_element(), NS_DS, "Signature") {
         let parent = sig.parent_element().filter(|p| allowed_parents.contains(&p.id()));
         let Some(parent) = parent else {
+            let in_advice = sig.parent_element().is_some_and(|p| xml::is(p, NS_SAML, "Assertion"))
+                && sig.ancestors().skip(2).any(|a| xml::is(a, NS_SAML, "Advice"));
+            if in_advice {
+                return Err(Violation::SignedAdvice { location: path(sig) });
+            }
             return Err(Violation::SignatureOutOfPlace { location: path(sig) });
         };
         if found.iter().any(|s: &SignatureInfo| s.parent == parent.id()) {
@@ -116,6 +122,9 @@ pub fn locate(doc: &Document<'_>, allowed_parents: &[roxmltree::NodeId]) -> Resu
         let parent_id = parent.attribute("ID").unwrap_or_default();
         let expected = format!("#{parent_id}");
         let uri = reference.attribute("URI").unwrap_or_default();
+        if uri.is_empty() && !parent_id.is_empty() {
+            return Err(Violation::WholeDocumentReference { expected });
+        }
         if parent_id.is_empty() || uri != expected {
             return Err(Violation::ReferenceMismatch { uri: uri.to_owned(), expected });
         }
@@ -185,9 +194,17 @@ pub fn check_algorithms(signatures: &[SignatureInfo], allow_sha1: bool) -> Resul
     Ok(seen.join("; "))
 }
 
-/// `rsa-sha256` from `http://www.w3.org/2001/04/xmldsig-more#rsa-sha256`.
+/// An algorithm URI's readable name: the fragment when it names the algorithm (`rsa-sha256`
+/// from `.../xmldsig-more#rsa-sha256`), else the last path segment (`xml-exc-c14n` from
+/// `.../xml-exc-c14n#`, `REC-xml-c14n-20010315`), with a `#WithComments` variant kept whole.
 pub fn short_name(uri: &str) -> &str {
-    uri.rsplit('#').next().unwrap_or(uri)
+    let segment = uri.rsplit('/').next().unwrap_or(uri);
+    match segment.split_once('#') {
+        Some((_, "WithComments")) => segment,
+        Some((algorithm, "")) => algorithm,
+        Some((_, fragment)) => fragment,
+        None => segment,
+    }
 }
 
 /// Verifies every signature in `xml` against the metadata certificates (never a key from

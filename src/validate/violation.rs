@@ -33,6 +33,9 @@ pub enum Violation {
     DecryptionFailed { detail: String },
     DecryptedNotAnAssertion { detail: String },
     UnauthenticatedDecryptionFailed,
+    // `reason`: why the Subject's EncryptedID could not be decrypted.
+    EncryptedIdUndecryptable { reason: Box<Violation> },
+    DecryptedNotANameId { detail: String },
     // algorithm
     WeakSignatureAlgorithm { algorithm: String },
     UnsupportedSignatureAlgorithm { algorithm: String },
@@ -45,26 +48,31 @@ pub enum Violation {
     SignatureOutOfPlace { location: String },
     SignatureReferenceCount { count: usize },
     ReferenceMismatch { uri: String, expected: String },
+    WholeDocumentReference { expected: String },
+    SignedAdvice { location: String },
     SignatureInvalid { detail: String, key_hint: Option<String> },
     SignedContentMismatch { detail: String },
     CommentInSignedContent { location: String },
     AssertionSignatureRequired,
     ResponseSignatureRequired,
     // status
-    StatusNotSuccess { code: String, sub_code: Option<String>, message: Option<String> },
+    // `authenticated`: the Status was read from a Response whose signature verified.
+    StatusNotSuccess { code: String, sub_code: Option<String>, message: Option<String>, authenticated: bool },
     // issuer
     MissingAssertionIssuer,
     IssuerMismatch { element: &'static str, expected: String, found: String },
     // destination
     DestinationMismatch { expected: String, found: String },
+    MissingDestination { expected: String },
     // subject_confirmation
     NoBearerConfirmation { methods: Vec<String> },
     RecipientMismatch { expected: String, found: Vec<String> },
     ConfirmationExpired { not_on_or_after: String, now: String },
     ConfirmationWithoutExpiry,
     ConfirmationNotYetValid { not_before: String, now: String },
+    BadConfirmationTimestamp { field: &'static str, value: String, reason: String },
     // time_window
-    BadTimestamp { field: &'static str, value: String },
+    BadTimestamp { field: &'static str, value: String, reason: String },
     NotYetValid { not_before: String, now: String },
     Expired { not_on_or_after: String, now: String },
     IssuedInFuture { issue_instant: String, now: String },
@@ -105,7 +113,9 @@ impl Violation {
             | KeyUnwrapFailed
             | DecryptionFailed { .. }
             | DecryptedNotAnAssertion { .. }
-            | UnauthenticatedDecryptionFailed => CheckId::Decrypt,
+            | UnauthenticatedDecryptionFailed
+            | EncryptedIdUndecryptable { .. }
+            | DecryptedNotANameId { .. } => CheckId::Decrypt,
             WeakSignatureAlgorithm { .. }
             | UnsupportedSignatureAlgorithm { .. }
             | WeakDigestAlgorithm { .. }
@@ -116,6 +126,8 @@ impl Violation {
             | SignatureOutOfPlace { .. }
             | SignatureReferenceCount { .. }
             | ReferenceMismatch { .. }
+            | WholeDocumentReference { .. }
+            | SignedAdvice { .. }
             | SignatureInvalid { .. }
             | SignedContentMismatch { .. }
             | CommentInSignedContent { .. }
@@ -123,12 +135,13 @@ impl Violation {
             | ResponseSignatureRequired => CheckId::Signature,
             StatusNotSuccess { .. } => CheckId::Status,
             MissingAssertionIssuer | IssuerMismatch { .. } => CheckId::Issuer,
-            DestinationMismatch { .. } => CheckId::Destination,
+            DestinationMismatch { .. } | MissingDestination { .. } => CheckId::Destination,
             NoBearerConfirmation { .. }
             | RecipientMismatch { .. }
             | ConfirmationExpired { .. }
             | ConfirmationWithoutExpiry
-            | ConfirmationNotYetValid { .. } => CheckId::SubjectConfirmation,
+            | ConfirmationNotYetValid { .. }
+            | BadConfirmationTimestamp { .. } => CheckId::SubjectConfirmation,
             BadTimestamp { .. } | NotYetValid { .. } | Expired { .. } | IssuedInFuture { .. } => CheckId::TimeWindow,
             NoAudienceRestriction | AudienceMismatch { .. } => CheckId::Audience,
             InResponseToMismatch { .. }
@@ -166,6 +179,8 @@ impl Violation {
             DecryptionFailed { .. } => "decryption_failed",
             DecryptedNotAnAssertion { .. } => "decrypted_not_an_assertion",
             UnauthenticatedDecryptionFailed => "unauthenticated_decryption_failed",
+            EncryptedIdUndecryptable { .. } => "encrypted_id_undecryptable",
+            DecryptedNotANameId { .. } => "decrypted_not_a_name_id",
             WeakSignatureAlgorithm { .. } => "weak_signature_algorithm",
             UnsupportedSignatureAlgorithm { .. } => "unsupported_signature_algorithm",
             WeakDigestAlgorithm { .. } => "weak_digest_algorithm",
@@ -176,6 +191,8 @@ impl Violation {
             SignatureOutOfPlace { .. } => "signature_out_of_place",
             SignatureReferenceCount { .. } => "signature_reference_count",
             ReferenceMismatch { .. } => "reference_mismatch",
+            WholeDocumentReference { .. } => "whole_document_reference",
+            SignedAdvice { .. } => "signed_advice",
             SignatureInvalid { .. } => "signature_invalid",
             SignedContentMismatch { .. } => "signed_content_mismatch",
             CommentInSignedContent { .. } => "comment_in_signed_content",
@@ -185,11 +202,13 @@ impl Violation {
             MissingAssertionIssuer => "missing_assertion_issuer",
             IssuerMismatch { .. } => "issuer_mismatch",
             DestinationMismatch { .. } => "destination_mismatch",
+            MissingDestination { .. } => "missing_destination",
             NoBearerConfirmation { .. } => "no_bearer_confirmation",
             RecipientMismatch { .. } => "recipient_mismatch",
             ConfirmationExpired { .. } => "confirmation_expired",
             ConfirmationWithoutExpiry => "confirmation_without_expiry",
             ConfirmationNotYetValid { .. } => "confirmation_not_yet_valid",
+            BadConfirmationTimestamp { .. } => "bad_confirmation_timestamp",
             BadTimestamp { .. } => "bad_timestamp",
             NotYetValid { .. } => "not_yet_valid",
             Expired { .. } => "expired",
@@ -232,6 +251,8 @@ impl Violation {
             UnauthenticatedDecryptionFailed => {
                 "AES-CBC ciphertext that decrypts to a correctly signed Assertion".into()
             }
+            EncryptedIdUndecryptable { reason } => format!("EncryptedID: {}", reason.expected()),
+            DecryptedNotANameId { .. } => "the EncryptedID's plaintext to be exactly one saml:NameID element".into(),
             WeakSignatureAlgorithm { .. } | UnsupportedSignatureAlgorithm { .. } => {
                 "RSA-SHA256/384/512 or ECDSA-SHA256/384/512".into()
             }
@@ -243,8 +264,11 @@ impl Violation {
                 "signatures only as direct children of the Response or of the Assertion".into()
             }
             SignatureReferenceCount { .. } => "exactly one ds:Reference per signature".into(),
-            ReferenceMismatch { expected, .. } => {
+            ReferenceMismatch { expected, .. } | WholeDocumentReference { expected } => {
                 format!("Reference URI=\"{expected}\" (the ID of the signed element itself)")
+            }
+            SignedAdvice { .. } => {
+                "signatures only on the Response and on the Assertion itself, none inside its Advice".into()
             }
             SignatureInvalid { .. } => "a signature that verifies with a certificate from the IdP metadata".into(),
             SignedContentMismatch { .. } => "the signed element to be the Assertion that is read".into(),
@@ -255,6 +279,7 @@ impl Violation {
             MissingAssertionIssuer => "a saml:Issuer in the Assertion".into(),
             IssuerMismatch { expected, .. } => expected.clone(),
             DestinationMismatch { expected, .. } => expected.clone(),
+            MissingDestination { expected } => format!("Destination=\"{expected}\" on the signed Response"),
             NoBearerConfirmation { .. } => {
                 "SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"".into()
             }
@@ -262,7 +287,9 @@ impl Violation {
             ConfirmationExpired { now, .. } => format!("SubjectConfirmationData NotOnOrAfter after {now}"),
             ConfirmationWithoutExpiry => "SubjectConfirmationData with NotOnOrAfter".into(),
             ConfirmationNotYetValid { now, .. } => format!("SubjectConfirmationData NotBefore at or before {now}"),
-            BadTimestamp { field, .. } => format!("{field} as an xs:dateTime in UTC"),
+            BadTimestamp { field, .. } | BadConfirmationTimestamp { field, .. } => {
+                format!("{field} as an xs:dateTime (such as 2026-01-15T10:00:00Z)")
+            }
             NotYetValid { now, .. } => format!("NotBefore at or before {now} (plus clock skew)"),
             Expired { now, .. } => format!("NotOnOrAfter after {now} (minus clock skew)"),
             IssuedInFuture { now, .. } => format!("IssueInstant at or before {now} (plus clock skew)"),
@@ -307,6 +334,8 @@ impl Violation {
             DecryptionFailed { detail } => detail.clone(),
             DecryptedNotAnAssertion { detail } => detail.clone(),
             UnauthenticatedDecryptionFailed => "the assertion did not decrypt to a correctly signed Assertion (details withheld: the Response is unsigned and AES-CBC is not authenticated)".into(),
+            EncryptedIdUndecryptable { reason } => format!("EncryptedID: {}", reason.actual()),
+            DecryptedNotANameId { detail } => detail.clone(),
             WeakSignatureAlgorithm { algorithm }
             | UnsupportedSignatureAlgorithm { algorithm }
             | WeakDigestAlgorithm { algorithm }
@@ -317,24 +346,33 @@ impl Violation {
             SignatureOutOfPlace { location } => format!("a ds:Signature at {location}"),
             SignatureReferenceCount { count } => format!("{count} references"),
             ReferenceMismatch { uri, .. } => format!("Reference URI=\"{uri}\""),
+            WholeDocumentReference { .. } => "Reference URI=\"\" (the whole document, not an element's ID)".into(),
+            SignedAdvice { location } => format!("a ds:Signature at {location}"),
             SignatureInvalid { detail, .. } => detail.clone(),
             SignedContentMismatch { detail } => detail.clone(),
             CommentInSignedContent { location } => format!("a comment inside {location}"),
             AssertionSignatureRequired => "an unsigned Assertion".into(),
             ResponseSignatureRequired => "an unsigned Response".into(),
-            StatusNotSuccess { code, sub_code, message } => {
+            StatusNotSuccess { code, sub_code, message, authenticated } => {
                 let mut s = code.clone();
                 if let Some(sub) = sub_code {
                     s.push_str(&format!(" / {sub}"));
                 }
-                if let Some(m) = message {
-                    s.push_str(&format!(" ({m})"));
+                match (message, authenticated) {
+                    (Some(m), true) => s.push_str(&format!(" ({})", clip(m))),
+                    (Some(m), false) => s.push_str(&format!(
+                        "; unauthenticated StatusMessage (no verified signature covers it): \"{}\"",
+                        clip(m)
+                    )),
+                    (None, true) => {}
+                    (None, false) => s.push_str(" (no verified signature covers this status)"),
                 }
                 s
             }
             MissingAssertionIssuer => "no Issuer".into(),
             IssuerMismatch { element, found, .. } => format!("{element} Issuer \"{found}\""),
             DestinationMismatch { found, .. } => format!("Destination=\"{found}\""),
+            MissingDestination { .. } => "a signed Response without Destination".into(),
             NoBearerConfirmation { methods } => {
                 if methods.is_empty() {
                     "no SubjectConfirmation".into()
@@ -352,7 +390,9 @@ impl Violation {
             ConfirmationExpired { not_on_or_after, .. } => format!("NotOnOrAfter={not_on_or_after}"),
             ConfirmationWithoutExpiry => "no NotOnOrAfter".into(),
             ConfirmationNotYetValid { not_before, .. } => format!("NotBefore={not_before}"),
-            BadTimestamp { field, value } => format!("{field}=\"{value}\""),
+            BadTimestamp { field, value, reason } | BadConfirmationTimestamp { field, value, reason } => {
+                format!("{field}=\"{value}\" ({reason})")
+            }
             NotYetValid { not_before, .. } => format!("NotBefore={not_before}"),
             Expired { not_on_or_after, .. } => format!("NotOnOrAfter={not_on_or_after}"),
             IssuedInFuture { issue_instant, .. } => format!("IssueInstant={issue_instant}"),
@@ -380,7 +420,9 @@ impl Violation {
             }
             Doctype => "SAML never uses a DOCTYPE; a response with one is an XXE/entity-expansion attack or a broken IdP.".into(),
             NoAssertion => "The IdP sent no assertion: look at the Status for the reason.".into(),
-            InvalidId { .. } => "The IdP emits IDs that are not valid xs:ID values (they must not start with a digit); signatures cannot reference them.".into(),
+            InvalidId { .. } => "SAML declares every ID as xs:ID, an XML name (a letter or _ first, so not a bare UUID or number), and this IdP emits IDs that are not. \
+                 XML Signature itself can reference such an ID, but the verifier Handshake uses (samael over xmlsec) refuses documents that contain one, so this response cannot be verified here. \
+                 Configure the IdP to emit conformant IDs (most prefix them with _ or a letter, e.g. _ followed by the UUID).".into(),
             TooManyAssertions { .. } | AssertionOutOfPlace { .. } | DuplicateId { .. } => {
                 "This is the shape of an XML Signature Wrapping attack; a real IdP sends one assertion.".into()
             }
@@ -395,25 +437,54 @@ impl Violation {
                 "Configure the IdP to encrypt with RSA-OAEP and AES-256-GCM or AES-256-CBC.".into()
             }
             MalformedEncryptedAssertion { .. } | DecryptionFailed { .. } | DecryptedNotAnAssertion { .. } => {
-                "The encrypted assertion is damaged or not XML Encryption as SAML uses it.".into()
+                "The encrypted element is damaged or not XML Encryption as SAML uses it.".into()
             }
-            UnauthenticatedDecryptionFailed => "Either the content was changed in transit, or the IdP encrypts something other than a signed assertion. \
-                 Handshake does not say which for unauthenticated AES-CBC (that difference is a decryption oracle). \
-                 Sign the Response at the IdP, or switch its encryption to AES-GCM, to get precise errors."
+            UnauthenticatedDecryptionFailed => "The key unwrapped, but what it decrypted is not an assertion this connection accepts. Handshake does not say which of these it is, \
+                 because for unauthenticated AES-CBC (Response unsigned) telling them apart is a decryption oracle: \
+                 the ciphertext was changed or damaged in transit; the IdP encrypts something other than one saml:Assertion; \
+                 the assertion inside is not signed (with the Response unsigned, nothing would be); \
+                 it is signed with an algorithm this connection refuses (RSA-SHA1 or a SHA-1 digest, unless SHA-1 is allowed in the security policy); \
+                 it is signed with a key that is not in the IdP metadata (the IdP rotated its certificate: re-import its metadata); \
+                 or it was changed after signing. \
+                 Sign the Response at the IdP, or switch its encryption to AES-GCM, to get the precise error."
                 .into(),
+            EncryptedIdUndecryptable { reason } => {
+                format!("The Subject's NameID arrived encrypted (EncryptedID) and could not be decrypted. {}", reason.hint())
+            }
+            DecryptedNotANameId { .. } => {
+                "An EncryptedID must hold one saml:NameID (SAML core 2.2.4): check the IdP's NameID encryption setting.".into()
+            }
             KeyUnwrapFailed => {
                 "The IdP encrypted to a different certificate: upload this connection's SP metadata (its certificate) to the IdP again.".into()
             }
-            WeakSignatureAlgorithm { .. } | WeakDigestAlgorithm { .. } => {
-                "SHA-1 is broken: set the IdP's signing algorithm to RSA-SHA256 (or allow SHA-1 in the connection's security policy for a legacy IdP).".into()
+            WeakSignatureAlgorithm { algorithm } => format!(
+                "SHA-1 is broken: set the IdP's signature algorithm to {} (or allow SHA-1 in the connection's security policy for a legacy IdP).",
+                strong_signature_for(algorithm)
+            ),
+            WeakDigestAlgorithm { .. } => {
+                "The signature algorithm is fine, but the Reference's DigestMethod is SHA-1, which is broken: set the IdP's digest algorithm to SHA-256 (or allow SHA-1 in the connection's security policy for a legacy IdP).".into()
             }
-            UnsupportedSignatureAlgorithm { .. } | UnsupportedDigestAlgorithm { .. } | UnsupportedTransform { .. } => {
-                "Set the IdP to sign with RSA-SHA256 and exclusive canonicalization.".into()
+            UnsupportedSignatureAlgorithm { algorithm } => format!(
+                "Set the IdP's signature algorithm to {}.",
+                strong_signature_for(algorithm)
+            ),
+            UnsupportedDigestAlgorithm { .. } => "Set the IdP's digest algorithm to SHA-256.".into(),
+            UnsupportedTransform { .. } => {
+                "Set the IdP to sign with the standard transforms: enveloped-signature, then exclusive canonicalization (xml-exc-c14n).".into()
             }
             NoTrustedCertificates => "Re-import the IdP metadata: it must contain a signing certificate.".into(),
             Unsigned => "Turn on signing at the IdP (sign the assertion, or the response and the assertion).".into(),
             SignatureOutOfPlace { .. } | SignatureReferenceCount { .. } | ReferenceMismatch { .. } | SignedContentMismatch { .. } => {
                 "The signature does not cover the assertion that would be used: an XML Signature Wrapping attempt or a broken IdP.".into()
+            }
+            WholeDocumentReference { .. } => {
+                "URI=\"\" signs the whole document instead of naming the element it signs. SAML (core 5.4.2) requires each signature's Reference to carry the ID of the Response or Assertion it signs, \
+                 which is how Handshake knows what a signature covers: configure the IdP (or its SAML library) to reference the signed element's ID.".into()
+            }
+            SignedAdvice { .. } => {
+                "An assertion inside the Assertion's Advice carries its own signature. Handshake reads nothing from Advice and does not verify signatures inside it, \
+                 so it refuses the response rather than leave a signature unchecked: configure the IdP to leave signed assertions out of Advice (they carry nothing the login needs). \
+                 If this IdP never sends Advice, the response was altered: hiding a signed assertion there is a signature-wrapping attempt.".into()
             }
             CommentInSignedContent { .. } => {
                 "Signatures do not cover comments, and a comment can cut a NameID or attribute in two (CVE-2017-11427): real IdPs never put comments in assertions.".into()
@@ -424,13 +495,22 @@ impl Violation {
             },
             AssertionSignatureRequired => "Set the IdP to sign the assertion, or relax the connection's signature policy.".into(),
             ResponseSignatureRequired => "Set the IdP to sign the response, or relax the connection's signature policy.".into(),
-            StatusNotSuccess { .. } => "The IdP refused the login; its status code and message say why (user not assigned to the app, MFA failed...).".into(),
-            MissingAssertionIssuer | IssuerMismatch { .. } => {
+            StatusNotSuccess { authenticated: true, .. } => "The IdP refused the login; its status code and message say why (user not assigned to the app, MFA failed...).".into(),
+            StatusNotSuccess { authenticated: false, .. } => "No verified signature covers this Response's Status, so nothing shows that the IdP sent it: anyone can post such a response to the ACS, and its StatusMessage is unauthenticated text, not the IdP's word. \
+                 If it did come from the IdP, the IdP refused the login: look up the reason in the IdP's sign-in logs (and have the IdP sign its Responses).".into(),
+            MissingAssertionIssuer => {
+                "SAML requires an Issuer in every Assertion (core 2.3.3; the Web Browser SSO profile requires it to be the IdP's entityID), and this one has none: configure the IdP (or its SAML library) to include it.".into()
+            }
+            IssuerMismatch { .. } => {
                 "The response comes from a different IdP entity than this connection: re-import the right metadata or fix the IdP's entityID/issuer.".into()
             }
             DestinationMismatch { expected, .. } => {
                 format!("The IdP must be configured with the ACS URL {expected} (it is in the SP metadata).")
             }
+            MissingDestination { expected } => format!(
+                "A signed Response must name its Destination (SAML bindings 3.5.5.2), so that it cannot be replayed to another SP: configure the IdP to send Destination=\"{expected}\" (the ACS URL from the SP metadata), \
+                 or allow a missing Destination in the connection's security policy."
+            ),
             NoBearerConfirmation { .. } => "The IdP must issue a bearer SubjectConfirmation (Web Browser SSO profile).".into(),
             RecipientMismatch { expected, .. } => format!("Set the ACS (Reply/Recipient) URL at the IdP to {expected}."),
             ConfirmationExpired { .. } | Expired { .. } => {
@@ -440,7 +520,9 @@ impl Violation {
             ConfirmationNotYetValid { .. } | NotYetValid { .. } | IssuedInFuture { .. } => {
                 "The IdP's clock is ahead of this machine's: sync the clocks (NTP) or raise the connection's clock skew.".into()
             }
-            BadTimestamp { .. } => "Timestamps must be xs:dateTime in UTC, such as 2026-01-15T10:00:00Z.".into(),
+            BadTimestamp { .. } | BadConfirmationTimestamp { .. } => {
+                "SAML timestamps are xs:dateTime values, such as 2026-01-15T10:00:00Z: fix the IdP's time format.".into()
+            }
             NoAudienceRestriction => "The IdP must restrict the assertion to this SP: set its Audience / SP entityID.".into(),
             AudienceMismatch { expected, found } => match found.first() {
                 Some(f) => format!("Audience was {f}; the IdP must be configured with SP entityID {expected}."),
@@ -453,6 +535,20 @@ impl Violation {
             RequestExpired { .. } => "The login took longer than Handshake waits for an answer (10 minutes): start the test login again.".into(),
             UnsolicitedRefused => "Start the login from Handshake (SP-initiated), or allow IdP-initiated login in the connection's security policy.".into(),
         }
+    }
+}
+
+/// The SHA-256 variant for the key type of a signature algorithm URI.
+fn strong_signature_for(algorithm: &str) -> &'static str {
+    if algorithm.contains("ecdsa") { "ECDSA-SHA256" } else { "RSA-SHA256" }
+}
+
+/// Text from the message itself, shortened for display.
+fn clip(text: &str) -> String {
+    const MAX: usize = 300;
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}... ({} characters)", text.get(..i).unwrap_or_default(), text.chars().count()),
+        None => text.to_owned(),
     }
 }
 

@@ -549,6 +549,8 @@ fn set_policy_changes_only_the_flags_given_and_show_json_prints_the_policy() {
         "both",
         "--allow-idp-initiated",
         "false",
+        "--allow-missing-destination",
+        "on",
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let shown = json(&env.run(&["connection", "show", "fx", "--json"]));
@@ -557,6 +559,7 @@ fn set_policy_changes_only_the_flags_given_and_show_json_prints_the_policy() {
     assert_eq!(policy["clock_skew_seconds"], 30);
     assert_eq!(policy["signature"], "both");
     assert_eq!(policy["allow_idp_initiated"], false);
+    assert_eq!(policy["allow_missing_destination"], true);
     assert_eq!(policy["require_encrypted_assertion"], false, "untouched flags keep their value");
     let out = env.run(&["connection", "set-policy", "--name", "fx", "--require-encrypted-assertion", "yes", "--json"]);
     assert!(out.status.success());

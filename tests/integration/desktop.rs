@@ -166,7 +166,7 @@ async fn import_test_login_and_inspect_through_the_app_api() {
     );
     let csv = dir.path().join("audit.csv");
     assert_eq!(desktop.export_audit(AuditQuery::default(), ExportFormat::Csv, csv.clone()).await.unwrap(), 1);
-    assert!(std::fs::read_to_string(&csv).unwrap().starts_with("id,at,connection"));
+    assert!(std::fs::read_to_string(&csv).unwrap().starts_with("\"id\",\"at\",\"connection\""));
     let relative = desktop.export_audit(AuditQuery::default(), ExportFormat::Csv, "audit.csv".into()).await;
     assert_eq!(relative.unwrap_err().code, ErrorCode::InvalidInput);
 

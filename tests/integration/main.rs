@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod desktop;
+mod diagnosis;
 mod e2e;
 mod fixtures;
 mod identity;

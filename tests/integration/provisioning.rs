@@ -731,10 +731,12 @@ fn audit_log_records_every_attempt_and_exports() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[2]["outcome"], "denied");
     let csv = b.wb.export_audit(None, None, AuditFormat::Csv).unwrap();
-    assert!(csv.starts_with("id,at,connection,subject,outcome,reason,message,user_id,diff\n"));
+    assert!(csv.starts_with(
+        "\"id\",\"at\",\"connection\",\"subject\",\"outcome\",\"reason\",\"message\",\"user_id\",\"diff\"\n"
+    ));
     assert_eq!(csv.lines().count(), 4);
     // An IdP-controlled cell that would start a spreadsheet formula is neutralised.
-    assert!(csv.contains(",'=HYPERLINK(1),denied,"), "{csv}");
+    assert!(csv.contains(",\"'=HYPERLINK(1)\",\"denied\","), "{csv}");
     let later = b.wb.audit(None, Some(t0() + Duration::seconds(1))).unwrap();
     assert!(later.is_empty());
 }

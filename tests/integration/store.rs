@@ -91,6 +91,7 @@ fn full(name: &str) -> NewConnection {
             allow_idp_initiated: false,
             allow_sha1: true,
             sign_authn_requests: true,
+            allow_missing_destination: true,
         },
         metadata_xml: "<md:EntityDescriptor entityID=\"x\">ünïcödé</md:EntityDescriptor>".into(),
         metadata_source: "https://idp.example/metadata?x=1".into(),

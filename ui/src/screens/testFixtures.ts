@@ -103,6 +103,7 @@ export function view(name: string): ConnectionView {
       allow_idp_initiated: false,
       allow_sha1: false,
       sign_authn_requests: false,
+      allow_missing_destination: false,
     },
     metadata_source: "pasted",
     metadata_imported_at: "2026-11-23T14:00:00Z",

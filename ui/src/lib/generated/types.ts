@@ -96,7 +96,12 @@ allow_sha1: boolean,
 /**
  * Sign AuthnRequests even when the IdP does not ask for it.
  */
-sign_authn_requests: boolean, };
+sign_authn_requests: boolean, 
+/**
+ * Accept a signed Response without a Destination (SAML bindings 3.5.5.2 require one;
+ * only for an IdP that cannot send it).
+ */
+allow_missing_destination: boolean, };
 
 export type SignatureRequirement = "assertion_or_response" | "assertion" | "response" | "both";
 
@@ -325,15 +330,29 @@ failed_check: string | null, message: string | null, user_id: number | null, dif
 
 export type Verdict = "accepted" | "rejected";
 
-export type CheckResult = { id: CheckId, title: string, status: CheckStatus, expected: string, actual: string, 
+export type CheckResult = { id: CheckId, title: string, status: CheckStatus, 
 /**
- * For a failure: what to change at the IdP or in the connection.
+ * For a failure with several problems: every problem's expectation, joined with "; ".
+ */
+expected: string, 
+/**
+ * For a failure with several problems: everything found, joined with "; ".
+ */
+actual: string, 
+/**
+ * For a failure: what to change at the IdP or in the connection (every problem's fix).
  */
 hint?: string | null, 
 /**
- * For a failure: the machine-readable violation name, e.g. `audience_mismatch`.
+ * For a failure: the machine-readable name of its first violation, e.g. `audience_mismatch`.
  */
-violation?: string | null, };
+violation?: string | null, 
+/**
+ * For a failure: every problem the check found, in the order found.
+ */
+problems?: Array<Problem>, };
+
+export type Problem = { violation: string, expected: string, actual: string, hint: string, };
 
 export type CheckId = "parse" | "doctype" | "single_assertion" | "decrypt" | "algorithm" | "signature" | "status" | "issuer" | "destination" | "subject_confirmation" | "time_window" | "audience" | "in_response_to";
 

@@ -31,10 +31,23 @@ describe("SecurityTab", () => {
       allow_idp_initiated: false,
       allow_sha1: true,
       sign_authn_requests: false,
+      allow_missing_destination: false,
     });
     await vi.waitFor(() => expect(onchange).toHaveBeenCalled());
     expect((onchange.mock.calls[0][0] as ConnectionView).policy.signature).toBe("both");
     expect(screen.queryByText("Unsaved changes")).toBeNull();
+  });
+
+  test("a missing Destination can be allowed, with its warning", async () => {
+    api.setPolicy.mockImplementation(async (_n: string, policy: SecurityPolicy) => connectionView({ policy }));
+    render(SecurityTab, { conn: connectionView(), onchange: vi.fn() });
+    const option = screen.getByLabelText(/Allow a signed Response without Destination/) as HTMLInputElement;
+    expect(option.checked).toBe(false);
+    expect(screen.getByText(/cannot be replayed/).classList.contains("warn-text")).toBe(false);
+    await fireEvent.click(option);
+    expect(screen.getByText(/cannot be replayed/).classList.contains("warn-text")).toBe(true);
+    await fireEvent.click(screen.getByTestId("save-policy"));
+    expect(api.setPolicy).toHaveBeenCalledWith("okta-prod", expect.objectContaining({ allow_missing_destination: true }));
   });
 
   test("an out-of-range clock skew cannot be saved; Reset restores", async () => {

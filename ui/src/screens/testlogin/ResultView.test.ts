@@ -29,6 +29,21 @@ describe("ResultView", () => {
     expect(screen.queryByTestId("user-record")).toBeNull();
   });
 
+  test("a check that found several problems lists each, with each fix", () => {
+    const report = rejectedReport();
+    const audience = report.checks.find((c) => c.id === "audience")!;
+    audience.problems = [
+      { violation: "audience_mismatch", expected: "urn:sp", actual: 'Audience "https://first.example"', hint: "Fix the first restriction" },
+      { violation: "audience_mismatch", expected: "urn:sp", actual: 'Audience "https://second.example"', hint: "Fix the second restriction" },
+    ];
+    render(ResultView, { detail: loginDetail(13, report) });
+    const row = within(screen.getByTestId("checks")).getAllByRole("row").find((r) => r.dataset.check === "audience")!;
+    const found = [...row.querySelectorAll("li[data-problem]")].map((li) => li.textContent);
+    expect(found).toEqual(["urn:sp", "urn:sp", 'Audience "https://first.example"', 'Audience "https://second.example"']);
+    const fixes = row.nextElementSibling!.querySelectorAll("li");
+    expect([...fixes].map((li) => li.textContent)).toEqual(["Fix the first restriction", "Fix the second restriction"]);
+  });
+
   test("a trace without notes renders (the core leaves empty notes out of the JSON)", () => {
     const report = createdReport();
     delete report.trace!.notes;

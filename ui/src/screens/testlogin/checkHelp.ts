@@ -8,19 +8,19 @@ export const CHECK_HELP: Record<CheckId, string> = {
   doctype:
     "The XML has no DOCTYPE: SAML never needs one, and it is how entity-expansion and external-fetch attacks start.",
   single_assertion:
-    "There is exactly one Assertion (or EncryptedAssertion) directly inside the Response; extra or wrapped assertions are a signature-wrapping trick.",
+    "There is exactly one Assertion (or EncryptedAssertion) directly inside the Response, and no other outside its Advice; extra or wrapped assertions are a signature-wrapping trick.",
   decrypt:
-    "If the IdP encrypted the assertion, it decrypts with this connection's SP key: the IdP must encrypt with the certificate from our SP metadata.",
+    "If the IdP encrypted the assertion or the NameID (EncryptedID), it decrypts with this connection's SP key: the IdP must encrypt with the certificate from our SP metadata.",
   algorithm:
     "The signature and digest algorithms are allowed (RSA-SHA256 or stronger; SHA-1 only if the security policy allows it).",
   signature:
     "The IdP's XML signature over the Assertion or the Response verifies with a signing certificate from the IdP metadata, so nothing was forged or changed.",
   status:
-    "The IdP says the login succeeded (StatusCode Success); anything else means the IdP refused or failed the login itself.",
+    "The Response's StatusCode is Success. An error status means the IdP refused the login only when a verified signature covers it; an unsigned error is shown as unauthenticated text.",
   issuer:
     "The Issuer of the Response and the Assertion is this IdP's entityID, exactly as in its metadata.",
   destination:
-    "The Response is addressed to this SP's ACS URL, so it cannot be replayed to another application.",
+    "The Response is addressed to this SP's ACS URL, so it cannot be replayed to another application; a signed Response must name it.",
   subject_confirmation:
     "The assertion is a bearer assertion for this SP's ACS URL (Recipient) and its NotOnOrAfter has not passed.",
   time_window:
