@@ -10,6 +10,7 @@ mod fixtures;
 mod identity;
 mod metadata;
 mod provisioning;
+mod red;
 mod secrets;
 mod server;
 mod store;
