@@ -157,6 +157,34 @@ fn regression_red_a_look_alike_squatter_cannot_lock_out_the_plain_ascii_owner() 
     assert_eq!(r.outcome, Outcome::Created, "the real ada was refused: {:?} {:?}", r.reason, r.message);
 }
 
+// ---- account linking ----
+
+/// The default mapping lowercases emails; `mapping::lowercase` only refuses to turn a
+/// character into ASCII (U+212A KELVIN SIGN). U+212B ANGSTROM SIGN lowercases to U+00E5 å
+/// (and U+2126 OHM SIGN to ω, U+03F4 to θ, U+1FBC to ᾳ): the mapped address is then plain
+/// NFC "åsa@…", which `email::canonical` accepts, although it refuses the address as sent
+/// (not NFC, not allowed in identifiers). An IdP that checks email uniqueness by exact
+/// string lets Mallory claim "\u{212b}sa@corp.example"; she is linked into Åsa's account.
+#[test]
+fn regression_red_angstrom_sign_lowercased_is_not_linked_to_the_a_ring_account() {
+    let mut doc = handshake::provision::MappingDocument::default();
+    doc.provisioning.link_by_email = true;
+    doc.provisioning.verified_domains = vec!["corp.example".into()];
+    let b = Bench::new().with_mapping(&doc);
+    b.wb.import_connection(&generator::fixture_connection("acme-eu"), t0()).unwrap();
+    b.wb.set_mapping("acme-eu", &doc, t0()).unwrap();
+    let asa = b.login(&signed(&b, "asa-sub", "\u{e5}sa@corp.example")).user.unwrap();
+    assert!(asa.email_verified);
+    let r = b.wb.provision("acme-eu", &signed(&b, "mallory-sub", "\u{212b}sa@corp.example"), t0(), None, false).unwrap();
+    assert_ne!(
+        r.user.as_ref().map(|u| u.id),
+        Some(asa.id),
+        "{:?}: mallory signed into \u{c5}sa's account ({:?})",
+        r.outcome,
+        r.user.as_ref().map(|u| &u.identities)
+    );
+}
+
 // ---- look-alike refusal bypass ----
 
 /// The Cyrillic look-alike domain is refused when sent in Unicode, but not when the IdP
@@ -253,4 +281,46 @@ fn regression_red_unsigned_responses_posted_in_a_loop_are_bounded() {
         rows <= handshake::testlogin::MAX_KEPT_GARBAGE,
         "{rows} records, {bytes} bytes of unauthenticated XML kept from {posts} posts"
     );
+}
+
+/// Folds and skeletons are computed and stored for identifiers of any length: a signed
+/// NameID or email of megabytes is folded twice per login (subject_fold in folded_identity
+/// and insert_identity, the email skeleton in look_alike and email_keys), 175-270 ms each
+/// for 3 MB in a release build (above the 0.25 s budget per input), and stored again
+/// beside the value, doubled where m becomes rn.
+#[test]
+fn regression_red_derived_identity_keys_are_bounded() {
+    let b = Bench::new();
+    let huge = "m".repeat(512 * 1024);
+    let r = b.login(&signed(&b, &huge, &format!("{huge}@example.com")));
+    let longest: i64 = count(
+        &b,
+        "SELECT max(coalesce(length(email_skeleton), 0)) + (SELECT max(coalesce(length(subject_fold), 0)) FROM user_identities) FROM users",
+    );
+    assert!(longest <= 8 * 1024, "{:?}: {longest} bytes of derived keys stored", r.outcome);
+}
+
+#[test]
+#[ignore]
+fn probe_costs() {
+    use handshake::identity::{email, subject_fold};
+    use std::time::Instant;
+    let n = 3 * 1024 * 1024;
+    for (label, s) in [
+        ("ascii subject", "a".repeat(n)),
+        ("cyrillic subject", "\u{430}".repeat(n / 2)),
+        ("m subject", "m".repeat(n)),
+        ("xn-- domain", format!("a@xn--{}", "a".repeat(n))),
+        ("xn-- domain digits", format!("a@xn--{}", "9".repeat(n))),
+        ("xn-- mixed", format!("a@xn--{}-{}", "b".repeat(n / 2), "ba".repeat(n / 4))),
+        ("many labels", format!("a@{}", "xn--ls8h.".repeat(n / 9))),
+    ] {
+        let t = Instant::now();
+        let _ = subject_fold(&s);
+        let f = t.elapsed();
+        let t = Instant::now();
+        let _ = email::skeleton(&s);
+        let k = t.elapsed();
+        println!("{label}: fold {f:?} skeleton {k:?}");
+    }
 }
