@@ -83,7 +83,10 @@ fn regression_red_stored_clock_skew_above_the_cap_reopens_the_replay_window() {
     assert_eq!(b.login(&response).outcome, Outcome::Created);
     // 20 minutes later another user logs in: the cache is pruned (10:05 + 600 s < 10:21).
     let later = t0() + Duration::minutes(20);
-    assert_eq!(b.wb.provision("acme", &fresh_at(&b, "bob", later), later, None, false).unwrap().outcome, Outcome::Created);
+    assert_eq!(
+        b.wb.provision("acme", &fresh_at(&b, "bob", later), later, None, false).unwrap().outcome,
+        Outcome::Created
+    );
     // The captured response, replayed at 10:22: still inside NotOnOrAfter + 3600 s.
     let r = b.wb.provision("acme", &response, later + Duration::minutes(1), None, false).unwrap();
     assert_rejected_as_replay(&r);
@@ -116,7 +119,8 @@ fn regression_red_not_on_or_after_at_the_end_of_time_is_recorded_not_a_panic() {
     let assertion = sign_first_template(&assertion, &b.key).unwrap();
     let response = to_post_form_value(&spec.response_xml(&assertion, None));
     let before = count(&b, "SELECT count(*) FROM test_logins");
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.wb.complete_login("acme", &response, t0())));
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.wb.complete_login("acme", &response, t0())));
     let t = outcome.expect("the login panicked").expect("the login ended in an error");
     assert_eq!(count(&b, "SELECT count(*) FROM test_logins"), before + 1);
     assert!(t.report.outcome == Outcome::Rejected || t.report.outcome == Outcome::Created, "{:?}", t.report.outcome);
@@ -130,12 +134,9 @@ fn regression_red_not_on_or_after_at_the_end_of_time_is_recorded_not_a_panic() {
 /// knows that two plain-ASCII values are never look-alikes (db::look_alike); subjects do not.
 #[test]
 fn regression_red_distinct_plain_ascii_subjects_are_not_look_alikes() {
-    for (first, second) in [
-        ("morris@corp.example", "rnorris@corp.example"),
-        ("mason", "rnason"),
-        ("johnl", "john1"),
-        ("E10021", "El0021"),
-    ] {
+    for (first, second) in
+        [("morris@corp.example", "rnorris@corp.example"), ("mason", "rnason"), ("johnl", "john1"), ("E10021", "El0021")]
+    {
         let b = Bench::new();
         assert_eq!(b.login(&signed(&b, first, &format!("a-{first}@x.example"))).outcome, Outcome::Created);
         let r = b.login(&signed(&b, second, "someone-else@x.example"));
@@ -175,7 +176,8 @@ fn regression_red_angstrom_sign_lowercased_is_not_linked_to_the_a_ring_account()
     b.wb.set_mapping("acme-eu", &doc, t0()).unwrap();
     let asa = b.login(&signed(&b, "asa-sub", "\u{e5}sa@corp.example")).user.unwrap();
     assert!(asa.email_verified);
-    let r = b.wb.provision("acme-eu", &signed(&b, "mallory-sub", "\u{212b}sa@corp.example"), t0(), None, false).unwrap();
+    let r =
+        b.wb.provision("acme-eu", &signed(&b, "mallory-sub", "\u{212b}sa@corp.example"), t0(), None, false).unwrap();
     assert_ne!(
         r.user.as_ref().map(|u| u.id),
         Some(asa.id),
@@ -226,11 +228,7 @@ fn regression_red_migrated_account_without_its_email_key_can_still_log_in() {
             conn.pragma_update(None, "user_version", version).unwrap();
         }
         conn.pragma_update(None, "application_id", handshake::store::migrations::APPLICATION_ID).unwrap();
-        conn.execute(
-            "ATTACH DATABASE ?1 AS donor",
-            [donor.dir.path().join("catalog.db").to_str().unwrap()],
-        )
-        .unwrap();
+        conn.execute("ATTACH DATABASE ?1 AS donor", [donor.dir.path().join("catalog.db").to_str().unwrap()]).unwrap();
         conn.execute_batch(
             r#"
             INSERT INTO connections SELECT * FROM donor.connections;
@@ -298,29 +296,4 @@ fn regression_red_derived_identity_keys_are_bounded() {
         "SELECT max(coalesce(length(email_skeleton), 0)) + (SELECT max(coalesce(length(subject_fold), 0)) FROM user_identities) FROM users",
     );
     assert!(longest <= 8 * 1024, "{:?}: {longest} bytes of derived keys stored", r.outcome);
-}
-
-#[test]
-#[ignore]
-fn probe_costs() {
-    use handshake::identity::{email, subject_fold};
-    use std::time::Instant;
-    let n = 3 * 1024 * 1024;
-    for (label, s) in [
-        ("ascii subject", "a".repeat(n)),
-        ("cyrillic subject", "\u{430}".repeat(n / 2)),
-        ("m subject", "m".repeat(n)),
-        ("xn-- domain", format!("a@xn--{}", "a".repeat(n))),
-        ("xn-- domain digits", format!("a@xn--{}", "9".repeat(n))),
-        ("xn-- mixed", format!("a@xn--{}-{}", "b".repeat(n / 2), "ba".repeat(n / 4))),
-        ("many labels", format!("a@{}", "xn--ls8h.".repeat(n / 9))),
-    ] {
-        let t = Instant::now();
-        let _ = subject_fold(&s);
-        let f = t.elapsed();
-        let t = Instant::now();
-        let _ = email::skeleton(&s);
-        let k = t.elapsed();
-        println!("{label}: fold {f:?} skeleton {k:?}");
-    }
 }
