@@ -1,8 +1,8 @@
 -- 0005: identity hardening (issue #11).
 --
 -- * users: `email` keeps the address as mapped (what is shown); `email_canonical` is its canonical
---   matching form (src/identity/email.rs: IDNA domain, ASCII-only case folding), unique, and
---   the only thing accounts are found and linked by; `email_skeleton` is its UTS #39 skeleton,
+--   matching form (src/identity/email.rs: IDNA domain, ASCII-only case folding), owned
+--   (held verified) by at most one account, and the only thing accounts are found and linked by; `email_skeleton` is its UTS #39 skeleton,
 --   for refusing look-alike addresses; `email_verified` says the address came from a source
 --   trusted for its domain (an admin, or a connection listing the domain as verified), which
 --   linking requires; `email_source` names that source.
@@ -13,13 +13,13 @@
 -- * consumed_ids: the catalog-wide replay cache, keyed by the issuer (IdP entityID) and the
 --   consumed ID, shared by every connection and protocol; pruned after `expires_at`.
 -- * test_logins.response_xml_bytes: the decoded response's full size when only a part of it
---   was kept (NULL when kept whole or not kept).
+--   was kept (NULL when kept whole or not kept); `authenticated` on test logins and audit rows.
 
 CREATE TABLE users_new (
     id              INTEGER PRIMARY KEY,
     connection_id   INTEGER REFERENCES connections(id) ON DELETE SET NULL,
     email           TEXT,
-    email_canonical TEXT    UNIQUE,
+    email_canonical TEXT,
     email_skeleton  TEXT,
     email_verified  INTEGER NOT NULL DEFAULT 0 CHECK (email_verified IN (0, 1)),
     email_source    TEXT,
@@ -43,9 +43,7 @@ INSERT INTO users_new (id, connection_id, email, email_canonical, email_skeleton
                        username, given_name, family_name, display_name, groups, roles, custom, status, source,
                        first_login, last_login, login_count, created_at, updated_at)
 SELECT u.id, u.connection_id, u.email,
-       -- Two old rows can share a key (the old rule folded less): the first keeps it.
-       CASE WHEN row_number() OVER (PARTITION BY handshake_email_key(u.email) ORDER BY u.id) = 1
-            THEN handshake_email_key(u.email) END,
+       handshake_email_key(u.email),
        handshake_email_skeleton(u.email),
        CASE
            WHEN handshake_email_key(u.email) IS NULL THEN 0
@@ -64,9 +62,24 @@ SELECT u.id, u.connection_id, u.email,
        u.first_login, u.last_login, u.login_count, u.created_at, u.updated_at
 FROM users u LEFT JOIN connections c ON c.id = u.connection_id;
 
+-- Two old accounts can hold one address under the new rule (the old one folded less, e.g.
+-- `ivy@exämple.com` and `ivy@xn--exmple-cua.com`): only the first may own it verified.
+UPDATE users_new SET email_verified = 0
+WHERE email_verified = 1
+  AND id NOT IN (SELECT min(id) FROM users_new WHERE email_verified = 1 GROUP BY email_canonical);
+
 DROP TABLE users;
 ALTER TABLE users_new RENAME TO users;
+-- An address is owned (held verified) by at most one account; unverified holders may share
+-- it, so that an account planted through an unverified connection never keeps the verified
+-- owner out.
+CREATE UNIQUE INDEX users_email_owner ON users(email_canonical) WHERE email_verified = 1;
+CREATE INDEX users_email_canonical ON users(email_canonical);
 CREATE INDEX users_email_skeleton ON users(email_skeleton);
+
+-- Policies stored before the skew was bounded (10 minutes; see src/connection.rs).
+UPDATE connections SET policy = json_set(policy, '$.clock_skew_seconds', 600)
+WHERE json_extract(policy, '$.clock_skew_seconds') > 600;
 
 ALTER TABLE user_identities ADD COLUMN subject_fold TEXT;
 UPDATE user_identities SET subject_fold = handshake_subject_fold(subject);
@@ -91,3 +104,8 @@ FROM used_assertions a JOIN connections c ON c.id = a.connection_id;
 DROP TABLE used_assertions;
 
 ALTER TABLE test_logins ADD COLUMN response_xml_bytes INTEGER;
+-- 0 when no IdP signature verified (anyone could have posted it): only the newest such
+-- records are kept, and their audit rows are written at most once a minute per connection.
+ALTER TABLE test_logins ADD COLUMN authenticated INTEGER NOT NULL DEFAULT 1 CHECK (authenticated IN (0, 1));
+ALTER TABLE audit_log ADD COLUMN authenticated INTEGER NOT NULL DEFAULT 1 CHECK (authenticated IN (0, 1));
+CREATE INDEX audit_log_unauthenticated ON audit_log(connection_name, at) WHERE authenticated = 0;

@@ -600,8 +600,10 @@ impl<'a, 'input> EntitySet<'a, 'input> {
     }
 }
 
+/// The entityID by the identifier rule (crate::identity): XML whitespace around it is
+/// formatting, anything else is part of it (and compared exactly with the Issuer).
 fn entity_id_of<'a>(entity: Node<'a, '_>) -> Option<&'a str> {
-    entity.attribute("entityID").filter(|id| !id.trim().is_empty())
+    entity.attribute("entityID").map(crate::identity::xml_trim).filter(|id| !id.is_empty())
 }
 
 fn missing_entity_id(src: &Src<'_, '_>, entity: Node<'_, '_>) -> MetadataError {

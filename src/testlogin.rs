@@ -20,7 +20,7 @@ pub const REQUEST_LIFETIME_MINUTES: i64 = 10;
 /// oldest go first. Far more than anyone starts by hand in a day.
 pub const MAX_OUTSTANDING_REQUESTS: i64 = 1000;
 
-/// Records kept per connection of posts that were not a SAML Response (the newest ones).
+/// Records kept per connection of posts no IdP signature vouches for (the newest ones).
 pub const MAX_KEPT_GARBAGE: i64 = 100;
 
 /// Largest decoded response kept with a test login; a longer one is cut, and the record
@@ -252,6 +252,7 @@ impl Workbench {
         bound_for_storage(&mut login);
         // Kept only when it is a SAML Response at all (the parse check passed), and cut to size.
         let is_response = report.checks.iter().any(|r| r.id == CheckId::Parse && r.status == CheckStatus::Pass);
+        let authenticated = report.authenticated();
         let (response_xml, response_xml_bytes) = match report.response_xml.as_deref().filter(|_| is_response) {
             Some(xml) if xml.len() > MAX_STORED_RESPONSE_BYTES => {
                 (Some(cut(xml, MAX_STORED_RESPONSE_BYTES).to_owned()), Some(xml.len()))
@@ -263,7 +264,7 @@ impl Workbench {
             .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot encode: {e}")))?;
         tx.execute(
             "INSERT INTO test_logins (at, connection_id, connection_name, kind, request_id, outcome, failed_check, user_id, \
-             response_xml, report, response_xml_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             response_xml, report, response_xml_bytes, authenticated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 format_time(now),
                 c.id,
@@ -276,16 +277,16 @@ impl Workbench {
                 response_xml,
                 report_json,
                 response_xml_bytes.and_then(|n| i64::try_from(n).ok()),
+                authenticated,
             ],
         )?;
         let id = tx.last_insert_rowid();
-        if !is_response {
+        if !authenticated {
             // Anything can be posted to an ACS (cross-site forms included): keep only the
-            // latest few records of input that was not a SAML Response at all.
+            // newest records of responses no IdP signature vouches for.
             tx.execute(
-                "DELETE FROM test_logins WHERE connection_id = ?1 AND response_xml IS NULL AND outcome = 'rejected' \
-                 AND id NOT IN (SELECT id FROM test_logins WHERE connection_id = ?1 AND response_xml IS NULL \
-                 AND outcome = 'rejected' ORDER BY id DESC LIMIT ?2)",
+                "DELETE FROM test_logins WHERE connection_id = ?1 AND authenticated = 0 AND id NOT IN \
+                 (SELECT id FROM test_logins WHERE connection_id = ?1 AND authenticated = 0 ORDER BY id DESC LIMIT ?2)",
                 params![c.id, MAX_KEPT_GARBAGE],
             )?;
         }

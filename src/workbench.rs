@@ -596,7 +596,11 @@ pub(crate) fn record_judged_login(
             user_id: None,
             diff: Vec::new(),
         };
-        provision::db::insert_audit(tx, &entry, Some(c.id))?;
+        if report.authenticated() {
+            provision::db::insert_audit(tx, &entry, Some(c.id))?;
+        } else {
+            provision::db::insert_unauthenticated_audit(tx, &entry, Some(c.id))?;
+        }
         return Ok(out);
     }
     let mapping = provision::db::get_mapping(tx, c.id)?.unwrap_or_default();

@@ -97,22 +97,37 @@ pub fn canonical(raw: &str) -> Result<Canonical, Problem> {
     }
     let domain = domain_key(domain)?;
     let key = format!("{}@{domain}", local.to_ascii_lowercase());
-    let skeleton = skeleton(raw);
-    let confusable = !raw.is_ascii() && skeleton.is_ascii();
+    let shown = shown(raw);
+    let skeleton = look(&shown);
+    // On screen, not in transit: `xn--exmple-4nf.com` shows as Cyrillic `exаmple.com`.
+    let confusable = !shown.is_ascii() && skeleton.is_ascii();
     Ok(Canonical { key, domain, skeleton, confusable })
+}
+
+/// The address as a person reads it: the domain in Unicode (punycode decoded).
+fn shown(raw: &str) -> String {
+    match raw.rsplit_once('@') {
+        Some((local, domain)) => {
+            let (unicode, _) = idna::domain_to_unicode(domain);
+            format!("{local}@{unicode}")
+        }
+        None => raw.to_owned(),
+    }
+}
+
+/// The address has a non-ASCII character on screen (its domain decoded from punycode).
+pub fn shows_non_ascii(raw: &str) -> bool {
+    raw.len() <= MAX_LEN && !shown(raw).is_ascii()
 }
 
 /// What an address looks like on screen: the UTS #39 skeleton of its lower-cased local part
 /// and Unicode domain. Defined for any text, also one [`canonical`] refuses, so that an
 /// address which cannot be matched can still be refused for looking like another one.
-pub fn skeleton(raw: &str) -> String {
-    match raw.rsplit_once('@') {
-        Some((local, domain)) => {
-            let (shown, _) = idna::domain_to_unicode(domain);
-            look(&format!("{local}@{shown}"))
-        }
-        None => look(raw),
-    }
+///
+/// `None` for a value longer than an address may be: it cannot be matched, and its skeleton
+/// would cost time in proportion to its length.
+pub fn skeleton(raw: &str) -> Option<String> {
+    (raw.len() <= MAX_LEN).then(|| look(&shown(raw)))
 }
 
 /// A domain in the canonical form (IDNA to ASCII, lower case), for comparing with the
@@ -192,5 +207,9 @@ mod tests {
         // Refused addresses still have a look: the Kelvin sign looks like k.
         assert_eq!(skeleton("\u{212a}ate@Example.com"), skeleton("kate@example.com"));
         assert_eq!(skeleton("ada@xn--exmple-cua.com"), skeleton("ADA@EXÄMPLE.COM"));
+        // Punycode is read as it shows: a Cyrillic a in the domain.
+        assert!(canonical("ada@xn--exmple-4nf.com").unwrap().confusable);
+        assert!(shows_non_ascii("ada@xn--exmple-4nf.com"));
+        assert_eq!(skeleton(&"m".repeat(400)), None);
     }
 }

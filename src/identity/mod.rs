@@ -37,12 +37,18 @@ pub fn read(raw: &str) -> Read {
     Read { trimmed: value.len() != raw.len(), value: value.to_owned() }
 }
 
-/// The key under which two subjects count as "the same but for case or look-alike
-/// characters": UTS #39 skeleton of the lower-cased value. Only used to *refuse* a login
+/// The key under which two subjects count as "the same but for case, look-alike, invisible
+/// or space characters": UTS #39 skeleton of the lower-cased value, without white space. Only used to *refuse* a login
 /// (never to match one), so folding more than strictly needed cannot let anyone in.
 pub fn subject_fold(subject: &str) -> String {
-    unicode_security::confusable_detection::skeleton(&subject.to_lowercase()).collect::<String>().to_lowercase()
+    let lower: String = subject.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+    let skeleton: String = unicode_security::confusable_detection::skeleton(&lower).collect();
+    skeleton.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase()
 }
+
+/// Longest subject accepted, in bytes. Real ones are at most a few hundred (SAML persistent
+/// NameIDs: 256 characters); a longer one is refused before anything is derived from it.
+pub const MAX_SUBJECT_BYTES: usize = 1024;
 
 #[cfg(test)]
 mod tests {
@@ -64,5 +70,6 @@ mod tests {
         assert_eq!(subject_fold("\u{212a}ate"), subject_fold("kate")); // Kelvin sign
         assert_eq!(subject_fold("\u{430}da"), subject_fold("ada")); // Cyrillic a
         assert_ne!(subject_fold("ada"), subject_fold("eve"));
+        assert_eq!(subject_fold("ada\u{a0}"), subject_fold("ada")); // a no-break space is invisible on screen
     }
 }

@@ -174,30 +174,45 @@ pub fn user_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Option<User>> 
     one_user(conn, "u.id = ?1", &id)
 }
 
-/// The account whose address has this canonical key ([`crate::identity::email`]).
-pub fn user_by_email_canonical(conn: &rusqlite::Connection, key: &str) -> Result<Option<User>> {
-    one_user(conn, "u.email_canonical = ?1", &key)
+/// The account that owns this canonical address ([`crate::identity::email`]): the one
+/// holding it verified. At most one can (a partial UNIQUE index).
+pub fn verified_owner(conn: &rusqlite::Connection, key: &str) -> Result<Option<User>> {
+    one_user(conn, "u.email_canonical = ?1 AND u.email_verified = 1", &key)
 }
 
-/// An account whose address looks like `email` but is another address (a look-alike).
-///
-/// Two plain-ASCII addresses never count as look-alikes (`clara@` and `dara@` share a
-/// skeleton, yet are different people): one of the two must have a non-ASCII character.
+/// An account other than `except` that holds this canonical address, verified or not (the
+/// verified one first).
+pub fn email_holder(conn: &rusqlite::Connection, key: &str, except: Option<i64>) -> Result<Option<User>> {
+    let id: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM users WHERE email_canonical = ?1 AND id IS NOT ?2 ORDER BY email_verified DESC, id LIMIT 1",
+        )?
+        .query_row(params![key, except], |r| r.get(0))
+        .optional()?;
+    id.map_or(Ok(None), |id| user_by_id(conn, id))
+}
+
+/// An account other than `except` whose address looks like `email` on screen but is another
+/// address (a look-alike). With `other_non_ascii`, only accounts whose stored address has a
+/// non-ASCII character count (two plain-ASCII addresses, such as `clara@` and `dara@`, may
+/// share a skeleton and are still different people).
 pub fn look_alike(
     conn: &rusqlite::Connection,
     email: &str,
     key: Option<&str>,
     except: Option<i64>,
+    other_non_ascii: bool,
 ) -> Result<Option<User>> {
+    let Some(skeleton) = crate::identity::email::skeleton(email) else { return Ok(None) };
     // NULL keys never equal each other: two unmatchable addresses that look alike differ.
     // GLOB '*[^ -~]*': the address has a character outside printable ASCII.
     let id: Option<i64> = conn
         .prepare_cached(
             "SELECT id FROM users WHERE email_skeleton = ?1 \
              AND (email_canonical IS NULL OR ?2 IS NULL OR email_canonical <> ?2) \
-             AND (?3 OR email GLOB '*[^ -~]*') AND id IS NOT ?4 ORDER BY id LIMIT 1",
+             AND (NOT ?3 OR email GLOB '*[^ -~]*' OR email GLOB '*xn--*') AND id IS NOT ?4 ORDER BY id LIMIT 1",
         )?
-        .query_row(params![crate::identity::email::skeleton(email), key, !email.is_ascii(), except], |r| r.get(0))
+        .query_row(params![skeleton, key, other_non_ascii, except], |r| r.get(0))
         .optional()?;
     id.map_or(Ok(None), |id| user_by_id(conn, id))
 }
@@ -296,7 +311,7 @@ fn status_text(s: UserStatus) -> &'static str {
 fn email_keys(email: Option<&str>) -> (Option<String>, Option<String>) {
     let Some(email) = email else { return (None, None) };
     let key = crate::identity::email::canonical(email).ok().map(|c| c.key);
-    (key, Some(crate::identity::email::skeleton(email)))
+    (key, crate::identity::email::skeleton(email))
 }
 
 /// Inserts `user` (its `id` is ignored) and returns the new id.
@@ -450,9 +465,18 @@ pub struct AuditEntry {
 }
 
 pub fn insert_audit(conn: &rusqlite::Connection, e: &AuditEntry, connection_id: Option<i64>) -> Result<i64> {
+    insert_audit_row(conn, e, connection_id, true)
+}
+
+fn insert_audit_row(
+    conn: &rusqlite::Connection,
+    e: &AuditEntry,
+    connection_id: Option<i64>,
+    authenticated: bool,
+) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO audit_log (at, connection_id, connection_name, subject, outcome, reason, message, user_id, diff) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO audit_log (at, connection_id, connection_name, subject, outcome, reason, message, user_id, diff, \
+         authenticated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         format_time(e.at),
@@ -464,8 +488,42 @@ pub fn insert_audit(conn: &rusqlite::Connection, e: &AuditEntry, connection_id: 
         e.message.as_deref().map(bounded),
         e.user_id,
         json(&e.diff)?,
+        authenticated,
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// How often a connection's audit log records a rejected response that no IdP signature
+/// vouches for: anyone (a web page the admin visits included) can post those in a loop, and
+/// the log is append-only. Each is still a test-login record (the newest of them are kept).
+pub const UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS: i64 = 60;
+
+/// Appends the audit row of a rejected, unauthenticated response, unless one was written for
+/// this connection within the last [`UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS`]. Returns whether
+/// it wrote.
+pub fn insert_unauthenticated_audit(
+    conn: &rusqlite::Connection,
+    e: &AuditEntry,
+    connection_id: Option<i64>,
+) -> Result<bool> {
+    let since = e.at - chrono::Duration::seconds(UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS);
+    let recent: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE connection_name = ?1 AND authenticated = 0 \
+             AND at > ?2 AND at <= ?3)",
+        )?
+        .query_row(params![e.connection, format_time(since), format_time(e.at)], |r| r.get(0))?;
+    if recent {
+        return Ok(false);
+    }
+    let message = format!(
+        "{} [unauthenticated: no IdP signature verified; more such rejections within {} s are recorded as test \
+         logins only]",
+        e.message.as_deref().unwrap_or_default(),
+        UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS
+    );
+    insert_audit_row(conn, &AuditEntry { message: Some(message), ..e.clone() }, connection_id, false)?;
+    Ok(true)
 }
 
 pub fn list_audit(

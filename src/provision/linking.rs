@@ -8,7 +8,8 @@
 //! 4. the account got the address from a source trusted for that domain: an admin, or a
 //!    connection that listed the domain as verified when it set the address. An account
 //!    created through a connection that does not verify the domain never receives a link,
-//!    whoever logs in first (pre-account-hijack);
+//!    whoever logs in first (pre-account-hijack), and it does not keep the verified owner
+//!    out: a login whose address is verified gets an account of its own ([`passed_over`]);
 //! 5. the account holds no admin role (admins are linked by hand);
 //! 6. the account is active;
 //! 7. the account has no other identity at this connection (one subject per account).
@@ -30,6 +31,31 @@ fn origin(u: &User) -> String {
         return "created manually".to_owned();
     }
     format!("from connection {}", u.connection.as_deref().unwrap_or("(removed)"))
+}
+
+/// A login whose address is verified met an account holding the same address unverified:
+/// that account is not linked (condition 4), and the login gets an account of its own.
+pub(super) fn passed_over(trace: &mut Trace, email: &EmailFacts, holder: &User) {
+    let address = email.raw.as_deref().unwrap_or_default();
+    let domain = email.canonical.as_ref().map(|c| c.domain.as_str()).unwrap_or_default();
+    step(trace, "this connection lists the address's domain as verified", true, format!("domain {domain}"));
+    let source = holder.email_source.clone().unwrap_or_else(|| "an unknown source".into());
+    step(
+        trace,
+        "the account got the address from a source trusted for the domain",
+        false,
+        format!(
+            "account {} ({}) got {address} from {source}, not trusted for {domain}: it is not linked, and a new \
+             account is made for the verified address",
+            holder.id,
+            origin(holder)
+        ),
+    );
+    trace.notes.push(format!(
+        "account {} holds {address} unverified (from {source}); it was not linked to this login, whose address is \
+         verified. Check who owns account {}",
+        holder.id, holder.id
+    ));
 }
 
 pub(super) fn link(

@@ -300,18 +300,23 @@ pub fn compile_regex(pattern: &str) -> Result<regex::Regex, String> {
         .map_err(|e| format!("invalid regular expression {pattern:?}: {e}"))
 }
 
-/// Unicode lower case, except that no character becomes ASCII that was not ASCII before:
-/// U+212A KELVIN SIGN would lowercase to `k`, U+0130 to `i` + a combining dot, turning a
-/// different value into one that matches someone else's.
+/// Unicode lower case of the characters the identifier rules accept, and nothing else: a
+/// character they refuse stays as it is, so lowercasing can never turn a refused value into
+/// an accepted one that equals someone else's. U+212A KELVIN SIGN would become `k` and
+/// U+212B ANGSTROM SIGN `å` (both are compatibility characters, refused in addresses);
+/// U+0130 would become `i` + a combining dot. No character becomes ASCII that was not.
 fn lowercase(value: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_security::GeneralSecurityProfile as _;
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
             continue;
         }
+        let stable = c.identifier_allowed() && unicode_normalization::is_nfc(c.encode_utf8(&mut [0; 4]));
         let lower: String = c.to_lowercase().collect();
-        if lower.is_ascii() || lower.chars().any(|l| l.is_ascii()) {
+        if !stable || lower.chars().any(|l| l.is_ascii() || is_combining_mark(l)) {
             out.push(c);
         } else {
             out.push_str(&lower);

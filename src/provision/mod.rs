@@ -20,7 +20,7 @@ pub use rules::{Denial, MappingDocument, Profile, RoleSync, Trace, UpdatePolicy}
 
 use crate::connection::Connection;
 use crate::error::{ErrorCode, Result};
-use crate::identity::email;
+use crate::identity::{self, email};
 use crate::store::Store;
 use crate::store::replay::{self, ReplayKey};
 
@@ -371,33 +371,55 @@ fn decide(
     email.notes(trace);
 
     if let Some(before) = existing {
-        return update(tx, login, &profile, &email, before);
+        return update(tx, login, &profile, &email, before, trace);
     }
     // A subject this connection has not seen: first make sure it is not an existing one in
-    // another letter case or with look-alike characters.
+    // another letter case or with look-alike, invisible or space characters.
+    if profile.subject.len() > identity::MAX_SUBJECT_BYTES {
+        return Ok(denied(
+            Denial::new(
+                "subject_too_long",
+                format!(
+                    "the subject is {} bytes long; Handshake accepts at most {} (SAML persistent NameIDs have at \
+                     most 256 characters): key users by a shorter, stable value",
+                    profile.subject.len(),
+                    identity::MAX_SUBJECT_BYTES
+                ),
+            ),
+            None,
+        ));
+    }
     if let Some((known, user_id)) = db::folded_identity(tx, conn.id, &profile.subject)? {
         return Ok(denied(
             Denial::new(
                 "subject_case_conflict",
                 format!(
                     "the subject {:?} differs from {known:?}, the identity of account {user_id} at this connection, \
-                     only by letter case, look-alike or invisible characters. Subjects are compared exactly as the IdP sends \
-                     them, so it would become a second account; it is refused instead. If it is the same person, \
-                     the IdP changed the value's case: make the IdP send a stable value (or key users by an \
-                     immutable attribute); otherwise someone is imitating that identity",
+                     only by letter case, or by look-alike, invisible or space characters. Subjects are compared \
+                     exactly as the IdP sends them, so it would become a second account that looks like the first; \
+                     it is refused instead. If it is the same person, the IdP changed the value: make it send a \
+                     stable one (or key users by an immutable attribute); otherwise someone is imitating that identity",
                     profile.subject
                 ),
             ),
             None,
         ));
     }
-    if let Some(other) =
-        email.canonical.as_ref().map(|c| db::user_by_email_canonical(tx, &c.key)).transpose()?.flatten()
-    {
-        return linking::link(tx, login, &profile, &email, other, trace);
+    if let Some(key) = email.canonical.as_ref().map(|c| c.key.as_str()) {
+        if let Some(owner) = db::verified_owner(tx, key)? {
+            return linking::link(tx, login, &profile, &email, owner, trace);
+        }
+        if let Some(holder) = db::email_holder(tx, key, None)? {
+            if !email.trusted() {
+                return linking::link(tx, login, &profile, &email, holder, trace);
+            }
+            // The holder got the address from a source nobody trusted for its domain: it is
+            // never linked, and it does not keep the verified owner out either.
+            linking::passed_over(trace, &email, &holder);
+        }
     }
-    if let Some(other) = look_alike(tx, &email, None)? {
-        return Ok(denied(confusable_denial(&email, &other), None));
+    if let Some(denial) = refuse_look_alike(tx, &email, None, trace)? {
+        return Ok(denied(denial, None));
     }
     if !policy.jit {
         return Ok(denied(
@@ -416,11 +438,29 @@ fn decide(
     Ok(Decision { outcome: Outcome::Created, user: Some(user), diff: changes, denial: None })
 }
 
-/// Another account whose address looks like this login's but is a different address.
-fn look_alike(tx: &rusqlite::Connection, email: &EmailFacts, except: Option<i64>) -> Result<Option<User>> {
+/// The look-alike rule: an address that shows a non-ASCII character and looks like another
+/// account's address is refused; a plain-ASCII address is never refused for looking like
+/// someone's non-ASCII one (the one with the odd characters is the imitation, whoever came
+/// first), it only gets a note.
+fn refuse_look_alike(
+    tx: &rusqlite::Connection,
+    email: &EmailFacts,
+    except: Option<i64>,
+    trace: &mut Trace,
+) -> Result<Option<Denial>> {
     let Some(raw) = &email.raw else { return Ok(None) };
     let key = email.canonical.as_ref().map(|c| c.key.as_str());
-    db::look_alike(tx, raw, key, except)
+    if email::shows_non_ascii(raw) {
+        return Ok(db::look_alike(tx, raw, key, except, false)?.map(|other| confusable_denial(email, &other)));
+    }
+    if let Some(other) = db::look_alike(tx, raw, key, except, true)? {
+        trace.notes.push(format!(
+            "account {} has an address that looks like {raw:?} but is another one ({:?}): check which is genuine",
+            other.id,
+            other.email.as_deref().unwrap_or_default()
+        ));
+    }
+    Ok(None)
 }
 
 fn confusable_denial(email: &EmailFacts, other: &User) -> Denial {
@@ -443,6 +483,7 @@ fn update(
     profile: &Profile,
     email: &EmailFacts,
     before: User,
+    trace: &mut Trace,
 ) -> Result<Decision> {
     let policy = &login.mapping.provisioning;
     if before.status == UserStatus::Deactivated {
@@ -468,29 +509,36 @@ fn update(
     if !changes.is_empty() {
         after.updated_at = login.now;
     }
+    let key = email.canonical.as_ref().map(|c| c.key.as_str());
+    let owner = key.map(|k| db::verified_owner(tx, k)).transpose()?.flatten().filter(|o| o.id != before.id);
     if after.email != before.email {
-        if let Some(other) =
-            email.canonical.as_ref().map(|c| db::user_by_email_canonical(tx, &c.key)).transpose()?.flatten()
-            && other.id != before.id
-        {
+        // A verified owner's address can be taken by nobody; an unverified holder's only by a
+        // source trusted for the domain.
+        let taken = match (&owner, key) {
+            (Some(o), _) => Some(o.clone()),
+            (None, Some(k)) if !email.trusted() => db::email_holder(tx, k, Some(before.id))?,
+            _ => None,
+        };
+        if let Some(other) = taken {
             return Ok(denied(
                 Denial::new(
                     "email_in_use",
                     format!(
-                        "the IdP now sends email {}, which another account already has",
-                        email.raw.as_deref().unwrap_or_default()
+                        "the IdP now sends email {}, which account {} already has",
+                        email.raw.as_deref().unwrap_or_default(),
+                        other.id
                     ),
                 ),
                 Some(before),
             ));
         }
-        if let Some(other) = look_alike(tx, email, Some(before.id))? {
-            return Ok(denied(confusable_denial(email, &other), Some(before)));
+        if let Some(denial) = refuse_look_alike(tx, email, Some(before.id), trace)? {
+            return Ok(denied(denial, Some(before)));
         }
         // A new address carries the provenance of the login that brought it.
         after.email_verified = email.trusted();
         after.email_source = Some(login.connection.name.clone());
-    } else if write && email.trusted() && after.email.is_some() && !before.email_verified {
+    } else if write && email.trusted() && after.email.is_some() && !before.email_verified && owner.is_none() {
         // The same address, now asserted by a source trusted for its domain.
         after.email_verified = true;
         after.email_source = Some(login.connection.name.clone());

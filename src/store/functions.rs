@@ -18,7 +18,7 @@ fn text(
 pub(crate) fn register(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("handshake_email_key", 1, flags, text(|e| email::canonical(e).ok().map(|c| c.key)))?;
-    conn.create_scalar_function("handshake_email_skeleton", 1, flags, text(|e| Some(email::skeleton(e))))?;
+    conn.create_scalar_function("handshake_email_skeleton", 1, flags, text(email::skeleton))?;
     conn.create_scalar_function("handshake_domain_key", 1, flags, text(|d| email::domain_key(d).ok()))?;
     conn.create_scalar_function("handshake_subject_fold", 1, flags, text(|s| Some(identity::subject_fold(s))))?;
     Ok(())

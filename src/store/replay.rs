@@ -27,13 +27,22 @@ pub struct ReplayKey {
     pub not_on_or_after: Option<DateTime<Utc>>,
 }
 
+/// The latest expiry stored: the catalog writes times as text that sorts only within years
+/// 0 to 9999, so an assertion valid "for ever" is kept until the end of year 9999.
+fn end_of_time() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 999_999_999))
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc())
+}
+
 impl ReplayKey {
     fn expires_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let skew = Duration::seconds(i64::from(MAX_CLOCK_SKEW_SECONDS));
-        match self.not_on_or_after {
-            Some(t) => t.max(now) + skew,
-            None => now + DEFAULT_RETENTION,
-        }
+        let expires = match self.not_on_or_after {
+            Some(t) => t.max(now).checked_add_signed(skew),
+            None => now.checked_add_signed(DEFAULT_RETENTION),
+        };
+        expires.map_or(end_of_time(), |t| t.min(end_of_time()))
     }
 }
 

@@ -121,6 +121,11 @@ impl Report {
     pub fn failed_check(&self) -> Option<CheckId> {
         self.error.as_ref().map(|e| e.check)
     }
+    /// A signature from the IdP's metadata verified: what the response says comes from the
+    /// IdP (even if a later check refused it). Otherwise anyone could have sent it.
+    pub fn authenticated(&self) -> bool {
+        self.check(CheckId::Signature).is_some_and(|c| c.status == CheckStatus::Pass)
+    }
     pub fn check(&self, id: CheckId) -> Option<&CheckResult> {
         self.checks.iter().find(|c| c.id == id)
     }

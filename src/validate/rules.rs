@@ -77,6 +77,11 @@ fn bad_confirmation_time(field: &'static str, value: String, reason: String) -> 
     Violation::BadConfirmationTimestamp { field, value, reason }
 }
 
+/// `t + d`, saturating at the largest representable instant (an IdP can send a year 262142).
+fn plus(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// The connection's clock skew, never more than the largest allowed: the replay cache keeps
 /// consumed IDs exactly that long past their NotOnOrAfter (crate::store::replay).
 fn skew(ctx: &Context<'_>) -> Duration {
@@ -158,7 +163,7 @@ fn subject_confirmation(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
         None => problems.push(Violation::ConfirmationWithoutExpiry),
         Some(text) => match instant("SubjectConfirmationData NotOnOrAfter", text, bad_confirmation_time) {
             Err(v) => problems.push(v),
-            Ok(noa) if ctx.now >= noa + skew(ctx) => {
+            Ok(noa) if ctx.now >= plus(noa, skew(ctx)) => {
                 problems.push(Violation::ConfirmationExpired { not_on_or_after: text.into(), now: fmt(ctx.now) })
             }
             Ok(_) => {}
@@ -167,7 +172,7 @@ fn subject_confirmation(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     if let Some(text) = c.not_before.as_deref() {
         match instant("SubjectConfirmationData NotBefore", text, bad_confirmation_time) {
             Err(v) => problems.push(v),
-            Ok(nb) if nb > ctx.now + skew(ctx) => {
+            Ok(nb) if nb > plus(ctx.now, skew(ctx)) => {
                 problems.push(Violation::ConfirmationNotYetValid { not_before: text.into(), now: fmt(ctx.now) })
             }
             Ok(_) => {}
@@ -188,7 +193,7 @@ fn time_window(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     if let Some(ii) = a.issue_instant.as_deref() {
         match instant("Assertion IssueInstant", ii, bad_time) {
             Err(v) => problems.push(v),
-            Ok(t) if t > now + skew => {
+            Ok(t) if t > plus(now, skew) => {
                 problems.push(Violation::IssuedInFuture { issue_instant: ii.into(), now: fmt(now) })
             }
             Ok(_) => {}
@@ -199,7 +204,7 @@ fn time_window(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     if let Some(nb_text) = conditions.not_before.as_deref() {
         match instant("Conditions NotBefore", nb_text, bad_time) {
             Err(v) => problems.push(v),
-            Ok(nb) if nb > now + skew => {
+            Ok(nb) if nb > plus(now, skew) => {
                 problems.push(Violation::NotYetValid { not_before: nb_text.into(), now: fmt(now) })
             }
             Ok(_) => shown.push(format!("NotBefore={nb_text}")),
@@ -208,7 +213,7 @@ fn time_window(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     if let Some(noa_text) = conditions.not_on_or_after.as_deref() {
         match instant("Conditions NotOnOrAfter", noa_text, bad_time) {
             Err(v) => problems.push(v),
-            Ok(noa) if now >= noa + skew => {
+            Ok(noa) if now >= plus(noa, skew) => {
                 problems.push(Violation::Expired { not_on_or_after: noa_text.into(), now: fmt(now) })
             }
             Ok(_) => shown.push(format!("NotOnOrAfter={noa_text}")),
