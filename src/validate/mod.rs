@@ -7,6 +7,7 @@
 //! to judge time against is a parameter: nothing here reads the wall clock.
 
 mod checks;
+mod cost;
 mod decrypt;
 mod facts;
 mod rules;
@@ -188,7 +189,7 @@ fn decode(input: &str) -> Result<String, Violation> {
 }
 
 fn parse_document(text: &str) -> Result<Document<'_>, Violation> {
-    xml::parse(text).map_err(|e| match e {
+    xml::parse_signed(text).map_err(|e| match e {
         xml::XmlError::Doctype => Violation::Doctype,
         xml::XmlError::Malformed(detail) => Violation::NotXml { detail },
         too_complex @ xml::XmlError::TooComplex { .. } => Violation::NotXml { detail: too_complex.to_string() },
@@ -278,9 +279,9 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
     }
 
     let signed = if encrypted {
-        encrypted_path(&text, &doc, assertion_node, ctx, rec, found)?
+        encrypted_path(&doc, assertion_node, ctx, rec, found)?
     } else {
-        plain_path(&text, &doc, assertion_node, ctx, rec, found)?
+        plain_path(&doc, assertion_node, ctx, rec, found)?
     };
 
     // Everything below reads only what the signature covered.
@@ -367,7 +368,6 @@ fn reparse(text: &str) -> Result<Document<'_>, Violation> {
 }
 
 fn plain_path(
-    text: &str,
     doc: &Document<'_>,
     assertion: Node<'_, '_>,
     ctx: &Context<'_>,
@@ -393,8 +393,11 @@ fn plain_path(
     }
     guard(rec, require_signatures(ctx.policy, response_signed, assertion_signed))?;
     guard(rec, signature::reject_comments(doc, &sigs))?;
-    let reduced =
-        guard(rec, signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs))?;
+    let mut allowance = cost::Allowance::default();
+    let reduced = guard(
+        rec,
+        signature::verify_and_reduce(doc, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs, &mut allowance),
+    )?;
     let reduced_doc = guard(rec, reparse(&reduced))?;
     let assertion_id = assertion.attribute("ID").unwrap_or_default();
     let response_id = root.attribute("ID").unwrap_or_default();
@@ -472,6 +475,7 @@ fn open_encrypted(
     outer: &[signature::SignatureInfo],
     response_signed: bool,
     ctx: &Context<'_>,
+    allowance: &mut cost::Allowance,
 ) -> Result<Opened, Violation> {
     let key = match ctx.decryption_key {
         Some(source) => source().map_err(|detail| Violation::NoDecryptionKey { detail })?,
@@ -481,7 +485,7 @@ fn open_encrypted(
     };
     let plaintext = decrypt::decrypt_assertion(encrypted_node, key.expose())?;
     let text = decrypted_document(&plaintext, context);
-    let inner = xml::parse(&text).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() })?;
+    let inner = xml::parse_signed(&text).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() })?;
     let root = inner.root_element();
     let assertion = if xml::is(root, NS_SAML, "Assertion") {
         root
@@ -513,8 +517,13 @@ fn open_encrypted(
     require_signatures(ctx.policy, response_signed, assertion_signed)?;
     signature::reject_comments(&inner, &inner_sigs)?;
     let (facts, assertion_xml) = if assertion_signed {
-        let reduced =
-            signature::verify_and_reduce(&text, ctx.signing_certificates, ctx.policy.allow_sha1, &inner_sigs)?;
+        let reduced = signature::verify_and_reduce(
+            &inner,
+            ctx.signing_certificates,
+            ctx.policy.allow_sha1,
+            &inner_sigs,
+            allowance,
+        )?;
         let reduced_doc = reparse(&reduced)?;
         let a = signed_element(&reduced_doc, NS_SAML, "Assertion", &assertion_id)?;
         (facts::assertion_facts(a), xml::source(&reduced_doc, a).to_owned())
@@ -526,7 +535,6 @@ fn open_encrypted(
 }
 
 fn encrypted_path(
-    text: &str,
     doc: &Document<'_>,
     encrypted: Node<'_, '_>,
     ctx: &Context<'_>,
@@ -536,6 +544,8 @@ fn encrypted_path(
     let root = doc.root_element();
     let response_id = root.attribute("ID").unwrap_or_default();
     let outer = guard(rec, signature::locate(doc, &[root.id()]))?;
+    // One allowance for the Response signature and the decrypted Assertion's.
+    let mut allowance = cost::Allowance::default();
     let response_signed = !outer.is_empty();
     found.response_signed = response_signed;
 
@@ -543,7 +553,8 @@ fn encrypted_path(
     let signed_response_text = if response_signed {
         guard(rec, signature::check_algorithms(&outer, ctx.policy.allow_sha1))?;
         guard(rec, signature::reject_comments(doc, &outer))?;
-        let reduced = signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &outer);
+        let reduced =
+            signature::verify_and_reduce(doc, ctx.signing_certificates, ctx.policy.allow_sha1, &outer, &mut allowance);
         if reduced.is_err() {
             rec.skip(
                 CheckId::Decrypt,
@@ -577,7 +588,7 @@ fn encrypted_path(
     // the same, or the differences would be a padding/parse oracle on the assertion.
     let opaque = !response_signed && !decrypt::is_authenticated(encrypted_node);
     // Namespace context from the original document (canonical output drops unused declarations).
-    let opened = match open_encrypted(encrypted_node, encrypted, &outer, response_signed, ctx) {
+    let opened = match open_encrypted(encrypted_node, encrypted, &outer, response_signed, ctx, &mut allowance) {
         Ok(o) => o,
         Err(v) => {
             let before_content = matches!(

@@ -48,6 +48,7 @@ pub enum Violation {
     SignatureInvalid { detail: String, key_hint: Option<String> },
     SignedContentMismatch { detail: String },
     CommentInSignedContent { location: String },
+    SignedContentTooComplex { work: u64, limit: u64, detail: String },
     AssertionSignatureRequired,
     ResponseSignatureRequired,
     // status
@@ -119,6 +120,7 @@ impl Violation {
             | SignatureInvalid { .. }
             | SignedContentMismatch { .. }
             | CommentInSignedContent { .. }
+            | SignedContentTooComplex { .. }
             | AssertionSignatureRequired
             | ResponseSignatureRequired => CheckId::Signature,
             StatusNotSuccess { .. } => CheckId::Status,
@@ -179,6 +181,7 @@ impl Violation {
             SignatureInvalid { .. } => "signature_invalid",
             SignedContentMismatch { .. } => "signed_content_mismatch",
             CommentInSignedContent { .. } => "comment_in_signed_content",
+            SignedContentTooComplex { .. } => "signed_content_too_complex",
             AssertionSignatureRequired => "assertion_signature_required",
             ResponseSignatureRequired => "response_signature_required",
             StatusNotSuccess { .. } => "status_not_success",
@@ -249,6 +252,10 @@ impl Violation {
             SignatureInvalid { .. } => "a signature that verifies with a certificate from the IdP metadata".into(),
             SignedContentMismatch { .. } => "the signed element to be the Assertion that is read".into(),
             CommentInSignedContent { .. } => "no XML comments inside signed elements".into(),
+            SignedContentTooComplex { limit, .. } => format!(
+                "a response whose signatures xmlsec can check within {limit} work units and 256 levels of nesting \
+                 (a real response with 5,000 group values needs a sixth of that)"
+            ),
             AssertionSignatureRequired => "a signature on the Assertion (connection policy)".into(),
             ResponseSignatureRequired => "a signature on the Response (connection policy)".into(),
             StatusNotSuccess { .. } => "urn:oasis:names:tc:SAML:2.0:status:Success".into(),
@@ -320,6 +327,10 @@ impl Violation {
             SignatureInvalid { detail, .. } => detail.clone(),
             SignedContentMismatch { detail } => detail.clone(),
             CommentInSignedContent { location } => format!("a comment inside {location}"),
+            SignedContentTooComplex { work, limit, detail } if work > limit => {
+                format!("about {work} units, {:.1}x the budget: {detail}", *work as f64 / (*limit).max(1) as f64)
+            }
+            SignedContentTooComplex { detail, .. } => detail.clone(),
             AssertionSignatureRequired => "an unsigned Assertion".into(),
             ResponseSignatureRequired => "an unsigned Response".into(),
             StatusNotSuccess { code, sub_code, message } => {
@@ -415,6 +426,11 @@ impl Violation {
             SignatureOutOfPlace { .. } | SignatureReferenceCount { .. } | ReferenceMismatch { .. } | SignedContentMismatch { .. } => {
                 "The signature does not cover the assertion that would be used: an XML Signature Wrapping attempt or a broken IdP.".into()
             }
+            SignedContentTooComplex { .. } => "Real IdP responses are a few KB to a few hundred KB, nest a handful of levels and \
+                 declare a handful of namespaces; this one is shaped to make signature checking slow (a denial-of-service attempt on \
+                 the ACS) and was refused before its signature was checked. If your IdP really sent it, configure it to sign with \
+                 exclusive canonicalization (xml-exc-c14n#) and to send a smaller, flatter assertion (fewer attributes or group values)."
+                .into(),
             CommentInSignedContent { .. } => {
                 "Signatures do not cover comments, and a comment can cut a NameID or attribute in two (CVE-2017-11427): real IdPs never put comments in assertions.".into()
             }

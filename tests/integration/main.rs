@@ -6,6 +6,7 @@ mod demo;
 mod desktop;
 mod e2e;
 mod fixtures;
+mod hostile;
 mod metadata;
 mod provisioning;
 mod secrets;
