@@ -428,34 +428,33 @@ fn plain_path(
     Ok(Signed { response, assertion: facts::assertion_facts(signed_assertion) })
 }
 
-/// The text to parse for a decrypted assertion. Standalone when it is namespace-complete
-/// (so an inclusive-C14N signature sees no foreign declarations); otherwise inside a wrapper
-/// that declares only the prefixes it uses from the original document's context.
-fn decrypted_document(plaintext: &str, context: Node<'_, '_>) -> String {
+/// The text to parse for a decrypted assertion, parsed once: the plaintext itself when it
+/// declares every prefix it uses (so an inclusive-C14N signature sees no foreign
+/// declarations), otherwise inside a wrapper that declares the few it inherits.
+///
+/// Declarations outside the ciphertext (on the EncryptedAssertion or the Response) are
+/// protected by neither the encryption nor the inner signature, and exclusive C14N leaves
+/// the unused ones out of the Response's digest. So they may only supply a well-known
+/// prefix bound to its standard URI (what .NET encrypters rely on for xs and xsi): nothing
+/// an attacker could rebind to change what the assertion says.
+fn decrypted_document(plaintext: &str, context: Node<'_, '_>) -> Result<String, Violation> {
     let body = plaintext.trim_start_matches('\u{feff}').trim_start();
     let body =
         if body.starts_with("<?xml") { body.find("?>").and_then(|i| body.get(i + 2..)).unwrap_or(body) } else { body };
-    let mut declared: Vec<(Option<&str>, &str)> = Vec::new();
-    let mut text = body.to_owned();
-    // Each round binds one more prefix the parser reports unbound; the context has few.
-    for _ in 0..32 {
-        let missing = match xml::parse(&text) {
-            Err(xml::XmlError::Malformed(m)) if m.contains("unknown namespace prefix") => {
-                m.split('\'').nth(1).map(str::to_owned)
+    let mut declarations = String::new();
+    for prefix in xml::unbound_prefixes(body) {
+        let declared = context.lookup_namespace_uri(Some(&prefix));
+        match xml::standard_namespace(&prefix) {
+            Some(standard) if declared == Some(standard) => {
+                declarations.push_str(&format!(r#" xmlns:{prefix}="{standard}""#));
             }
-            _ => return text,
-        };
-        let Some(binding) = missing.and_then(|p| context.namespaces().find(|ns| ns.name() == Some(p.as_str()))) else {
-            return text;
-        };
-        declared.push((binding.name(), binding.uri()));
-        let decls: String = declared
-            .iter()
-            .map(|(p, uri)| format!(r#" xmlns:{}="{}""#, p.unwrap_or_default(), xml::escape(uri)))
-            .collect();
-        text = format!("<hs-decrypted{decls}>{body}</hs-decrypted>");
+            _ => return Err(Violation::DecryptedUnboundPrefix { prefix, declared: declared.map(str::to_owned) }),
+        }
     }
-    text
+    if declarations.is_empty() {
+        return Ok(body.to_owned());
+    }
+    Ok(format!("<hs-decrypted{declarations}>{body}</hs-decrypted>"))
 }
 
 /// The decrypted assertion, its signature checked: what the encrypted path produces.
@@ -484,7 +483,7 @@ fn open_encrypted(
         }
     };
     let plaintext = decrypt::decrypt_assertion(encrypted_node, key.expose())?;
-    let text = decrypted_document(&plaintext, context);
+    let text = decrypted_document(&plaintext, context)?;
     let inner = xml::parse_signed(&text).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() })?;
     let root = inner.root_element();
     let assertion = if xml::is(root, NS_SAML, "Assertion") {

@@ -32,6 +32,7 @@ pub enum Violation {
     KeyUnwrapFailed,
     DecryptionFailed { detail: String },
     DecryptedNotAnAssertion { detail: String },
+    DecryptedUnboundPrefix { prefix: String, declared: Option<String> },
     UnauthenticatedDecryptionFailed,
     // algorithm
     WeakSignatureAlgorithm { algorithm: String },
@@ -106,6 +107,7 @@ impl Violation {
             | KeyUnwrapFailed
             | DecryptionFailed { .. }
             | DecryptedNotAnAssertion { .. }
+            | DecryptedUnboundPrefix { .. }
             | UnauthenticatedDecryptionFailed => CheckId::Decrypt,
             WeakSignatureAlgorithm { .. }
             | UnsupportedSignatureAlgorithm { .. }
@@ -167,6 +169,7 @@ impl Violation {
             KeyUnwrapFailed => "key_unwrap_failed",
             DecryptionFailed { .. } => "decryption_failed",
             DecryptedNotAnAssertion { .. } => "decrypted_not_an_assertion",
+            DecryptedUnboundPrefix { .. } => "decrypted_unbound_prefix",
             UnauthenticatedDecryptionFailed => "unauthenticated_decryption_failed",
             WeakSignatureAlgorithm { .. } => "weak_signature_algorithm",
             UnsupportedSignatureAlgorithm { .. } => "unsupported_signature_algorithm",
@@ -232,6 +235,9 @@ impl Violation {
             KeyUnwrapFailed => "the content key encrypted to the SP certificate of this connection".into(),
             DecryptionFailed { .. } => "ciphertext that decrypts with the content key".into(),
             DecryptedNotAnAssertion { .. } => "the plaintext to be exactly one saml:Assertion element".into(),
+            DecryptedUnboundPrefix { .. } => "a decrypted Assertion that declares every namespace prefix it uses \
+                 (only saml, samlp, ds, xenc, xs, xsi and the like may come from outside it, with their standard URIs)"
+                .into(),
             UnauthenticatedDecryptionFailed => {
                 "AES-CBC ciphertext that decrypts to a correctly signed Assertion".into()
             }
@@ -313,6 +319,17 @@ impl Violation {
             KeyUnwrapFailed => "the SP private key cannot decrypt the EncryptedKey".into(),
             DecryptionFailed { detail } => detail.clone(),
             DecryptedNotAnAssertion { detail } => detail.clone(),
+            // `declared`: what the context outside the ciphertext binds the prefix to.
+            DecryptedUnboundPrefix { prefix, declared } => match declared {
+                Some(uri) if crate::xml::standard_namespace(prefix) == Some(uri.as_str()) => {
+                    format!("prefix \"{prefix}\" used but declared only outside the encrypted Assertion")
+                }
+                Some(uri) => format!(
+                    "prefix \"{prefix}\" used but declared only outside the encrypted Assertion, as \"{uri}\" \
+                     (not a well-known prefix with its standard URI)"
+                ),
+                None => format!("prefix \"{prefix}\" used but declared nowhere"),
+            },
             UnauthenticatedDecryptionFailed => "the assertion did not decrypt to a correctly signed Assertion (details withheld: the Response is unsigned and AES-CBC is not authenticated)".into(),
             WeakSignatureAlgorithm { algorithm }
             | UnsupportedSignatureAlgorithm { algorithm }
@@ -405,6 +422,11 @@ impl Violation {
             UnsupportedKeyTransport { .. } | UnsupportedDataEncryption { .. } => {
                 "Configure the IdP to encrypt with RSA-OAEP and AES-256-GCM or AES-256-CBC.".into()
             }
+            DecryptedUnboundPrefix { .. } => "Namespace declarations outside the encrypted Assertion are protected by neither its \
+                 encryption nor its signature, so Handshake takes only a well-known prefix bound to its standard URI from them. \
+                 Configure the IdP to declare every prefix inside the Assertion it encrypts (most IdPs do); if it already does, \
+                 the Response was changed on the way."
+                .into(),
             MalformedEncryptedAssertion { .. } | DecryptionFailed { .. } | DecryptedNotAnAssertion { .. } => {
                 "The encrypted assertion is damaged or not XML Encryption as SAML uses it.".into()
             }

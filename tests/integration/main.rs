@@ -8,6 +8,7 @@ mod e2e;
 mod fixtures;
 mod hostile;
 mod metadata;
+mod namespaces;
 mod provisioning;
 mod secrets;
 mod server;
