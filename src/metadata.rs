@@ -44,6 +44,10 @@ const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
 const SAML2_BINDING_PREFIX: &str = "urn:oasis:names:tc:SAML:2.0:bindings:";
 /// SAML specifies entityIDs of at most 1024 characters.
 const MAX_ENTITY_ID_CHARS: usize = 1024;
+/// Signing certificates kept per IdP. Each is parsed on import (about 0.1 ms) and may be
+/// tried against every forged response (a full parse and canonicalization each), so a
+/// document listing thousands must not cost seconds; real IdPs publish two or three.
+const MAX_SIGNING_CERTIFICATES: usize = 16;
 
 /// The result of a successful import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,7 +77,7 @@ pub struct AggregateInfo {
 /// `valid_until_passed`, `valid_until_invalid`, `entity_id_not_uri`, `entity_id_too_long`,
 /// `no_browser_sso_binding`, `no_redirect_binding`, `duplicate_certificate`,
 /// `unknown_key_use`, `key_without_certificate`, `certificate_pem_armored`, `certificate_base64_pem`,
-/// `slo_endpoint_skipped`.
+/// `slo_endpoint_skipped`, `too_many_certificates`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct MetadataWarning {
@@ -909,6 +913,7 @@ fn signing_certificates(
     let mut index = 0usize;
     let mut encryption_keys = 0usize;
     let mut keys_without_certificate = Vec::new();
+    let mut beyond_limit = 0usize;
     for descriptor in xml::children(role, NS_MD, "KeyDescriptor") {
         // No `use` means the key serves both signing and encryption.
         match descriptor.attribute("use").map(str::trim) {
@@ -948,6 +953,10 @@ fn signing_certificates(
         }
         for node in cert_nodes {
             index += 1;
+            if certs.len() >= MAX_SIGNING_CERTIFICATES {
+                beyond_limit += 1;
+                continue;
+            }
             let raw = xml::text(node);
             let (text, armored) = strip_pem_armor(&raw);
             let line = src.line(node);
@@ -1002,6 +1011,15 @@ fn signing_certificates(
             }
             certs.push(cert);
         }
+    }
+    if beyond_limit > 0 {
+        warnings.push(
+            "too_many_certificates",
+            format!(
+                "the IdP lists {beyond_limit} more signing certificate(s) after the first {MAX_SIGNING_CERTIFICATES}; only \
+                 those are kept (IdPs publish two or three during a rollover)"
+            ),
+        );
     }
     if certs.is_empty() {
         return Err(MetadataError::NoSigningCertificate {

@@ -7,6 +7,7 @@
 //! to judge time against is a parameter: nothing here reads the wall clock.
 
 mod checks;
+mod cost;
 mod decrypt;
 mod facts;
 mod identity;
@@ -216,7 +217,7 @@ fn decode(input: &str) -> Result<String, Violation> {
 }
 
 fn parse_document(text: &str) -> Result<Document<'_>, Violation> {
-    xml::parse(text).map_err(|e| match e {
+    xml::parse_signed(text).map_err(|e| match e {
         xml::XmlError::Doctype => Violation::Doctype,
         xml::XmlError::Malformed(detail) => Violation::NotXml { detail },
         too_complex @ xml::XmlError::TooComplex { .. } => Violation::NotXml { detail: too_complex.to_string() },
@@ -252,7 +253,7 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
     let status = facts::response_facts(root);
     if !root.descendants().any(is_assertion) && status.status_code.as_deref() != Some(rules::SUCCESS) {
         rec.skip(CheckId::SingleAssertion, "no assertion: the IdP answered with an error status");
-        let (status, authenticated) = error_status(&text, &doc, ctx, rec);
+        let (status, authenticated) = error_status(&doc, ctx, rec);
         rec.fail(Violation::StatusNotSuccess {
             code: status.status_code.unwrap_or_else(|| "(no StatusCode)".into()),
             sub_code: status.status_sub_code,
@@ -277,9 +278,9 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
     }
 
     let signed = if encrypted {
-        encrypted_path(&text, &doc, assertion_node, ctx, rec, found)?
+        encrypted_path(&doc, assertion_node, ctx, rec, found)?
     } else {
-        plain_path(&text, &doc, assertion_node, ctx, rec, found)?
+        plain_path(&doc, assertion_node, ctx, rec, found)?
     };
 
     // Everything below reads only what the signature covered.
@@ -302,7 +303,7 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
 /// An error Response's Status: read from the signed Response when a signature on it
 /// verifies (then it is what the IdP said), else as received and marked unauthenticated
 /// (anyone can post an unsigned error to the ACS). Records what the signature checks found.
-fn error_status(text: &str, doc: &Document<'_>, ctx: &Context<'_>, rec: &mut Recorder) -> (ResponseFacts, bool) {
+fn error_status(doc: &Document<'_>, ctx: &Context<'_>, rec: &mut Recorder) -> (ResponseFacts, bool) {
     let root = doc.root_element();
     let verified = || -> Result<(ResponseFacts, String), Violation> {
         let sigs = signature::locate(doc, &[root.id()])?;
@@ -311,7 +312,9 @@ fn error_status(text: &str, doc: &Document<'_>, ctx: &Context<'_>, rec: &mut Rec
         }
         let algorithms = signature::check_algorithms(&sigs, ctx.policy.allow_sha1)?;
         signature::reject_comments(doc, &sigs)?;
-        let reduced = signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs)?;
+        let mut allowance = cost::Allowance::default();
+        let reduced =
+            signature::verify_and_reduce(doc, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs, &mut allowance)?;
         let reduced_doc = reparse(&reduced)?;
         let response = signed_element(&reduced_doc, NS_SAMLP, "Response", root.attribute("ID").unwrap_or_default())?;
         Ok((facts::response_facts(response), format!("{algorithms}; {}", signer_note(ctx, &sigs))))
@@ -425,7 +428,6 @@ fn reparse(text: &str) -> Result<Document<'_>, Violation> {
 }
 
 fn plain_path(
-    text: &str,
     doc: &Document<'_>,
     assertion: Node<'_, '_>,
     ctx: &Context<'_>,
@@ -451,8 +453,11 @@ fn plain_path(
     }
     guard(rec, require_signatures(ctx.policy, response_signed, assertion_signed))?;
     guard(rec, signature::reject_comments(doc, &sigs))?;
-    let reduced =
-        guard(rec, signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs))?;
+    let mut allowance = cost::Allowance::default();
+    let reduced = guard(
+        rec,
+        signature::verify_and_reduce(doc, ctx.signing_certificates, ctx.policy.allow_sha1, &sigs, &mut allowance),
+    )?;
     let reduced_doc = guard(rec, reparse(&reduced))?;
     let assertion_id = assertion.attribute("ID").unwrap_or_default();
     let response_id = root.attribute("ID").unwrap_or_default();
@@ -490,34 +495,33 @@ fn plain_path(
 const ENCRYPTED_ID_EXPECTED: &str = "EncryptedID decrypting to one NameID";
 const ENCRYPTED_ID_DECRYPTED: &str = "EncryptedID decrypted to a NameID";
 
-/// The text to parse for a decrypted assertion. Standalone when it is namespace-complete
-/// (so an inclusive-C14N signature sees no foreign declarations); otherwise inside a wrapper
-/// that declares only the prefixes it uses from the original document's context.
-fn decrypted_document(plaintext: &str, context: Node<'_, '_>) -> String {
+/// The text to parse for a decrypted assertion, parsed once: the plaintext itself when it
+/// declares every prefix it uses (so an inclusive-C14N signature sees no foreign
+/// declarations), otherwise inside a wrapper that declares the few it inherits.
+///
+/// Declarations outside the ciphertext (on the EncryptedAssertion or the Response) are
+/// protected by neither the encryption nor the inner signature, and exclusive C14N leaves
+/// the unused ones out of the Response's digest. So they may only supply a well-known
+/// prefix bound to its standard URI (what .NET encrypters rely on for xs and xsi): nothing
+/// an attacker could rebind to change what the assertion says.
+fn decrypted_document(plaintext: &str, context: Node<'_, '_>) -> Result<String, Violation> {
     let body = plaintext.trim_start_matches('\u{feff}').trim_start();
     let body =
         if body.starts_with("<?xml") { body.find("?>").and_then(|i| body.get(i + 2..)).unwrap_or(body) } else { body };
-    let mut declared: Vec<(Option<&str>, &str)> = Vec::new();
-    let mut text = body.to_owned();
-    // Each round binds one more prefix the parser reports unbound; the context has few.
-    for _ in 0..32 {
-        let missing = match xml::parse(&text) {
-            Err(xml::XmlError::Malformed(m)) if m.contains("unknown namespace prefix") => {
-                m.split('\'').nth(1).map(str::to_owned)
+    let mut declarations = String::new();
+    for prefix in xml::unbound_prefixes(body) {
+        let declared = context.lookup_namespace_uri(Some(&prefix));
+        match xml::standard_namespace(&prefix) {
+            Some(standard) if declared == Some(standard) => {
+                declarations.push_str(&format!(r#" xmlns:{prefix}="{standard}""#));
             }
-            _ => return text,
-        };
-        let Some(binding) = missing.and_then(|p| context.namespaces().find(|ns| ns.name() == Some(p.as_str()))) else {
-            return text;
-        };
-        declared.push((binding.name(), binding.uri()));
-        let decls: String = declared
-            .iter()
-            .map(|(p, uri)| format!(r#" xmlns:{}="{}""#, p.unwrap_or_default(), xml::escape(uri)))
-            .collect();
-        text = format!("<hs-decrypted{decls}>{body}</hs-decrypted>");
+            _ => return Err(Violation::DecryptedUnboundPrefix { prefix, declared: declared.map(str::to_owned) }),
+        }
     }
-    text
+    if declarations.is_empty() {
+        return Ok(body.to_owned());
+    }
+    Ok(format!("<hs-decrypted{declarations}>{body}</hs-decrypted>"))
 }
 
 /// The decrypted assertion, its signature checked: what the encrypted path produces.
@@ -537,11 +541,12 @@ fn open_encrypted(
     outer: &[signature::SignatureInfo],
     response_signed: bool,
     ctx: &Context<'_>,
+    allowance: &mut cost::Allowance,
 ) -> Result<Opened, Violation> {
     let key = sp_key(ctx)?;
     let plaintext = decrypt::decrypt_assertion(encrypted_node, key.expose())?;
-    let text = decrypted_document(&plaintext, context);
-    let inner = xml::parse(&text).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() })?;
+    let text = decrypted_document(&plaintext, context)?;
+    let inner = xml::parse_signed(&text).map_err(|e| Violation::DecryptedNotAnAssertion { detail: e.to_string() })?;
     let root = inner.root_element();
     let assertion = if xml::is(root, NS_SAML, "Assertion") {
         root
@@ -573,8 +578,13 @@ fn open_encrypted(
     require_signatures(ctx.policy, response_signed, assertion_signed)?;
     signature::reject_comments(&inner, &inner_sigs)?;
     let (facts, assertion_xml) = if assertion_signed {
-        let reduced =
-            signature::verify_and_reduce(&text, ctx.signing_certificates, ctx.policy.allow_sha1, &inner_sigs)?;
+        let reduced = signature::verify_and_reduce(
+            &inner,
+            ctx.signing_certificates,
+            ctx.policy.allow_sha1,
+            &inner_sigs,
+            allowance,
+        )?;
         let reduced_doc = reparse(&reduced)?;
         let a = signed_element(&reduced_doc, NS_SAML, "Assertion", &assertion_id)?;
         (identity::read_assertion(a, ctx)?, xml::source(&reduced_doc, a).to_owned())
@@ -586,7 +596,6 @@ fn open_encrypted(
 }
 
 fn encrypted_path(
-    text: &str,
     doc: &Document<'_>,
     encrypted: Node<'_, '_>,
     ctx: &Context<'_>,
@@ -596,6 +605,8 @@ fn encrypted_path(
     let root = doc.root_element();
     let response_id = root.attribute("ID").unwrap_or_default();
     let outer = guard(rec, signature::locate(doc, &[root.id()]))?;
+    // One allowance for the Response signature and the decrypted Assertion's.
+    let mut allowance = cost::Allowance::default();
     let response_signed = !outer.is_empty();
     found.response_signed = response_signed;
 
@@ -603,7 +614,8 @@ fn encrypted_path(
     let signed_response_text = if response_signed {
         guard(rec, signature::check_algorithms(&outer, ctx.policy.allow_sha1))?;
         guard(rec, signature::reject_comments(doc, &outer))?;
-        let reduced = signature::verify_and_reduce(text, ctx.signing_certificates, ctx.policy.allow_sha1, &outer);
+        let reduced =
+            signature::verify_and_reduce(doc, ctx.signing_certificates, ctx.policy.allow_sha1, &outer, &mut allowance);
         if reduced.is_err() {
             rec.skip(
                 CheckId::Decrypt,
@@ -637,7 +649,7 @@ fn encrypted_path(
     // the same, or the differences would be a padding/parse oracle on the assertion.
     let opaque = !response_signed && !decrypt::is_authenticated(encrypted_node);
     // Namespace context from the original document (canonical output drops unused declarations).
-    let opened = match open_encrypted(encrypted_node, encrypted, &outer, response_signed, ctx) {
+    let opened = match open_encrypted(encrypted_node, encrypted, &outer, response_signed, ctx, &mut allowance) {
         Ok(o) => o,
         Err(v) => {
             let before_content = matches!(

@@ -4,9 +4,10 @@
 use roxmltree::{Document, Node};
 use samael::crypto::{AllowedSignatureAlgorithm, CertificateDer, CryptoProvider, ReduceMode, XmlSec};
 
+use super::cost::{self, C14n};
 use super::violation::Violation;
 use crate::certs::Certificate;
-use crate::xml::{self, NS_DS, NS_SAML};
+use crate::xml::{self, NS_DS, NS_EXC_C14N, NS_SAML};
 
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const C14N_TRANSFORMS: [&str; 4] = [
@@ -48,9 +49,10 @@ pub struct SignatureInfo {
     pub key_info_certificate: Option<String>,
     /// Why the transform chain is not the plain enveloped + canonicalization chain, if it is not.
     pub chain_problem: Option<String>,
+    /// How xmlsec canonicalizes: the referenced element, then SignedInfo.
+    pub passes: [C14n; 2],
 }
 
-const NS_EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 /// Enough for real IdPs (a handful of prefixes); xmlsec's cost grows with the list.
 const MAX_INCLUSIVE_PREFIXES: usize = 16;
 
@@ -135,6 +137,11 @@ pub fn locate(doc: &Document<'_>, allowed_parents: &[roxmltree::NodeId]) -> Resu
             .unwrap_or_default();
         let canonicalization = signed_info.and_then(|si| xml::child(si, NS_DS, "CanonicalizationMethod"));
         let chain_problem = transform_chain_problem(&transform_nodes, canonicalization);
+        let reference_c14n = transform_nodes
+            .iter()
+            .copied()
+            .find(|t| C14N_TRANSFORMS.contains(&t.attribute("Algorithm").unwrap_or_default()));
+        let passes = [c14n_of(reference_c14n), c14n_of(canonicalization)];
         let mut transforms: Vec<String> = transform_nodes.iter().map(|t| algorithm_of(Some(*t))).collect();
         transforms.push(algorithm_of(canonicalization));
         found.push(SignatureInfo {
@@ -147,9 +154,18 @@ pub fn locate(doc: &Document<'_>, allowed_parents: &[roxmltree::NodeId]) -> Resu
                 .and_then(|d| xml::child(d, NS_DS, "X509Certificate"))
                 .map(xml::text),
             chain_problem,
+            passes,
         });
     }
     Ok(found)
+}
+
+/// The canonicalization a transform or CanonicalizationMethod element asks for.
+fn c14n_of(node: Option<Node<'_, '_>>) -> C14n {
+    let prefixes = node
+        .and_then(|n| xml::child(n, NS_EXC_C14N, "InclusiveNamespaces"))
+        .map_or(0, |i| i.attribute("PrefixList").unwrap_or_default().split_whitespace().count());
+    C14n::from_uri(node.and_then(|n| n.attribute("Algorithm")), prefixes)
 }
 
 /// The `algorithm` guard: strong signature and digest algorithms, known transforms only.
@@ -207,40 +223,76 @@ pub fn short_name(uri: &str) -> &str {
     }
 }
 
-/// Verifies every signature in `xml` against the metadata certificates (never a key from
+/// Verifies every signature in `doc` against the metadata certificates (never a key from
 /// the message) and returns samael's reduction of the document to its signed content.
+/// What xmlsec would spend is estimated first and refused over budget (see [`cost`]).
 pub fn verify_and_reduce(
-    xml_text: &str,
+    doc: &Document<'_>,
     certificates: &[Certificate],
     allow_sha1: bool,
     signatures: &[SignatureInfo],
+    allowance: &mut cost::Allowance,
 ) -> Result<String, Violation> {
     // Our own guard enforced the policy already; samael's allow-list is defence in depth.
     // It has no SHA-1 entries, so a connection that allows SHA-1 passes no list.
     let allowed = if allow_sha1 { None } else { Some(&STRONG[..]) };
+    let (candidates, tried) = certificates_to_try(certificates, signatures);
+    let passes: Vec<C14n> = signatures.iter().flat_map(|s| s.passes).collect();
+    allowance.spend(doc, &passes, candidates.len())?;
+    let mut last_error = String::from("no certificate");
     // samael stops at the first certificate that errors (an RSA certificate against an
     // ECDSA signature errors rather than failing), so try each certificate on its own.
-    // The certificate the message names goes first: an ordering hint, never trust.
-    let carried = carried_certificate(signatures);
-    let mut ordered: Vec<&Certificate> = certificates.iter().collect();
-    ordered.sort_by_key(|c| carried.as_deref() != Some(c.der_base64.as_str()));
-    let mut last_error = String::from("no certificate");
-    for cert in ordered {
+    for cert in candidates {
         let der = [CertificateDer::from(cert.der())];
         // samael's errors are not Send: turn them into text right here.
         // PreDigest: the exact canonical bytes the digest covered, the strictest reduction.
-        match XmlSec::reduce_xml_to_signed_with_allowed_algorithms(xml_text, &der, ReduceMode::PreDigest, allowed) {
+        match XmlSec::reduce_xml_to_signed_with_allowed_algorithms(
+            doc.input_text(),
+            &der,
+            ReduceMode::PreDigest,
+            allowed,
+        ) {
             Ok(reduced) => return Ok(reduced),
             Err(e) => last_error = error_chain(&e),
         }
     }
     Err(Violation::SignatureInvalid {
-        detail: format!(
-            "the signature does not verify with any of the {} certificate(s) from the IdP metadata ({last_error})",
-            certificates.len()
-        ),
+        detail: format!("the signature does not verify with {tried} ({last_error})"),
         key_hint: key_hint(certificates, signatures),
     })
+}
+
+/// The metadata certificates worth trying, in order, and how to name them in an error.
+/// Every one tried costs xmlsec a full parse and canonicalization. When the message's
+/// KeyInfo names one of them, only that one: a signer names its own certificate, so a
+/// signature that fails with it was not made by this IdP as sent. Otherwise each
+/// certificate whose key type fits the signature algorithm.
+fn certificates_to_try<'c>(
+    certificates: &'c [Certificate],
+    signatures: &[SignatureInfo],
+) -> (Vec<&'c Certificate>, String) {
+    let carried = carried_certificate(signatures);
+    if let Some(named) = certificates.iter().find(|c| carried.as_deref() == Some(c.der_base64.as_str())) {
+        return (vec![named], format!("the metadata certificate the response names ({})", named.sha256_fingerprint));
+    }
+    let fits = |c: &Certificate| {
+        signatures.iter().any(|s| {
+            let method = short_name(&s.signature_method);
+            (method.starts_with("rsa-") && c.key.starts_with("RSA"))
+                || (method.starts_with("ecdsa-") && c.key.starts_with("EC "))
+        })
+    };
+    let fitting: Vec<&Certificate> = certificates.iter().filter(|c| fits(c)).collect();
+    if fitting.is_empty() {
+        let all: Vec<&Certificate> = certificates.iter().collect();
+        return (all, format!("any of the {} certificate(s) from the IdP metadata", certificates.len()));
+    }
+    let tried = format!(
+        "any of the {} certificate(s) from the IdP metadata whose key type fits the signature algorithm (of {})",
+        fitting.len(),
+        certificates.len()
+    );
+    (fitting, tried)
 }
 
 /// The KeyInfo certificate's base64 without whitespace, to compare with metadata

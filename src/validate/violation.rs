@@ -32,6 +32,7 @@ pub enum Violation {
     KeyUnwrapFailed,
     DecryptionFailed { detail: String },
     DecryptedNotAnAssertion { detail: String },
+    DecryptedUnboundPrefix { prefix: String, declared: Option<String> },
     UnauthenticatedDecryptionFailed,
     // `reason`: why the Subject's EncryptedID could not be decrypted.
     EncryptedIdUndecryptable { reason: Box<Violation> },
@@ -53,6 +54,7 @@ pub enum Violation {
     SignatureInvalid { detail: String, key_hint: Option<String> },
     SignedContentMismatch { detail: String },
     CommentInSignedContent { location: String },
+    SignedContentTooComplex { work: u64, limit: u64, detail: String },
     AssertionSignatureRequired,
     ResponseSignatureRequired,
     // status
@@ -114,6 +116,7 @@ impl Violation {
             | DecryptionFailed { .. }
             | DecryptedNotAnAssertion { .. }
             | UnauthenticatedDecryptionFailed
+            | DecryptedUnboundPrefix { .. }
             | EncryptedIdUndecryptable { .. }
             | DecryptedNotANameId { .. } => CheckId::Decrypt,
             WeakSignatureAlgorithm { .. }
@@ -131,6 +134,7 @@ impl Violation {
             | SignatureInvalid { .. }
             | SignedContentMismatch { .. }
             | CommentInSignedContent { .. }
+            | SignedContentTooComplex { .. }
             | AssertionSignatureRequired
             | ResponseSignatureRequired => CheckId::Signature,
             StatusNotSuccess { .. } => CheckId::Status,
@@ -178,6 +182,7 @@ impl Violation {
             KeyUnwrapFailed => "key_unwrap_failed",
             DecryptionFailed { .. } => "decryption_failed",
             DecryptedNotAnAssertion { .. } => "decrypted_not_an_assertion",
+            DecryptedUnboundPrefix { .. } => "decrypted_unbound_prefix",
             UnauthenticatedDecryptionFailed => "unauthenticated_decryption_failed",
             EncryptedIdUndecryptable { .. } => "encrypted_id_undecryptable",
             DecryptedNotANameId { .. } => "decrypted_not_a_name_id",
@@ -196,6 +201,7 @@ impl Violation {
             SignatureInvalid { .. } => "signature_invalid",
             SignedContentMismatch { .. } => "signed_content_mismatch",
             CommentInSignedContent { .. } => "comment_in_signed_content",
+            SignedContentTooComplex { .. } => "signed_content_too_complex",
             AssertionSignatureRequired => "assertion_signature_required",
             ResponseSignatureRequired => "response_signature_required",
             StatusNotSuccess { .. } => "status_not_success",
@@ -248,6 +254,9 @@ impl Violation {
             KeyUnwrapFailed => "the content key encrypted to the SP certificate of this connection".into(),
             DecryptionFailed { .. } => "ciphertext that decrypts with the content key".into(),
             DecryptedNotAnAssertion { .. } => "the plaintext to be exactly one saml:Assertion element".into(),
+            DecryptedUnboundPrefix { .. } => "a decrypted Assertion that declares every namespace prefix it uses \
+                 (only saml, samlp, ds, xenc, xs, xsi and the like may come from outside it, with their standard URIs)"
+                .into(),
             UnauthenticatedDecryptionFailed => {
                 "AES-CBC ciphertext that decrypts to a correctly signed Assertion".into()
             }
@@ -273,6 +282,10 @@ impl Violation {
             SignatureInvalid { .. } => "a signature that verifies with a certificate from the IdP metadata".into(),
             SignedContentMismatch { .. } => "the signed element to be the Assertion that is read".into(),
             CommentInSignedContent { .. } => "no XML comments inside signed elements".into(),
+            SignedContentTooComplex { limit, .. } => format!(
+                "a response whose signatures xmlsec can check within {limit} work units and 256 levels of nesting \
+                 (a real response with 5,000 group values needs a sixth of that)"
+            ),
             AssertionSignatureRequired => "a signature on the Assertion (connection policy)".into(),
             ResponseSignatureRequired => "a signature on the Response (connection policy)".into(),
             StatusNotSuccess { .. } => "urn:oasis:names:tc:SAML:2.0:status:Success".into(),
@@ -333,6 +346,17 @@ impl Violation {
             KeyUnwrapFailed => "the SP private key cannot decrypt the EncryptedKey".into(),
             DecryptionFailed { detail } => detail.clone(),
             DecryptedNotAnAssertion { detail } => detail.clone(),
+            // `declared`: what the context outside the ciphertext binds the prefix to.
+            DecryptedUnboundPrefix { prefix, declared } => match declared {
+                Some(uri) if crate::xml::standard_namespace(prefix) == Some(uri.as_str()) => {
+                    format!("prefix \"{prefix}\" used but declared only outside the encrypted Assertion")
+                }
+                Some(uri) => format!(
+                    "prefix \"{prefix}\" used but declared only outside the encrypted Assertion, as \"{uri}\" \
+                     (not a well-known prefix with its standard URI)"
+                ),
+                None => format!("prefix \"{prefix}\" used but declared nowhere"),
+            },
             UnauthenticatedDecryptionFailed => "the assertion did not decrypt to a correctly signed Assertion (details withheld: the Response is unsigned and AES-CBC is not authenticated)".into(),
             EncryptedIdUndecryptable { reason } => format!("EncryptedID: {}", reason.actual()),
             DecryptedNotANameId { detail } => detail.clone(),
@@ -351,6 +375,10 @@ impl Violation {
             SignatureInvalid { detail, .. } => detail.clone(),
             SignedContentMismatch { detail } => detail.clone(),
             CommentInSignedContent { location } => format!("a comment inside {location}"),
+            SignedContentTooComplex { work, limit, detail } if work > limit => {
+                format!("about {work} units, {:.1}x the budget: {detail}", *work as f64 / (*limit).max(1) as f64)
+            }
+            SignedContentTooComplex { detail, .. } => detail.clone(),
             AssertionSignatureRequired => "an unsigned Assertion".into(),
             ResponseSignatureRequired => "an unsigned Response".into(),
             StatusNotSuccess { code, sub_code, message, authenticated } => {
@@ -436,6 +464,11 @@ impl Violation {
             UnsupportedKeyTransport { .. } | UnsupportedDataEncryption { .. } => {
                 "Configure the IdP to encrypt with RSA-OAEP and AES-256-GCM or AES-256-CBC.".into()
             }
+            DecryptedUnboundPrefix { .. } => "Namespace declarations outside the encrypted Assertion are protected by neither its \
+                 encryption nor its signature, so Handshake takes only a well-known prefix bound to its standard URI from them. \
+                 Configure the IdP to declare every prefix inside the Assertion it encrypts (most IdPs do); if it already does, \
+                 the Response was changed on the way."
+                .into(),
             MalformedEncryptedAssertion { .. } | DecryptionFailed { .. } | DecryptedNotAnAssertion { .. } => {
                 "The encrypted element is damaged or not XML Encryption as SAML uses it.".into()
             }
@@ -486,6 +519,11 @@ impl Violation {
                  so it refuses the response rather than leave a signature unchecked: configure the IdP to leave signed assertions out of Advice (they carry nothing the login needs). \
                  If this IdP never sends Advice, the response was altered: hiding a signed assertion there is a signature-wrapping attempt.".into()
             }
+            SignedContentTooComplex { .. } => "Real IdP responses are a few KB to a few hundred KB, nest a handful of levels and \
+                 declare a handful of namespaces; this one is shaped to make signature checking slow (a denial-of-service attempt on \
+                 the ACS) and was refused before its signature was checked. If your IdP really sent it, configure it to sign with \
+                 exclusive canonicalization (xml-exc-c14n#) and to send a smaller, flatter assertion (fewer attributes or group values)."
+                .into(),
             CommentInSignedContent { .. } => {
                 "Signatures do not cover comments, and a comment can cut a NameID or attribute in two (CVE-2017-11427): real IdPs never put comments in assertions.".into()
             }
