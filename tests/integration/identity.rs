@@ -351,19 +351,25 @@ fn regression_a_junk_post_stores_little() {
 
 // ---- migration of an older catalog ----
 
+/// A catalog at schema version 4 (before this change), as an older Handshake left it.
+pub fn version_4_catalog(path: &std::path::Path) -> rusqlite::Connection {
+    use handshake::store::migrations::{APPLICATION_ID, MIGRATIONS};
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_update(None, "foreign_keys", false).unwrap();
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= 4) {
+        conn.execute_batch(sql).unwrap();
+        conn.pragma_update(None, "user_version", version).unwrap();
+    }
+    conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+    conn
+}
+
 #[test]
 fn a_version_4_catalog_migrates_emails_provenance_and_the_replay_cache() {
-    use handshake::store::migrations::MIGRATIONS;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.pragma_update(None, "foreign_keys", false).unwrap();
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= 4) {
-            conn.execute_batch(sql).unwrap();
-            conn.pragma_update(None, "user_version", version).unwrap();
-        }
-        conn.pragma_update(None, "application_id", handshake::store::migrations::APPLICATION_ID).unwrap();
+        let conn = version_4_catalog(&path);
         conn.execute_batch(
             r#"
             INSERT INTO connections (id, name, idp_entity_id, want_authn_requests_signed, metadata_xml, metadata_source,

@@ -212,23 +212,16 @@ fn regression_red_punycode_spelling_of_a_look_alike_domain_is_refused() {
 // ---- migration of a version 4 catalog ----
 
 /// Two v4 accounts whose addresses are equal under the new rule (v4's NOCASE does not
-/// equate a Unicode domain with its IDNA form): the migration keeps the key for the first and NULL for the
-/// second, but `update_user` recomputes the key on every login, hits the UNIQUE index and
-/// the second user is refused (`conflict`) at every login from then on.
+/// equate a Unicode domain with its IDNA form): the first version of the migration kept the
+/// key for the first only, `update_user` recomputed it at every login and hit the UNIQUE index,
+/// so the second user was refused (`conflict`) at every login from then on.
 #[test]
 fn regression_red_migrated_account_without_its_email_key_can_still_log_in() {
-    use handshake::store::migrations::MIGRATIONS;
     let donor = Bench::new();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v4.db");
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.pragma_update(None, "foreign_keys", false).unwrap();
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= 4) {
-            conn.execute_batch(sql).unwrap();
-            conn.pragma_update(None, "user_version", version).unwrap();
-        }
-        conn.pragma_update(None, "application_id", handshake::store::migrations::APPLICATION_ID).unwrap();
+        let conn = crate::identity::version_4_catalog(&path);
         conn.execute("ATTACH DATABASE ?1 AS donor", [donor.dir.path().join("catalog.db").to_str().unwrap()]).unwrap();
         conn.execute_batch(
             r#"
