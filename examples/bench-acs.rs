@@ -82,7 +82,7 @@ async fn main() {
     let secs = t.elapsed().as_secs_f64();
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
-    let created = open().users(None).unwrap().len();
+    let created = open().users(&Default::default()).unwrap().len();
     assert_eq!(created, n, "every login provisioned a user");
     println!(
         "{n} ACS requests, {c} concurrent clients, {workers} SP workers: {:.0} requests/s ({secs:.2} s)",

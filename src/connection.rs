@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::certs::Certificate;
 
-pub const BINDING_HTTP_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
-pub const BINDING_HTTP_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+pub use crate::saml::{BINDING_HTTP_POST, BINDING_HTTP_REDIRECT};
 
 /// A protocol endpoint from metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

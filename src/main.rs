@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use handshake::clock::{Clock, SystemClock};
 use handshake::connection::{SecurityPolicy, SignatureRequirement};
-use handshake::demo::{DemoStyle, ScenarioId, ScenarioRequest};
+use handshake::demo::{DemoStyle, ScenarioId};
+use handshake::workbench::demo::{ScenarioRequest, ScenarioResult};
 use handshake::desktop::Desktop;
 use handshake::provision::{MappingDocument, UserStatus};
 use handshake::secrets::SecretStoreKind;
@@ -365,7 +366,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Audit(AuditCommand::List { connection, since, format }) => {
             let since = since.as_deref().map(parse_instant).transpose()?;
             let format = if format == "csv" { AuditFormat::Csv } else { AuditFormat::JsonLines };
-            print!("{}", wb.export_audit(connection.as_deref(), since, format)?);
+            let query = handshake::directory::AuditQuery { connection, since, ..Default::default() };
+            print!("{}", wb.export_audit(&query, format)?.0);
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve | Command::Demo(_) => Ok(ExitCode::SUCCESS),
@@ -420,7 +422,7 @@ fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Res
             println!("SP key for {} replaced; certificate SHA-256 {fp}", view.name);
         }
         ConnectionCommand::List { json } => {
-            let list = wb.list_connections()?;
+            let list = wb.list_connections(now)?;
             if json {
                 println!("{}", to_json(&list)?);
             } else if list.is_empty() {
@@ -433,7 +435,7 @@ fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Res
             }
         }
         ConnectionCommand::Show { name, json } => {
-            let c = wb.connection(&name)?;
+            let c = wb.connection(&name, now)?;
             if json {
                 println!("{}", to_json(&c)?);
             } else {
@@ -458,7 +460,7 @@ fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Res
 }
 
 fn set_policy(wb: &Workbench, args: SetPolicyArgs, now: DateTime<Utc>) -> Result<(), Error> {
-    let mut policy = wb.connection(&args.name)?.policy;
+    let mut policy = wb.connection(&args.name, now)?.policy;
     if let Some(v) = args.allow_sha1 {
         policy.allow_sha1 = v;
     }
@@ -521,7 +523,7 @@ fn serve(cli: &Cli) -> Result<ExitCode, Error> {
         .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot start the runtime: {e}")))?;
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
     let pool = (0..workers).map(|_| open(cli)).collect::<Result<Vec<_>, _>>()?;
-    let connections = pool.first().map(|wb| wb.list_connections()).transpose()?.unwrap_or_default();
+    let connections = pool.first().map(|wb| wb.list_connections(SystemClock.now())).transpose()?.unwrap_or_default();
     let state = handshake::server::AppState::new(handshake::server::Pool::new(pool), std::sync::Arc::new(SystemClock))?;
     runtime.block_on(async {
         let listener = handshake::server::bind(cli.port).await?;
@@ -577,7 +579,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
             println!("scenario:     {} (as {})", result.scenario, result.persona);
             println!("verdict:      {}", verdict.as_str().unwrap_or_default());
             println!("outcome:      {}", result.outcome);
-            println!("failed check: {}", result.failed_check.as_deref().unwrap_or("-"));
+            println!("failed check: {}", result.failed_check.map_or("-", |c| c.as_str()));
             println!("intended:     {}", if result.as_expected { "yes" } else { "NO" });
             if let Some(u) = &result.user {
                 println!();
@@ -595,7 +597,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
         } else {
             println!("Scenarios (handshake demo --scenario NAME):");
             for s in &catalog.scenarios {
-                let check = s.expected.failed_check.as_deref().unwrap_or("accepted");
+                let check = s.expected.failed_check.map_or("accepted", |c| c.as_str());
                 println!("  {:<24} {:<22} {}", s.name, check, s.title);
             }
             println!("\nPersonas (--persona EMAIL):");
@@ -640,7 +642,7 @@ async fn run_scenario(
     cli: &Cli,
     style: Option<DemoStyle>,
     request: ScenarioRequest,
-) -> Result<handshake::demo::ScenarioResult, Error> {
+) -> Result<ScenarioResult, Error> {
     let options = OpenOptions { db: cli.db.clone(), secret_store: cli.secret_store.clone(), port: 0 };
     let desktop = Desktop::open(&options, std::sync::Arc::new(SystemClock))?;
     let status = desktop.start_server(0).await;
@@ -710,7 +712,7 @@ fn mapping(wb: &Workbench, cmd: MappingCommand, now: DateTime<Utc>) -> Result<Ex
 fn users(wb: &Workbench, cmd: UsersCommand, now: DateTime<Utc>) -> Result<ExitCode, Error> {
     let (user, json) = match cmd {
         UsersCommand::List { connection, json } => {
-            let list = wb.users(connection.as_deref())?;
+            let list = wb.users(&handshake::directory::UserQuery { connection, ..Default::default() })?;
             if json {
                 println!("{}", to_json(&list)?);
             } else if list.is_empty() {
@@ -809,11 +811,10 @@ fn print_provision(r: &ProvisionReport) {
         r.outcome.as_str().to_uppercase(),
         if r.dry_run { " (dry run: nothing written)" } else { "" }
     );
-    if let Some(check) = &r.failed_check {
-        println!("  stopped by: {check}");
-    }
-    if let Some(m) = &r.message {
-        println!("  {m}");
+    if let Some(s) = &r.stopped_by {
+        println!("  stopped by: {} ({})", s.stop, s.code);
+        println!("  {}", s.message);
+        println!("  fix: {}", s.hint);
     }
     if let Some(t) = &r.trace {
         println!("\nMapping trace:");

@@ -11,15 +11,7 @@ mod scan;
 use scan::{Parsers, check_parse_cost};
 pub use scan::{own_declarations, unbound_prefixes};
 
-pub const NS_SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
-pub const NS_SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
-pub const NS_MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
-pub const NS_DS: &str = "http://www.w3.org/2000/09/xmldsig#";
-pub const NS_XENC: &str = "http://www.w3.org/2001/04/xmlenc#";
-pub const NS_XENC11: &str = "http://www.w3.org/2009/xmlenc11#";
-pub const NS_XS: &str = "http://www.w3.org/2001/XMLSchema";
-pub const NS_XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
-pub const NS_EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+pub use crate::saml::{NS_DS, NS_EXC_C14N, NS_MD, NS_SAML, NS_SAMLP, NS_XENC, NS_XENC11, NS_XS, NS_XSI};
 
 /// The namespace a well-known prefix stands for in SAML documents, whoever writes it.
 pub fn standard_namespace(prefix: &str) -> Option<&'static str> {

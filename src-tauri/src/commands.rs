@@ -6,14 +6,18 @@ use std::sync::Arc;
 
 use handshake::Error;
 use handshake::connection::SecurityPolicy;
-use handshake::demo::{
-    DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
-    ScenarioResult,
-};
+use handshake::demo::{DemoStyle, Persona};
 use handshake::desktop::*;
-use handshake::provision::{AuditEntry, MappingDocument, User, UserStatus};
-use handshake::testlogin::TestLoginSummary;
-use handshake::workbench::{ConnectionView, ImportOutcome, ImportRequest, RemoveOutcome};
+use handshake::directory::{AuditEntry, AuditQuery, User, UserQuery, UserStatus};
+use handshake::login::TestLoginSummary;
+use handshake::provision::MappingDocument;
+use handshake::workbench::demo::{
+    DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult,
+};
+use handshake::workbench::{
+    AnalyzeOptions, AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest,
+    MappingPreview, MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, TestLoginDetail, UserDetail,
+};
 use tauri::{Manager as _, State, WebviewUrl, WebviewWindowBuilder};
 
 type Core<'a> = State<'a, Arc<Desktop>>;
@@ -170,8 +174,8 @@ async fn save_sp_metadata(core: Core<'_>, name: String, path: PathBuf) -> R<()> 
 }
 
 #[tauri::command(rename_all = "snake_case")]
-fn presets(core: Core<'_>) -> Vec<PresetInfo> {
-    core.presets()
+async fn presets(core: Core<'_>) -> R<Vec<PresetInfo>> {
+    core.presets().await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -256,7 +260,7 @@ async fn audit(core: Core<'_>, query: AuditQuery) -> R<Vec<AuditEntry>> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn export_audit(core: Core<'_>, query: AuditQuery, format: ExportFormat, path: PathBuf) -> R<usize> {
+async fn export_audit(core: Core<'_>, query: AuditQuery, format: AuditFormat, path: PathBuf) -> R<usize> {
     core.export_audit(query, format, path).await
 }
 

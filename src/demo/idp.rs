@@ -14,7 +14,7 @@ use super::personas::Persona;
 use super::scenarios::{self, Encryption, Plan, ScenarioId, Signer};
 use super::styles::DemoStyle;
 use crate::certs::Certificate;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::idp::response::IssueOptions;
 use crate::idp::sign::{sign_first_template, signature_template, to_post_form_value};
 use crate::idp::{EncryptOptions, ResponseSpec, SignatureAlgorithm, SigningKey};
@@ -23,8 +23,7 @@ use crate::sp;
 /// Largest inflated AuthnRequest read (a real one is about 1 KB; this stops deflate bombs).
 const MAX_REQUEST_BYTES: u64 = 64 * 1024;
 
-const STATUS_RESPONDER: &str = "urn:oasis:names:tc:SAML:2.0:status:Responder";
-const STATUS_REQUEST_DENIED: &str = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied";
+use crate::saml::{STATUS_REQUEST_DENIED, STATUS_RESPONDER, random_id};
 
 /// What the demo IdP read from an AuthnRequest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,13 +69,6 @@ pub fn read_redirect_request(saml_request: &str) -> Result<ReceivedRequest> {
     })
 }
 
-/// A random xs:ID (160 bits).
-pub fn random_id() -> Result<String> {
-    let mut bytes = [0u8; 20];
-    openssl::rand::rand_bytes(&mut bytes)
-        .map_err(|e| Error::new(ErrorCode::Internal, format!("no randomness: {e}")))?;
-    Ok(format!("_{}", hex::encode(bytes)))
-}
 
 /// The SP a Response goes to.
 #[derive(Debug, Clone)]

@@ -1,11 +1,8 @@
 //! The demo IdP's directory: a few realistic people, editable, stored in the catalog.
 
-use chrono::{DateTime, Utc};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorCode, Result};
-use crate::store::format_time;
+use crate::error::{Error, Result};
 
 /// The domain of every default persona (`.example` is reserved: it never reaches anyone).
 pub const DEMO_DOMAIN: &str = "northwind.example";
@@ -151,105 +148,3 @@ pub fn defaults() -> Vec<Persona> {
     ]
 }
 
-fn json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::new(ErrorCode::Internal, format!("cannot encode: {e}")))
-}
-
-fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::new(ErrorCode::Storage, format!("the catalog holds an invalid demo persona: {e}")))
-}
-
-type Row = (String, String, String, String, String, String, String, String, String, String, bool);
-
-pub(crate) fn list(conn: &rusqlite::Connection) -> Result<Vec<Persona>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, email, given_name, family_name, display_name, department, title, groups, extra, label, active \
-         FROM demo_personas ORDER BY position, id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-            r.get(8)?,
-            r.get(9)?,
-            r.get(10)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, email, given_name, family_name, display_name, department, title, groups, extra, label, active): Row =
-            row?;
-        out.push(Persona {
-            id,
-            email,
-            given_name,
-            family_name,
-            display_name,
-            department,
-            title,
-            groups: from_json(&groups)?,
-            extra: from_json(&extra)?,
-            label,
-            active,
-        });
-    }
-    Ok(out)
-}
-
-/// Inserts or replaces the persona with `p.id` (a new one goes last).
-pub(crate) fn upsert(conn: &rusqlite::Connection, p: &Persona, now: DateTime<Utc>) -> Result<()> {
-    let taken: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
-        "SELECT id FROM demo_personas WHERE email = ?1 AND id <> ?2",
-        params![p.email.trim(), p.id],
-        |r| r.get(0),
-    ))?;
-    if let Some(other) = taken {
-        return Err(Error::new(
-            ErrorCode::AlreadyExists,
-            format!("persona {other} already has the email {}; emails are unique at the IdP", p.email.trim()),
-        ));
-    }
-    conn.execute(
-        "INSERT INTO demo_personas (id, email, given_name, family_name, display_name, department, title, groups, extra, label, active, position, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, (SELECT coalesce(max(position), 0) + 1 FROM demo_personas), ?12) \
-         ON CONFLICT(id) DO UPDATE SET email = excluded.email, given_name = excluded.given_name, \
-         family_name = excluded.family_name, display_name = excluded.display_name, department = excluded.department, \
-         title = excluded.title, groups = excluded.groups, extra = excluded.extra, label = excluded.label, \
-         active = excluded.active, updated_at = excluded.updated_at",
-        params![
-            p.id,
-            p.email.trim(),
-            p.given_name.trim(),
-            p.family_name.trim(),
-            p.display_name.trim(),
-            p.department.trim(),
-            p.title.trim(),
-            json(&p.groups)?,
-            json(&p.extra)?,
-            p.label,
-            p.active,
-            format_time(now)
-        ],
-    )?;
-    Ok(())
-}
-
-pub(crate) fn remove(conn: &rusqlite::Connection, id: &str) -> Result<bool> {
-    Ok(conn.execute("DELETE FROM demo_personas WHERE id = ?1", [id])? > 0)
-}
-
-/// Replaces the whole directory with the defaults.
-pub(crate) fn restore_defaults(conn: &rusqlite::Connection, now: DateTime<Utc>) -> Result<()> {
-    conn.execute("DELETE FROM demo_personas", [])?;
-    for p in defaults() {
-        upsert(conn, &p, now)?;
-    }
-    Ok(())
-}

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::styles::{DemoStyle, GROUPS_LINK};
 use crate::idp::response::NAMEID_TRANSIENT;
 use crate::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm};
+use crate::login::Stop;
 
 /// Where a wrong Audience, Recipient or Destination points: the production SP, as happens
 /// when the IdP app was configured for production and reused for the test.
@@ -72,7 +73,7 @@ pub enum DemoVerdict {
 pub struct Expected {
     pub verdict: DemoVerdict,
     /// The validation check or provisioning rule that should stop the login.
-    pub failed_check: Option<String>,
+    pub failed_check: Option<Stop>,
 }
 
 /// One row of the library.
@@ -295,7 +296,7 @@ impl ScenarioId {
         };
         Expected {
             verdict: if check.is_some() { DemoVerdict::Rejected } else { DemoVerdict::Accepted },
-            failed_check: check.map(str::to_owned),
+            failed_check: check.and_then(Stop::parse),
         }
     }
 }

@@ -1,10 +1,8 @@
 //! The demo IdP and scenario library for the app: one call each, like every command.
 
 use super::Desktop;
-use crate::demo::{
-    self, DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
-    ScenarioResult,
-};
+use crate::demo::{self, DemoStyle, Persona};
+use crate::workbench::demo::{DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult};
 use crate::error::{Error, ErrorCode, Result};
 
 impl Desktop {

@@ -1,39 +1,37 @@
-//! The desktop app's API. Every Tauri command is a one-line call into [`Desktop`]; the
-//! app shell adds only windows and events. Calls run the blocking core (SQLite, xmlsec)
-//! off the async executor, so the window never waits on them.
+//! The app layer: what the desktop app needs around the core API. [`Desktop`] owns the
+//! embedded SP's lifecycle (start on a port, restart on another, stop at exit), the pool of
+//! workbenches the server and the window share, cancellable operations, and the app status;
+//! it runs each core operation (crate::workbench) off the async executor, one line each.
 
 #[cfg(feature = "typescript")]
 pub mod bindings;
 mod demo;
-pub mod ops;
-pub mod vendor;
 pub mod views;
-pub mod xmlview;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, broadcast, oneshot};
 
 use crate::clock::Clock;
 use crate::connection::{self, SecurityPolicy};
+use crate::directory::{AuditEntry, AuditQuery, User, UserQuery, UserStatus};
 use crate::error::{Error, ErrorCode, Result};
+use crate::login::TestLoginSummary;
 use crate::metadata;
-use crate::provision::{self, Claims, MappingDocument, User, UserStatus};
+use crate::provision::MappingDocument;
 use crate::secrets::{self, SecretStore, SecretStoreKind};
 use crate::sensitive::Sensitive;
 use crate::server::{self, AppState, Pool};
 use crate::store::Store;
-use crate::testlogin::TestLoginSummary;
-use crate::workbench::{self, ConnectionView, ImportOutcome, ImportRequest, OpenOptions, RemoveOutcome, Workbench};
+use crate::workbench::{
+    AnalyzeOptions, AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest,
+    MappingPreview, MetadataPreview, OpenOptions, PresetInfo, ReimportPreview, RemoveOutcome, TestLoginDetail,
+    UserDetail, Workbench,
+};
 pub use views::*;
-
-/// Certificates expiring within this many days get a warning badge.
-const EXPIRY_WARNING_DAYS: i64 = 30;
-/// How many earlier test logins the mapping preview looks through for claims.
-const PREVIEW_LOOKBACK: u32 = 50;
 
 /// Reads `HANDSHAKE_DB`, `HANDSHAKE_SECRET_STORE` and `HANDSHAKE_PORT`, as the CLI does.
 pub fn options_from_env() -> Result<OpenOptions> {
@@ -241,21 +239,14 @@ impl Desktop {
         }
     }
 
-    // ---- connections ----
+    // ---- one call each into the core API (crate::workbench) ----
 
     pub async fn list_connections(&self) -> Result<Vec<ConnectionSummary>> {
-        self.run(|wb, now| {
-            let mut out = Vec::new();
-            for c in wb.list_connections()? {
-                out.push(summary(wb, c, now)?);
-            }
-            Ok(out)
-        })
-        .await
+        self.run(|wb, now| wb.connection_summaries(now)).await
     }
 
     pub async fn connection(&self, name: String) -> Result<ConnectionView> {
-        self.run(move |wb, _| wb.connection(&name)).await
+        self.run(move |wb, now| wb.connection(&name, now)).await
     }
 
     /// Downloads metadata from `url` (cancellable under `operation`).
@@ -263,35 +254,13 @@ impl Desktop {
         self.cancellable(&operation, metadata::fetch(&url)).await
     }
 
-    /// What importing `xml` would give, before anything is saved.
     pub async fn preview_metadata(&self, xml: String, entity_id: Option<String>) -> Result<MetadataPreview> {
-        self.run(move |wb, now| {
-            let idps = metadata::list_idps(&xml)?;
-            let (chosen, aggregate, error) = match metadata::import(&xml, entity_id.as_deref(), now) {
-                Ok(imported) => {
-                    (Some(IdpPreview { idp: imported.idp, warnings: imported.warnings }), imported.aggregate, None)
-                }
-                Err(e) => (None, None, Some(Error::from(e))),
-            };
-            let vendor = chosen.as_ref().map_or("generic", |c| vendor::guess(&c.idp.entity_id, &c.idp.sso)).to_owned();
-            let suggested_name = suggest_name(wb, chosen.as_ref().map(|c| &c.idp), &vendor)?;
-            let vendor_label = vendor::label(&vendor).to_owned();
-            Ok(MetadataPreview { idps, aggregate, chosen, error, vendor, vendor_label, suggested_name })
-        })
-        .await
+        self.run(move |wb, now| wb.preview_metadata(&xml, entity_id.as_deref(), now)).await
     }
 
-    /// Saves a connection; applies the vendor's mapping preset when there is one.
+    /// Saves a connection; the detected product's mapping preset is applied.
     pub async fn import_connection(&self, request: ImportRequest) -> Result<ImportOutcome> {
-        self.run(move |wb, now| {
-            let outcome = wb.import_connection(&request, now)?;
-            let vendor = vendor::guess(&outcome.connection.idp_entity_id, &outcome.connection.sso);
-            if let Some(preset) = vendor::preset(vendor) {
-                wb.apply_preset(&request.name, preset, now)?;
-            }
-            Ok(outcome)
-        })
-        .await
+        self.run(move |wb, now| wb.import_connection(&request, now)).await
     }
 
     pub async fn duplicate_connection(&self, name: String, new_name: String) -> Result<ConnectionView> {
@@ -308,20 +277,16 @@ impl Desktop {
     }
 
     pub async fn import_connection_file(&self, content: String, name: Option<String>) -> Result<ImportOutcome> {
-        self.run(move |wb, now| {
-            let (connection, warnings) = wb.import_connection_file(&content, name.as_deref(), now)?;
-            Ok(ImportOutcome { connection, warnings })
-        })
-        .await
+        self.run(move |wb, now| wb.import_connection_file(&content, name.as_deref(), now)).await
     }
 
     /// Re-fetches the connection's metadata URL and lists what would change.
     pub async fn reimport_preview(&self, name: String, operation: String) -> Result<ReimportPreview> {
         let n = name.clone();
-        let url = self.run(move |wb, _| Ok(wb.connection(&n)?.metadata_source)).await?;
+        let url = self.run(move |wb, now| Ok(wb.connection(&n, now)?.metadata_source)).await?;
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return Err(Error::invalid(format!(
-                "this connection's metadata came from {url:?}, not a URL; import the new file instead"
+                "this connection's metadata came from {url:?}, not a URL: import the new file instead"
             )));
         }
         let xml = self.fetch_metadata(url.clone(), operation).await?;
@@ -362,17 +327,8 @@ impl Desktop {
         self.run(move |wb, _| write_file(&path, &wb.sp_metadata(&name)?)).await
     }
 
-    // ---- mapping ----
-
-    pub fn presets(&self) -> Vec<PresetInfo> {
-        std::iter::once("generic")
-            .chain(provision::presets::PRESETS)
-            .filter_map(|name| {
-                let document =
-                    if name == "generic" { provision::presets::generic() } else { provision::presets::preset(name)? };
-                Some(PresetInfo { name: name.to_owned(), label: vendor::label(name).to_owned(), document })
-            })
-            .collect()
+    pub async fn presets(&self) -> Result<Vec<PresetInfo>> {
+        self.run(|wb, _| Ok(wb.presets())).await
     }
 
     pub async fn mapping(&self, name: String) -> Result<MappingDocument> {
@@ -383,54 +339,9 @@ impl Desktop {
         self.run(move |wb, now| wb.set_mapping(&name, &mapping, now)).await
     }
 
-    /// What `mapping` (saved or not) makes of the claims of the connection's last test
-    /// login that had any. Writes nothing.
     pub async fn preview_mapping(&self, name: String, mapping: MappingDocument) -> Result<MappingPreview> {
-        self.run(move |wb, now| {
-            let mut found = None;
-            for s in wb.test_logins(Some(&name), PREVIEW_LOOKBACK)? {
-                let t = wb.test_login(s.id)?;
-                if t.report.name_id.is_some() || !t.report.attributes.is_empty() {
-                    found = Some((t.id, Claims { name_id: t.report.name_id, attributes: t.report.attributes }));
-                    break;
-                }
-            }
-            let (test_login_id, claims) = match found {
-                Some((id, claims)) => (Some(id), claims),
-                None => (None, Claims::default()),
-            };
-            let mut preview = MappingPreview {
-                test_login_id,
-                claims,
-                outcome: None,
-                user: None,
-                diff: Vec::new(),
-                trace: None,
-                reason: None,
-                message: None,
-                error: None,
-            };
-            if test_login_id.is_none() {
-                return Ok(preview);
-            }
-            match wb.dry_run_mapping(&name, &mapping, &preview.claims, now) {
-                Ok(r) => {
-                    preview.outcome = Some(r.outcome);
-                    preview.user = r.user;
-                    preview.diff = r.diff;
-                    preview.trace = Some(r.trace);
-                    preview.reason = r.reason;
-                    preview.message = r.message;
-                }
-                Err(e) if e.code == ErrorCode::InvalidInput => preview.error = Some(e),
-                Err(e) => return Err(e),
-            }
-            Ok(preview)
-        })
-        .await
+        self.run(move |wb, now| wb.preview_mapping(&name, &mapping, now)).await
     }
-
-    // ---- test logins ----
 
     /// Where a browser starts an SP-initiated test login (the embedded SP redirects it on).
     pub async fn login_url(&self, name: String) -> Result<String> {
@@ -442,11 +353,7 @@ impl Desktop {
             ));
         }
         let base = status.base_url;
-        self.run(move |wb, _| {
-            let c = wb.connection(&name)?;
-            Ok(format!("{base}/saml/{}/login", connection::url_segment(&c.name)))
-        })
-        .await
+        self.run(move |wb, _| wb.login_url(&name, &base)).await
     }
 
     /// Opens a URL of the embedded SP in the system browser.
@@ -466,71 +373,23 @@ impl Desktop {
     }
 
     pub async fn test_logins(&self, connection: Option<String>, limit: u32) -> Result<Vec<TestLoginSummary>> {
-        self.run(move |wb, _| wb.test_logins(connection.as_deref(), limit.clamp(1, 1000))).await
+        self.run(move |wb, _| wb.test_logins(connection.as_deref(), limit)).await
     }
 
     pub async fn test_login(&self, id: i64) -> Result<TestLoginDetail> {
-        self.run(move |wb, _| {
-            let login = wb.test_login(id)?;
-            let xml = login
-                .response_xml
-                .as_deref()
-                .map(|x| xmlview::lines(x, login.report.response_signed, login.report.assertion_signed))
-                .unwrap_or_default();
-            Ok(TestLoginDetail { login, xml })
-        })
-        .await
+        self.run(move |wb, _| wb.test_login_detail(id)).await
     }
 
-    /// Validates a captured SAMLResponse (base64 or XML) and dry-runs provisioning:
-    /// nothing is written, and the response's own InResponseTo counts as outstanding.
-    pub async fn analyze_response(
-        &self,
-        name: String,
-        response: String,
-        options: AnalyzeOptions,
-    ) -> Result<AnalyzeResult> {
-        self.run(move |wb, now| {
-            let input = workbench::normalise_response_input(&response);
-            if input.trim().is_empty() {
-                return Err(Error::invalid("paste a SAMLResponse: the base64 form value or the decoded XML"));
-            }
-            let at = options.at.unwrap_or(now);
-            let in_response_to = crate::validate::peek_in_response_to(&input);
-            let c = wb.store().get_connection(&name)?;
-            let (report, xml) =
-                wb.provision_for(&c, &input, at, workbench::Expect::outstanding(in_response_to.as_deref()), true)?;
-            let xml = xml
-                .as_deref()
-                .map(|x| xmlview::lines(x, report.response_signed, report.assertion_signed))
-                .unwrap_or_default();
-            Ok(AnalyzeResult { connection: c.name, at, in_response_to, report, xml })
-        })
-        .await
+    pub async fn analyze_response(&self, name: String, response: String, options: AnalyzeOptions) -> Result<AnalyzeResult> {
+        self.run(move |wb, now| wb.analyze_response(&name, &response, &options, now)).await
     }
-
-    // ---- users and audit ----
 
     pub async fn users(&self, query: UserQuery) -> Result<Vec<User>> {
-        self.run(move |wb, _| {
-            let needle = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
-            let mut users = wb.users(query.connection.as_deref())?;
-            if let Some(n) = needle {
-                users.retain(|u| user_matches(u, &n));
-            }
-            Ok(users)
-        })
-        .await
+        self.run(move |wb, _| wb.users(&query)).await
     }
 
     pub async fn user(&self, id: i64) -> Result<UserDetail> {
-        self.run(move |wb, _| {
-            let user = wb.user(id)?;
-            let mut audit: Vec<_> = wb.audit(None, None)?.into_iter().filter(|e| e.user_id == Some(id)).collect();
-            audit.reverse();
-            Ok(UserDetail { user, audit })
-        })
-        .await
+        self.run(move |wb, _| wb.user_detail(id)).await
     }
 
     pub async fn set_user_status(&self, id: i64, status: UserStatus) -> Result<User> {
@@ -542,21 +401,16 @@ impl Desktop {
     }
 
     /// Audit rows matching `query`, newest first.
-    pub async fn audit(&self, query: AuditQuery) -> Result<Vec<provision::AuditEntry>> {
-        self.run(move |wb, _| audit_rows(wb, &query)).await
+    pub async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.run(move |wb, _| wb.audit(&query)).await
     }
 
-    /// Writes the matching audit rows to `path`; returns how many.
-    pub async fn export_audit(&self, query: AuditQuery, format: ExportFormat, path: PathBuf) -> Result<usize> {
+    /// Writes the matching audit rows to `path` (oldest first); returns how many.
+    pub async fn export_audit(&self, query: AuditQuery, format: AuditFormat, path: PathBuf) -> Result<usize> {
         self.run(move |wb, _| {
-            let mut rows = audit_rows(wb, &query)?;
-            rows.reverse(); // files read oldest first
-            let format = match format {
-                ExportFormat::Csv => workbench::AuditFormat::Csv,
-                ExportFormat::JsonLines => workbench::AuditFormat::JsonLines,
-            };
-            write_file(&path, &workbench::render_audit(&rows, format)?)?;
-            Ok(rows.len())
+            let (content, rows) = wb.export_audit(&query, format)?;
+            write_file(&path, &content)?;
+            Ok(rows)
         })
         .await
     }
@@ -569,77 +423,6 @@ fn open_pool(db: &std::path::Path, secrets: &Arc<dyn SecretStore>, port: u16) ->
         .map(|_| Ok(Workbench::with_parts(Store::open(db)?, secrets.clone(), base.clone())))
         .collect::<Result<Vec<_>>>()?;
     Ok(Pool::new(workbenches))
-}
-
-fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<ConnectionSummary> {
-    let last = wb.test_logins(Some(&c.name), 1)?.into_iter().next();
-    let vendor = vendor::guess(&c.idp_entity_id, &c.sso);
-    let certificate = c.signing_certificates.iter().map(|cert| cert.not_after).min().map(|not_after| {
-        let days_left = (not_after - now).num_days();
-        let level = if not_after <= now {
-            ExpiryLevel::Expired
-        } else if not_after - now <= Duration::days(EXPIRY_WARNING_DAYS) {
-            ExpiryLevel::Soon
-        } else {
-            ExpiryLevel::Ok
-        };
-        CertificateExpiry { not_after, days_left, level }
-    });
-    let status = match &last {
-        None => TestStatus::NeverTested,
-        Some(t) if provision::Outcome::parse(&t.outcome).is_some_and(|o| o.signed_in()) => TestStatus::Ok,
-        Some(_) => TestStatus::Failing,
-    };
-    let user_count = provision::db::count_users(wb.store().raw(), &c.name)?;
-    Ok(ConnectionSummary {
-        vendor: vendor.to_owned(),
-        vendor_label: vendor::label(vendor).to_owned(),
-        status,
-        last_test_at: last.as_ref().map(|t| t.at),
-        last_failed_check: last.and_then(|t| t.failed_check),
-        certificate,
-        user_count,
-        updated_at: c.updated_at,
-        idp_entity_id: c.idp_entity_id,
-        name: c.name,
-    })
-}
-
-/// A free connection name from the IdP: the vendor id, or the entityID's host, plus a number if taken.
-fn suggest_name(wb: &Workbench, idp: Option<&connection::IdpDescriptor>, vendor: &str) -> Result<String> {
-    let host = idp
-        .and_then(|i| url::Url::parse(&i.entity_id).ok())
-        .and_then(|u| u.host_str().map(|h| h.split('.').next().unwrap_or(h).to_owned()));
-    let base = if vendor != "generic" { vendor.to_owned() } else { host.unwrap_or_else(|| "idp".to_owned()) };
-    let base: String = base.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(48).collect();
-    let base = if base.is_empty() { "idp".to_owned() } else { base.to_lowercase() };
-    let taken: Vec<String> = wb.list_connections()?.into_iter().map(|c| c.name).collect();
-    if !taken.contains(&base) {
-        return Ok(base);
-    }
-    Ok((2..1000).map(|n| format!("{base}-{n}")).find(|n| !taken.contains(n)).unwrap_or(base))
-}
-
-fn user_matches(u: &User, needle: &str) -> bool {
-    let fields = [&u.email, &u.username, &u.given_name, &u.family_name, &u.display_name];
-    fields.iter().filter_map(|f| f.as_deref()).any(|f| f.to_lowercase().contains(needle))
-        || u.groups.iter().chain(&u.roles).any(|g| g.to_lowercase().contains(needle))
-}
-
-fn audit_rows(wb: &Workbench, q: &AuditQuery) -> Result<Vec<provision::AuditEntry>> {
-    let needle = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
-    let mut rows = wb.audit(q.connection.as_deref(), q.since)?;
-    rows.retain(|e| {
-        q.outcome.as_deref().is_none_or(|o| o.is_empty() || e.outcome == o)
-            && needle.as_deref().is_none_or(|n| {
-                [&e.subject, &e.message, &e.failed_check]
-                    .iter()
-                    .filter_map(|f| f.as_deref())
-                    .any(|f| f.to_lowercase().contains(n))
-            })
-    });
-    rows.reverse();
-    Ok(rows)
 }
 
 fn write_file(path: &std::path::Path, content: &str) -> Result<()> {

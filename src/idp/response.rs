@@ -8,14 +8,10 @@ use crate::certs::Certificate;
 use crate::error::Result;
 use crate::xml::escape;
 
-pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
-pub const NAMEID_EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
-pub const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
-pub const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
-pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
-pub const ATTRNAME_URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
-pub const ATTRNAME_BASIC: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic";
-pub const ATTRNAME_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified";
+pub use crate::saml::{
+    ATTRNAME_BASIC, ATTRNAME_UNSPECIFIED, ATTRNAME_URI, NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
+    STATUS_SUCCESS,
+};
 
 /// Namespace prefixes, which differ per IdP (Okta `saml2p:`/`saml2:`, Entra and AD FS
 /// a default-namespace `<Assertion>`, most others `samlp:`/`saml:`).

@@ -16,17 +16,20 @@
 //!
 //! Every step is written to the trace (`Trace.linking`) with what it found.
 
-use super::db::{self, User, UserSource, UserStatus};
-use super::rules::{AccessTrace, Denial, Profile, Trace, UpdatePolicy};
+use super::db;
+use super::rules::{AccessTrace, Profile, Trace, UpdatePolicy};
 use super::{Decision, EmailFacts, Identity, Login, Outcome, apply_fields, apply_roles, denied, diff};
+use crate::directory::{User, UserSource, UserStatus};
 use crate::error::Result;
+use crate::login::Denial;
+use crate::store::WriteTx;
 
 fn step(trace: &mut Trace, rule: &str, passed: bool, detail: String) -> bool {
     trace.linking.push(AccessTrace { rule: rule.to_owned(), passed, detail });
     passed
 }
 
-fn origin(u: &User) -> String {
+pub(super) fn origin(u: &User) -> String {
     if u.source == UserSource::Manual {
         return "created manually".to_owned();
     }
@@ -59,7 +62,7 @@ pub(super) fn passed_over(trace: &mut Trace, email: &EmailFacts, holder: &User) 
 }
 
 pub(super) fn link(
-    tx: &rusqlite::Connection,
+    tx: &WriteTx<'_>,
     login: &Login<'_>,
     profile: &Profile,
     email: &EmailFacts,
@@ -77,18 +80,13 @@ pub(super) fn link(
         policy.link_by_email,
         format!("account {} ({}) has the address {address}", other.id, origin(&other)),
     ) {
-        return Ok(denied(
-            Denial::new(
-                "email_in_use",
-                format!(
-                    "an account with email {} already exists (account {}, {}); linking by email is off for this connection",
-                    other.email.as_deref().unwrap_or_default(),
-                    other.id,
-                    origin(&other)
-                ),
-            ),
-            None,
-        ));
+        let denial = Denial::EmailInUse {
+            email: other.email.clone().unwrap_or_default(),
+            account: other.id,
+            origin: origin(&other),
+            linking_off: true,
+        };
+        return Ok(denied(denial, None));
     }
     let looks_ascii = email.canonical.as_ref().is_some_and(|c| c.confusable);
     if !step(
@@ -97,15 +95,7 @@ pub(super) fn link(
         !looks_ascii,
         if looks_ascii { format!("{address} mixes in characters that look like ASCII") } else { address.to_owned() },
     ) {
-        return Ok(denied(
-            Denial::new(
-                "email_confusable",
-                format!(
-                    "the email {address:?} contains characters that look like ASCII letters: it is never used to link accounts"
-                ),
-            ),
-            None,
-        ));
+        return Ok(denied(Denial::EmailConfusable { email: address.to_owned(), other: None }, None));
     }
     if !step(
         trace,
@@ -113,36 +103,17 @@ pub(super) fn link(
         email.domain_verified,
         format!("domain {domain}; verified domains {:?}", policy.verified_domains),
     ) {
-        return Ok(denied(
-            Denial::new(
-                "link_domain_unverified",
-                format!("linking by email is on, but {domain} is not a verified domain of this connection"),
-            ),
-            None,
-        ));
+        return Ok(denied(Denial::LinkDomainUnverified { domain }, None));
     }
+    // Only verified owners reach this point (an unverified holder is passed over or, for an
+    // untrusted login, refused above); the condition stays in the trace for the record.
     let source = other.email_source.clone().unwrap_or_else(|| "an unknown source".into());
-    if !step(
+    step(
         trace,
         "the account got the address from a source trusted for the domain",
         other.email_verified,
         format!("account {} got {} from {source}", other.id, other.email.as_deref().unwrap_or_default()),
-    ) {
-        return Ok(denied(
-            Denial::new(
-                "link_account_unverified",
-                format!(
-                    "account {} got the address {} from {source}, which was not trusted for {domain} (it does not \
-                     list the domain as verified). An account whose address nobody verified is never linked \
-                     automatically: whoever created it first could otherwise take over the real owner's logins. \
-                     Link it by hand after checking who owns it",
-                    other.id,
-                    other.email.as_deref().unwrap_or_default()
-                ),
-            ),
-            None,
-        ));
-    }
+    );
     let admin_role = other.roles.iter().find(|r| policy.admin_roles.contains(r)).cloned();
     if !step(
         trace,
@@ -150,20 +121,10 @@ pub(super) fn link(
         admin_role.is_none(),
         format!("roles {:?}; admin roles {:?}", other.roles, policy.admin_roles),
     ) {
-        return Ok(denied(
-            Denial::new(
-                "link_admin_refused",
-                format!(
-                    "account {} has the admin role {:?}: it is never linked automatically; link it by hand",
-                    other.id,
-                    admin_role.unwrap_or_default()
-                ),
-            ),
-            None,
-        ));
+        return Ok(denied(Denial::LinkAdminRefused { account: other.id, role: admin_role.unwrap_or_default() }, None));
     }
     if !step(trace, "the account is active", other.status == UserStatus::Active, format!("{:?}", other.status)) {
-        return Ok(denied(Denial::new("deactivated", format!("account {} is deactivated", other.id)), None));
+        return Ok(denied(Denial::Deactivated { account: other.id }, None));
     }
     let known = db::identity_subject_at(tx, conn.id, other.id)?;
     if !step(
@@ -175,20 +136,12 @@ pub(super) fn link(
             None => "none".into(),
         },
     ) {
-        return Ok(denied(
-            Denial::new(
-                "identity_conflict",
-                format!(
-                    "account {} already signs in at this connection as {:?}; a second subject {:?} with the same \
-                     email is not linked to it. If the IdP changed the user's subject, remove the old identity \
-                     (delete and re-provision the account) or key users by a stable attribute",
-                    other.id,
-                    known.unwrap_or_default(),
-                    profile.subject
-                ),
-            ),
-            None,
-        ));
+        let denial = Denial::IdentityConflict {
+            account: other.id,
+            known: known.unwrap_or_default(),
+            subject: profile.subject.clone(),
+        };
+        return Ok(denied(denial, None));
     }
 
     let mut after = other.clone();

@@ -2,7 +2,6 @@
 //! document, in one transaction with its audit row. The same code runs as a dry run, in a
 //! transaction that is rolled back, so a dry run predicts exactly what a login would do.
 
-pub mod db;
 mod linking;
 pub mod mapping;
 pub mod presets;
@@ -11,56 +10,20 @@ pub mod rules;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-pub use db::{AuditEntry, FieldChange, Identity, User, UserSource, UserStatus};
+pub use crate::directory::{AuditEntry, FieldChange, Identity, User, UserSource, UserStatus};
+pub use crate::login::{Denial, Outcome};
 pub use mapping::{Claims, FieldRule, Source, Transform};
 use rules::Provisioning;
-pub use rules::{Denial, MappingDocument, Profile, RoleSync, Trace, UpdatePolicy};
+pub use rules::{MappingDocument, Profile, RoleSync, Trace, UpdatePolicy};
 
 use crate::connection::Connection;
 use crate::error::{ErrorCode, Result};
 use crate::identity::{self, email};
-use crate::store::Store;
-use crate::store::replay::{self, ReplayKey};
-
-const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-pub enum Outcome {
-    Created,
-    Updated,
-    Unchanged,
-    Linked,
-    Denied,
-    Rejected,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Created => "created",
-            Outcome::Updated => "updated",
-            Outcome::Unchanged => "unchanged",
-            Outcome::Linked => "linked",
-            Outcome::Denied => "denied",
-            Outcome::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Outcome::Created, Outcome::Updated, Outcome::Unchanged, Outcome::Linked, Outcome::Denied, Outcome::Rejected]
-            .into_iter()
-            .find(|o| o.as_str() == s)
-    }
-
-    /// The login ended with a signed-in user.
-    pub fn signed_in(self) -> bool {
-        matches!(self, Outcome::Created | Outcome::Updated | Outcome::Unchanged | Outcome::Linked)
-    }
-}
+use crate::login::{ReplayKey, Stop, StoppedBy};
+use crate::saml::NAMEID_TRANSIENT;
+use crate::store::{Store, WriteTx, audit as audit_log, replay, users as db};
 
 /// What provisioning did (or, in a dry run, would do).
 #[derive(Debug, Clone, Serialize)]
@@ -71,10 +34,8 @@ pub struct ProvisionResult {
     pub user: Option<User>,
     pub diff: Vec<FieldChange>,
     pub trace: Trace,
-    /// Why the login was denied or rejected: a denial code (`missing_attribute`...) or a
-    /// failed check id (`replay`, `audience`...).
-    pub reason: Option<String>,
-    pub message: Option<String>,
+    /// The rule that denied the login (or `replay` that rejected it), with its message and hint.
+    pub stopped_by: Option<StoppedBy>,
 }
 
 /// One login to provision.
@@ -251,7 +212,7 @@ fn denied(d: Denial, user: Option<User>) -> Decision {
 
 /// Provisions one login in a transaction of its own (rolled back for a dry run).
 pub fn provision(store: &Store, login: &Login<'_>) -> Result<ProvisionResult> {
-    let tx = store.write_transaction()?;
+    let tx = store.write()?;
     let result = provision_in(&tx, login)?;
     if login.dry_run {
         tx.rollback()?;
@@ -264,48 +225,20 @@ pub fn provision(store: &Store, login: &Login<'_>) -> Result<ProvisionResult> {
 /// Provisions one login inside the caller's write transaction: consumes its replay key,
 /// evaluates the mapping, creates/updates/links the account, and writes the audit row.
 /// A write the catalog refuses (a constraint) ends as a recorded denial, never an error.
-pub(crate) fn provision_in(tx: &rusqlite::Connection, login: &Login<'_>) -> Result<ProvisionResult> {
+pub(crate) fn provision_in(tx: &WriteTx<'_>, login: &Login<'_>) -> Result<ProvisionResult> {
     let (mut trace, profile) = rules::evaluate(login.mapping, login.claims);
     let replayed = match &login.replay {
         Some(key) => !replay::consume(tx, key, login.now)?,
         None => false,
     };
     let decision = if replayed {
-        let id = login.replay.as_ref().map(|k| k.id.as_str()).unwrap_or_default();
-        Decision {
-            outcome: Outcome::Rejected,
-            user: None,
-            diff: Vec::new(),
-            denial: Some(Denial::new(
-                "replay",
-                format!(
-                    "assertion {id} was already used: an assertion is accepted once across every connection to \
-                     its IdP (a replayed or resubmitted response)"
-                ),
-            )),
-        }
+        let id = login.replay.as_ref().map(|k| k.id.clone()).unwrap_or_default();
+        Decision { outcome: Outcome::Rejected, user: None, diff: Vec::new(), denial: Some(Denial::Replay { id }) }
     } else {
-        tx.execute_batch("SAVEPOINT provision_decide")?;
-        match decide(tx, login, profile, &mut trace) {
-            Ok(d) => {
-                tx.execute_batch("RELEASE provision_decide")?;
-                d
-            }
-            Err(e) if e.code == ErrorCode::Conflict => {
-                tx.execute_batch("ROLLBACK TO provision_decide; RELEASE provision_decide")?;
-                denied(
-                    Denial::new(
-                        "conflict",
-                        format!(
-                            "the catalog refused the account change this login would make ({}); nothing was \
-                             written. This happens when two logins race for the same account, or the directory \
-                             holds data that breaks one of its rules",
-                            e.message
-                        ),
-                    ),
-                    None,
-                )
-            }
+        match tx.attempt(|tx| decide(tx, login, profile, &mut trace)) {
+            Ok(d) => d,
+            // A write the catalog refused (a constraint, a race): undone, and recorded.
+            Err(e) if e.code == ErrorCode::Conflict => denied(Denial::Conflict { detail: e.message }, None),
             Err(e) => return Err(e),
         }
     };
@@ -319,14 +252,13 @@ pub(crate) fn provision_in(tx: &rusqlite::Connection, login: &Login<'_>) -> Resu
         at: login.now,
         connection: login.connection.name.clone(),
         subject,
-        outcome: decision.outcome.as_str().to_owned(),
-        reason: decision.denial.as_ref().map(|d| d.code.to_owned()),
-        failed_check: decision.denial.as_ref().map(|d| d.code.to_owned()),
-        message: decision.denial.as_ref().map(|d| d.message.clone()),
+        outcome: decision.outcome,
+        failed_check: decision.denial.as_ref().map(|d| Stop::Denial(d.code())),
+        message: decision.denial.as_ref().map(|d| format!("{} ({})", d.message(), d.hint())),
         user_id: decision.user.as_ref().map(|u| u.id).filter(|id| *id > 0),
         diff: decision.diff.clone(),
     };
-    db::insert_audit(tx, &entry, Some(login.connection.id))?;
+    audit_log::insert_audit(tx, &entry, Some(login.connection.id))?;
     fault("after_audit_row");
     Ok(ProvisionResult {
         outcome: decision.outcome,
@@ -334,13 +266,12 @@ pub(crate) fn provision_in(tx: &rusqlite::Connection, login: &Login<'_>) -> Resu
         user: decision.user,
         diff: decision.diff,
         trace,
-        reason: decision.denial.as_ref().map(|d| d.code.to_owned()),
-        message: decision.denial.map(|d| d.message),
+        stopped_by: decision.denial.as_ref().map(StoppedBy::from),
     })
 }
 
 fn decide(
-    tx: &rusqlite::Connection,
+    tx: &WriteTx<'_>,
     login: &Login<'_>,
     profile: std::result::Result<Profile, Denial>,
     trace: &mut Trace,
@@ -358,14 +289,7 @@ fn decide(
     };
     let transient = login.claims.name_id.as_ref().and_then(|n| n.format.as_deref()) == Some(NAMEID_TRANSIENT);
     if transient && login.mapping.subject == Source::NameId {
-        return Ok(denied(
-            Denial::new(
-                "transient_subject",
-                "the NameID is transient (a new value at every login), so keyed by NameID every login would be a new user: \
-                 key users by a stable attribute (mapping subject), or have the IdP send a persistent or email NameID",
-            ),
-            existing,
-        ));
+        return Ok(denied(Denial::TransientSubject, existing));
     }
     let email = EmailFacts::of(profile.email.as_deref(), policy);
     email.notes(trace);
@@ -376,34 +300,11 @@ fn decide(
     // A subject this connection has not seen: first make sure it is not an existing one in
     // another letter case or with look-alike, invisible or space characters.
     if profile.subject.len() > identity::MAX_SUBJECT_BYTES {
-        return Ok(denied(
-            Denial::new(
-                "subject_too_long",
-                format!(
-                    "the subject is {} bytes long; Handshake accepts at most {} (SAML persistent NameIDs have at \
-                     most 256 characters): key users by a shorter, stable value",
-                    profile.subject.len(),
-                    identity::MAX_SUBJECT_BYTES
-                ),
-            ),
-            None,
-        ));
+        let denial = Denial::SubjectTooLong { bytes: profile.subject.len(), limit: identity::MAX_SUBJECT_BYTES };
+        return Ok(denied(denial, None));
     }
-    if let Some((known, user_id)) = db::folded_identity(tx, conn.id, &profile.subject)? {
-        return Ok(denied(
-            Denial::new(
-                "subject_case_conflict",
-                format!(
-                    "the subject {:?} differs from {known:?}, the identity of account {user_id} at this connection, \
-                     only by letter case, or by look-alike, invisible or space characters. Subjects are compared \
-                     exactly as the IdP sends them, so it would become a second account that looks like the first; \
-                     it is refused instead. If it is the same person, the IdP changed the value: make it send a \
-                     stable one (or key users by an immutable attribute); otherwise someone is imitating that identity",
-                    profile.subject
-                ),
-            ),
-            None,
-        ));
+    if let Some((known, account)) = db::folded_identity(tx, conn.id, &profile.subject)? {
+        return Ok(denied(Denial::SubjectCaseConflict { subject: profile.subject.clone(), known, account }, None));
     }
     if let Some(key) = email.canonical.as_ref().map(|c| c.key.as_str()) {
         if let Some(owner) = db::verified_owner(tx, key)? {
@@ -422,13 +323,7 @@ fn decide(
         return Ok(denied(denial, None));
     }
     if !policy.jit {
-        return Ok(denied(
-            Denial::new(
-                "jit_disabled",
-                "no account exists for this user and JIT creation is off for this connection (only pre-provisioned users may log in)",
-            ),
-            None,
-        ));
+        return Ok(denied(Denial::JitDisabled, None));
     }
     let mut user = new_user(&profile, conn, &email, login.now);
     user.id = db::insert_user(tx, &user, Some(conn.id))?;
@@ -443,7 +338,7 @@ fn decide(
 /// someone's non-ASCII one (the one with the odd characters is the imitation, whoever came
 /// first), it only gets a note.
 fn refuse_look_alike(
-    tx: &rusqlite::Connection,
+    tx: &WriteTx<'_>,
     email: &EmailFacts,
     except: Option<i64>,
     trace: &mut Trace,
@@ -464,21 +359,15 @@ fn refuse_look_alike(
 }
 
 fn confusable_denial(email: &EmailFacts, other: &User) -> Denial {
-    Denial::new(
-        "email_confusable",
-        format!(
-            "the email {:?} looks the same as {:?} of account {} but is a different address (look-alike \
-             characters from another script); it is refused so that nobody can pass for that account",
-            email.raw.as_deref().unwrap_or_default(),
-            other.email.as_deref().unwrap_or_default(),
-            other.id
-        ),
-    )
+    Denial::EmailConfusable {
+        email: email.raw.clone().unwrap_or_default(),
+        other: Some((other.id, other.email.clone().unwrap_or_default())),
+    }
 }
 
 /// A known identity logs in again: update the account by the update policy.
 fn update(
-    tx: &rusqlite::Connection,
+    tx: &WriteTx<'_>,
     login: &Login<'_>,
     profile: &Profile,
     email: &EmailFacts,
@@ -487,10 +376,7 @@ fn update(
 ) -> Result<Decision> {
     let policy = &login.mapping.provisioning;
     if before.status == UserStatus::Deactivated {
-        return Ok(denied(
-            Denial::new("deactivated", format!("account {} is deactivated; activate it to allow logins", before.id)),
-            Some(before),
-        ));
+        return Ok(denied(Denial::Deactivated { account: before.id }, Some(before)));
     }
     let mut after = before.clone();
     let write = match policy.update {
@@ -520,17 +406,13 @@ fn update(
             _ => None,
         };
         if let Some(other) = taken {
-            return Ok(denied(
-                Denial::new(
-                    "email_in_use",
-                    format!(
-                        "the IdP now sends email {}, which account {} already has",
-                        email.raw.as_deref().unwrap_or_default(),
-                        other.id
-                    ),
-                ),
-                Some(before),
-            ));
+            let denial = Denial::EmailInUse {
+                email: email.raw.clone().unwrap_or_default(),
+                account: other.id,
+                origin: linking::origin(&other),
+                linking_off: false,
+            };
+            return Ok(denied(denial, Some(before)));
         }
         if let Some(denial) = refuse_look_alike(tx, email, Some(before.id), trace)? {
             return Ok(denied(denial, Some(before)));

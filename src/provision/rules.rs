@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::login::Denial;
 use super::mapping::{Claims, FieldRule, FieldTrace, Source, check_field_rules, compile_regex, map_field, read_source};
 
 /// When a role rule matches.
@@ -225,19 +226,6 @@ pub struct Profile {
     pub custom: BTreeMap<String, String>,
 }
 
-/// Why mapping refused a login. `code` is stable (audit log, UI, scripts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Denial {
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl Denial {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Denial { code, message: message.into() }
-    }
-}
-
 /// Entra ID sends this instead of the groups when a user is in too many (over 150 in SAML).
 const GROUPS_LINK: &str = "http://schemas.microsoft.com/claims/groups.link";
 
@@ -310,37 +298,21 @@ fn decide(
     trace: &mut Trace,
 ) -> Result<Profile, Denial> {
     let Some(subject) = subject.filter(|s| !s.is_empty()) else {
-        return Err(Denial::new(
-            "missing_subject",
-            format!("no subject: the {} is empty or absent, so the user cannot be identified", doc.subject.describe()),
-        ));
-    };
-    let arrived = || {
-        let names: Vec<&str> = claims.attributes.iter().map(|a| a.name.as_str()).collect();
-        if names.is_empty() {
-            "no attributes arrived".to_owned()
-        } else {
-            format!("attributes that arrived: {}", names.join(", "))
-        }
+        return Err(Denial::MissingSubject { source: doc.subject.describe() });
     };
     if let Some(missing) = trace.fields.iter().find(|f| f.required && !f.matched) {
-        let mut msg =
-            format!("required field {} is empty: {} gave no value; {}", missing.target, missing.source, arrived());
-        if let Some(h) = missing.hints.first() {
-            msg.push_str(&format!(" (hint: {h})"));
-        }
-        return Err(Denial::new("missing_attribute", msg));
+        return Err(Denial::MissingAttribute {
+            field: missing.target.clone(),
+            source: missing.source.clone(),
+            arrived: claims.attributes.iter().map(|a| a.name.clone()).collect(),
+            near_miss: missing.hints.first().cloned(),
+        });
     }
     let groups_mapped = doc.fields.iter().any(|f| f.target == "groups");
     let groups = mapped.get("groups").cloned().unwrap_or_default();
     if groups_mapped && groups.is_empty() && claims.attributes.iter().any(|a| a.name == GROUPS_LINK) {
         trace.notes.push("Entra ID group overage: the token carries a groups.link claim instead of the groups".into());
-        return Err(Denial::new(
-            "group_overage",
-            "Entra ID group overage: the user is in more groups than fit in a SAML token, so Entra sent a groups.link \
-             claim (a Graph API link) instead of the groups. Roles and access cannot be decided from groups; in Entra, \
-             emit only groups assigned to the application, or send roles (app roles) instead.",
-        ));
+        return Err(Denial::GroupOverage);
     }
     let first = |k: &str| mapped.get(k).and_then(|v| v.first()).cloned();
     // As mapped: matching uses the canonical form (crate::identity::email), display keeps this.
@@ -361,13 +333,7 @@ fn decide(
             detail: format!("domain {}", domain.as_deref().unwrap_or("(no email)")),
         });
         if !ok {
-            return Err(Denial::new(
-                "domain_not_allowed",
-                format!(
-                    "email domain {} is not allowed for this connection",
-                    domain.as_deref().unwrap_or("(no email)")
-                ),
-            ));
+            return Err(Denial::DomainNotAllowed { domain });
         }
     }
     if !doc.access.required_groups.is_empty() {
@@ -378,13 +344,7 @@ fn decide(
             detail: format!("groups {:?}", groups),
         });
         if hit.is_none() {
-            return Err(Denial::new(
-                "missing_required_group",
-                format!(
-                    "the user is in none of the required groups {:?} (groups received: {:?})",
-                    doc.access.required_groups, groups
-                ),
-            ));
+            return Err(Denial::MissingRequiredGroup { required: doc.access.required_groups.clone(), received: groups });
         }
     }
     if !doc.access.deny.is_empty() {
@@ -398,7 +358,7 @@ fn decide(
             detail: denied.map(|d| format!("{d} is listed")).unwrap_or_else(|| "not listed".into()),
         });
         if let Some(d) = denied {
-            return Err(Denial::new("denied_by_list", format!("{d} is on this connection's deny list")));
+            return Err(Denial::DeniedByList { entry: d.clone() });
         }
     }
 
@@ -421,10 +381,7 @@ fn decide(
     if roles.is_empty() {
         match (doc.roles.when_none_match, &doc.roles.default_role) {
             (NoMatch::Deny, _) => {
-                return Err(Denial::new(
-                    "no_role",
-                    "no role rule matched and the connection denies users without a role",
-                ));
+                return Err(Denial::NoRole);
             }
             (NoMatch::DefaultRole, Some(default)) => {
                 trace.roles.push(RuleTrace {

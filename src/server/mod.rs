@@ -35,7 +35,7 @@ use self::refusal::Refusal;
 use crate::clock::Clock;
 use crate::connection::check_name;
 use crate::error::{Error, ErrorCode, Result};
-use crate::testlogin::TestLoginSummary;
+use crate::login::TestLoginSummary;
 use crate::validate::CheckId;
 use crate::workbench::Workbench;
 
@@ -167,7 +167,8 @@ async fn not_found() -> Response {
 }
 
 async fn index(State(state): State<AppState>) -> Answer {
-    let (connections, recent) = state.run(|wb| Ok((wb.list_connections()?, wb.test_logins(None, 20)?))).await?;
+    let now = state.clock.now();
+    let (connections, recent) = state.run(move |wb| Ok((wb.list_connections(now)?, wb.test_logins(None, 20)?))).await?;
     Ok(html(StatusCode::OK, page::index(&connections, &recent)))
 }
 
@@ -214,7 +215,7 @@ async fn acs(State(state): State<AppState>, Path(connection): Path<String>, head
         connection = %t.connection,
         test_login = t.id,
         outcome = t.report.outcome.as_str(),
-        failed_check = t.report.failed_check.as_deref().unwrap_or("-"),
+        failed_check = t.report.failed_check.map(|s| s.as_str()).unwrap_or("-"),
         "test login"
     );
     let summary = TestLoginSummary {
@@ -222,8 +223,8 @@ async fn acs(State(state): State<AppState>, Path(connection): Path<String>, head
         at: t.at,
         connection: t.connection.clone(),
         kind: t.kind,
-        outcome: t.report.outcome.as_str().to_owned(),
-        failed_check: t.report.failed_check.clone(),
+        outcome: t.report.outcome,
+        failed_check: t.report.failed_check,
         user_id: t.report.user.as_ref().map(|u| u.id),
     };
     let _ = state.events.send(summary);

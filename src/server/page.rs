@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::testlogin::{TestLogin, TestLoginSummary};
+use crate::login::{TestLogin, TestLoginSummary};
 use crate::validate::CheckStatus;
 use crate::workbench::ConnectionView;
 use crate::xml::escape;
@@ -62,8 +62,8 @@ pub fn index(connections: &[ConnectionView], recent: &[TestLoginSummary]) -> Str
                 "<tr><td><a href=\"/test-logins/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 t.at.format("%Y-%m-%d %H:%M:%S UTC"),
                 escape(&t.connection),
-                escape(&t.outcome),
-                escape(t.failed_check.as_deref().unwrap_or("")),
+                t.outcome.as_str(),
+                t.failed_check.map(|s| s.as_str()).unwrap_or(""),
                 id = t.id
             );
         }
@@ -87,14 +87,10 @@ pub fn result(t: &TestLogin) -> String {
         escape(&r.outcome.as_str().to_uppercase()),
         if ok { " — the user is signed in" } else { "" }
     );
-    if let Some(check) = &r.failed_check {
-        let _ = write!(b, "<p>Stopped by <code>{}</code>.</p>", escape(check));
-    }
-    if let Some(m) = &r.message {
-        let _ = write!(b, "<p>{}</p>", escape(m));
-    }
-    if let Some(hint) = r.checks.iter().find(|c| c.status == CheckStatus::Fail).and_then(|c| c.hint.as_deref()) {
-        let _ = write!(b, "<p class=\"hint\">How to fix it: {}</p>", escape(hint));
+    if let Some(s) = &r.stopped_by {
+        let _ = write!(b, "<p>Stopped by <code>{}</code> ({}).</p>", s.stop, escape(&s.code));
+        let _ = write!(b, "<p>{}</p>", escape(&s.message));
+        let _ = write!(b, "<p class=\"hint\">How to fix it: {}</p>", escape(&s.hint));
     }
     b.push_str("</div>");
     let _ = write!(
@@ -102,9 +98,9 @@ pub fn result(t: &TestLogin) -> String {
         "<p>{} · {} · request <code>{}</code></p>",
         t.at.format("%Y-%m-%d %H:%M:%S UTC"),
         match t.kind {
-            crate::testlogin::LoginKind::SpInitiated => "SP-initiated",
-            crate::testlogin::LoginKind::IdpInitiated => "IdP-initiated",
-            crate::testlogin::LoginKind::UnknownRequest => "answers an unknown or already answered request",
+            crate::login::LoginKind::SpInitiated => "SP-initiated",
+            crate::login::LoginKind::IdpInitiated => "IdP-initiated",
+            crate::login::LoginKind::UnknownRequest => "answers an unknown or already answered request",
         },
         escape(t.request_id.as_deref().unwrap_or("none"))
     );

@@ -1,5 +1,6 @@
-//! SQL functions backed by the identifier rules of [`crate::identity`], registered on every
-//! connection so that migrations (and only they) can compute the same keys as the code.
+//! SQL functions registered on every connection: the identifier rules of [`crate::identity`]
+//! (so that migrations compute the same keys as the code) and Unicode case folding for
+//! searches.
 
 use rusqlite::functions::{Context, FunctionFlags};
 
@@ -21,5 +22,7 @@ pub(crate) fn register(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("handshake_email_skeleton", 1, flags, text(email::skeleton))?;
     conn.create_scalar_function("handshake_domain_key", 1, flags, text(|d| email::domain_key(d).ok()))?;
     conn.create_scalar_function("handshake_subject_fold", 1, flags, text(|s| Some(identity::subject_fold(s))))?;
+    // Unicode lower case, for searches that ignore letter case (SQLite's lower() is ASCII only).
+    conn.create_scalar_function("handshake_fold", 1, flags, text(|s| Some(s.to_lowercase())))?;
     Ok(())
 }

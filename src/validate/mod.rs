@@ -251,7 +251,7 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
 
     // An IdP error carries a Status and no assertion: the Status is the real reason.
     let status = facts::response_facts(root);
-    if !root.descendants().any(is_assertion) && status.status_code.as_deref() != Some(rules::SUCCESS) {
+    if !root.descendants().any(is_assertion) && status.status_code.as_deref() != Some(crate::saml::STATUS_SUCCESS) {
         rec.skip(CheckId::SingleAssertion, "no assertion: the IdP answered with an error status");
         let (status, authenticated) = error_status(&doc, ctx, rec);
         rec.fail(Violation::StatusNotSuccess {

@@ -8,8 +8,7 @@ use super::checks::{CheckId, Recorder};
 use super::facts::{AssertionFacts, Confirmation, ResponseFacts};
 use super::violation::Violation;
 
-const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
-pub(super) const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+use crate::saml::{CM_BEARER as BEARER, STATUS_SUCCESS as SUCCESS};
 
 /// A guard's verdict: (expected, found) when it holds, else every problem it found (at
 /// least one, each a violation of the guard's own check).

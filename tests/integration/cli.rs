@@ -591,7 +591,7 @@ fn regression_a_closed_pipe_ends_the_cli_quietly() {
             let attributes = vec![handshake::idp::AttributeSpec::new("email", &[email.as_str()])];
             let response = generator::numbered_login(&key, n, &email, attributes);
             let r = wb.provision("fx", &response, generator::judged_at(), None, false).unwrap();
-            assert!(r.outcome.signed_in(), "{:?}", r.message);
+            assert!(r.outcome.signed_in(), "{:?}", r.message());
         }
     }
     let mut child =

@@ -95,15 +95,15 @@ async fn every_scenario_gives_its_intended_verdict_and_failed_check() {
                 assert!(hints.iter().any(|h| h.contains("split transform")), "delimited-groups hint: {hints:?}");
             }
             ScenarioId::UnknownInResponseTo => {
-                assert_eq!(report.reason.as_deref(), Some("unexpected_in_response_to"));
-                assert_eq!(login.kind, handshake::testlogin::LoginKind::UnknownRequest);
+                assert_eq!(report.reason(), Some("unexpected_in_response_to"));
+                assert_eq!(login.kind, handshake::login::LoginKind::UnknownRequest);
             }
             ScenarioId::IdpInitiatedRefused => {
-                assert_eq!(report.reason.as_deref(), Some("unsolicited_refused"));
+                assert_eq!(report.reason(), Some("unsolicited_refused"));
                 assert_eq!(login.connection, DEMO_STRICT_CONNECTION);
             }
-            ScenarioId::IdpInitiated => assert_eq!(login.kind, handshake::testlogin::LoginKind::IdpInitiated),
-            ScenarioId::Happy => assert_eq!(login.kind, handshake::testlogin::LoginKind::SpInitiated),
+            ScenarioId::IdpInitiated => assert_eq!(login.kind, handshake::login::LoginKind::IdpInitiated),
+            ScenarioId::Happy => assert_eq!(login.kind, handshake::login::LoginKind::SpInitiated),
             ScenarioId::Replay => {
                 // The first POST of the same response went through; the second is the replay.
                 let first = d.desktop.test_login(r.test_login_id - 1).await.unwrap().login;
@@ -153,7 +153,7 @@ async fn styles_send_their_claims_and_change_the_two_style_dependent_outcomes() 
     }
     assert_eq!(ScenarioId::TransientNameid.expected(DemoStyle::Entra, 5).verdict, DemoVerdict::Accepted);
     assert_eq!(
-        ScenarioId::MissingEmail.expected(DemoStyle::Google, 5).failed_check.as_deref(),
+        ScenarioId::MissingEmail.expected(DemoStyle::Google, 5).failed_check.map(handshake::login::Stop::as_str),
         Some("missing_subject")
     );
 }
@@ -196,7 +196,7 @@ async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
     let off = d.desktop.set_demo_persona_active(PRIYA.into(), false).await.unwrap();
     assert!(!off.active);
     let third = d.run(ScenarioId::Happy, Some(PRIYA)).await;
-    assert_eq!((third.verdict, third.failed_check.as_deref()), (DemoVerdict::Rejected, Some("status")));
+    assert_eq!((third.verdict, third.failed_check.map(handshake::login::Stop::as_str)), (DemoVerdict::Rejected, Some("status")));
     let users = d.demo_users().await;
     assert_eq!(users.len(), 1);
     assert_eq!((users[0].email.as_deref(), users[0].status), (Some(PRIYA), UserStatus::Active));
@@ -610,7 +610,7 @@ async fn regression_unknown_key_scenario_signs_with_one_key_generated_once() {
     let mut signers = Vec::new();
     for _ in 0..2 {
         let r = d.run(ScenarioId::UnknownKey, None).await;
-        assert_eq!(r.failed_check.as_deref(), Some("signature"));
+        assert_eq!(r.failed_check.map(handshake::login::Stop::as_str), Some("signature"));
         let xml = d.desktop.test_login(r.test_login_id).await.unwrap().login.response_xml.unwrap();
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let certs: Vec<String> = doc

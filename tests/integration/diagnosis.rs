@@ -396,8 +396,8 @@ fn regression_raw_xml_response_is_matched_to_its_request() {
     // As a SAML tracer shows it: the decoded XML, not the base64 form value.
     let login = wb.complete_login("acme", &format!("\n  {xml}\n"), now).unwrap();
     assert_eq!(login.request_id.as_deref(), Some(start.request_id.as_str()));
-    assert_eq!(login.kind, handshake::testlogin::LoginKind::SpInitiated);
-    assert_eq!(login.report.verdict, Verdict::Accepted, "{:?}", login.report.message);
+    assert_eq!(login.kind, handshake::login::LoginKind::SpInitiated);
+    assert_eq!(login.report.verdict, Verdict::Accepted, "{:?}", login.report.message());
     assert_eq!(handshake::validate::peek_in_response_to(&xml).as_deref(), Some(start.request_id.as_str()));
 }
 

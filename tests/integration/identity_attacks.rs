@@ -26,11 +26,11 @@ fn count(b: &Bench, sql: &str) -> i64 {
 #[track_caller]
 fn assert_rejected_as_replay(r: &ProvisionReport) {
     assert_eq!(
-        (r.outcome, r.failed_check.as_deref()),
+        (r.outcome, r.failed_check.map(handshake::login::Stop::as_str)),
         (Outcome::Rejected, Some("replay")),
         "a used assertion was accepted again: {:?} {:?}",
         r.outcome,
-        r.message
+        r.message()
     );
 }
 
@@ -90,7 +90,7 @@ fn regression_red_stored_clock_skew_above_the_cap_reopens_the_replay_window() {
     // The captured response, replayed at 10:22: still inside NotOnOrAfter + 3600 s, but
     // validation never uses more skew than the replay cache remembers IDs for.
     let r = b.wb.provision("acme", &response, later + Duration::minutes(1), None, false).unwrap();
-    assert_eq!(r.outcome, Outcome::Rejected, "a used assertion was accepted again: {:?}", r.message);
+    assert_eq!(r.outcome, Outcome::Rejected, "a used assertion was accepted again: {:?}", r.message());
 }
 
 /// NotOnOrAfter near chrono's largest date: `t + 600 s` in `ReplayKey::expires_at` overflows
@@ -141,7 +141,7 @@ fn regression_red_distinct_plain_ascii_subjects_are_not_look_alikes() {
         let b = Bench::new();
         assert_eq!(b.login(&signed(&b, first, &format!("a-{first}@x.example"))).outcome, Outcome::Created);
         let r = b.login(&signed(&b, second, "someone-else@x.example"));
-        assert_eq!(r.outcome, Outcome::Created, "{second:?} after {first:?}: {:?}", r.message);
+        assert_eq!(r.outcome, Outcome::Created, "{second:?} after {first:?}: {:?}", r.message());
     }
 }
 
@@ -156,7 +156,7 @@ fn regression_red_a_look_alike_squatter_cannot_lock_out_the_plain_ascii_owner() 
     let planted = b.wb.provision("social", &signed(&b, "mallory", "\u{430}da@example.com"), t0(), None, false).unwrap();
     assert_eq!(planted.outcome, Outcome::Created);
     let r = b.login(&signed(&b, "ada-sub", "ada@example.com"));
-    assert_eq!(r.outcome, Outcome::Created, "the real ada was refused: {:?} {:?}", r.reason, r.message);
+    assert_eq!(r.outcome, Outcome::Created, "the real ada was refused: {:?} {:?}", r.reason(), r.message());
 }
 
 // ---- account linking ----
@@ -199,10 +199,10 @@ fn regression_red_punycode_spelling_of_a_look_alike_domain_is_refused() {
     let b = Bench::new();
     assert_eq!(b.login(&signed(&b, "ada-sub", "ada@example.com")).outcome, Outcome::Created);
     let unicode = b.login(&signed(&b, "m1", "ada@ex\u{430}mple.com"));
-    assert_eq!(unicode.reason.as_deref(), Some("email_confusable"));
+    assert_eq!(unicode.reason(), Some("email_confusable"));
     let punycode = b.login(&signed(&b, "m2", "ada@xn--exmple-4nf.com"));
     assert_eq!(
-        (punycode.outcome, punycode.reason.as_deref()),
+        (punycode.outcome, punycode.reason()),
         (Outcome::Denied, Some("email_confusable")),
         "{:?}",
         punycode.user.map(|u| u.email)
@@ -247,8 +247,8 @@ fn regression_red_migrated_account_without_its_email_key_can_still_log_in() {
     assert_eq!(key.as_deref(), Some("ivy@xn--exmple-cua.com"), "both hold the address, neither owns it verified");
     // ivy-2 logs in as she did under v4, with the address her account already has.
     let r = wb.provision(&name, &signed(&donor, "ivy-2", "ivy@xn--exmple-cua.com"), t0(), None, false).unwrap();
-    assert_eq!(r.user.as_ref().map(|u| u.id), Some(2), "{:?} {:?}", r.reason, r.message);
-    assert!(r.outcome.signed_in(), "{:?} {:?}", r.reason, r.message);
+    assert_eq!(r.user.as_ref().map(|u| u.id), Some(2), "{:?} {:?}", r.reason(), r.message());
+    assert!(r.outcome.signed_in(), "{:?} {:?}", r.reason(), r.message());
 }
 
 // ---- storage ----
@@ -263,14 +263,14 @@ fn regression_red_unsigned_responses_posted_in_a_loop_are_bounded() {
     let junk = to_post_form_value(&format!(
         r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Version="2.0" IssueInstant="2026-01-15T10:00:00Z"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"/></samlp:Status><!--{padding}--></samlp:Response>"#
     ));
-    let posts = handshake::testlogin::MAX_KEPT_GARBAGE + 50;
+    let posts = handshake::login::record::MAX_KEPT_GARBAGE + 50;
     for _ in 0..posts {
         b.wb.complete_login("acme", &junk, t0()).unwrap();
     }
     let rows = count(&b, "SELECT count(*) FROM test_logins");
     let bytes = count(&b, "SELECT sum(length(coalesce(response_xml, ''))) FROM test_logins");
     assert!(
-        rows <= handshake::testlogin::MAX_KEPT_GARBAGE,
+        rows <= handshake::login::record::MAX_KEPT_GARBAGE,
         "{rows} records, {bytes} bytes of unauthenticated XML kept from {posts} posts"
     );
 }

@@ -187,7 +187,7 @@ async fn sp_initiated_login_round_trip() {
         "{page}"
     );
     let t = sp.workbench().test_logins(None, 10).unwrap();
-    assert_eq!(t[0].failed_check.as_deref(), Some("in_response_to"));
+    assert_eq!(t[0].failed_check.map(handshake::login::Stop::as_str), Some("in_response_to"));
 }
 
 #[tokio::test]
@@ -195,9 +195,9 @@ async fn unknown_and_expired_requests_get_their_own_check() {
     let sp = Sp::new();
     sp.post_acs("acme", form(&sp.response("ada@example.com", Some("_never_issued"), generator::ACS_URL, 1))).await;
     let t = sp.workbench().test_logins(None, 1).unwrap();
-    assert_eq!(t[0].failed_check.as_deref(), Some("in_response_to"));
+    assert_eq!(t[0].failed_check.map(handshake::login::Stop::as_str), Some("in_response_to"));
     let first = sp.workbench().test_login(t[0].id).unwrap();
-    assert_eq!(first.report.reason.as_deref(), Some("unexpected_in_response_to"));
+    assert_eq!(first.report.reason(), Some("unexpected_in_response_to"));
 
     let (_, headers, _) = sp.get("/saml/acme/login").await;
     let (xml, _) = authn_request(&location(&headers));
@@ -206,7 +206,7 @@ async fn unknown_and_expired_requests_get_their_own_check() {
     sp.post_acs("acme", form(&sp.response("ada@example.com", Some(&id), generator::ACS_URL, 2))).await;
     let t = sp.workbench().test_logins(None, 1).unwrap();
     let expired = sp.workbench().test_login(t[0].id).unwrap();
-    assert_eq!(expired.report.reason.as_deref(), Some("request_expired"));
+    assert_eq!(expired.report.reason(), Some("request_expired"));
 }
 
 #[tokio::test]
@@ -216,10 +216,10 @@ async fn idp_initiated_replay_and_policy() {
     let (status, _, _) = sp.post_acs("acme", form(&resp)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let t = sp.workbench().test_logins(None, 1).unwrap();
-    assert_eq!((t[0].outcome.as_str(), t[0].kind), ("created", handshake::testlogin::LoginKind::IdpInitiated));
+    assert_eq!((t[0].outcome.as_str(), t[0].kind), ("created", handshake::login::LoginKind::IdpInitiated));
     sp.post_acs("acme", form(&resp)).await;
     let t = sp.workbench().test_logins(None, 1).unwrap();
-    assert_eq!(t[0].failed_check.as_deref(), Some("replay"));
+    assert_eq!(t[0].failed_check.map(handshake::login::Stop::as_str), Some("replay"));
     let wb = sp.workbench();
     wb.set_policy(
         "acme",
@@ -230,7 +230,7 @@ async fn idp_initiated_replay_and_policy() {
     sp.post_acs("acme", form(&sp.response("bob@example.com", None, generator::ACS_URL, 2))).await;
     let t = sp.workbench().test_logins(None, 1).unwrap();
     let refused = sp.workbench().test_login(t[0].id).unwrap();
-    assert_eq!(refused.report.reason.as_deref(), Some("unsolicited_refused"));
+    assert_eq!(refused.report.reason(), Some("unsolicited_refused"));
 }
 
 #[tokio::test]
@@ -261,7 +261,7 @@ async fn acs_configured_elsewhere_still_validates_against_it() {
     // A response addressed to the local ACS is wrong for this connection.
     sp.post_acs("acme", form(&sp.response("ada@example.com", None, generator::ACS_URL, 2))).await;
     let t = sp.workbench().test_logins(None, 1).unwrap();
-    assert_eq!(t[0].failed_check.as_deref(), Some("destination"));
+    assert_eq!(t[0].failed_check.map(handshake::login::Stop::as_str), Some("destination"));
 }
 
 #[tokio::test]
@@ -287,7 +287,7 @@ async fn bad_input_gets_a_clear_4xx_and_the_server_keeps_serving() {
 
 #[test]
 fn return_paths_stay_inside_handshake() {
-    use handshake::testlogin::safe_return_path;
+    use handshake::login::record::safe_return_path;
     assert_eq!(safe_return_path("/connections/acme").as_deref(), Some("/connections/acme"));
     for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", "relative", "/x\n"]
     {

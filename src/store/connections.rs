@@ -1,52 +1,14 @@
-//! The connection catalog: one SQLite file.
-//!
-//! The schema is created and upgraded by the ordered migrations in [`migrations`]
-//! (`migrations/*.sql`), tracked with `PRAGMA user_version`; a catalog written by a newer
-//! Handshake is refused. Nothing secret is stored here: SP private keys live in the OS
-//! secret store ([`crate::secrets`]); only the public SP certificate is kept.
-//!
-//! Every time is a parameter (`now`); times are stored as RFC 3339 UTC text with a fixed
-//! nanosecond fraction ([`format_time`]), so they round-trip exactly and sort as text.
-
-mod functions;
-pub mod migrations;
-pub mod replay;
-
-use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+//! The connection catalog's rows: a connection with its certificates, endpoints and NameID
+//! formats, written and read whole.
 
 use base64::Engine as _;
-use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{OptionalExtension as _, Row, Transaction, TransactionBehavior, params};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension as _, Row, params};
 
+use super::{Read as _, Store, format_time, parse_time};
 use crate::certs::Certificate;
 use crate::connection::{Connection, Endpoint, IdpDescriptor, SecurityPolicy, SpConfig, check_name};
 use crate::error::{Error, ErrorCode, Result};
-
-pub use migrations::SCHEMA_VERSION;
-
-/// Environment variable naming the catalog file (after `--db`, before the default).
-pub const DB_ENV: &str = "HANDSHAKE_DB";
-
-/// File name of the catalog inside the data directory.
-pub const DB_FILE_NAME: &str = "handshake.db";
-
-/// How long a write waits for another process holding the lock.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The catalog. Wraps one SQLite connection: `Send`, not `Sync`; open one per thread.
-#[derive(Debug)]
-pub struct Store {
-    conn: rusqlite::Connection,
-    path: Option<PathBuf>,
-}
-
-// A `Store` may move to another thread (a worker, an async task).
-const _: fn() = || {
-    fn assert_send<T: Send>() {}
-    assert_send::<Store>();
-};
 
 /// A connection to be created. `id` and the timestamps are assigned by [`Store::insert_connection`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,117 +22,17 @@ pub struct NewConnection {
 }
 
 impl Store {
-    /// Opens (creating it and its parent directories if needed) the catalog at `path`:
-    /// WAL journal, foreign keys on, 5 s busy timeout, schema migrated to [`SCHEMA_VERSION`].
-    pub fn open(path: &Path) -> Result<Store> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Error::new(
-                    ErrorCode::Io,
-                    format!("cannot create the directory {} for the catalog: {e}", parent.display()),
-                )
-            })?;
-        }
-        let what = format!("the catalog {}", path.display());
-        let opening = |e: rusqlite::Error| Error::new(ErrorCode::Storage, format!("cannot open {what}: {e}"));
-        let conn = rusqlite::Connection::open(path).map_err(opening)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
-        let mode = switch_to_wal(&conn).map_err(opening)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            // Some file systems (network shares) cannot do WAL; SQLite keeps the old mode.
-            tracing::warn!(path = %path.display(), journal_mode = %mode, "the catalog could not switch to WAL mode");
-        }
-        Self::init(conn, Some(path.to_path_buf()), &what, opening)
-    }
-
-    /// A private catalog in memory (tests, dry runs).
-    pub fn open_in_memory() -> Result<Store> {
-        let what = "the in-memory catalog";
-        let opening = |e: rusqlite::Error| Error::new(ErrorCode::Storage, format!("cannot open {what}: {e}"));
-        let conn = rusqlite::Connection::open_in_memory().map_err(opening)?;
-        Self::init(conn, None, what, opening)
-    }
-
-    fn init(
-        conn: rusqlite::Connection,
-        path: Option<PathBuf>,
-        what: &str,
-        opening: impl Fn(rusqlite::Error) -> Error,
-    ) -> Result<Store> {
-        conn.pragma_update(None, "foreign_keys", true).map_err(&opening)?;
-        functions::register(&conn).map_err(&opening)?;
-        migrations::migrate(&conn, what)?;
-        let on: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).map_err(&opening)?;
-        if !on {
-            return Err(Error::new(
-                ErrorCode::Storage,
-                format!("cannot open {what}: this SQLite build does not enforce foreign keys"),
-            ));
-        }
-        Ok(Store { conn, path })
-    }
-
-    /// The default catalog: `<data dir>/handshake.db`, the data dir being the platform's
-    /// (`$XDG_DATA_HOME/handshake` on Linux, `~/Library/Application Support/dev.handshake.Handshake`
-    /// on macOS, `%APPDATA%\handshake\Handshake\data` on Windows).
-    pub fn default_path() -> Result<PathBuf> {
-        let dirs = directories::ProjectDirs::from("dev", "handshake", "Handshake").ok_or_else(|| {
-            Error::new(
-                ErrorCode::Io,
-                format!("cannot find a home directory to keep the catalog in; pass --db or set {DB_ENV}"),
-            )
-        })?;
-        Ok(dirs.data_dir().join(DB_FILE_NAME))
-    }
-
-    /// Where the catalog is: `--db` wins, then `$HANDSHAKE_DB`, then [`Store::default_path`].
-    pub fn resolve_path(cli: Option<&Path>) -> Result<PathBuf> {
-        let env = std::env::var_os(DB_ENV);
-        Self::resolve_path_from(cli, env.as_deref())
-    }
-
-    /// [`Store::resolve_path`] with the environment value passed in. An empty `--db` is an
-    /// error; an empty environment value counts as unset.
-    pub fn resolve_path_from(cli: Option<&Path>, env: Option<&OsStr>) -> Result<PathBuf> {
-        if let Some(cli) = cli {
-            if cli.as_os_str().is_empty() {
-                return Err(Error::invalid("--db needs a file path, not an empty string"));
-            }
-            return Ok(cli.to_path_buf());
-        }
-        if let Some(env) = env.filter(|v| !v.is_empty()) {
-            return Ok(PathBuf::from(env));
-        }
-        Self::default_path()
-    }
-
-    /// The file this store was opened on; `None` in memory.
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
-    /// The schema version of the open catalog (`PRAGMA user_version`).
-    pub fn schema_version(&self) -> Result<i64> {
-        migrations::user_version(&self.conn)
-    }
-
-    /// The SQLite connection, for modules that keep their own tables in the catalog
-    /// (they add them as migrations in [`migrations::MIGRATIONS`]).
-    pub fn raw(&self) -> &rusqlite::Connection {
-        &self.conn
-    }
-
     /// Creates a connection. Its id and its `created_at`, `updated_at` and
     /// `metadata_imported_at` come from the catalog and `now`.
     pub fn insert_connection(&self, c: &NewConnection, now: DateTime<Utc>) -> Result<Connection> {
         check_name(&c.name).map_err(Error::invalid)?;
         let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy)?;
         let now = format_time(now);
-        let tx = self.write_transaction()?;
-        if id_by_name(&tx, &c.name)?.is_some() {
+        let tx = self.write()?;
+        if id_by_name(tx.db(), &c.name)?.is_some() {
             return Err(already_exists(&c.name));
         }
-        tx.execute(
+        tx.db().execute(
             "INSERT INTO connections (name, idp_entity_id, want_authn_requests_signed, valid_until,
                  metadata_xml, metadata_source, metadata_imported_at, sp_entity_id, sp_acs_url,
                  sp_certificate, policy, created_at, updated_at)
@@ -190,9 +52,9 @@ impl Store {
             ],
         )
         .map_err(|e| unique_violation(e, &c.name))?;
-        let id = tx.last_insert_rowid();
-        write_children(&tx, id, &row)?;
-        let stored = load_by_id(&tx, id)?;
+        let id = tx.db().last_insert_rowid();
+        write_children(tx.db(), id, &row)?;
+        let stored = load_by_id(tx.db(), id)?;
         tx.commit()?;
         Ok(stored)
     }
@@ -223,12 +85,13 @@ impl Store {
     pub fn update_connection(&self, c: &Connection, now: DateTime<Utc>) -> Result<Connection> {
         check_name(&c.name).map_err(Error::invalid)?;
         let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy)?;
-        let tx = self.write_transaction()?;
-        match id_by_name(&tx, &c.name)? {
+        let tx = self.write()?;
+        match id_by_name(tx.db(), &c.name)? {
             Some(other) if other != c.id => return Err(already_exists(&c.name)),
             _ => {}
         }
         let changed = tx
+            .db()
             .execute(
                 "UPDATE connections SET name = ?2, idp_entity_id = ?3, want_authn_requests_signed = ?4,
                      valid_until = ?5, metadata_xml = ?6, metadata_source = ?7, metadata_imported_at = ?8,
@@ -258,10 +121,10 @@ impl Store {
             )));
         }
         for table in ["connection_certificates", "connection_endpoints", "connection_name_id_formats"] {
-            tx.execute(&format!("DELETE FROM {table} WHERE connection_id = ?1"), [c.id])?;
+            tx.db().execute(&format!("DELETE FROM {table} WHERE connection_id = ?1"), [c.id])?;
         }
-        write_children(&tx, c.id, &row)?;
-        let stored = load_by_id(&tx, c.id)?;
+        write_children(tx.db(), c.id, &row)?;
+        let stored = load_by_id(tx.db(), c.id)?;
         tx.commit()?;
         Ok(stored)
     }
@@ -274,70 +137,6 @@ impl Store {
         }
         Ok(())
     }
-
-    /// `BEGIN IMMEDIATE`: take the write lock up front so the busy timeout applies
-    /// (a deferred read-then-write transaction can fail at once with SQLITE_BUSY in WAL mode).
-    pub(crate) fn write_transaction(&self) -> Result<Transaction<'_>> {
-        Ok(Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
-    }
-}
-
-/// Sets `journal_mode=WAL` (persistent: a no-op after the first open) and returns the mode
-/// in effect. The switch needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
-/// without its busy handler, while another connection is opening the same new file; so
-/// retry for up to [`BUSY_TIMEOUT`].
-fn switch_to_wal(conn: &rusqlite::Connection) -> rusqlite::Result<String> {
-    const PAUSE: Duration = Duration::from_millis(20);
-    let mut waited = Duration::ZERO;
-    loop {
-        match conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0)) {
-            Err(rusqlite::Error::SqliteFailure(f, _))
-                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-                    && waited < BUSY_TIMEOUT =>
-            {
-                std::thread::sleep(PAUSE);
-                waited += PAUSE;
-            }
-            other => return other,
-        }
-    }
-}
-
-/// Longest text kept in one free-text field of a stored record (an audit message, a
-/// check's found value...): text from an unauthenticated response can be megabytes long.
-pub const MAX_STORED_FIELD_BYTES: usize = 2000;
-
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-pub fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or_default()
-}
-
-/// `s` cut to [`MAX_STORED_FIELD_BYTES`], saying how much was left out.
-pub fn bounded(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.len() <= MAX_STORED_FIELD_BYTES {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let kept = cut(s, MAX_STORED_FIELD_BYTES);
-    std::borrow::Cow::Owned(format!("{kept}… ({} more bytes not kept)", s.len() - kept.len()))
-}
-
-/// How the catalog writes a time: RFC 3339, UTC, `Z`, nine fraction digits.
-pub fn format_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
-}
-
-/// Reads a time written by [`format_time`] (any RFC 3339 time is accepted).
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::new(ErrorCode::Storage, format!("the catalog holds an invalid time {text:?}: {e}")))
 }
 
 fn not_found(name: &str) -> Error {

@@ -3,7 +3,7 @@
 
 use roxmltree::{Node, NodeType};
 
-use super::views::XmlLine;
+use super::XmlLine;
 use crate::xml::NS_SAML;
 
 /// Lines beyond this are cut (a hostile response must not freeze the window).

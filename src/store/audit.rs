@@ -1,0 +1,118 @@
+//! The append-only audit log: one row per login attempt and admin action.
+
+use rusqlite::params;
+
+use super::{Read, WriteTx, bounded, format_time, json, parse_time};
+use crate::directory::{AuditEntry, AuditQuery};
+use crate::error::{Error, ErrorCode, Result};
+use crate::login::{Outcome, Stop};
+
+pub fn insert_audit(tx: &WriteTx<'_>, e: &AuditEntry, connection_id: Option<i64>) -> Result<i64> {
+    let conn = tx.db();
+    insert_audit_row(conn, e, connection_id, true)
+}
+
+fn insert_audit_row(
+    conn: &rusqlite::Connection,
+    e: &AuditEntry,
+    connection_id: Option<i64>,
+    authenticated: bool,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, connection_id, connection_name, subject, outcome, reason, message, user_id, diff, \
+         authenticated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        format_time(e.at),
+        connection_id,
+        e.connection,
+        e.subject.as_deref().map(bounded),
+        e.outcome.as_str(),
+        e.failed_check.map(Stop::as_str),
+        e.message.as_deref().map(bounded),
+        e.user_id,
+        json(&e.diff)?,
+        authenticated,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// How often a connection's audit log records a rejected response that no IdP signature
+/// vouches for: anyone (a web page the admin visits included) can post those in a loop, and
+/// the log is append-only. Each is still a test-login record (the newest of them are kept).
+pub const UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS: i64 = 60;
+
+/// Appends the audit row of a rejected, unauthenticated response, unless one was written for
+/// this connection within the last [`UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS`]. Returns whether
+/// it wrote.
+pub fn insert_unauthenticated_audit(tx: &WriteTx<'_>,
+    e: &AuditEntry,
+    connection_id: Option<i64>,
+) -> Result<bool> {
+    let conn = tx.db();
+    let since = e.at - chrono::Duration::seconds(UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS);
+    let recent: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE connection_name = ?1 AND authenticated = 0 \
+             AND at > ?2 AND at <= ?3)",
+        )?
+        .query_row(params![e.connection, format_time(since), format_time(e.at)], |r| r.get(0))?;
+    if recent {
+        return Ok(false);
+    }
+    let message = format!(
+        "{} [unauthenticated: no IdP signature verified; more such rejections within {} s are recorded as test \
+         logins only]",
+        e.message.as_deref().unwrap_or_default(),
+        UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS
+    );
+    insert_audit_row(conn, &AuditEntry { message: Some(message), ..e.clone() }, connection_id, false)?;
+    Ok(true)
+}
+
+/// Audit rows matching `query`, newest first.
+pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+    let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let mut stmt = db.db().prepare_cached(
+        "SELECT id, at, connection_name, subject, outcome, reason, message, user_id, diff FROM audit_log \
+         WHERE (?1 IS NULL OR connection_name = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR outcome = ?3) \
+           AND (?4 IS NULL OR user_id = ?4) \
+           AND (?5 IS NULL OR instr(handshake_fold(coalesce(subject, '') || char(10) || coalesce(message, '') \
+                || char(10) || coalesce(reason, '')), handshake_fold(?5)) > 0) \
+         ORDER BY id DESC",
+    )?;
+    let rows = stmt.query_map(
+        params![query.connection, query.since.map(format_time), query.outcome.map(Outcome::as_str), query.user_id, text],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<i64>>(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        },
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, at, connection, subject, outcome, reason, message, user_id, diff) = row?;
+        let outcome = Outcome::parse(&outcome)
+            .ok_or_else(|| Error::new(ErrorCode::Storage, format!("audit row {id} has an unknown outcome {outcome:?}")))?;
+        out.push(AuditEntry {
+            id,
+            at: parse_time(&at)?,
+            connection,
+            subject,
+            outcome,
+            failed_check: reason.as_deref().and_then(Stop::parse),
+            message,
+            user_id,
+            diff: serde_json::from_str(&diff).map_err(super::storage("audit diff"))?,
+        });
+    }
+    Ok(out)
+}

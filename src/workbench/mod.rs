@@ -1,0 +1,183 @@
+//! The core API: every operation the CLI, the desktop app and the embedded server perform,
+//! split by area. This folder holds the only `impl Workbench`:
+//!
+//! - [`connections`]: import metadata (applying the detected vendor's mapping preset),
+//!   list with status and certificate expiry, duplicate, export and import as a file,
+//!   re-import with a diff, security policy, SP URLs and keys, SP metadata;
+//! - [`logins`]: verify, provision and bench a response, start and complete test logins at
+//!   the embedded SP (one write transaction each), judge a captured response offline;
+//! - [`mapping`]: the mapping document, presets, previews and dry runs;
+//! - [`directory`]: users and the audit log: search, detail, status, delete, export;
+//! - [`demo`]: the built-in demo IdP, its people, scenarios and story, and reset.
+//!
+//! Operations take the instant as a parameter (`now`); nothing here reads the clock. Errors
+//! cross every boundary as `{code, message}` ([`crate::Error`]); messages name concepts, and
+//! each shell adds its own hints (flags, buttons).
+
+pub mod connections;
+pub mod demo;
+pub mod directory;
+pub mod logins;
+pub mod mapping;
+pub mod xmlview;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::certs::Certificate;
+use crate::connection::{self, Connection, Endpoint, SecurityPolicy};
+use crate::error::Result;
+use crate::secrets::{self, SecretStore, SecretStoreKind};
+use crate::sensitive::Sensitive;
+use crate::sp;
+use crate::store::Store;
+
+pub use connections::{
+    CertificateExpiry, ConnectionFile, ConnectionSummary, ExpiryLevel, IdpPreview, ImportOutcome, ImportRequest,
+    MetadataChange, MetadataPreview, ReimportPreview, RemoveOutcome, TestStatus,
+};
+pub use crate::directory::{AuditQuery, UserQuery};
+pub use directory::{AuditFormat, UserDetail, render_audit};
+pub use logins::{AnalyzeOptions, AnalyzeResult, BenchResult, TestLoginDetail};
+pub use logins::XmlLine;
+pub use mapping::{MappingPreview, PresetInfo};
+pub use crate::login::ProvisionReport;
+
+/// Where a Workbench keeps its state and which port the embedded SP answers on.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// `--db`; `None` falls back to `HANDSHAKE_DB`, then the user's data directory.
+    pub db: Option<PathBuf>,
+    pub secret_store: SecretStoreKind,
+    pub port: u16,
+}
+
+pub struct Workbench {
+    store: Store,
+    secrets: Arc<dyn SecretStore>,
+    base_url: String,
+}
+
+/// A connection as the CLI and the app show it: the SP values in effect, not just the stored ones.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct ConnectionView {
+    pub name: String,
+    pub idp_entity_id: String,
+    pub sso: Vec<Endpoint>,
+    pub slo: Vec<Endpoint>,
+    pub name_id_formats: Vec<String>,
+    pub want_authn_requests_signed: bool,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub signing_certificates: Vec<Certificate>,
+    /// How soon each signing certificate expires, in the same order (the one expiry rule).
+    pub certificate_expiry: Vec<CertificateExpiry>,
+    pub sp: SpView,
+    pub policy: SecurityPolicy,
+    pub metadata_source: String,
+    pub metadata_imported_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct SpView {
+    pub entity_id: String,
+    pub acs_url: String,
+    /// False when derived from the embedded SP's base URL (follows `--port`).
+    pub entity_id_explicit: bool,
+    pub acs_url_explicit: bool,
+    pub certificate: Option<Certificate>,
+    pub certificate_expiry: Option<CertificateExpiry>,
+}
+
+impl Workbench {
+    pub fn open(options: &OpenOptions) -> Result<Self> {
+        let path = Store::resolve_path(options.db.as_deref())?;
+        let store = Store::open(&path)?;
+        let secrets = secrets::open(&options.secret_store)?;
+        Ok(Self::with_parts(store, secrets, connection::base_url(options.port)))
+    }
+
+    /// For tests and embedders that build the parts themselves.
+    pub fn with_parts(store: Store, secrets: Arc<dyn SecretStore>, base_url: String) -> Self {
+        Workbench { store, secrets, base_url }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn database_path(&self) -> Option<&Path> {
+        self.store.path()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn secrets(&self) -> &Arc<dyn SecretStore> {
+        &self.secrets
+    }
+
+    pub(crate) fn view(&self, c: &Connection, now: DateTime<Utc>) -> ConnectionView {
+        let resolved = c.sp.resolve(&c.name, &self.base_url);
+        ConnectionView {
+            name: c.name.clone(),
+            idp_entity_id: c.idp.entity_id.clone(),
+            sso: c.idp.sso.clone(),
+            slo: c.idp.slo.clone(),
+            name_id_formats: c.idp.name_id_formats.clone(),
+            want_authn_requests_signed: c.idp.want_authn_requests_signed,
+            valid_until: c.idp.valid_until,
+            signing_certificates: c.idp.signing_certificates.clone(),
+            certificate_expiry: c.idp.signing_certificates.iter().map(|cert| CertificateExpiry::of(cert, now)).collect(),
+            sp: SpView {
+                entity_id: resolved.entity_id,
+                acs_url: resolved.acs_url,
+                entity_id_explicit: c.sp.entity_id.is_some(),
+                acs_url_explicit: c.sp.acs_url.is_some(),
+                certificate: c.sp.certificate.clone(),
+                certificate_expiry: c.sp.certificate.as_ref().map(|cert| CertificateExpiry::of(cert, now)),
+            },
+            policy: c.policy.clone(),
+            metadata_source: c.metadata_source.clone(),
+            metadata_imported_at: c.metadata_imported_at,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+
+    pub(crate) fn load_sp_key(
+        &self,
+        connection: &str,
+    ) -> std::result::Result<Sensitive<openssl::pkey::PKey<openssl::pkey::Private>>, String> {
+        let pem = secrets::require(self.secrets.as_ref(), &secrets::sp_key(connection), "SP private key")
+            .map_err(|e| e.message)?;
+        sp::parse_private_key(&pem).map(Sensitive::new).map_err(|e| e.message)
+    }
+}
+
+/// A SAML tracer shows the decoded XML; the form carries base64. Accept both.
+pub fn normalise_response_input(input: &str) -> String {
+    let trimmed = input.trim_start_matches('\u{feff}').trim();
+    if trimmed.starts_with('<') { crate::idp::sign::to_post_form_value(trimmed) } else { input.to_owned() }
+}
+
+/// What the response must answer: the outstanding AuthnRequest, if any, and an expired one
+/// it may name (reported as such rather than as unknown).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Expect<'a> {
+    pub in_response_to: Option<&'a str>,
+    pub expired_request: Option<&'a str>,
+}
+
+impl<'a> Expect<'a> {
+    pub fn outstanding(in_response_to: Option<&'a str>) -> Self {
+        Expect { in_response_to, expired_request: None }
+    }
+}
