@@ -20,7 +20,7 @@
 import { untrack } from "svelte";
 
 export interface LoadOptions {
-  /** A background refresh: `loading` stays as it is (no spinner) and a shown error stays too. */
+  /** A background refresh: `loading` stays as it is (no spinner). */
   quiet?: boolean;
   /** Wait this many ms first; a newer request in the meantime replaces this one. */
   delay?: number;
@@ -40,7 +40,7 @@ export interface ResourceOptions<A, T> {
 export class Resource<A, T> {
   /** The last value fetched (kept while the next one loads), or the initial value. */
   current = $state.raw<T>() as T;
-  /** The last fetch's error (null once a fetch succeeds). */
+  /** The last fetch's error: it stays while the next fetch runs, until one succeeds. Writable (dismiss). */
   error = $state.raw<unknown>(null);
   #loading = $state(false);
   #loaded = $state(false);
@@ -116,10 +116,7 @@ export class Resource<A, T> {
 
   async #fetch(args: A, quiet: boolean): Promise<T | undefined> {
     const mine = ++this.#seq;
-    if (!quiet) {
-      this.#loading = true;
-      this.error = null;
-    }
+    if (!quiet) this.#loading = true;
     try {
       const value = await this.#fetcher(args);
       if (mine !== this.#seq) return undefined;
