@@ -3,17 +3,8 @@
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { action } from "./action.svelte";
 import { ApiError } from "./api";
+import { deferred } from "./deferred";
 import { toasts } from "./stores/toasts.svelte";
-
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 const shown = () => toasts.items.map((t) => [t.tone, t.message]);
 

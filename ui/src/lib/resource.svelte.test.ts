@@ -3,17 +3,7 @@
 import { flushSync } from "svelte";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { Resource, resource } from "./resource.svelte";
-
-/** A promise to settle by hand. */
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from "./deferred";
 
 /** A fetcher whose every call waits for the test to answer it. */
 function manualFetcher<A, T>() {

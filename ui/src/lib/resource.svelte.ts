@@ -11,7 +11,11 @@
 //   users.current  users.loading  users.error  users.loaded
 //   users.refetch()                  // again, same arguments (a Retry button)
 //   users.refetch({ quiet: true })   // a background refresh: no spinner
-//   users.current = [...]            // a local edit (after a delete, say)
+//   users.current = [...]            // a local edit (after a delete, say): replace, never mutate
+//
+// An error stays, next to the last value, until a fetch succeeds (a Retry does not flash the
+// empty state). A screen that moves to another subject (another user) clears `current` and
+// `error` itself.
 //
 // `resource()` must be called while a component initialises: it owns an $effect that follows
 // the arguments and forgets the answers once the component is gone. Code outside components
