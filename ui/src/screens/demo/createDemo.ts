@@ -2,7 +2,8 @@
 // the demo IdP and its `demo` connection (created or reused), then straight to that
 // connection's Test login tab, where one click on Start opens the demo IdP's persona picker.
 import { api, describeError } from "../../lib/api";
-import type { DemoSetup, DemoStyle } from "../../lib/generated/types";
+import { action } from "../../lib/action.svelte";
+import type { DemoStyle } from "../../lib/generated/types";
 import { go } from "../../lib/stores/nav.svelte";
 import { toast } from "../../lib/stores/toasts.svelte";
 
@@ -13,18 +14,18 @@ export const DEMO_STYLES: { id: DemoStyle; label: string }[] = [
   { id: "generic", label: "Generic SAML" },
 ];
 
-/** Creates (or reuses) the demo connection and opens its Test login tab; null on failure (toasted). */
-export async function createDemoAndOpen(style: DemoStyle | null): Promise<DemoSetup | null> {
-  try {
-    const setup = await api.createDemo(style);
-    const name = setup.connection.name;
-    if (setup.created) toast.success(`Created the demo connection “${name}”. Click Start test login, then pick a person.`);
-    else if (setup.metadata_refreshed) toast.info(`Reused “${name}” and refreshed its demo IdP metadata.`);
-    else toast.info(`Reused the demo connection “${name}”.`);
-    go("connection", { name, tab: "test" });
-    return setup;
-  } catch (e) {
-    toast.error(`Could not create the demo connection: ${describeError(e)}`);
-    return null;
-  }
+/** The action: creates (or reuses) the demo connection and opens its Test login tab; a failure is toasted. */
+export function createDemoAction() {
+  return action(
+    async (style: DemoStyle | null) => {
+      const setup = await api.createDemo(style);
+      const name = setup.connection.name;
+      if (setup.created) toast.success(`Created the demo connection “${name}”. Click Start test login, then pick a person.`);
+      else if (setup.metadata_refreshed) toast.info(`Reused “${name}” and refreshed its demo IdP metadata.`);
+      else toast.info(`Reused the demo connection “${name}”.`);
+      go("connection", { name, tab: "test" });
+      return setup;
+    },
+    { toastError: (e) => `Could not create the demo connection: ${describeError(e)}` },
+  );
 }

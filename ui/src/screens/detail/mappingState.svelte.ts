@@ -3,6 +3,8 @@
 // switches), saved whole with api.setMapping, and previewed live against the claims of
 // the last test login (api.previewMapping, debounced).
 import { api, describeError } from "../../lib/api";
+import { action } from "../../lib/action.svelte";
+import { Resource } from "../../lib/resource.svelte";
 import type { MappingDocument, MappingPreview, RoleRule, Source, FieldRule } from "../../lib/generated/types";
 
 export const PREVIEW_DEBOUNCE_MS = 300;
@@ -83,21 +85,25 @@ export class MappingState {
   saved = $state<MappingDocument | null>(null);
   /** The document being edited (deep reactive). */
   draft = $state<MappingDocument | null>(null);
-  loading = $state(false);
-  loadError = $state<string | null>(null);
-  saving = $state(false);
-  saveError = $state<string | null>(null);
   /** Set after a successful save, for an aria-live confirmation. */
   savedAt = $state<number | null>(null);
-
-  preview = $state<MappingPreview | null>(null);
-  previewLoading = $state(false);
-  previewError = $state<string | null>(null);
   /** The mapping field row the claims table fills when an attribute is clicked. */
   activeField = $state<number | null>(null);
 
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #seq = 0;
+  readonly #stored = new Resource<string, MappingDocument | null>((name) => api.mapping(name), null);
+  readonly #saving = action(
+    async (doc: MappingDocument) => {
+      this.#adopt(await api.setMapping(this.name, doc));
+      this.savedAt = Date.now();
+      this.requestPreview();
+      return true;
+    },
+    { toastError: false },
+  );
+  readonly #preview = new Resource<MappingDocument, MappingPreview | null>(
+    (doc) => api.previewMapping(this.name, doc),
+    null,
+  );
 
   constructor(name: string, initial?: MappingDocument) {
     this.name = name;
@@ -108,6 +114,28 @@ export class MappingState {
     const n = normalizeDocument(doc);
     this.saved = n;
     this.draft = normalizeDocument(n);
+  }
+
+  get loading(): boolean {
+    return this.#stored.loading;
+  }
+  get loadError(): string | null {
+    return this.#stored.error === null ? null : describeError(this.#stored.error);
+  }
+  get saving(): boolean {
+    return this.#saving.busy;
+  }
+  get saveError(): string | null {
+    return this.#saving.error === null ? null : describeError(this.#saving.error);
+  }
+  get preview(): MappingPreview | null {
+    return this.#preview.current;
+  }
+  get previewLoading(): boolean {
+    return this.#preview.loading;
+  }
+  get previewError(): string | null {
+    return this.#preview.error === null ? null : describeError(this.#preview.error);
   }
 
   get dirty(): boolean {
@@ -128,72 +156,35 @@ export class MappingState {
   }
 
   async load(): Promise<void> {
-    this.loading = true;
-    this.loadError = null;
-    try {
-      this.#adopt(await api.mapping(this.name));
-    } catch (e) {
-      this.loadError = describeError(e);
-    } finally {
-      this.loading = false;
-    }
+    this.#stored.error = null; // a retry shows the spinner, not the old error
+    const doc = await this.#stored.load(this.name);
+    if (doc) this.#adopt(doc);
   }
 
   /** Saves the whole document; true when saved. Errors stay in `saveError`. */
   async save(): Promise<boolean> {
     if (!this.draft) return false;
-    this.saving = true;
-    this.saveError = null;
-    try {
-      const stored = await api.setMapping(this.name, normalizeDocument($state.snapshot(this.draft) as MappingDocument));
-      this.#adopt(stored);
-      this.savedAt = Date.now();
-      this.requestPreview();
-      return true;
-    } catch (e) {
-      this.saveError = describeError(e);
-      return false;
-    } finally {
-      this.saving = false;
-    }
+    return (await this.#saving.run(this.#snapshot())) ?? false;
   }
 
   /** Drops unsaved edits. */
   reset() {
     if (this.saved) this.draft = normalizeDocument(this.saved);
-    this.saveError = null;
+    this.#saving.error = null;
   }
 
   /** Asks for a preview of the draft after a short pause (successive edits coalesce). */
   requestPreview() {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.runPreview();
-    }, PREVIEW_DEBOUNCE_MS);
+    if (this.draft) void this.#preview.load(this.#snapshot(), { delay: PREVIEW_DEBOUNCE_MS });
   }
 
+  /** Drops a preview on its way (the tab closed). */
   cancelPreview() {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#preview.cancel();
   }
 
-  async runPreview(): Promise<void> {
-    if (!this.draft) return;
-    const seq = ++this.#seq;
-    const doc = normalizeDocument($state.snapshot(this.draft) as MappingDocument);
-    this.previewLoading = true;
-    try {
-      const p = await api.previewMapping(this.name, doc);
-      if (seq !== this.#seq) return; // a newer edit is on its way
-      this.preview = p;
-      this.previewError = null;
-    } catch (e) {
-      if (seq !== this.#seq) return;
-      this.previewError = describeError(e);
-    } finally {
-      if (seq === this.#seq) this.previewLoading = false;
-    }
+  #snapshot(): MappingDocument {
+    return normalizeDocument($state.snapshot(this.draft) as MappingDocument);
   }
 }
 
