@@ -1,5 +1,8 @@
-//! The IPC commands: one line each into `Desktop`. Arguments keep their snake_case
-//! names so the UI's calls match the generated TypeScript types.
+//! The IPC commands, each defined here once: one line into `Desktop`. build.rs derives the
+//! handler list and the permissions from this file; the `shell` integration test checks
+//! capabilities/main.json and ui/src/lib/api.ts against it. Write each as
+//! `#[tauri::command(rename_all = "snake_case")]` on one line: arguments keep their
+//! snake_case names so the UI's calls match the generated types.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,51 +25,10 @@ type R<T> = Result<T, Error>;
 /// The label of the window the IdP login opens in. It gets no IPC permissions.
 const LOGIN_WINDOW: &str = "idp-login";
 
+/// Every `#[tauri::command]` function below: build.rs reads them from this file, writes this
+/// list and gives each command its own permission.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        app_status,
-        start_server,
-        list_connections,
-        connection,
-        fetch_metadata,
-        cancel,
-        preview_metadata,
-        import_connection,
-        duplicate_connection,
-        remove_connection,
-        export_connection,
-        import_connection_file,
-        reimport_preview,
-        replace_metadata,
-        set_policy,
-        set_sp_urls,
-        rotate_sp_key,
-        sp_metadata,
-        save_sp_metadata,
-        presets,
-        mapping,
-        set_mapping,
-        preview_mapping,
-        open_login,
-        test_logins,
-        test_login,
-        analyze_response,
-        users,
-        user,
-        set_user_status,
-        delete_user,
-        audit,
-        export_audit,
-        create_demo,
-        demo_idp,
-        set_demo_idp,
-        demo_catalog,
-        set_demo_persona,
-        remove_demo_persona,
-        set_demo_persona_active,
-        reset_demo,
-        run_scenario,
-    ]
+    include!(concat!(env!("OUT_DIR"), "/handler.rs"))
 }
 
 #[tauri::command(rename_all = "snake_case")]
