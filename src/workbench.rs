@@ -1,7 +1,7 @@
 //! The core API. The CLI and the desktop app are thin shells over these calls; every
 //! error crosses their boundaries as `{code, message}`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,21 +13,14 @@ use crate::connection::{self, Connection, Endpoint, SecurityPolicy, SpConfig, Sp
 use crate::error::{Error, ErrorCode, Result};
 use crate::metadata::{self, MetadataWarning};
 use crate::provision;
-use crate::secrets::{self, SecretStore, SecretStoreKind};
+use crate::secrets::{self, SecretStore};
 use crate::sensitive::Sensitive;
 use crate::sp;
 use crate::store::replay::ReplayKey;
 use crate::store::{NewConnection, Store};
 use crate::validate::{self, Report};
 
-/// Where a Workbench keeps its state and which port the embedded SP answers on.
-#[derive(Debug, Clone)]
-pub struct OpenOptions {
-    /// `--db`; `None` falls back to `HANDSHAKE_DB`, then the user's data directory.
-    pub db: Option<PathBuf>,
-    pub secret_store: SecretStoreKind,
-    pub port: u16,
-}
+pub use crate::options::OpenOptions;
 
 pub struct Workbench {
     store: Store,

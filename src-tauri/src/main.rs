@@ -10,14 +10,15 @@ mod commands;
 use std::sync::Arc;
 
 use handshake::clock::SystemClock;
-use handshake::desktop::{self, Desktop};
+use handshake::desktop::Desktop;
+use handshake::options::OpenOptions;
 use tauri::{Emitter as _, Manager as _};
 
 /// The event the window listens to for finished test logins.
 const TEST_LOGIN_EVENT: &str = "test-login";
 
 fn main() {
-    let desktop = match desktop::options_from_env()
+    let desktop = match OpenOptions::from_env()
         .and_then(|options| Ok((options.port, Desktop::open(&options, Arc::new(SystemClock))?)))
     {
         Ok(d) => d,

@@ -22,7 +22,7 @@ use crate::connection::{self, SecurityPolicy};
 use crate::error::{Error, ErrorCode, Result};
 use crate::metadata;
 use crate::provision::{self, Claims, MappingDocument, User, UserStatus};
-use crate::secrets::{self, SecretStore, SecretStoreKind};
+use crate::secrets::{self, SecretStore};
 use crate::sensitive::Sensitive;
 use crate::server::{self, AppState, Pool};
 use crate::store::Store;
@@ -34,22 +34,6 @@ pub use views::*;
 const EXPIRY_WARNING_DAYS: i64 = 30;
 /// How many earlier test logins the mapping preview looks through for claims.
 const PREVIEW_LOOKBACK: u32 = 50;
-
-/// Reads `HANDSHAKE_DB`, `HANDSHAKE_SECRET_STORE` and `HANDSHAKE_PORT`, as the CLI does.
-pub fn options_from_env() -> Result<OpenOptions> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let secret_store = match var("HANDSHAKE_SECRET_STORE") {
-        Some(v) => v.parse::<SecretStoreKind>().map_err(|e| Error::invalid(format!("HANDSHAKE_SECRET_STORE: {e}")))?,
-        None => SecretStoreKind::default(),
-    };
-    let port = match var("HANDSHAKE_PORT") {
-        Some(v) => v
-            .parse::<u16>()
-            .map_err(|_| Error::invalid(format!("HANDSHAKE_PORT={v:?} is not a port number (0 to 65535)")))?,
-        None => connection::DEFAULT_PORT,
-    };
-    Ok(OpenOptions { db: var("HANDSHAKE_DB").map(PathBuf::from), secret_store, port })
-}
 
 /// A secret store that could not be opened: every use reports why.
 struct UnavailableStore(Error);
@@ -103,7 +87,7 @@ impl Desktop {
         };
         let (events, _) = broadcast::channel(64);
         let port = options.port;
-        let state = AppState::with_events(open_pool(&db, &secrets, port)?, clock.clone(), events.clone())?;
+        let state = AppState::with_events(Pool::open_with(&db, &secrets, port)?, clock.clone(), events.clone())?;
         let status = ServerStatus { running: false, port, base_url: connection::base_url(port), error: None };
         Ok(Desktop {
             db,
@@ -197,7 +181,7 @@ impl Desktop {
             Ok(l) => l,
             Err(e) => {
                 // Connections derive their SP URLs from the chosen port even while it is taken.
-                if let Ok(pool) = open_pool(&self.db, &self.secrets, port) {
+                if let Ok(pool) = Pool::open_with(&self.db, &self.secrets, port) {
                     let _ = self.swap_pool(pool);
                 }
                 let base_url = connection::base_url(port);
@@ -206,7 +190,7 @@ impl Desktop {
         };
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
         let base_url = connection::base_url(port);
-        let pool = match open_pool(&self.db, &self.secrets, port) {
+        let pool = match Pool::open_with(&self.db, &self.secrets, port) {
             Ok(p) => p,
             Err(e) => return self.set_status(ServerStatus { running: false, port, base_url, error: Some(e) }),
         };
@@ -560,15 +544,6 @@ impl Desktop {
         })
         .await
     }
-}
-
-fn open_pool(db: &std::path::Path, secrets: &Arc<dyn SecretStore>, port: u16) -> Result<Pool> {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 4);
-    let base = connection::base_url(port);
-    let workbenches = (0..workers)
-        .map(|_| Ok(Workbench::with_parts(Store::open(db)?, secrets.clone(), base.clone())))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Pool::new(workbenches))
 }
 
 fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<ConnectionSummary> {
