@@ -1,8 +1,8 @@
-//! The IPC commands, each defined here once: one line into `Desktop`. build.rs derives the
-//! handler list and the permissions from this file; the `shell` integration test checks
-//! capabilities/main.json and ui/src/lib/api.ts against it. Write each as
-//! `#[tauri::command(rename_all = "snake_case")]` on one line: arguments keep their
-//! snake_case names so the UI's calls match the generated types.
+//! The IPC commands, each defined here once: one line into `Desktop`, plus the OS work a
+//! command needs (os.rs). build.rs derives the handler list and the permissions from this
+//! file; the `shell` integration test checks capabilities/main.json and ui/src/lib/api.ts
+//! against it. Write each as `#[tauri::command(rename_all = "snake_case")]` on one line:
+//! arguments keep their snake_case names so the UI's calls match the generated types.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,6 +18,8 @@ use handshake::provision::{AuditEntry, MappingDocument, User, UserStatus};
 use handshake::testlogin::TestLoginSummary;
 use handshake::workbench::{ConnectionView, ImportOutcome, ImportRequest, RemoveOutcome};
 use tauri::{Manager as _, State, WebviewUrl, WebviewWindowBuilder};
+
+use crate::os;
 
 type Core<'a> = State<'a, Arc<Desktop>>;
 type R<T> = Result<T, Error>;
@@ -83,7 +85,7 @@ async fn remove_connection(core: Core<'_>, name: String) -> R<RemoveOutcome> {
 
 #[tauri::command(rename_all = "snake_case")]
 async fn export_connection(core: Core<'_>, name: String, path: PathBuf) -> R<()> {
-    core.export_connection(name, path).await
+    os::write_chosen_file(&path, &core.export_connection(name).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -128,7 +130,7 @@ async fn sp_metadata(core: Core<'_>, name: String) -> R<String> {
 
 #[tauri::command(rename_all = "snake_case")]
 async fn save_sp_metadata(core: Core<'_>, name: String, path: PathBuf) -> R<()> {
-    core.save_sp_metadata(name, path).await
+    os::write_chosen_file(&path, &core.sp_metadata(name).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -156,7 +158,7 @@ async fn preview_mapping(core: Core<'_>, name: String, mapping: MappingDocument)
 async fn open_login(app: tauri::AppHandle, core: Core<'_>, name: String, in_app: bool) -> R<String> {
     let url = core.login_url(name.clone()).await?;
     if !in_app {
-        core.open_in_browser(&url)?;
+        os::open_in_browser(&url, &core.server_status().base_url)?;
         return Ok(url);
     }
     let parsed = url.parse().map_err(|e| Error::invalid(format!("bad login URL {url}: {e}")))?;
@@ -219,7 +221,9 @@ async fn audit(core: Core<'_>, query: AuditQuery) -> R<Vec<AuditEntry>> {
 
 #[tauri::command(rename_all = "snake_case")]
 async fn export_audit(core: Core<'_>, query: AuditQuery, format: ExportFormat, path: PathBuf) -> R<usize> {
-    core.export_audit(query, format, path).await
+    let export = core.export_audit(query, format).await?;
+    os::write_chosen_file(&path, &export.content)?;
+    Ok(export.rows)
 }
 
 #[tauri::command(rename_all = "snake_case")]

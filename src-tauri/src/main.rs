@@ -1,11 +1,13 @@
 //! The Handshake desktop app: a thin Tauri shell. Every command is one call into
 //! `handshake::desktop::Desktop`, the same core the CLI uses; errors cross IPC as
-//! `{code, message}`. The shell adds only what needs a window: the login window,
-//! live events, and the embedded SP's lifetime (started at launch, stopped at exit).
+//! `{code, message}`. The shell adds only what needs a window or the OS: the login window,
+//! live events, the embedded SP's lifetime (started at launch, stopped at exit), the files
+//! the user saves and the system browser (os.rs).
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod os;
 
 use std::sync::Arc;
 

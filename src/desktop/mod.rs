@@ -1,5 +1,6 @@
 //! The desktop app's API. Every Tauri command is a one-line call into [`Desktop`]; the
-//! app shell adds only windows and events. Calls run the blocking core (SQLite, xmlsec)
+//! app shell adds only what needs the OS: windows, events, writing the files the user
+//! chose, opening the system browser. Calls run the blocking core (SQLite, xmlsec)
 //! off the async executor, so the window never waits on them.
 
 #[cfg(feature = "typescript")]
@@ -51,6 +52,13 @@ impl SecretStore for UnavailableStore {
     fn describe(&self) -> String {
         "unavailable".into()
     }
+}
+
+/// An audit export: the file's content and how many rows it holds.
+#[derive(Debug, Clone)]
+pub struct AuditExport {
+    pub content: String,
+    pub rows: usize,
 }
 
 struct Running {
@@ -286,9 +294,9 @@ impl Desktop {
         self.run(move |wb, _| wb.remove_connection(&name)).await
     }
 
-    /// Writes the connection file to `path` (chosen by the user in a save dialog).
-    pub async fn export_connection(&self, name: String, path: PathBuf) -> Result<()> {
-        self.run(move |wb, _| write_file(&path, &wb.export_connection(&name)?)).await
+    /// The connection as a file's content (the shell writes it where the user chose).
+    pub async fn export_connection(&self, name: String) -> Result<String> {
+        self.run(move |wb, _| wb.export_connection(&name)).await
     }
 
     pub async fn import_connection_file(&self, content: String, name: Option<String>) -> Result<ImportOutcome> {
@@ -340,10 +348,6 @@ impl Desktop {
 
     pub async fn sp_metadata(&self, name: String) -> Result<String> {
         self.run(move |wb, _| wb.sp_metadata(&name)).await
-    }
-
-    pub async fn save_sp_metadata(&self, name: String, path: PathBuf) -> Result<()> {
-        self.run(move |wb, _| write_file(&path, &wb.sp_metadata(&name)?)).await
     }
 
     // ---- mapping ----
@@ -433,22 +437,6 @@ impl Desktop {
         .await
     }
 
-    /// Opens a URL of the embedded SP in the system browser.
-    pub fn open_in_browser(&self, url: &str) -> Result<()> {
-        let base = format!("{}/", self.server_status().base_url);
-        if !url.starts_with(&base) {
-            return Err(Error::invalid("only the embedded SP's own pages open in the browser"));
-        }
-        std::process::Command::new(if cfg!(target_os = "macos") { "open" } else { "xdg-open" })
-            .arg(url)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map(drop)
-            .map_err(|e| Error::new(ErrorCode::Io, format!("cannot open the system browser (xdg-open): {e}")))
-    }
-
     pub async fn test_logins(&self, connection: Option<String>, limit: u32) -> Result<Vec<TestLoginSummary>> {
         self.run(move |wb, _| wb.test_logins(connection.as_deref(), limit.clamp(1, 1000))).await
     }
@@ -530,8 +518,9 @@ impl Desktop {
         self.run(move |wb, _| audit_rows(wb, &query)).await
     }
 
-    /// Writes the matching audit rows to `path`; returns how many.
-    pub async fn export_audit(&self, query: AuditQuery, format: ExportFormat, path: PathBuf) -> Result<usize> {
+    /// The matching audit rows as a file's content, oldest first, and how many there are
+    /// (the shell writes it where the user chose).
+    pub async fn export_audit(&self, query: AuditQuery, format: ExportFormat) -> Result<AuditExport> {
         self.run(move |wb, _| {
             let mut rows = audit_rows(wb, &query)?;
             rows.reverse(); // files read oldest first
@@ -539,8 +528,7 @@ impl Desktop {
                 ExportFormat::Csv => workbench::AuditFormat::Csv,
                 ExportFormat::JsonLines => workbench::AuditFormat::JsonLines,
             };
-            write_file(&path, &workbench::render_audit(&rows, format)?)?;
-            Ok(rows.len())
+            Ok(AuditExport { content: workbench::render_audit(&rows, format)?, rows: rows.len() })
         })
         .await
     }
@@ -615,12 +603,4 @@ fn audit_rows(wb: &Workbench, q: &AuditQuery) -> Result<Vec<provision::AuditEntr
     });
     rows.reverse();
     Ok(rows)
-}
-
-fn write_file(path: &std::path::Path, content: &str) -> Result<()> {
-    if !path.is_absolute() {
-        return Err(Error::invalid(format!("{} is not an absolute path", path.display())));
-    }
-    std::fs::write(path, content)
-        .map_err(|e| Error::new(ErrorCode::Io, format!("cannot write {}: {e}", path.display())))
 }
