@@ -12,7 +12,7 @@ use handshake::workbench::{ImportRequest, Workbench};
 
 use super::args::{ConnectionCommand, MappingCommand, SetPolicyArgs, UsersCommand};
 use super::input::{read_file, read_metadata};
-use super::json::to_json;
+use super::json::emit;
 use super::print::{cert_summary, print_connection, print_mapping, print_policy, print_user};
 
 pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) -> Result<ExitCode, Error> {
@@ -23,9 +23,7 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
                 &ImportRequest { name, metadata_xml, source, entity_id, sp_entity_id, acs_url },
                 now,
             )?;
-            if json {
-                println!("{}", to_json(&outcome)?);
-            } else {
+            emit(json, &outcome, |outcome| {
                 for w in &outcome.warnings {
                     eprintln!("warning [{}]: {}", w.code, w.message);
                 }
@@ -34,7 +32,7 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
                     "\nNext: give the IdP the SP metadata: handshake connection sp-metadata --name {}",
                     outcome.connection.name
                 );
-            }
+            })?;
         }
         ConnectionCommand::SetSpKey { name, key, cert } => {
             let key_pem = Sensitive::new(read_file(&key)?);
@@ -44,36 +42,27 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
             println!("SP key for {} replaced; certificate SHA-256 {fp}", view.name);
         }
         ConnectionCommand::List { json } => {
-            let list = wb.list_connections()?;
-            if json {
-                println!("{}", to_json(&list)?);
-            } else if list.is_empty() {
-                println!("No connections. Import one: handshake connection import --name NAME --metadata FILE|URL");
-            } else {
+            emit(json, &wb.list_connections()?, |list| {
+                if list.is_empty() {
+                    println!("No connections. Import one: handshake connection import --name NAME --metadata FILE|URL");
+                    return;
+                }
                 println!("{:<24} {:<60} CERTIFICATES", "NAME", "IDP ENTITY ID");
-                for c in &list {
+                for c in list {
                     println!("{:<24} {:<60} {}", c.name, c.idp_entity_id, cert_summary(c, now));
                 }
-            }
+            })?;
         }
         ConnectionCommand::Show { name, json } => {
-            let c = wb.connection(&name)?;
-            if json {
-                println!("{}", to_json(&c)?);
-            } else {
-                print_connection(&c, now);
-            }
+            emit(json, &wb.connection(&name)?, |c| print_connection(c, now))?;
         }
         ConnectionCommand::Remove { name, json } => {
-            let outcome = wb.remove_connection(&name)?;
-            if json {
-                println!("{}", to_json(&outcome)?);
-            } else {
+            emit(json, &wb.remove_connection(&name)?, |outcome| {
                 println!("Removed connection {}", outcome.name);
-                if let Some(w) = outcome.warning {
+                if let Some(w) = &outcome.warning {
                     eprintln!("warning: {w}");
                 }
-            }
+            })?;
         }
         ConnectionCommand::SpMetadata { name } => print!("{}", wb.sp_metadata(&name)?),
         ConnectionCommand::SetPolicy(args) => set_policy(wb, args, now)?,
@@ -82,25 +71,19 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
 }
 
 fn set_policy(wb: &Workbench, args: SetPolicyArgs, now: DateTime<Utc>) -> Result<(), Error> {
+    /// A flag left out keeps the field's value.
+    fn set<T>(field: &mut T, flag: Option<T>) {
+        if let Some(v) = flag {
+            *field = v;
+        }
+    }
     let mut policy = wb.connection(&args.name)?.policy;
-    if let Some(v) = args.allow_sha1 {
-        policy.allow_sha1 = v;
-    }
-    if let Some(v) = args.clock_skew_seconds {
-        policy.clock_skew_seconds = v;
-    }
-    if let Some(v) = args.allow_idp_initiated {
-        policy.allow_idp_initiated = v;
-    }
-    if let Some(v) = args.require_encrypted_assertion {
-        policy.require_encrypted_assertion = v;
-    }
-    if let Some(v) = args.sign_authn_requests {
-        policy.sign_authn_requests = v;
-    }
-    if let Some(v) = args.allow_missing_destination {
-        policy.allow_missing_destination = v;
-    }
+    set(&mut policy.allow_sha1, args.allow_sha1);
+    set(&mut policy.clock_skew_seconds, args.clock_skew_seconds);
+    set(&mut policy.allow_idp_initiated, args.allow_idp_initiated);
+    set(&mut policy.require_encrypted_assertion, args.require_encrypted_assertion);
+    set(&mut policy.sign_authn_requests, args.sign_authn_requests);
+    set(&mut policy.allow_missing_destination, args.allow_missing_destination);
     if let Some(v) = args.signature.as_deref() {
         policy.signature = match v {
             "response" => SignatureRequirement::Response,
@@ -110,24 +93,16 @@ fn set_policy(wb: &Workbench, args: SetPolicyArgs, now: DateTime<Utc>) -> Result
         };
     }
     let view = wb.set_policy(&args.name, policy, now)?;
-    if args.json {
-        println!("{}", to_json(&view.policy)?);
-    } else {
+    emit(args.json, &view.policy, |policy| {
         println!("Security policy of {} saved:", view.name);
-        print_policy(&view.policy);
-    }
-    Ok(())
+        print_policy(policy);
+    })
 }
 
 pub fn mapping(wb: &Workbench, cmd: MappingCommand, now: DateTime<Utc>) -> Result<ExitCode, Error> {
     match cmd {
         MappingCommand::Show { connection, json } => {
-            let doc = wb.mapping(&connection)?;
-            if json {
-                println!("{}", to_json(&doc)?);
-            } else {
-                print_mapping(&connection, &doc);
-            }
+            emit(json, &wb.mapping(&connection)?, |doc| print_mapping(&connection, doc))?;
         }
         MappingCommand::Set { connection, file } => {
             let text =
@@ -151,46 +126,36 @@ pub fn mapping(wb: &Workbench, cmd: MappingCommand, now: DateTime<Utc>) -> Resul
 }
 
 pub fn users(wb: &Workbench, cmd: UsersCommand, now: DateTime<Utc>) -> Result<ExitCode, Error> {
-    let (user, json) = match cmd {
-        UsersCommand::List { connection, json } => {
-            let list = wb.users(connection.as_deref())?;
-            if json {
-                println!("{}", to_json(&list)?);
-            } else if list.is_empty() {
+    match cmd {
+        UsersCommand::List { connection, json } => emit(json, &wb.users(connection.as_deref())?, |list| {
+            if list.is_empty() {
                 println!("No users yet.");
-            } else {
-                println!("{:<6} {:<34} {:<26} {:<12} {:<8} LOGINS", "ID", "EMAIL", "NAME", "STATUS", "SOURCE");
-                for u in &list {
-                    println!(
-                        "{:<6} {:<34} {:<26} {:<12} {:<8} {}",
-                        u.id,
-                        u.email.as_deref().unwrap_or("-"),
-                        u.display_name.as_deref().unwrap_or("-"),
-                        format!("{:?}", u.status).to_lowercase(),
-                        format!("{:?}", u.source).to_lowercase(),
-                        u.login_count
-                    );
-                }
+                return;
             }
-            return Ok(ExitCode::SUCCESS);
+            println!("{:<6} {:<34} {:<26} {:<12} {:<8} LOGINS", "ID", "EMAIL", "NAME", "STATUS", "SOURCE");
+            for u in list {
+                println!(
+                    "{:<6} {:<34} {:<26} {:<12} {:<8} {}",
+                    u.id,
+                    u.email.as_deref().unwrap_or("-"),
+                    u.display_name.as_deref().unwrap_or("-"),
+                    format!("{:?}", u.status).to_lowercase(),
+                    format!("{:?}", u.source).to_lowercase(),
+                    u.login_count
+                );
+            }
+        })?,
+        UsersCommand::Show { id, json } => emit(json, &wb.user(id)?, print_user)?,
+        UsersCommand::Deactivate { id, json } => {
+            emit(json, &wb.set_user_status(id, UserStatus::Deactivated, now)?, print_user)?;
         }
-        UsersCommand::Show { id, json } => (wb.user(id)?, json),
-        UsersCommand::Deactivate { id, json } => (wb.set_user_status(id, UserStatus::Deactivated, now)?, json),
-        UsersCommand::Activate { id, json } => (wb.set_user_status(id, UserStatus::Active, now)?, json),
+        UsersCommand::Activate { id, json } => {
+            emit(json, &wb.set_user_status(id, UserStatus::Active, now)?, print_user)?
+        }
         UsersCommand::Delete { id, json } => {
             wb.delete_user(id)?;
-            if json {
-                println!("{}", to_json(&serde_json::json!({ "deleted": id }))?);
-            } else {
-                println!("Deleted user {id}");
-            }
-            return Ok(ExitCode::SUCCESS);
+            emit(json, &serde_json::json!({ "deleted": id }), |_| println!("Deleted user {id}"))?;
         }
-    };
-    if json {
-        println!("{}", to_json(&user)?);
-    } else {
-        print_user(&user);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -42,7 +42,16 @@ pub fn read_metadata(arg: &str) -> Result<(String, String), Error> {
     Ok((text, source))
 }
 
-pub fn read_response(args: &ResponseArgs, now: DateTime<Utc>) -> Result<(String, DateTime<Utc>), Error> {
+/// A response to judge, as the flags name it.
+pub struct ResponseInput {
+    pub connection: String,
+    /// The base64 form value or the decoded XML.
+    pub text: String,
+    pub at: DateTime<Utc>,
+    pub in_response_to: Option<String>,
+}
+
+pub fn read_response(args: &ResponseArgs, now: DateTime<Utc>) -> Result<ResponseInput, Error> {
     let at = match &args.at {
         Some(t) => DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|e| {
             Error::invalid(format!("--at {t:?} is not an RFC 3339 instant (such as 2026-01-15T10:01:00Z): {e}"))
@@ -51,5 +60,5 @@ pub fn read_response(args: &ResponseArgs, now: DateTime<Utc>) -> Result<(String,
     };
     // Bytes that are not UTF-8 still get a verdict (rejected at `parse`), not a usage error.
     let text = String::from_utf8_lossy(&read_file(&args.response)?).into_owned();
-    Ok((text, at))
+    Ok(ResponseInput { connection: args.connection.clone(), text, at, in_response_to: args.in_response_to.clone() })
 }

@@ -2,6 +2,7 @@
 
 use handshake::validate::Report;
 use handshake::{Error, ErrorCode};
+use serde::Serialize;
 
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string_pretty(value).map_err(|e| Error::new(ErrorCode::Internal, format!("JSON output failed: {e}")))
@@ -27,4 +28,14 @@ pub fn verify_json(r: &Report) -> serde_json::Value {
         "assertion_signed": r.assertion_signed,
         "error": r.error,
     })
+}
+
+/// Prints `value` as JSON with `--json`, else as `human` shows it.
+pub fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T)) -> Result<(), Error> {
+    if json {
+        println!("{}", to_json(value)?);
+    } else {
+        human(value);
+    }
+    Ok(())
 }

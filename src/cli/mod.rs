@@ -2,7 +2,7 @@
 //! subcommand parses its flags, makes one core call, and prints. Exit codes:
 //! 0 success/accepted, 1 rejected, 2 usage or configuration error.
 //!
-//! args.rs is the grammar, catalog.rs and serve.rs the subcommands, print.rs and json.rs
+//! args.rs is the grammar, catalog.rs, demo.rs and serve.rs the subcommands, print.rs and json.rs
 //! the output, hints.rs what the CLI adds to a core error (its own commands and flags).
 
 // First: its `println!` and `print!` replace std's in every module below.
@@ -10,6 +10,7 @@
 mod out;
 mod args;
 mod catalog;
+mod demo;
 mod hints;
 mod input;
 mod json;
@@ -25,7 +26,7 @@ use handshake::workbench::{AuditFormat, Workbench};
 
 use self::args::{AuditCommand, Cli, Command};
 use self::input::{parse_instant, read_response};
-use self::json::{to_json, verify_json};
+use self::json::{emit, to_json, verify_json};
 use self::print::{print_provision, print_report};
 
 pub fn main() -> ExitCode {
@@ -58,38 +59,27 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         return serve::serve(&cli);
     }
     if let Command::Demo(args) = &cli.command {
-        return serve::demo(&cli, args);
+        return demo::demo(&cli, args);
     }
     let wb = open(&cli)?;
     let now = SystemClock.now();
     match cli.command {
         Command::Connection(cmd) => catalog::connection(&wb, cmd, now),
         Command::Verify(args) => {
-            let (response, at) = read_response(&args.response, now)?;
-            let report =
-                wb.verify(&args.response.connection, &response, at, args.response.in_response_to.as_deref())?;
+            let r = read_response(&args.response, now)?;
+            let report = wb.verify(&r.connection, &r.text, r.at, r.in_response_to.as_deref())?;
             if args.json {
                 println!("{}", to_json(&verify_json(&report))?);
             } else {
-                print_report(&report, at);
+                print_report(&report, r.at);
             }
             Ok(if report.accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Mapping(cmd) => catalog::mapping(&wb, cmd, now),
         Command::Provision(args) => {
-            let (response, at) = read_response(&args.response, now)?;
-            let report = wb.provision(
-                &args.response.connection,
-                &response,
-                at,
-                args.response.in_response_to.as_deref(),
-                args.dry_run,
-            )?;
-            if args.json {
-                println!("{}", to_json(&report)?);
-            } else {
-                print_provision(&report);
-            }
+            let r = read_response(&args.response, now)?;
+            let report = wb.provision(&r.connection, &r.text, r.at, r.in_response_to.as_deref(), args.dry_run)?;
+            emit(args.json, &report, print_provision)?;
             Ok(if report.outcome.signed_in() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Users(cmd) => catalog::users(&wb, cmd, now),
@@ -101,22 +91,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Serve | Command::Demo(_) => Ok(ExitCode::SUCCESS),
         Command::Bench(args) => {
-            let (response, at) = read_response(&args.response, now)?;
-            let result = wb.bench(
-                &args.response.connection,
-                &response,
-                at,
-                args.response.in_response_to.as_deref(),
-                args.iterations,
-            )?;
-            if args.json {
-                println!("{}", to_json(&result)?);
-            } else {
+            let r = read_response(&args.response, now)?;
+            let result = wb.bench(&r.connection, &r.text, r.at, r.in_response_to.as_deref(), args.iterations)?;
+            emit(args.json, &result, |r| {
                 println!(
                     "{} validations in {:.3} s: {:.0} validations/s",
-                    result.iterations, result.seconds, result.validations_per_sec
+                    r.iterations, r.seconds, r.validations_per_sec
                 );
-            }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }
