@@ -41,8 +41,8 @@ struct Hint {
 }
 
 const PICK_ANOTHER_CATALOG: Hint = Hint { text: "pass another file with --db or HANDSHAKE_DB", given_by: "--db" };
-const HEADLESS_SECRET_STORE: Hint = Hint {
-    text: "choose --secret-store file:DIR (or HANDSHAKE_SECRET_STORE) for a headless machine",
+const OTHER_STORE_KIND: Hint = Hint {
+    text: "choose another with --secret-store or HANDSHAKE_SECRET_STORE (file:DIR suits a headless machine)",
     given_by: "--secret-store",
 };
 const OTHER_SECRET_STORE: Hint = Hint {
@@ -66,7 +66,7 @@ pub fn opening(e: Error) -> Error {
 /// An error from running a command about `subject` (opening included).
 pub fn running(subject: Subject, e: Error) -> Error {
     let hint = match (e.code, subject) {
-        (ErrorCode::SecretStoreUnavailable, _) => &HEADLESS_SECRET_STORE,
+        (ErrorCode::SecretStoreUnavailable, _) => &OTHER_STORE_KIND,
         (ErrorCode::SecretMissing, _) => &OTHER_SECRET_STORE,
         (ErrorCode::PortInUse, _) => &OTHER_PORT,
         (ErrorCode::NotFound, Subject::Connection) => &LIST_CONNECTIONS,
@@ -104,6 +104,10 @@ mod tests {
         assert!(opening(catalog).message.ends_with("; pass another file with --db or HANDSHAKE_DB"));
         let locked = Error::new(ErrorCode::Storage, "catalog database error: database is locked");
         assert_eq!(running(Subject::Connection, locked.clone()), locked, "only the catalog that cannot open");
+        let keyring = Error::new(ErrorCode::SecretStoreUnavailable, "the OS keyring is locked");
+        assert!(running(Subject::Other, keyring).message.ends_with(
+            "; choose another with --secret-store or HANDSHAKE_SECRET_STORE (file:DIR suits a headless machine)"
+        ));
         let taken = Error::new(ErrorCode::PortInUse, "port 7777 on 127.0.0.1 is already in use");
         assert!(running(Subject::Other, taken).message.ends_with("; choose another with --port or HANDSHAKE_PORT"));
     }
