@@ -17,12 +17,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use handshake::clock::FixedClock;
-use handshake::desktop::{AnalyzeOptions, AuditQuery, Desktop, UserQuery};
+use handshake::desktop::Desktop;
+use handshake::directory::{AuditQuery, UserQuery};
 use handshake::idp::AttributeSpec;
 use handshake::provision::{FieldRule, Source, UserStatus};
 use handshake::secrets::SecretStoreKind;
 use handshake::sensitive::Sensitive;
-use handshake::workbench::{ImportRequest, OpenOptions, Workbench};
+use handshake::workbench::{AnalyzeOptions, ImportRequest, OpenOptions, Workbench};
 use openssl::asn1::Asn1Time;
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
@@ -316,7 +317,7 @@ async fn main() {
     // ---- mapping: the saved document, and an edit (a department field) previewed ----
     let mapping = desktop.mapping("acme".into()).await.unwrap();
     out.write("mapping_acme", &mapping);
-    out.write("presets", &desktop.presets());
+    out.write("presets", &desktop.presets().await.unwrap());
     out.write("mapping_preview_acme", &desktop.preview_mapping("acme".into(), mapping.clone()).await.unwrap());
     let mut edited = mapping.clone();
     edited.fields.push(FieldRule::new("department", Source::attribute("department")));
@@ -366,7 +367,7 @@ async fn main() {
     out.write("audit", &desktop.audit(AuditQuery::default()).await.unwrap());
     out.write(
         "audit_rejected",
-        &desktop.audit(AuditQuery { outcome: Some("rejected".into()), ..Default::default() }).await.unwrap(),
+        &desktop.audit(AuditQuery { outcome: Some(handshake::login::Outcome::Rejected), ..Default::default() }).await.unwrap(),
     );
 
     // ---- duplicate, remove ----

@@ -21,6 +21,7 @@ pub mod xs_datetime;
 
 pub use error::{Error, ErrorCode, Result};
 pub mod metadata;
+pub mod options;
 pub mod provision;
 pub mod secrets;
 pub mod store;

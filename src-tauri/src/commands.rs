@@ -1,5 +1,8 @@
-//! The IPC commands: one line each into `Desktop`. Arguments keep their snake_case
-//! names so the UI's calls match the generated TypeScript types.
+//! The IPC commands, each defined here once: one line into `Desktop`, plus the OS work a
+//! command needs (os.rs). build.rs derives the handler list and the permissions from this
+//! file; the `shell` integration test checks capabilities/main.json and ui/src/lib/api.ts
+//! against it. Write each as `#[tauri::command(rename_all = "snake_case")]` on one line:
+//! arguments keep their snake_case names so the UI's calls match the generated types.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,57 +23,18 @@ use handshake::workbench::{
 };
 use tauri::{Manager as _, State, WebviewUrl, WebviewWindowBuilder};
 
+use crate::os;
+
 type Core<'a> = State<'a, Arc<Desktop>>;
 type R<T> = Result<T, Error>;
 
 /// The label of the window the IdP login opens in. It gets no IPC permissions.
 const LOGIN_WINDOW: &str = "idp-login";
 
+/// Every `#[tauri::command]` function below: build.rs reads them from this file, writes this
+/// list and gives each command its own permission.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        app_status,
-        start_server,
-        list_connections,
-        connection,
-        fetch_metadata,
-        cancel,
-        preview_metadata,
-        import_connection,
-        duplicate_connection,
-        remove_connection,
-        export_connection,
-        import_connection_file,
-        reimport_preview,
-        replace_metadata,
-        set_policy,
-        set_sp_urls,
-        rotate_sp_key,
-        sp_metadata,
-        save_sp_metadata,
-        presets,
-        mapping,
-        set_mapping,
-        preview_mapping,
-        open_login,
-        test_logins,
-        test_login,
-        analyze_response,
-        users,
-        user,
-        set_user_status,
-        delete_user,
-        audit,
-        export_audit,
-        create_demo,
-        demo_idp,
-        set_demo_idp,
-        demo_catalog,
-        set_demo_persona,
-        remove_demo_persona,
-        set_demo_persona_active,
-        reset_demo,
-        run_scenario,
-    ]
+    include!(concat!(env!("OUT_DIR"), "/handler.rs"))
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -125,7 +89,7 @@ async fn remove_connection(core: Core<'_>, name: String) -> R<RemoveOutcome> {
 
 #[tauri::command(rename_all = "snake_case")]
 async fn export_connection(core: Core<'_>, name: String, path: PathBuf) -> R<()> {
-    core.export_connection(name, path).await
+    os::write_chosen_file(&path, &core.export_connection(name).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -170,7 +134,7 @@ async fn sp_metadata(core: Core<'_>, name: String) -> R<String> {
 
 #[tauri::command(rename_all = "snake_case")]
 async fn save_sp_metadata(core: Core<'_>, name: String, path: PathBuf) -> R<()> {
-    core.save_sp_metadata(name, path).await
+    os::write_chosen_file(&path, &core.sp_metadata(name).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -198,7 +162,7 @@ async fn preview_mapping(core: Core<'_>, name: String, mapping: MappingDocument)
 async fn open_login(app: tauri::AppHandle, core: Core<'_>, name: String, in_app: bool) -> R<String> {
     let url = core.login_url(name.clone()).await?;
     if !in_app {
-        core.open_in_browser(&url)?;
+        os::open_in_browser(&url, &core.server_status().base_url)?;
         return Ok(url);
     }
     let parsed = url.parse().map_err(|e| Error::invalid(format!("bad login URL {url}: {e}")))?;
@@ -261,7 +225,9 @@ async fn audit(core: Core<'_>, query: AuditQuery) -> R<Vec<AuditEntry>> {
 
 #[tauri::command(rename_all = "snake_case")]
 async fn export_audit(core: Core<'_>, query: AuditQuery, format: AuditFormat, path: PathBuf) -> R<usize> {
-    core.export_audit(query, format, path).await
+    let export = core.export_audit(query, format).await?;
+    os::write_chosen_file(&path, &export.content)?;
+    Ok(export.rows)
 }
 
 #[tauri::command(rename_all = "snake_case")]

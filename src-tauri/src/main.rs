@@ -1,23 +1,26 @@
 //! The Handshake desktop app: a thin Tauri shell. Every command is one call into
 //! `handshake::desktop::Desktop`, the same core the CLI uses; errors cross IPC as
-//! `{code, message}`. The shell adds only what needs a window: the login window,
-//! live events, and the embedded SP's lifetime (started at launch, stopped at exit).
+//! `{code, message}`. The shell adds only what needs a window or the OS: the login window,
+//! live events, the embedded SP's lifetime (started at launch, stopped at exit), the files
+//! the user saves and the system browser (os.rs).
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod os;
 
 use std::sync::Arc;
 
 use handshake::clock::SystemClock;
-use handshake::desktop::{self, Desktop};
+use handshake::desktop::Desktop;
+use handshake::options::OpenOptions;
 use tauri::{Emitter as _, Manager as _};
 
 /// The event the window listens to for finished test logins.
 const TEST_LOGIN_EVENT: &str = "test-login";
 
 fn main() {
-    let desktop = match desktop::options_from_env()
+    let desktop = match OpenOptions::from_env()
         .and_then(|options| Ok((options.port, Desktop::open(&options, Arc::new(SystemClock))?)))
     {
         Ok(d) => d,

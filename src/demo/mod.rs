@@ -14,7 +14,6 @@ pub mod run;
 pub mod scenarios;
 pub mod styles;
 
-use rusqlite::OptionalExtension as _;
 use serde::{Deserialize, Serialize};
 
 use crate::certs::Certificate;

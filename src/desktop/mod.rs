@@ -1,7 +1,9 @@
 //! The app layer: what the desktop app needs around the core API. [`Desktop`] owns the
 //! embedded SP's lifecycle (start on a port, restart on another, stop at exit), the pool of
 //! workbenches the server and the window share, cancellable operations, and the app status;
-//! it runs each core operation (crate::workbench) off the async executor, one line each.
+//! it runs each core operation (crate::workbench) off the async executor, one line each. The
+//! Tauri shell adds only what needs the OS: windows, events, writing the files the user
+//! chose, opening the system browser.
 
 #[cfg(feature = "typescript")]
 pub mod bindings;
@@ -22,7 +24,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::login::TestLoginSummary;
 use crate::metadata;
 use crate::provision::MappingDocument;
-use crate::secrets::{self, SecretStore, SecretStoreKind};
+use crate::secrets::{self, SecretStore};
 use crate::sensitive::Sensitive;
 use crate::server::{self, AppState, Pool};
 use crate::store::Store;
@@ -33,21 +35,6 @@ use crate::workbench::{
 };
 pub use views::*;
 
-/// Reads `HANDSHAKE_DB`, `HANDSHAKE_SECRET_STORE` and `HANDSHAKE_PORT`, as the CLI does.
-pub fn options_from_env() -> Result<OpenOptions> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let secret_store = match var("HANDSHAKE_SECRET_STORE") {
-        Some(v) => v.parse::<SecretStoreKind>().map_err(|e| Error::invalid(format!("HANDSHAKE_SECRET_STORE: {e}")))?,
-        None => SecretStoreKind::default(),
-    };
-    let port = match var("HANDSHAKE_PORT") {
-        Some(v) => v
-            .parse::<u16>()
-            .map_err(|_| Error::invalid(format!("HANDSHAKE_PORT={v:?} is not a port number (0 to 65535)")))?,
-        None => connection::DEFAULT_PORT,
-    };
-    Ok(OpenOptions { db: var("HANDSHAKE_DB").map(PathBuf::from), secret_store, port })
-}
 
 /// A secret store that could not be opened: every use reports why.
 struct UnavailableStore(Error);
@@ -65,6 +52,13 @@ impl SecretStore for UnavailableStore {
     fn describe(&self) -> String {
         "unavailable".into()
     }
+}
+
+/// An audit export: the file's content and how many rows it holds.
+#[derive(Debug, Clone)]
+pub struct AuditExport {
+    pub content: String,
+    pub rows: usize,
 }
 
 struct Running {
@@ -101,7 +95,7 @@ impl Desktop {
         };
         let (events, _) = broadcast::channel(64);
         let port = options.port;
-        let state = AppState::with_events(open_pool(&db, &secrets, port)?, clock.clone(), events.clone())?;
+        let state = AppState::with_events(Pool::open_with(&db, &secrets, port)?, clock.clone(), events.clone())?;
         let status = ServerStatus { running: false, port, base_url: connection::base_url(port), error: None };
         Ok(Desktop {
             db,
@@ -195,7 +189,7 @@ impl Desktop {
             Ok(l) => l,
             Err(e) => {
                 // Connections derive their SP URLs from the chosen port even while it is taken.
-                if let Ok(pool) = open_pool(&self.db, &self.secrets, port) {
+                if let Ok(pool) = Pool::open_with(&self.db, &self.secrets, port) {
                     let _ = self.swap_pool(pool);
                 }
                 let base_url = connection::base_url(port);
@@ -204,7 +198,7 @@ impl Desktop {
         };
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
         let base_url = connection::base_url(port);
-        let pool = match open_pool(&self.db, &self.secrets, port) {
+        let pool = match Pool::open_with(&self.db, &self.secrets, port) {
             Ok(p) => p,
             Err(e) => return self.set_status(ServerStatus { running: false, port, base_url, error: Some(e) }),
         };
@@ -271,9 +265,9 @@ impl Desktop {
         self.run(move |wb, _| wb.remove_connection(&name)).await
     }
 
-    /// Writes the connection file to `path` (chosen by the user in a save dialog).
-    pub async fn export_connection(&self, name: String, path: PathBuf) -> Result<()> {
-        self.run(move |wb, _| write_file(&path, &wb.export_connection(&name)?)).await
+    /// The connection as a file's content (the shell writes it where the user chose).
+    pub async fn export_connection(&self, name: String) -> Result<String> {
+        self.run(move |wb, _| wb.export_connection(&name)).await
     }
 
     pub async fn import_connection_file(&self, content: String, name: Option<String>) -> Result<ImportOutcome> {
@@ -323,10 +317,6 @@ impl Desktop {
         self.run(move |wb, _| wb.sp_metadata(&name)).await
     }
 
-    pub async fn save_sp_metadata(&self, name: String, path: PathBuf) -> Result<()> {
-        self.run(move |wb, _| write_file(&path, &wb.sp_metadata(&name)?)).await
-    }
-
     pub async fn presets(&self) -> Result<Vec<PresetInfo>> {
         self.run(|wb, _| Ok(wb.presets())).await
     }
@@ -354,22 +344,6 @@ impl Desktop {
         }
         let base = status.base_url;
         self.run(move |wb, _| wb.login_url(&name, &base)).await
-    }
-
-    /// Opens a URL of the embedded SP in the system browser.
-    pub fn open_in_browser(&self, url: &str) -> Result<()> {
-        let base = format!("{}/", self.server_status().base_url);
-        if !url.starts_with(&base) {
-            return Err(Error::invalid("only the embedded SP's own pages open in the browser"));
-        }
-        std::process::Command::new(if cfg!(target_os = "macos") { "open" } else { "xdg-open" })
-            .arg(url)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map(drop)
-            .map_err(|e| Error::new(ErrorCode::Io, format!("cannot open the system browser (xdg-open): {e}")))
     }
 
     pub async fn test_logins(&self, connection: Option<String>, limit: u32) -> Result<Vec<TestLoginSummary>> {
@@ -405,30 +379,13 @@ impl Desktop {
         self.run(move |wb, _| wb.audit(&query)).await
     }
 
-    /// Writes the matching audit rows to `path` (oldest first); returns how many.
-    pub async fn export_audit(&self, query: AuditQuery, format: AuditFormat, path: PathBuf) -> Result<usize> {
+    /// The matching audit rows as a file's content, oldest first, and how many there are
+    /// (the shell writes it where the user chose).
+    pub async fn export_audit(&self, query: AuditQuery, format: AuditFormat) -> Result<AuditExport> {
         self.run(move |wb, _| {
             let (content, rows) = wb.export_audit(&query, format)?;
-            write_file(&path, &content)?;
-            Ok(rows)
+            Ok(AuditExport { content, rows })
         })
         .await
     }
-}
-
-fn open_pool(db: &std::path::Path, secrets: &Arc<dyn SecretStore>, port: u16) -> Result<Pool> {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 4);
-    let base = connection::base_url(port);
-    let workbenches = (0..workers)
-        .map(|_| Ok(Workbench::with_parts(Store::open(db)?, secrets.clone(), base.clone())))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Pool::new(workbenches))
-}
-
-fn write_file(path: &std::path::Path, content: &str) -> Result<()> {
-    if !path.is_absolute() {
-        return Err(Error::invalid(format!("{} is not an absolute path", path.display())));
-    }
-    std::fs::write(path, content)
-        .map_err(|e| Error::new(ErrorCode::Io, format!("cannot write {}: {e}", path.display())))
 }

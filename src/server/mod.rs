@@ -12,14 +12,15 @@ pub mod demo_idp;
 mod demo_pages;
 mod guard;
 pub mod page;
+mod pool;
 mod refusal;
 mod serve;
 
+pub use pool::Pool;
 pub use serve::{ServeOptions, serve, serve_with};
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -41,33 +42,6 @@ use crate::workbench::Workbench;
 
 /// Largest request body the ACS reads (a SAMLResponse is a few KB; big group lists more).
 pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
-
-/// Workbenches for request handlers: each holds its own SQLite connection, so validations
-/// run in parallel on every core and writes serialize in SQLite.
-pub struct Pool {
-    workbenches: Vec<Mutex<Workbench>>,
-    next: AtomicUsize,
-}
-
-impl Pool {
-    pub fn new(workbenches: Vec<Workbench>) -> Self {
-        Pool { workbenches: workbenches.into_iter().map(Mutex::new).collect(), next: AtomicUsize::new(0) }
-    }
-
-    /// Runs `f` on a free workbench (blocking: call from `spawn_blocking`).
-    pub fn with<R>(&self, f: impl FnOnce(&Workbench) -> R) -> Result<R> {
-        let n = self.workbenches.len().max(1);
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        for i in 0..n {
-            if let Some(Ok(wb)) = self.workbenches.get((start + i) % n).map(Mutex::try_lock) {
-                return Ok(f(&wb));
-            }
-        }
-        let slot = self.workbenches.get(start % n).ok_or_else(|| Error::new(ErrorCode::Internal, "no workbench"))?;
-        let wb = slot.lock().map_err(|_| Error::new(ErrorCode::Internal, "a request handler panicked earlier"))?;
-        Ok(f(&wb))
-    }
-}
 
 /// What every handler shares.
 #[derive(Clone)]

@@ -21,7 +21,7 @@ pub mod logins;
 pub mod mapping;
 pub mod xmlview;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -30,7 +30,7 @@ use serde::Serialize;
 use crate::certs::Certificate;
 use crate::connection::{self, Connection, Endpoint, SecurityPolicy};
 use crate::error::Result;
-use crate::secrets::{self, SecretStore, SecretStoreKind};
+use crate::secrets::{self, SecretStore};
 use crate::sensitive::Sensitive;
 use crate::sp;
 use crate::store::Store;
@@ -45,15 +45,7 @@ pub use logins::{AnalyzeOptions, AnalyzeResult, BenchResult, TestLoginDetail};
 pub use logins::XmlLine;
 pub use mapping::{MappingPreview, PresetInfo};
 pub use crate::login::ProvisionReport;
-
-/// Where a Workbench keeps its state and which port the embedded SP answers on.
-#[derive(Debug, Clone)]
-pub struct OpenOptions {
-    /// `--db`; `None` falls back to `HANDSHAKE_DB`, then the user's data directory.
-    pub db: Option<PathBuf>,
-    pub secret_store: SecretStoreKind,
-    pub port: u16,
-}
+pub use crate::options::OpenOptions;
 
 pub struct Workbench {
     store: Store,

@@ -602,3 +602,36 @@ fn regression_a_closed_pipe_ends_the_cli_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// The CLI and the app read HANDSHAKE_* through one reader (handshake::options); the CLI used
+/// to blame a `--port` flag nobody had passed for a bad HANDSHAKE_PORT.
+#[test]
+fn regression_a_bad_environment_value_is_named_as_the_variable() {
+    let env = Env::new();
+    let out = env.cmd(&["connection", "list"]).env("HANDSHAKE_PORT", "abc").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr, "error [invalid_input]: HANDSHAKE_PORT=\"abc\" is not a port number (0 to 65535)\n");
+    // A flag wins over the variable, as it always did.
+    let out = env.cmd(&["--port", "7790", "connection", "list"]).env("HANDSHAKE_PORT", "abc").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Core messages name concepts; the CLI adds its own commands and flags, by error code, once.
+#[test]
+fn errors_end_with_the_cli_hint_once() {
+    let env = Env::new().with_fixture_connection();
+    let out = env.run(&["connection", "show", "nope"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.trim_end().ends_with("; run `handshake connection list` to see the connections"), "{stderr}");
+    assert_eq!(stderr.matches("handshake connection list").count(), 1, "{stderr}");
+    let out = env.run(&["users", "show", "42"]);
+    assert_eq!(String::from_utf8_lossy(&out.stderr).matches("run `handshake users list`").count(), 1);
+    let junk = env.dir.path().join("junk.db");
+    std::fs::write(&junk, "not a catalog").unwrap();
+    let out = env.cmd(&["connection", "list"]).arg("--db").arg(&junk).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.trim_end().ends_with("; pass another file with --db or HANDSHAKE_DB"), "{stderr}");
+}

@@ -9,10 +9,12 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use handshake::clock::FixedClock;
 use handshake::demo::scenarios::SCENARIOS;
 use handshake::demo::{
-    DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_STRICT_CONNECTION, DemoIdpSettings, DemoStyle, DemoVerdict, Persona,
-    ScenarioId, ScenarioRequest, ScenarioResult, SignMode,
+    DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_STRICT_CONNECTION, DemoStyle, DemoVerdict, Persona, ScenarioId, SignMode,
 };
-use handshake::desktop::{Desktop, UserQuery};
+use handshake::desktop::Desktop;
+use handshake::directory::UserQuery;
+use handshake::login::Outcome;
+use handshake::workbench::demo::{DemoIdpSettings, ScenarioRequest, ScenarioResult};
 use handshake::provision::UserStatus;
 use handshake::secrets::SecretStoreKind;
 use handshake::workbench::OpenOptions;
@@ -163,7 +165,7 @@ async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
     let d = demo().await;
     // 1. A new hire signs in: the account is created, with the default role.
     let first = d.run(ScenarioId::Happy, Some(PRIYA)).await;
-    assert_eq!(first.outcome, "created");
+    assert_eq!(first.outcome, Outcome::Created);
     let user = first.user.unwrap();
     assert_eq!(user.roles, vec!["member"]);
     assert_eq!(user.custom.get("title").map(String::as_str), Some("Account Executive"));
@@ -175,7 +177,7 @@ async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
     p.groups = vec!["everyone".into(), "engineering".into(), "admins".into()];
     d.desktop.set_demo_persona(p.clone()).await.unwrap();
     let second = d.run(ScenarioId::Happy, Some(PRIYA)).await;
-    assert_eq!(second.outcome, "updated");
+    assert_eq!(second.outcome, Outcome::Updated);
     let user = second.user.unwrap();
     assert_eq!(user.id, first_id(&d).await);
     assert_eq!(user.roles, vec!["admin", "developer"]);
@@ -234,7 +236,7 @@ async fn reset_restores_the_directory_and_clears_the_demo_data() {
     assert!(d.desktop.connection(DEMO_STRICT_CONNECTION.into()).await.is_err(), "the strict copy is gone");
     assert!(!d.desktop.demo_idp().await.unwrap().encrypt);
     // And the demo works again from scratch.
-    assert_eq!(d.run(ScenarioId::Happy, None).await.outcome, "created");
+    assert_eq!(d.run(ScenarioId::Happy, None).await.outcome, Outcome::Created);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

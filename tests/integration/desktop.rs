@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use handshake::ErrorCode;
 use handshake::clock::FixedClock;
-use handshake::desktop::{AnalyzeOptions, AuditQuery, Desktop, ExportFormat, TestStatus, UserQuery};
+use handshake::desktop::Desktop;
+use handshake::directory::{AuditQuery, UserQuery};
+use handshake::workbench::{AnalyzeOptions, AuditFormat as ExportFormat, TestStatus};
 use handshake::idp::AttributeSpec;
 use handshake::idp::sign::to_post_form_value;
 use handshake::provision::UserStatus;
@@ -79,7 +81,7 @@ fn typescript_bindings_are_current() {
 
 #[tokio::test]
 async fn import_test_login_and_inspect_through_the_app_api() {
-    let App { dir, desktop } = app();
+    let App { dir: _dir, desktop } = app();
     let status = desktop.start_server(0).await;
     assert!(status.running && status.error.is_none(), "{status:?}");
     assert!(status.base_url.starts_with("http://127.0.0.1:"));
@@ -158,24 +160,20 @@ async fn import_test_login_and_inspect_through_the_app_api() {
 
     // Audit log: filter and export.
     assert_eq!(
-        desktop.audit(AuditQuery { outcome: Some("created".into()), ..Default::default() }).await.unwrap().len(),
+        desktop.audit(AuditQuery { outcome: Some(handshake::login::Outcome::Created), ..Default::default() }).await.unwrap().len(),
         1
     );
     assert!(
-        desktop.audit(AuditQuery { outcome: Some("rejected".into()), ..Default::default() }).await.unwrap().is_empty()
+        desktop.audit(AuditQuery { outcome: Some(handshake::login::Outcome::Rejected), ..Default::default() }).await.unwrap().is_empty()
     );
-    let csv = dir.path().join("audit.csv");
-    assert_eq!(desktop.export_audit(AuditQuery::default(), ExportFormat::Csv, csv.clone()).await.unwrap(), 1);
-    assert!(std::fs::read_to_string(&csv).unwrap().starts_with("\"id\",\"at\",\"connection\""));
-    let relative = desktop.export_audit(AuditQuery::default(), ExportFormat::Csv, "audit.csv".into()).await;
-    assert_eq!(relative.unwrap_err().code, ErrorCode::InvalidInput);
+    let csv = desktop.export_audit(AuditQuery::default(), ExportFormat::Csv).await.unwrap();
+    assert_eq!(csv.rows, 1);
+    assert!(csv.content.starts_with("\"id\",\"at\",\"connection\""));
 
     // Duplicate, export to a file and import it back under another name.
     let copy = desktop.duplicate_connection("acme".into(), "acme-copy".into()).await.unwrap();
     assert_ne!(copy.sp.certificate.unwrap().sha256_fingerprint, list_cert(&desktop, "acme").await);
-    let file = dir.path().join("acme.json");
-    desktop.export_connection("acme".into(), file.clone()).await.unwrap();
-    let text = std::fs::read_to_string(&file).unwrap();
+    let text = desktop.export_connection("acme".into()).await.unwrap();
     assert!(!text.contains("PRIVATE KEY"), "the SP key never leaves the secret store");
     let imported = desktop.import_connection_file(text, Some("acme-2".into())).await.unwrap();
     assert_eq!(imported.connection.sp.entity_id, generator::SP_ENTITY_ID);
@@ -220,7 +218,7 @@ async fn a_slow_metadata_fetch_can_be_cancelled() {
 
 #[test]
 fn the_xml_view_marks_signed_and_encrypted_parts_and_survives_hostile_input() {
-    use handshake::desktop::xmlview::lines;
+    use handshake::workbench::xmlview::lines;
     let xml = r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="r"><saml:Issuer>idp</saml:Issuer><saml:Assertion ID="a"><saml:Subject>x</saml:Subject></saml:Assertion></samlp:Response>"#;
     let out = lines(xml, false, true);
     assert!(!out[0].signed && out[0].text.starts_with("<samlp:Response"));

@@ -411,9 +411,8 @@ fn regression_csv_quotes_every_cell_and_neutralises_formulas() {
         at: generator::judged_at(),
         connection: "acme".into(),
         subject: Some(subject.into()),
-        outcome: "denied".into(),
-        reason: Some("missing_attribute".into()),
-        failed_check: None,
+        outcome: handshake::login::Outcome::Denied,
+        failed_check: Some(handshake::login::Stop::Denial(handshake::login::DenialCode::MissingAttribute)),
         message: Some(message.into()),
         user_id: None,
         diff: vec![FieldChange {
@@ -442,7 +441,7 @@ fn regression_csv_quotes_every_cell_and_neutralises_formulas() {
     let header = csv.lines().next().unwrap();
     assert_eq!(
         header,
-        "\"id\",\"at\",\"connection\",\"subject\",\"outcome\",\"reason\",\"message\",\"user_id\",\"diff\""
+        "\"id\",\"at\",\"connection\",\"subject\",\"outcome\",\"failed_check\",\"message\",\"user_id\",\"diff\""
     );
     for (subject, neutralised) in cases {
         assert!(csv.contains(neutralised), "{subject:?} is not neutralised as {neutralised:?} in\n{csv}");

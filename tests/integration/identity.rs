@@ -124,7 +124,7 @@ fn regression_second_subject_linking_at_the_same_connection_is_a_recorded_denial
     let linking = t.report.trace.unwrap().linking;
     assert!(linking.last().is_some_and(|s| !s.passed && s.rule.contains("no other identity")), "{linking:?}");
     assert_eq!(b.wb.user(ada.id).unwrap().identities.len(), 1);
-    assert_eq!(b.wb.test_logins(Some("acme"), 10).unwrap()[0].outcome, "denied");
+    assert_eq!(b.wb.test_logins(Some("acme"), 10).unwrap()[0].outcome, Outcome::Denied);
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn canonical_form_matches_ascii_case_and_idna_domains() {
     b.wb.import_connection(&generator::fixture_connection("acme2"), t0()).unwrap();
     b.wb.set_mapping("acme2", &linking_mapping(&["EXÄMPLE.com"]), t0()).unwrap();
     let r = b.wb.provision("acme2", &signed(&b, "two", "ADA@exämple.com"), t0(), None, false).unwrap();
-    assert_eq!((r.outcome, r.user.map(|u| u.id)), (Outcome::Linked, Some(first.id)), "{:?}", r.message());
+    assert_eq!((r.outcome, r.user.as_ref().map(|u| u.id)), (Outcome::Linked, Some(first.id)), "{:?}", r.message());
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn regression_red_stored_clock_skew_above_the_cap_reopens_the_replay_window() {
         .raw()
         .execute("UPDATE connections SET policy = json_set(policy, '$.clock_skew_seconds', 3600)", [])
         .unwrap();
-    assert_eq!(b.wb.connection("acme").unwrap().policy.clock_skew_seconds, 3600);
+    assert_eq!(b.wb.connection("acme", t0()).unwrap().policy.clock_skew_seconds, 3600);
     let response = signed(&b, "ada@example.com", "ada@example.com"); // NotOnOrAfter 10:05
     assert_eq!(b.login(&response).outcome, Outcome::Created);
     // 20 minutes later another user logs in: the cache is pruned (10:05 + 600 s < 10:21).
@@ -99,7 +99,7 @@ fn regression_red_stored_clock_skew_above_the_cap_reopens_the_replay_window() {
 #[test]
 fn regression_red_not_on_or_after_at_the_end_of_time_is_recorded_not_a_panic() {
     let b = Bench::new();
-    let mut policy = b.wb.connection("acme").unwrap().policy;
+    let mut policy = b.wb.connection("acme", t0()).unwrap().policy;
     policy.clock_skew_seconds = 0;
     b.wb.set_policy("acme", policy, t0()).unwrap();
     let marker = Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap();
@@ -205,7 +205,7 @@ fn regression_red_punycode_spelling_of_a_look_alike_domain_is_refused() {
         (punycode.outcome, punycode.reason()),
         (Outcome::Denied, Some("email_confusable")),
         "{:?}",
-        punycode.user.map(|u| u.email)
+        punycode.user.as_ref().map(|u| &u.email)
     );
 }
 

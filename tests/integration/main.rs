@@ -15,5 +15,6 @@ mod namespaces;
 mod provisioning;
 mod secrets;
 mod server;
+mod shell;
 mod store;
 mod validation;

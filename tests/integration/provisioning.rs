@@ -13,6 +13,7 @@ use handshake::provision::{
 };
 use handshake::secrets::MemoryStore;
 use handshake::sensitive::Sensitive;
+use handshake::login::Stop;
 use handshake::store::Store;
 use handshake::workbench::{AuditFormat, ProvisionReport, Workbench};
 use serde_json::json;
@@ -173,7 +174,7 @@ fn later_login_updates_changed_fields_only() {
     ));
     assert_eq!(r.outcome, Outcome::Unchanged);
     assert!(r.diff.is_empty());
-    assert_eq!(b.wb.users(None).unwrap().len(), 1);
+    assert_eq!(b.wb.users(&Default::default()).unwrap().len(), 1);
 }
 
 #[test]
@@ -185,8 +186,8 @@ fn replayed_response_is_rejected_with_its_own_check() {
     assert_eq!(r.outcome, Outcome::Rejected);
     assert_eq!(r.failed_check.map(handshake::login::Stop::as_str), Some("replay"));
     assert_eq!(b.wb.user(1).unwrap().login_count, 1);
-    let audit = b.wb.audit(None, None).unwrap();
-    assert_eq!(audit.last().unwrap().reason.as_deref(), Some("replay"));
+    let audit = b.wb.audit(&Default::default()).unwrap();
+    assert_eq!(audit[0].failed_check.map(Stop::as_str), Some("replay"));
 }
 
 #[test]
@@ -195,9 +196,9 @@ fn invalid_response_is_rejected_and_audited_with_the_check_id() {
     let resp = b.response_with("ada@example.com", ADA, |s| s.audiences = vec!["https://other.example".into()]);
     let r = b.login(&resp);
     assert_eq!((r.outcome, r.failed_check.map(handshake::login::Stop::as_str)), (Outcome::Rejected, Some("audience")));
-    assert!(b.wb.users(None).unwrap().is_empty());
-    let audit = b.wb.audit(Some("acme"), None).unwrap();
-    assert_eq!((audit.len(), audit[0].outcome.as_str(), audit[0].reason.as_deref()), (1, "rejected", Some("audience")));
+    assert!(b.wb.users(&Default::default()).unwrap().is_empty());
+    let audit = b.wb.audit(&handshake::directory::AuditQuery { connection: Some("acme".into()), ..Default::default() }).unwrap();
+    assert_eq!((audit.len(), audit[0].outcome.as_str(), audit[0].failed_check.map(Stop::as_str)), (1, "rejected", Some("audience")));
 }
 
 // ---- sources and transforms ----
@@ -241,8 +242,8 @@ fn attribute_names_are_case_sensitive_unless_asked() {
     let b = Bench::new().with_mapping(&strict);
     let r = b.login(&b.response("x", &[("EMail", &["ada@example.com"])]));
     assert_denied(&r, "missing_attribute");
-    let msg = r.message().unwrap();
-    assert!(msg.contains("EMail") && msg.contains("another letter case"), "{msg}");
+    let stopped = r.stopped_by.as_ref().unwrap();
+    assert!(stopped.message.contains("EMail") && stopped.hint.contains("another letter case"), "{stopped:?}");
     let relaxed = doc_with(vec![
         FieldRule::new(
             "email",
@@ -331,7 +332,7 @@ fn missing_required_attribute_names_it_and_lists_what_arrived() {
     assert_denied(&r, "missing_attribute");
     let msg = r.message().unwrap();
     assert!(msg.contains("attribute email") && msg.contains("mail, firstName"), "{msg}");
-    assert!(b.wb.users(None).unwrap().is_empty());
+    assert!(b.wb.users(&Default::default()).unwrap().is_empty());
 }
 
 // ---- presets ----
@@ -618,7 +619,10 @@ fn manual_user(b: &Bench, email: &str, roles: &[&str]) -> i64 {
         created_at: t0(),
         updated_at: t0(),
     };
-    handshake::provision::db::insert_user(b.wb.store().raw(), &u, None).unwrap()
+    let tx = b.wb.store().write().unwrap();
+    let id = handshake::store::users::insert_user(&tx, &u, None).unwrap();
+    tx.commit().unwrap();
+    id
 }
 
 #[test]
@@ -711,7 +715,7 @@ fn dry_run_of_a_plain_attribute_set() {
     };
     let r = b.wb.dry_run_claims("acme", &claims, t0()).unwrap();
     assert_eq!(r.outcome, Outcome::Created);
-    assert!(b.wb.users(None).unwrap().is_empty());
+    assert!(b.wb.users(&Default::default()).unwrap().is_empty());
 }
 
 // ---- audit log ----
@@ -722,22 +726,22 @@ fn audit_log_records_every_attempt_and_exports() {
     b.login(&b.response("ada@example.com", ADA));
     b.login(&b.response("ada@example.com", &[("email", &["ada@example.com"]), ("firstName", &["=HYPERLINK(\"x\")"])]));
     b.login(&b.response("=HYPERLINK(1)", &[("mail", &["nope"])]));
-    let entries = b.wb.audit(Some("acme"), None).unwrap();
-    assert_eq!(entries.iter().map(|e| e.outcome.as_str()).collect::<Vec<_>>(), vec!["created", "updated", "denied"]);
-    assert_eq!(entries[2].reason.as_deref(), Some("missing_attribute"));
+    let entries = b.wb.audit(&handshake::directory::AuditQuery { connection: Some("acme".into()), ..Default::default() }).unwrap();
+    assert_eq!(entries.iter().map(|e| e.outcome.as_str()).collect::<Vec<_>>(), vec!["denied", "updated", "created"]);
+    assert_eq!(entries[0].failed_check.map(Stop::as_str), Some("missing_attribute"));
     assert!(entries[1].diff.iter().any(|c| c.field == "given_name"));
-    let jsonl = b.wb.export_audit(None, None, AuditFormat::JsonLines).unwrap();
+    let jsonl = b.wb.export_audit(&Default::default(), AuditFormat::JsonLines).unwrap().0;
     let lines: Vec<serde_json::Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[2]["outcome"], "denied");
-    let csv = b.wb.export_audit(None, None, AuditFormat::Csv).unwrap();
+    let csv = b.wb.export_audit(&Default::default(), AuditFormat::Csv).unwrap().0;
     assert!(csv.starts_with(
-        "\"id\",\"at\",\"connection\",\"subject\",\"outcome\",\"reason\",\"message\",\"user_id\",\"diff\"\n"
+        "\"id\",\"at\",\"connection\",\"subject\",\"outcome\",\"failed_check\",\"message\",\"user_id\",\"diff\"\n"
     ));
     assert_eq!(csv.lines().count(), 4);
     // An IdP-controlled cell that would start a spreadsheet formula is neutralised.
     assert!(csv.contains(",\"'=HYPERLINK(1)\",\"denied\","), "{csv}");
-    let later = b.wb.audit(None, Some(t0() + Duration::seconds(1))).unwrap();
+    let later = b.wb.audit(&handshake::directory::AuditQuery { since: Some(t0() + Duration::seconds(1)), ..Default::default() }).unwrap();
     assert!(later.is_empty());
 }
 
@@ -748,7 +752,7 @@ fn audit_log_is_append_only() {
     let conn = b.wb.store().raw();
     assert!(conn.execute("UPDATE audit_log SET outcome = 'denied'", []).is_err());
     assert!(conn.execute("DELETE FROM audit_log", []).is_err());
-    assert_eq!(b.wb.audit(None, None).unwrap().len(), 1);
+    assert_eq!(b.wb.audit(&Default::default()).unwrap().len(), 1);
 }
 
 // ---- concurrency and crashes ----
@@ -775,10 +779,10 @@ fn concurrent_first_logins_of_one_person_create_one_user() {
     });
     assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Created).count(), 1, "{outcomes:?}");
     assert!(outcomes.iter().all(|o| o.signed_in()), "{outcomes:?}");
-    let users = b.wb.users(None).unwrap();
+    let users = b.wb.users(&Default::default()).unwrap();
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].login_count, 8);
-    assert_eq!(b.wb.audit(None, None).unwrap().len(), 8);
+    assert_eq!(b.wb.audit(&Default::default()).unwrap().len(), 8);
 }
 
 /// A process that dies between writing the user and writing the audit row leaves neither.
@@ -804,8 +808,8 @@ fn crash_between_user_write_and_commit_leaves_nothing_half_written() {
         .unwrap();
     assert!(!out.status.success(), "the child should have crashed");
     let fresh = open_workbench(&b.dir.path().join("catalog.db"));
-    assert!(fresh.users(None).unwrap().is_empty());
-    assert!(fresh.audit(None, None).unwrap().is_empty());
+    assert!(fresh.users(&Default::default()).unwrap().is_empty());
+    assert!(fresh.audit(&Default::default()).unwrap().is_empty());
     // The assertion was not consumed either: the same response provisions now.
     let resp = std::fs::read_to_string(&resp_path).unwrap();
     assert_eq!(fresh.provision("acme", &resp, t0(), None, false).unwrap().outcome, Outcome::Created);

@@ -246,7 +246,7 @@ async fn signed_authn_request_when_asked() {
     let (_, headers, _) = sp.get("/saml/acme/login").await;
     let url = location(&headers);
     assert!(url.contains("SigAlg=") && url.contains("Signature="));
-    let cert = wb.connection("acme").unwrap().sp.certificate.unwrap();
+    let cert = wb.connection("acme", generator::judged_at()).unwrap().sp.certificate.unwrap();
     let verifier = samael::crypto::UrlVerifier::from_x509(&samael::crypto::CertificateDer::from(cert.der())).unwrap();
     assert!(verifier.verify_signed_request_url(&url::Url::parse(&url).unwrap()).unwrap());
 }
@@ -257,7 +257,7 @@ async fn acs_configured_elsewhere_still_validates_against_it() {
     let sp = Sp::with_acs(Some(prod));
     sp.post_acs("acme", form(&sp.response("ada@example.com", None, prod, 1))).await;
     let t = sp.workbench().test_logins(None, 1).unwrap();
-    assert_eq!(t[0].outcome, "created");
+    assert_eq!(t[0].outcome, handshake::login::Outcome::Created);
     // A response addressed to the local ACS is wrong for this connection.
     sp.post_acs("acme", form(&sp.response("ada@example.com", None, generator::ACS_URL, 2))).await;
     let t = sp.workbench().test_logins(None, 1).unwrap();

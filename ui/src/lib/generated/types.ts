@@ -23,7 +23,7 @@ export type ConnectionSummary = { name: string, idp_entity_id: string,
 /**
  * Guessed from the entityID and endpoints: `okta`, `entra`, `google`...; `generic` otherwise.
  */
-vendor: string, vendor_label: string, status: TestStatus, last_test_at: string | null, last_failed_check: string | null, 
+vendor: string, vendor_label: string, status: TestStatus, last_test_at: string | null, last_failed_check: Stop | null, 
 /**
  * The IdP signing certificate that expires first.
  */
@@ -33,15 +33,29 @@ export type TestStatus = "never_tested" | "ok" | "failing";
 
 export type CertificateExpiry = { not_after: string, days_left: number, level: ExpiryLevel, };
 
-export type ExpiryLevel = "ok" | "soon" | "expired";
+export type ExpiryLevel = "ok" | "soon" | "expired" | "not_yet_valid";
 
-export type ConnectionView = { name: string, idp_entity_id: string, sso: Array<Endpoint>, slo: Array<Endpoint>, name_id_formats: Array<string>, want_authn_requests_signed: boolean, valid_until: string | null, signing_certificates: Array<Certificate>, sp: SpView, policy: SecurityPolicy, metadata_source: string, metadata_imported_at: string, created_at: string, updated_at: string, };
+export type Vendor = { 
+/**
+ * Stable id: `okta`, `entra`...; `generic` for anything unrecognised.
+ */
+id: string, label: string, 
+/**
+ * Has a mapping preset (named by `id`).
+ */
+preset: boolean, };
+
+export type ConnectionView = { name: string, idp_entity_id: string, sso: Array<Endpoint>, slo: Array<Endpoint>, name_id_formats: Array<string>, want_authn_requests_signed: boolean, valid_until: string | null, signing_certificates: Array<Certificate>, 
+/**
+ * How soon each signing certificate expires, in the same order (the one expiry rule).
+ */
+certificate_expiry: Array<CertificateExpiry>, sp: SpView, policy: SecurityPolicy, metadata_source: string, metadata_imported_at: string, created_at: string, updated_at: string, };
 
 export type SpView = { entity_id: string, acs_url: string, 
 /**
  * False when derived from the embedded SP's base URL (follows `--port`).
  */
-entity_id_explicit: boolean, acs_url_explicit: boolean, certificate: Certificate | null, };
+entity_id_explicit: boolean, acs_url_explicit: boolean, certificate: Certificate | null, certificate_expiry: CertificateExpiry | null, };
 
 export type ImportRequest = { name: string, metadata_xml: string, 
 /**
@@ -49,15 +63,24 @@ export type ImportRequest = { name: string, metadata_xml: string,
  */
 source: string, entity_id: string | null, sp_entity_id: string | null, acs_url: string | null, };
 
-export type ImportOutcome = { connection: ConnectionView, warnings: Array<MetadataWarning>, };
+export type ImportOutcome = { connection: ConnectionView, warnings: Array<MetadataWarning>, 
+/**
+ * The product detected from the metadata; its mapping preset was applied.
+ */
+vendor: Vendor, };
 
 export type RemoveOutcome = { name: string, warning: string | null, };
 
 export type ProvisionReport = { outcome: Outcome, dry_run: boolean, verdict: Verdict, 
 /**
- * The failed validation check id, or `replay`, or the provisioning rule that denied.
+ * The check or rule that stopped the login, as one stable name (`audience`,
+ * `missing_attribute`, `replay`).
  */
-failed_check: string | null, reason: string | null, message: string | null, user: User | null, diff: Array<FieldChange>, trace: Trace | null, checks: Array<CheckResult>, name_id: NameId | null, attributes: Array<Attribute>, 
+failed_check: Stop | null, 
+/**
+ * The same, with its violation or denial code, message and hint.
+ */
+stopped_by: StoppedBy | null, user: User | null, diff: Array<FieldChange>, trace: Trace | null, checks: Array<CheckResult>, name_id: NameId | null, attributes: Array<Attribute>, 
 /**
  * Which parts a verified signature covered, and whether the assertion was encrypted.
  */
@@ -157,7 +180,11 @@ chosen: IdpPreview | null,
 /**
  * Set when the chosen IdP cannot be imported (or an aggregate needs a choice).
  */
-error: Error | null, vendor: string, vendor_label: string, 
+error: Error | null, 
+/**
+ * The product detected from the chosen IdP; its mapping preset is applied on import.
+ */
+vendor: Vendor, 
 /**
  * A connection name derived from the IdP, free in the catalog.
  */
@@ -175,7 +202,11 @@ export type MappingPreview = {
 /**
  * The test login whose claims were used; `None` when no test login has claims yet.
  */
-test_login_id: number | null, claims: Claims, outcome: Outcome | null, user: User | null, diff: Array<FieldChange>, trace: Trace | null, reason: string | null, message: string | null, 
+test_login_id: number | null, claims: Claims, outcome: Outcome | null, user: User | null, diff: Array<FieldChange>, trace: Trace | null, 
+/**
+ * The rule that denied the login, with its code, message and hint.
+ */
+stopped_by: StoppedBy | null, 
 /**
  * Set when the mapping itself is invalid (bad regex, duplicate target...).
  */
@@ -290,6 +321,16 @@ export type Claims = { name_id: NameId | null, attributes: Array<Attribute>, };
 
 export type Outcome = "created" | "updated" | "unchanged" | "linked" | "denied" | "rejected";
 
+export type Stop = CheckId | DenialCode;
+
+export type DenialCode = "replay" | "missing_subject" | "missing_attribute" | "group_overage" | "domain_not_allowed" | "missing_required_group" | "denied_by_list" | "no_role" | "transient_subject" | "subject_too_long" | "subject_case_conflict" | "deactivated" | "jit_disabled" | "email_in_use" | "email_confusable" | "link_domain_unverified" | "link_admin_refused" | "identity_conflict" | "conflict";
+
+export type StoppedBy = { stop: Stop, 
+/**
+ * The violation (`audience_mismatch`) or the denial code (`email_in_use`).
+ */
+code: string, message: string, hint: string, };
+
 export type User = { id: number, 
 /**
  * The connection whose login created the account.
@@ -317,16 +358,16 @@ export type UserSource = "jit" | "manual";
 
 export type FieldChange = { field: string, before: JsonValue, after: JsonValue, };
 
-export type AuditEntry = { id: number, at: string, connection: string, subject: string | null, outcome: string, 
+export type AuditEntry = { id: number, at: string, connection: string, subject: string | null, outcome: Outcome, 
 /**
- * Denial code, or the failed check id of a rejected response.
+ * For `rejected` and `denied`: the validation check (`audience`...) or the provisioning
+ * rule (`missing_attribute`, `replay`...) that stopped the login.
  */
-reason: string | null, 
+failed_check: Stop | null, 
 /**
- * For `rejected` and `denied`: the validation check (`audience`, `replay`...) or the
- * provisioning rule (`missing_attribute`...) that stopped the login.
+ * What stopped it and what to change.
  */
-failed_check: string | null, message: string | null, user_id: number | null, diff: Array<FieldChange>, };
+message: string | null, user_id: number | null, diff: Array<FieldChange>, };
 
 export type Verdict = "accepted" | "rejected";
 
@@ -377,7 +418,7 @@ response_xml: string | null,
  */
 response_xml_bytes: number | null, };
 
-export type TestLoginSummary = { id: number, at: string, connection: string, kind: LoginKind, outcome: string, failed_check: string | null, user_id: number | null, };
+export type TestLoginSummary = { id: number, at: string, connection: string, kind: LoginKind, outcome: Outcome, failed_check: Stop | null, user_id: number | null, };
 
 export type LoginKind = "sp_initiated" | "idp_initiated" | "unknown_request";
 
@@ -421,17 +462,17 @@ export type UserDetail = { user: User,
  */
 audit: Array<AuditEntry>, };
 
-export type AuditQuery = { connection: string | null, since: string | null, 
-/**
- * `created`, `updated`, `unchanged`, `linked`, `denied`, `rejected`...
- */
-outcome: string | null, 
+export type AuditQuery = { connection: string | null, since: string | null, outcome: Outcome | null, 
 /**
  * Matches subject, message and failed check, ignoring case.
  */
-text: string | null, };
+text: string | null, 
+/**
+ * Only the rows about this account.
+ */
+user_id: number | null, };
 
-export type ExportFormat = "csv" | "json_lines";
+export type AuditFormat = "csv" | "json_lines";
 
 export type DemoStyle = "entra" | "okta" | "google" | "generic";
 
@@ -497,7 +538,7 @@ verdict: DemoVerdict,
 /**
  * The validation check or provisioning rule that stopped the login.
  */
-failed_check: string | null, outcome: string, user: User | null, expected: Expected, 
+failed_check: Stop | null, outcome: Outcome, user: User | null, expected: Expected, 
 /**
  * Verdict and failed check are the intended ones.
  */
@@ -515,4 +556,4 @@ export type Expected = { verdict: DemoVerdict,
 /**
  * The validation check or provisioning rule that should stop the login.
  */
-failed_check: string | null, };
+failed_check: Stop | null, };

@@ -1,0 +1,273 @@
+//! The command line's grammar (clap): flags, subcommands and what they default to. The
+//! catalog, secret store and port resolve through `handshake::options`, as the app's do.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use handshake::Result;
+use handshake::options::{Given, OpenOptions};
+use handshake::secrets::SecretStoreKind;
+
+#[derive(Parser)]
+#[command(name = "handshake", version, about = "A workbench for SAML SSO connections")]
+pub struct Cli {
+    /// The SQLite catalog (default: HANDSHAKE_DB, else the user data directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Where secrets live: keyring, file:DIR or memory (default: HANDSHAKE_SECRET_STORE, else keyring).
+    #[arg(long, global = true, value_name = "STORE")]
+    pub secret_store: Option<SecretStoreKind>,
+    /// Port of the embedded SP; SP URLs that were not set explicitly derive from it (default:
+    /// HANDSHAKE_PORT, else 7777).
+    #[arg(long, global = true)]
+    pub port: Option<u16>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Manage connections (IdP metadata + SP settings + policy).
+    #[command(subcommand)]
+    Connection(ConnectionCommand),
+    /// Validate a SAMLResponse for a connection, explaining every check. No side effects.
+    Verify(VerifyArgs),
+    /// Validate the same response N times and report validations per second.
+    Bench(BenchArgs),
+    /// Attribute mapping, role and access rules, provisioning policy of a connection.
+    #[command(subcommand)]
+    Mapping(MappingCommand),
+    /// Validate, map and provision a response (JIT); --dry-run writes nothing.
+    Provision(ProvisionArgs),
+    /// The provisioned users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// The audit log of login attempts.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Run the embedded SP on 127.0.0.1 (test logins from a browser), logging each login.
+    Serve,
+    /// The built-in demo IdP: create (or reuse) it and the `demo` connection and serve them;
+    /// or run one failure scenario headless; or list the scenarios and personas.
+    Demo(DemoArgs),
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Run this scenario through the real HTTP endpoints (on a free loopback port) and print the result.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::demo::ScenarioId::names()))]
+    pub scenario: Option<String>,
+    /// Who signs in: a persona's email or id (default: the first active persona).
+    #[arg(long, requires = "scenario")]
+    pub persona: Option<String>,
+    /// For clock-skew: how many minutes the IdP's clock is ahead (default 5).
+    #[arg(long, requires = "scenario", allow_negative_numbers = true)]
+    pub skew_minutes: Option<i64>,
+    /// Claim names and XML shape of this IdP (switches the demo IdP and the demo mapping).
+    #[arg(long, value_parser = ["entra", "okta", "google", "generic"])]
+    pub style: Option<String>,
+    /// List the scenarios and personas.
+    #[arg(long, conflicts_with_all = ["scenario", "reset"])]
+    pub list: bool,
+    /// Reset the demo data: default personas, the demo connection's users and test logins removed.
+    #[arg(long, conflicts_with = "scenario")]
+    pub reset: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum MappingCommand {
+    Show {
+        #[arg(long)]
+        connection: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the whole mapping document (the JSON `mapping show --json` prints).
+    Set {
+        #[arg(long)]
+        connection: String,
+        #[arg(long, value_name = "MAPPING.json|-")]
+        file: PathBuf,
+    },
+    /// Fill the mapping with an IdP's default claims.
+    Preset {
+        #[arg(long)]
+        connection: String,
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::provision::presets::PRESETS))]
+        preset: String,
+    },
+}
+
+#[derive(Args)]
+pub struct ProvisionArgs {
+    #[command(flatten)]
+    pub response: ResponseArgs,
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    List {
+        #[arg(long)]
+        connection: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Deactivate {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Activate {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Delete {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    List {
+        #[arg(long)]
+        connection: Option<String>,
+        /// Only entries at or after this instant (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        since: Option<String>,
+        #[arg(long, value_parser = ["json", "csv"], default_value = "json")]
+        format: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConnectionCommand {
+    /// Import IdP metadata from a file, a URL, or - (stdin).
+    Import {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "FILE|URL|-")]
+        metadata: String,
+        /// Which IdP of an aggregate (EntitiesDescriptor) to import.
+        #[arg(long)]
+        entity_id: Option<String>,
+        #[arg(long, value_name = "URL")]
+        sp_entity_id: Option<String>,
+        #[arg(long, value_name = "URL")]
+        acs_url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Use your own SP key and certificate (PEM) instead of the generated pair.
+    SetSpKey {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "KEY.pem")]
+        key: PathBuf,
+        #[arg(long, value_name = "CERT.pem")]
+        cert: PathBuf,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Remove {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the SP metadata XML to upload to the IdP.
+    SpMetadata {
+        #[arg(long)]
+        name: String,
+    },
+    /// Change the security policy; flags left out keep their value.
+    SetPolicy(SetPolicyArgs),
+}
+
+#[derive(Args)]
+pub struct SetPolicyArgs {
+    #[arg(long)]
+    pub name: String,
+    /// Accept RSA-SHA1 signatures and SHA-1 digests (legacy IdPs only).
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_sha1: Option<bool>,
+    /// Tolerance for clock differences between IdP and SP, in seconds (at most 600).
+    #[arg(long, value_name = "N")]
+    pub clock_skew_seconds: Option<u32>,
+    /// Accept unsolicited (IdP-initiated) responses.
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_idp_initiated: Option<bool>,
+    /// Refuse responses whose assertion is not encrypted.
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    pub require_encrypted_assertion: Option<bool>,
+    /// Which signatures an accepted response must carry.
+    #[arg(long, value_parser = ["either", "response", "assertion", "both"])]
+    pub signature: Option<String>,
+    /// Accept a signed Response without a Destination (SAML bindings require one).
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_missing_destination: Option<bool>,
+    /// Sign AuthnRequests even when the IdP does not ask for it.
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    pub sign_authn_requests: Option<bool>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ResponseArgs {
+    #[arg(long)]
+    pub connection: String,
+    /// File with the SAMLResponse (base64 as posted, or the decoded XML); - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub response: PathBuf,
+    /// Instant to judge time against (RFC 3339); default now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// ID of the outstanding AuthnRequest; without it the response must be unsolicited.
+    #[arg(long, value_name = "ID")]
+    pub in_response_to: Option<String>,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub response: ResponseArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub response: ResponseArgs,
+    #[arg(long)]
+    pub iterations: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Cli {
+    /// The flags given, then `HANDSHAKE_*` variables, then the defaults.
+    pub fn options(&self) -> Result<OpenOptions> {
+        OpenOptions::resolve(Given { db: self.db.clone(), secret_store: self.secret_store.clone(), port: self.port })
+    }
+}

@@ -1,0 +1,109 @@
+//! `demo`: the built-in demo IdP and its `demo` connection, served; or one failure
+//! scenario run headless through the real endpoints on a private server; or the library.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use handshake::Error;
+use handshake::clock::{Clock, SystemClock};
+use handshake::demo::{DemoStyle, ScenarioId};
+use handshake::workbench::demo::{ScenarioRequest, ScenarioResult};
+use handshake::desktop::Desktop;
+use handshake::workbench::OpenOptions;
+
+use super::args::{Cli, DemoArgs};
+use super::json::{emit, to_json};
+use super::print::print_user;
+use super::serve::{runtime, serve};
+use super::{hints, open};
+
+/// `demo`: exit 0 whenever the command completed (a scenario's verdict is in its output,
+/// whatever it is); 2 for usage, configuration or I/O errors.
+pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
+    let style = args.style.as_deref().and_then(DemoStyle::parse);
+    if let Some(name) = &args.scenario {
+        let scenario = ScenarioId::parse(name).ok_or_else(|| Error::invalid(format!("unknown scenario {name:?}")))?;
+        let request = ScenarioRequest { scenario, persona: args.persona.clone(), skew_minutes: args.skew_minutes };
+        let result = runtime()?.block_on(run_scenario(cli, style, request))?;
+        if args.json {
+            let out = serde_json::json!({
+                "scenario": result.scenario,
+                "verdict": result.verdict,
+                "failed_check": result.failed_check,
+                "outcome": result.outcome,
+                "user": result.user,
+            });
+            println!("{}", to_json(&out)?);
+        } else {
+            let verdict = serde_json::to_value(result.verdict).unwrap_or_default();
+            println!("scenario:     {} (as {})", result.scenario, result.persona);
+            println!("verdict:      {}", verdict.as_str().unwrap_or_default());
+            println!("outcome:      {}", result.outcome);
+            println!("failed check: {}", result.failed_check.map_or("-", |c| c.as_str()));
+            println!("intended:     {}", if result.as_expected { "yes" } else { "NO" });
+            if let Some(u) = &result.user {
+                println!();
+                print_user(u);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let wb = open(cli)?;
+    let now = SystemClock.now();
+    if args.list {
+        emit(args.json, &wb.demo_catalog(now)?, |catalog| {
+            println!("Scenarios (handshake demo --scenario NAME):");
+            for s in &catalog.scenarios {
+                let check = s.expected.failed_check.map_or("accepted", |c| c.as_str());
+                println!("  {:<24} {:<22} {}", s.name, check, s.title);
+            }
+            println!("\nPersonas (--persona EMAIL):");
+            for p in &catalog.personas {
+                let state = if p.active { "" } else { " (deactivated)" };
+                println!("  {:<36} {} · {} · {}{state}", p.email, p.display_name, p.department, p.label);
+            }
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.reset {
+        emit(args.json, &wb.reset_demo(now)?, |reset| {
+            println!(
+                "Demo data reset: {} users and {} test logins removed, {} default personas",
+                reset.users_removed, reset.test_logins_removed, reset.personas
+            );
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let setup = wb.create_demo(style, now)?;
+    drop(wb);
+    emit(args.json, &setup, |setup| {
+        println!(
+            "Demo IdP {} ({} style) and connection {} {}.",
+            setup.idp.entity_id,
+            setup.idp.style_label,
+            setup.connection.name,
+            if setup.created { "created" } else { "ready" }
+        );
+        println!("Open this URL to start a test login:\n{}", setup.login_url);
+    })?;
+    serve(cli)
+}
+
+/// A scenario on a private server: a free loopback port, stopped when done.
+async fn run_scenario(cli: &Cli, style: Option<DemoStyle>, request: ScenarioRequest) -> Result<ScenarioResult, Error> {
+    let options = OpenOptions { port: 0, ..cli.options()? };
+    let desktop = Desktop::open(&options, Arc::new(SystemClock)).map_err(hints::opening)?;
+    let status = desktop.start_server(0).await;
+    if let Some(e) = status.error {
+        return Err(e);
+    }
+    let result = async {
+        if style.is_some() {
+            desktop.create_demo(style).await?;
+        }
+        desktop.run_scenario(request).await
+    }
+    .await;
+    desktop.stop_server().await;
+    result
+}

@@ -1,0 +1,114 @@
+//! What the CLI adds to a core error: the command or flag that fixes it. The core's messages
+//! name concepts ("there is no connection named x"); only the CLI knows its commands and
+//! flags, so it adds them here, by the error's code and what the command was about, after
+//! the message: `error [not_found]: there is no connection named "x"; run ...`. A message
+//! that already names the fix gets nothing more.
+
+use handshake::{Error, ErrorCode};
+
+use super::args::{Command, UsersCommand};
+
+/// What a command acts on, for the hints that depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// A connection, named by `--name`, `--connection` or a positional NAME.
+    Connection,
+    /// A user, by ID.
+    User,
+    Other,
+}
+
+impl Subject {
+    pub fn of(command: &Command) -> Self {
+        match command {
+            Command::Users(UsersCommand::List { .. }) => Subject::Connection,
+            Command::Users(_) => Subject::User,
+            Command::Connection(_)
+            | Command::Verify(_)
+            | Command::Bench(_)
+            | Command::Mapping(_)
+            | Command::Provision(_)
+            | Command::Audit(_) => Subject::Connection,
+            Command::Serve | Command::Demo(_) => Subject::Other,
+        }
+    }
+}
+
+/// A hint, and what a message that already gives it contains.
+struct Hint {
+    text: &'static str,
+    given_by: &'static str,
+}
+
+const PICK_ANOTHER_CATALOG: Hint = Hint { text: "pass another file with --db or HANDSHAKE_DB", given_by: "--db" };
+const OTHER_STORE_KIND: Hint = Hint {
+    text: "choose another with --secret-store or HANDSHAKE_SECRET_STORE (file:DIR suits a headless machine)",
+    given_by: "--secret-store",
+};
+const OTHER_SECRET_STORE: Hint = Hint {
+    text: "if it was saved with another secret store, run again with that --secret-store (or HANDSHAKE_SECRET_STORE)",
+    given_by: "--secret-store",
+};
+const OTHER_PORT: Hint = Hint { text: "choose another with --port or HANDSHAKE_PORT", given_by: "--port" };
+const LIST_CONNECTIONS: Hint =
+    Hint { text: "run `handshake connection list` to see the connections", given_by: "handshake connection list" };
+const LIST_USERS: Hint = Hint { text: "run `handshake users list`", given_by: "handshake users list" };
+const OTHER_NAME: Hint = Hint { text: "remove it first or pick another --name", given_by: "--name" };
+
+/// An error from opening the catalog and the secret store.
+pub fn opening(e: Error) -> Error {
+    match e.code {
+        ErrorCode::Storage | ErrorCode::Io | ErrorCode::InvalidInput => with(e, &PICK_ANOTHER_CATALOG),
+        _ => e,
+    }
+}
+
+/// An error from running a command about `subject` (opening included).
+pub fn running(subject: Subject, e: Error) -> Error {
+    let hint = match (e.code, subject) {
+        (ErrorCode::SecretStoreUnavailable, _) => &OTHER_STORE_KIND,
+        (ErrorCode::SecretMissing, _) => &OTHER_SECRET_STORE,
+        (ErrorCode::PortInUse, _) => &OTHER_PORT,
+        (ErrorCode::NotFound, Subject::Connection) => &LIST_CONNECTIONS,
+        (ErrorCode::NotFound, Subject::User) => &LIST_USERS,
+        (ErrorCode::AlreadyExists, Subject::Connection) => &OTHER_NAME,
+        _ => return e,
+    };
+    with(e, hint)
+}
+
+fn with(e: Error, hint: &Hint) -> Error {
+    if e.message.contains(hint.given_by) {
+        return e;
+    }
+    Error { message: format!("{}; {}", e.message, hint.text), ..e }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_follow_the_code_and_the_subject_and_are_never_repeated() {
+        let missing = Error::not_found("there is no connection named \"x\"");
+        assert_eq!(
+            running(Subject::Connection, missing.clone()).message,
+            "there is no connection named \"x\"; run `handshake connection list` to see the connections"
+        );
+        assert_eq!(running(Subject::Other, missing).message, "there is no connection named \"x\"");
+        let user = Error::not_found("there is no user 7");
+        assert_eq!(running(Subject::User, user).message, "there is no user 7; run `handshake users list`");
+        let said = Error::not_found("there is no user 7; run `handshake users list`");
+        assert_eq!(running(Subject::User, said.clone()).message, said.message);
+        let catalog = Error::new(ErrorCode::Storage, "cannot open the catalog /x.db: file is not a database");
+        assert!(opening(catalog).message.ends_with("; pass another file with --db or HANDSHAKE_DB"));
+        let locked = Error::new(ErrorCode::Storage, "catalog database error: database is locked");
+        assert_eq!(running(Subject::Connection, locked.clone()), locked, "only the catalog that cannot open");
+        let keyring = Error::new(ErrorCode::SecretStoreUnavailable, "the OS keyring is locked");
+        assert!(running(Subject::Other, keyring).message.ends_with(
+            "; choose another with --secret-store or HANDSHAKE_SECRET_STORE (file:DIR suits a headless machine)"
+        ));
+        let taken = Error::new(ErrorCode::PortInUse, "port 7777 on 127.0.0.1 is already in use");
+        assert!(running(Subject::Other, taken).message.ends_with("; choose another with --port or HANDSHAKE_PORT"));
+    }
+}

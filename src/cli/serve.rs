@@ -1,0 +1,68 @@
+//! `serve`: the embedded SP on 127.0.0.1, until Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use handshake::clock::{Clock as _, SystemClock};
+use handshake::server::{AppState, Pool};
+use handshake::{Error, ErrorCode};
+
+use super::args::Cli;
+use super::hints;
+
+/// `serve`: the embedded SP on the pool the app uses too, until Ctrl-C or SIGTERM.
+pub fn serve(cli: &Cli) -> Result<ExitCode, Error> {
+    let runtime = runtime()?;
+    let options = cli.options()?;
+    let pool = Pool::open(&options).map_err(hints::opening)?;
+    let connections = pool.with(|wb| wb.list_connections(SystemClock.now()))??;
+    let state = AppState::new(pool, Arc::new(SystemClock))?;
+    runtime.block_on(async {
+        let listener = handshake::server::bind(options.port).await?;
+        let base = handshake::connection::base_url(options.port);
+        eprintln!("Handshake SP listening on {base}/ (Ctrl-C to stop)");
+        for c in &connections {
+            eprintln!("  {}: test login {base}/saml/{}/login  (ACS {})", c.name, c.name, c.sp.acs_url);
+        }
+        let mut events = state.events.subscribe();
+        tokio::spawn(async move {
+            while let Ok(e) = events.recv().await {
+                eprintln!(
+                    "test login #{} [{}] {} {}",
+                    e.id,
+                    e.connection,
+                    e.outcome,
+                    e.failed_check.map(|c| format!("(stopped by {c})")).unwrap_or_default()
+                );
+            }
+        });
+        handshake::server::serve(listener, state, shutdown_signal()).await
+    })?;
+    eprintln!("Handshake SP stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot start the runtime: {e}")))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

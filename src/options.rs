@@ -1,0 +1,106 @@
+//! How a shell opens the core: the catalog file, the secret store and the embedded SP's
+//! port. Both shells read them here, so they agree: the CLI passes the flags it was given,
+//! the app none; whatever is not given comes from `HANDSHAKE_DB`, `HANDSHAKE_SECRET_STORE`
+//! and `HANDSHAKE_PORT` (an empty value counts as unset), then the defaults.
+
+use std::path::PathBuf;
+
+use crate::connection::DEFAULT_PORT;
+use crate::error::{Error, Result};
+use crate::secrets::{SECRET_STORE_ENV, SecretStoreKind};
+use crate::store::DB_ENV;
+
+/// The variable that picks the embedded SP's port.
+pub const PORT_ENV: &str = "HANDSHAKE_PORT";
+
+/// Where a Workbench keeps its state and which port the embedded SP answers on.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// The catalog; `None` is the user's data directory (see `Store::resolve_path`).
+    pub db: Option<PathBuf>,
+    pub secret_store: SecretStoreKind,
+    pub port: u16,
+}
+
+/// What a shell was told explicitly (the CLI's flags); `None` falls back to the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    pub db: Option<PathBuf>,
+    pub secret_store: Option<SecretStoreKind>,
+    pub port: Option<u16>,
+}
+
+impl OpenOptions {
+    /// The options from the environment alone (the desktop app).
+    pub fn from_env() -> Result<Self> {
+        Self::resolve(Given::default())
+    }
+
+    /// `given` first, then the environment, then the defaults.
+    pub fn resolve(given: Given) -> Result<Self> {
+        Self::resolve_with(given, |name| std::env::var(name).ok())
+    }
+
+    /// [`OpenOptions::resolve`] with the environment passed in.
+    pub fn resolve_with(given: Given, env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let var = |name: &str| env(name).filter(|v| !v.is_empty());
+        let secret_store = match (given.secret_store, var(SECRET_STORE_ENV)) {
+            (Some(kind), _) => kind,
+            (None, Some(v)) => v
+                .parse::<SecretStoreKind>()
+                .map_err(|e| Error::invalid(format!("{SECRET_STORE_ENV}: {}", e.message)))?,
+            (None, None) => SecretStoreKind::default(),
+        };
+        let port = match (given.port, var(PORT_ENV)) {
+            (Some(port), _) => port,
+            (None, Some(v)) => v
+                .parse::<u16>()
+                .map_err(|_| Error::invalid(format!("{PORT_ENV}={v:?} is not a port number (0 to 65535)")))?,
+            (None, None) => DEFAULT_PORT,
+        };
+        Ok(OpenOptions { db: given.db.or_else(|| var(DB_ENV).map(PathBuf::from)), secret_store, port })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn given_values_win_over_the_environment_which_wins_over_the_defaults() {
+        let none = OpenOptions::resolve_with(Given::default(), env(&[])).unwrap();
+        assert_eq!((none.db, none.secret_store, none.port), (None, SecretStoreKind::Keyring, DEFAULT_PORT));
+        let vars =
+            env(&[("HANDSHAKE_DB", "/env.db"), ("HANDSHAKE_SECRET_STORE", "memory"), ("HANDSHAKE_PORT", "7788")]);
+        let from_env = OpenOptions::resolve_with(Given::default(), &vars).unwrap();
+        assert_eq!(from_env.db, Some(PathBuf::from("/env.db")));
+        assert_eq!((from_env.secret_store, from_env.port), (SecretStoreKind::Memory, 7788));
+        let given = Given {
+            db: Some("/flag.db".into()),
+            secret_store: Some(SecretStoreKind::File("/s".into())),
+            port: Some(0),
+        };
+        let flags = OpenOptions::resolve_with(given, &vars).unwrap();
+        assert_eq!(flags.db, Some(PathBuf::from("/flag.db")));
+        assert_eq!((flags.secret_store, flags.port), (SecretStoreKind::File("/s".into()), 0));
+    }
+
+    #[test]
+    fn empty_values_count_as_unset_and_bad_ones_name_their_variable() {
+        let empty = env(&[("HANDSHAKE_DB", ""), ("HANDSHAKE_SECRET_STORE", ""), ("HANDSHAKE_PORT", "")]);
+        let o = OpenOptions::resolve_with(Given::default(), empty).unwrap();
+        assert_eq!((o.db, o.secret_store, o.port), (None, SecretStoreKind::Keyring, DEFAULT_PORT));
+        let port = OpenOptions::resolve_with(Given::default(), env(&[("HANDSHAKE_PORT", "70000")])).unwrap_err();
+        assert_eq!(port.message, "HANDSHAKE_PORT=\"70000\" is not a port number (0 to 65535)");
+        let store =
+            OpenOptions::resolve_with(Given::default(), env(&[("HANDSHAKE_SECRET_STORE", "vault")])).unwrap_err();
+        assert!(store.message.starts_with("HANDSHAKE_SECRET_STORE: unknown secret store"), "{}", store.message);
+        // A flag spares the variable: a bad value there is not read at all.
+        let given = Given { port: Some(1), ..Given::default() };
+        assert_eq!(OpenOptions::resolve_with(given, env(&[("HANDSHAKE_PORT", "x")])).unwrap().port, 1);
+    }
+}

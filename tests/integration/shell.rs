@@ -1,0 +1,147 @@
+//! The desktop shell's lists agree with its one definition of the commands
+//! (src-tauri/src/commands.rs): the main window's capability grants exactly their
+//! permissions, and the UI's API calls exactly them, with their arguments. build.rs derives
+//! the handler list and the permissions from the same file with the same reader.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+#[path = "../../src-tauri/build/commands.rs"]
+mod command_source;
+
+use command_source::Command;
+
+/// Permissions the main window has beyond its own commands (the README names them):
+/// test-login events, and the save dialog for exports.
+const EXTRA_PERMISSIONS: &[&str] = &["core:event:allow-listen", "core:event:allow-unlisten", "dialog:allow-save"];
+
+fn repo_file(path: &str) -> String {
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()))
+}
+
+fn commands() -> Vec<Command> {
+    command_source::parse(&repo_file("src-tauri/src/commands.rs")).unwrap()
+}
+
+/// Sorted differences, for a failure message that says what to add and what to remove.
+fn diff(expected: &BTreeSet<String>, found: &BTreeSet<String>) -> (Vec<String>, Vec<String>) {
+    (expected.difference(found).cloned().collect(), found.difference(expected).cloned().collect())
+}
+
+#[test]
+fn the_main_capability_grants_exactly_the_commands() {
+    let capability: serde_json::Value = serde_json::from_str(&repo_file("src-tauri/capabilities/main.json")).unwrap();
+    assert_eq!(capability["windows"], serde_json::json!(["main"]), "only the main window gets IPC");
+    let listed: Vec<String> = capability["permissions"]
+        .as_array()
+        .expect("permissions is a list")
+        .iter()
+        .map(|p| p.as_str().expect("permissions are identifiers").to_owned())
+        .collect();
+    let granted: BTreeSet<String> = listed.iter().cloned().collect();
+    assert_eq!(granted.len(), listed.len(), "a permission is listed twice in capabilities/main.json");
+    let expected: BTreeSet<String> = commands()
+        .iter()
+        .map(|c| format!("allow-{}", c.name.replace('_', "-")))
+        .chain(EXTRA_PERMISSIONS.iter().map(|p| (*p).to_owned()))
+        .collect();
+    let (missing, extra) = diff(&expected, &granted);
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "src-tauri/capabilities/main.json must grant exactly allow-<command> for every command in \
+         src-tauri/src/commands.rs plus {EXTRA_PERMISSIONS:?}: add {missing:?}, remove {extra:?}"
+    );
+}
+
+/// Every `call<T>("command", { args })` of ui/src/lib/api.ts: the command and its argument names.
+fn ui_calls() -> Vec<(String, BTreeSet<String>)> {
+    let api = repo_file("ui/src/lib/api.ts");
+    let call = regex::Regex::new(r#"\bcall(?:<[^(]*>)?\(\s*"([^"]*)"\s*(?:,\s*\{([^}]*)\})?\s*\)"#).unwrap();
+    let calls: Vec<_> = call
+        .captures_iter(&api)
+        .map(|c| {
+            let args = c.get(2).map_or("", |m| m.as_str());
+            let names = args
+                .split(',')
+                .map(|a| a.split(':').next().unwrap_or_default().trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect();
+            (c[1].to_owned(), names)
+        })
+        .collect();
+    // Every use of `call(` is one of those (none with a computed name or arguments the regex missed).
+    let uses = regex::Regex::new(r"\bcall(?:<[^(]*>)?\(").unwrap().find_iter(&api).count();
+    // The definition `async function call<T>(command: ...` is the one use that is not a call.
+    assert_eq!(uses, calls.len() + 1, "ui/src/lib/api.ts calls a command in a form this test cannot read");
+    calls
+}
+
+#[test]
+fn the_ui_api_calls_exactly_the_commands_with_their_arguments() {
+    let commands = commands();
+    let defined: BTreeSet<String> = commands.iter().map(|c| c.name.clone()).collect();
+    let calls = ui_calls();
+    let called: BTreeSet<String> = calls.iter().map(|(name, _)| name.clone()).collect();
+    let (uncalled, unknown) = diff(&defined, &called);
+    assert!(
+        uncalled.is_empty() && unknown.is_empty(),
+        "ui/src/lib/api.ts must call every command of src-tauri/src/commands.rs and nothing else: \
+         not called {uncalled:?}, not defined {unknown:?}"
+    );
+    for (name, args) in &calls {
+        let command = commands.iter().find(|c| &c.name == name).unwrap();
+        let expected: BTreeSet<String> = command.args.iter().cloned().collect();
+        assert_eq!(args, &expected, "ui/src/lib/api.ts calls {name} with other arguments than the command takes");
+    }
+}
+
+#[test]
+fn only_the_api_module_invokes_commands() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src");
+    let mut stack = vec![root.clone()];
+    let mut offenders = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "ts" || e == "svelte")
+                && path != root.join("lib/api.ts")
+                && std::fs::read_to_string(&path).unwrap().contains("@tauri-apps/api/core")
+            {
+                offenders.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "only ui/src/lib/api.ts may invoke commands: {offenders:?}");
+}
+
+#[test]
+fn the_command_reader_refuses_what_it_cannot_read() {
+    let ok = "#[tauri::command(rename_all = \"snake_case\")]\n\
+              async fn set_sp_urls(\n    core: Core<'_>,\n    name: String,\n    entity_id: Option<String>,\n) -> R<()> {}\n\
+              /// Doc.\n#[tauri::command(rename_all = \"snake_case\")]\n\
+              fn open_login(app: tauri::AppHandle, core: Core<'_>, name: String, in_app: bool) {}\n";
+    let parsed = command_source::parse(ok).unwrap();
+    assert_eq!(parsed.len(), 2);
+    assert_eq!(
+        (parsed[0].name.as_str(), parsed[0].args.clone()),
+        ("set_sp_urls", vec!["name".into(), "entity_id".into()])
+    );
+    assert_eq!(parsed[1].args, vec!["name".to_owned(), "in_app".to_owned()]);
+    for (bad, says) in [
+        ("fn nothing() {}", "no #[tauri::command"),
+        ("#[tauri::command]\nfn a() {}", "rename_all"),
+        ("#[command(rename_all = \"snake_case\")]\nfn a() {}", "rename_all"),
+        ("#[tauri::command(rename_all = \"snake_case\")]\nstruct A;", "expected a function"),
+        ("#[tauri::command(rename_all = \"snake_case\")]\n", "not followed by a function"),
+        (
+            "#[tauri::command(rename_all = \"snake_case\")]\nfn a() {}\n#[tauri::command(rename_all = \"snake_case\")]\nfn a() {}",
+            "twice",
+        ),
+    ] {
+        let e = command_source::parse(bad).unwrap_err();
+        assert!(e.contains(says), "{bad:?}: {e}");
+    }
+}
