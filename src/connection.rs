@@ -174,11 +174,18 @@ pub struct Connection {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The longest connection name, in characters (ASCII only, so also bytes).
+pub const NAME_MAX_LEN: usize = 64;
+/// Which connection names are allowed: a letter or digit, then letters, digits, `-`, `_`,
+/// `.`. The UI reads this and [`NAME_MAX_LEN`] from the generated bindings.
+pub const NAME_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
 /// Validates a connection name: it names files, URLs and keyring entries, so keep it plain.
 pub fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 64 {
-        return Err("a connection name has 1 to 64 characters".into());
+    if name.is_empty() || name.len() > NAME_MAX_LEN {
+        return Err(format!("a connection name has 1 to {NAME_MAX_LEN} characters"));
     }
+    // NAME_PATTERN, spelled out: a regex here would be one more thing that can fail to build.
     let starts_plain = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if !starts_plain || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
         return Err(format!(
@@ -186,4 +193,20 @@ pub fn check_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The UI checks names with NAME_PATTERN before asking; both must agree.
+    #[test]
+    fn the_name_pattern_is_the_name_rule() {
+        let pattern = regex::Regex::new(NAME_PATTERN).unwrap();
+        let long = "a".repeat(NAME_MAX_LEN);
+        for name in ["okta-prod_1.x", "", "-okta", ".x", "okta prod", "okta/prod", "é", "a\n", "9", long.as_str()] {
+            assert_eq!(check_name(name).is_ok(), pattern.is_match(name), "{name:?}");
+        }
+        assert!(check_name(&format!("{long}a")).is_err());
+    }
 }

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::connection::Endpoint;
+use crate::demo::DemoStyle;
 use crate::provision::{MappingDocument, presets};
 
 /// One IdP product.
@@ -23,6 +24,11 @@ pub struct Vendor {
 }
 
 impl Vendor {
+    /// The demo IdP style that imitates this product, if there is one.
+    pub fn demo_style(&self) -> Option<DemoStyle> {
+        DemoStyle::parse(self.id)
+    }
+
     /// The mapping made for the claims this product sends by default.
     pub fn mapping(&self) -> Option<MappingDocument> {
         if !self.preset {

@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use handshake::Error;
 use handshake::connection::SecurityPolicy;
-use handshake::demo::{DemoStyle, Persona};
+use handshake::demo::{DemoStyle, Persona, StoryStep};
 use handshake::desktop::*;
 use handshake::directory::{AuditEntry, AuditQuery, User, UserQuery, UserStatus};
 use handshake::login::TestLoginSummary;
 use handshake::provision::MappingDocument;
 use handshake::workbench::demo::{
-    DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult,
+    DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult, StoryStepResult,
 };
 use handshake::workbench::{
     AnalyzeOptions, AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest,
@@ -273,4 +273,9 @@ async fn reset_demo(core: Core<'_>) -> R<DemoReset> {
 #[tauri::command(rename_all = "snake_case")]
 async fn run_scenario(core: Core<'_>, request: ScenarioRequest) -> R<ScenarioResult> {
     core.run_scenario(request).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn run_story_step(core: Core<'_>, step: StoryStep) -> R<StoryStepResult> {
+    core.run_story_step(step).await
 }

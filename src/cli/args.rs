@@ -64,13 +64,17 @@ pub struct DemoArgs {
     #[arg(long, requires = "scenario", allow_negative_numbers = true)]
     pub skew_minutes: Option<i64>,
     /// Claim names and XML shape of this IdP (switches the demo IdP and the demo mapping).
-    #[arg(long, value_parser = ["entra", "okta", "google", "generic"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::demo::DemoStyle::names()))]
     pub style: Option<String>,
-    /// List the scenarios and personas.
-    #[arg(long, conflicts_with_all = ["scenario", "reset"])]
+    /// Run one step of the joiner-mover-leaver story (its change at the demo IdP, then the
+    /// person's sign-in) through the real HTTP endpoints and print the result.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::demo::StoryStep::names()), conflicts_with = "scenario")]
+    pub story: Option<String>,
+    /// List the scenarios, personas and the story.
+    #[arg(long, conflicts_with_all = ["scenario", "reset", "story"])]
     pub list: bool,
     /// Reset the demo data: default personas, the demo connection's users and test logins removed.
-    #[arg(long, conflicts_with = "scenario")]
+    #[arg(long, conflicts_with_all = ["scenario", "story"])]
     pub reset: bool,
     #[arg(long)]
     pub json: bool,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use handshake::Error;
 use handshake::clock::{Clock, SystemClock};
-use handshake::demo::{DemoStyle, ScenarioId};
+use handshake::demo::{DemoStyle, ScenarioId, StoryStep};
 use handshake::workbench::demo::{ScenarioRequest, ScenarioResult};
 use handshake::desktop::Desktop;
 use handshake::workbench::OpenOptions;
@@ -24,7 +24,7 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
     if let Some(name) = &args.scenario {
         let scenario = ScenarioId::parse(name).ok_or_else(|| Error::invalid(format!("unknown scenario {name:?}")))?;
         let request = ScenarioRequest { scenario, persona: args.persona.clone(), skew_minutes: args.skew_minutes };
-        let result = runtime()?.block_on(run_scenario(cli, style, request))?;
+        let result = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_scenario(request))))?;
         if args.json {
             let out = serde_json::json!({
                 "scenario": result.scenario,
@@ -35,17 +35,19 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
             });
             println!("{}", to_json(&out)?);
         } else {
-            let verdict = serde_json::to_value(result.verdict).unwrap_or_default();
-            println!("scenario:     {} (as {})", result.scenario, result.persona);
-            println!("verdict:      {}", verdict.as_str().unwrap_or_default());
-            println!("outcome:      {}", result.outcome);
-            println!("failed check: {}", result.failed_check.map_or("-", |c| c.as_str()));
-            println!("intended:     {}", if result.as_expected { "yes" } else { "NO" });
-            if let Some(u) = &result.user {
-                println!();
-                print_user(u);
-            }
+            print_result(&result);
         }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(name) = &args.story {
+        let step = StoryStep::parse(name).ok_or_else(|| Error::invalid(format!("unknown story step {name:?}")))?;
+        let done = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_story_step(step))))?;
+        emit(args.json, &done, |done| {
+            let told = done.story.steps.iter().find(|s| s.step == done.step);
+            println!("{}: {}\n", done.step.as_str(), told.map_or("", |s| s.text.as_str()));
+            print_result(&done.result);
+            println!("\n{}", done.moral);
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let wb = open(cli)?;
@@ -61,6 +63,10 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
             for p in &catalog.personas {
                 let state = if p.active { "" } else { " (deactivated)" };
                 println!("  {:<36} {} · {} · {}{state}", p.email, p.display_name, p.department, p.label);
+            }
+            println!("\nStory (handshake demo --story STEP):");
+            for s in &catalog.story.steps {
+                println!("  {:<8} {}", s.step.as_str(), s.text);
             }
         })?;
         return Ok(ExitCode::SUCCESS);
@@ -89,8 +95,27 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
     serve(cli)
 }
 
-/// A scenario on a private server: a free loopback port, stopped when done.
-async fn run_scenario(cli: &Cli, style: Option<DemoStyle>, request: ScenarioRequest) -> Result<ScenarioResult, Error> {
+fn print_result(result: &ScenarioResult) {
+    let verdict = serde_json::to_value(result.verdict).unwrap_or_default();
+    println!("scenario:     {} (as {})", result.scenario, result.persona);
+    println!("verdict:      {}", verdict.as_str().unwrap_or_default());
+    println!("outcome:      {}", result.outcome);
+    println!("failed check: {}", result.failed_check.map_or("-", |c| c.as_str()));
+    println!("intended:     {}", if result.as_expected { "yes" } else { "NO" });
+    if let Some(u) = &result.user {
+        println!();
+        print_user(u);
+    }
+}
+
+type Run<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + 'a>>;
+
+/// One run through the real endpoints on a private server: a free loopback port, stopped when done.
+async fn on_private_server<T>(
+    cli: &Cli,
+    style: Option<DemoStyle>,
+    run: impl for<'a> FnOnce(&'a Desktop) -> Run<'a, T>,
+) -> Result<T, Error> {
     let options = OpenOptions { port: 0, ..cli.options()? };
     let desktop = Desktop::open(&options, Arc::new(SystemClock)).map_err(hints::opening)?;
     let status = desktop.start_server(0).await;
@@ -101,7 +126,7 @@ async fn run_scenario(cli: &Cli, style: Option<DemoStyle>, request: ScenarioRequ
         if style.is_some() {
             desktop.create_demo(style).await?;
         }
-        desktop.run_scenario(request).await
+        run(&desktop).await
     }
     .await;
     desktop.stop_server().await;

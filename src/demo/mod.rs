@@ -12,6 +12,7 @@ pub mod idp;
 pub mod personas;
 pub mod run;
 pub mod scenarios;
+pub mod story;
 pub mod styles;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ use crate::provision::{FieldRule, MappingDocument, Source};
 
 pub use personas::{ExtraAttribute, Persona};
 pub use scenarios::{DemoVerdict, Expected, Flow, ScenarioId};
+pub use story::{DemoStory, StoryStep};
 pub use styles::DemoStyle;
 
 /// The demo IdP's entityID: stable across ports and machines (see the module docs).

@@ -7,6 +7,7 @@ use super::personas::Persona;
 use crate::idp::response::{ATTRNAME_UNSPECIFIED, ATTRNAME_URI, NAMEID_EMAIL};
 use crate::idp::{AttributeSpec, SamlStyle};
 use crate::provision::{self, MappingDocument};
+use crate::vendor::{self, Vendor};
 
 const WS: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims";
 const MS: &str = "http://schemas.microsoft.com/identity/claims";
@@ -51,21 +52,22 @@ impl DemoStyle {
         Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            DemoStyle::Entra => "Microsoft Entra ID",
-            DemoStyle::Okta => "Okta",
-            DemoStyle::Google => "Google Workspace",
-            DemoStyle::Generic => "Generic SAML 2.0",
-        }
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.into_iter().map(Self::as_str).collect()
     }
 
-    /// The mapping preset this style's claims are made for.
+    /// The product this style imitates, in the one vendor registry.
+    pub fn vendor(self) -> &'static Vendor {
+        vendor::by_id(self.as_str()).unwrap_or(&vendor::GENERIC)
+    }
+
+    pub fn label(self) -> &'static str {
+        self.vendor().label
+    }
+
+    /// The mapping preset this style's claims are made for: the imitated product's.
     pub fn preset(self) -> MappingDocument {
-        match self {
-            DemoStyle::Generic => provision::presets::generic(),
-            other => provision::presets::preset(other.as_str()).unwrap_or_else(provision::presets::generic),
-        }
+        self.vendor().mapping().unwrap_or_else(provision::presets::generic)
     }
 
     /// Namespace prefixes and timestamp precision of the imitated IdP.

@@ -110,6 +110,10 @@ pub fn typescript() -> String {
         demo::Flow,
         demo::DemoVerdict,
         demo::Expected,
+        demo::StoryStep,
+        demo::story::StoryStepView,
+        demo::DemoStory,
+        demo_api::StoryStepResult,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `handshake::desktop::bindings` (feature `typescript`).\n\
@@ -126,5 +130,16 @@ pub fn typescript() -> String {
         out.push_str(&d.replace("bigint", "number"));
         out.push('\n');
     }
+    // The rules the UI applies before asking the core, defined once there.
+    out.push_str(&format!(
+        "\n/** Connection names: at most this many characters, matching NAME_PATTERN (src/connection.rs). */\n\
+         export const CONNECTION_NAME_MAX_LEN = {};\n\
+         export const CONNECTION_NAME_PATTERN = {:?};\n\
+         \n/** A certificate expiring within this many days is \"soon\" (src/workbench/connections.rs). */\n\
+         export const EXPIRY_WARNING_DAYS = {};\n",
+        crate::connection::NAME_MAX_LEN,
+        crate::connection::NAME_PATTERN,
+        crate::workbench::connections::EXPIRY_WARNING_DAYS,
+    ));
     out
 }

@@ -1,8 +1,8 @@
 //! The demo IdP and scenario library for the app: one call each, like every command.
 
 use super::Desktop;
-use crate::demo::{self, DemoStyle, Persona};
-use crate::workbench::demo::{DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult};
+use crate::demo::{self, DemoStyle, Persona, StoryStep};
+use crate::workbench::demo::{DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult, StoryStepResult};
 use crate::error::{Error, ErrorCode, Result};
 
 impl Desktop {
@@ -49,6 +49,23 @@ impl Desktop {
     /// Runs one scenario through the running embedded server's real endpoints: the SP's
     /// login, the demo IdP's SSO and sign-in, the ACS. The result comes from the test login.
     pub async fn run_scenario(&self, request: ScenarioRequest) -> Result<ScenarioResult> {
+        let base_url = self.running_base_url()?;
+        let prepared = self.run(move |wb, now| wb.prepare_scenario(&request, now)).await?;
+        let test_login = demo::run::drive(&base_url, &prepared).await?;
+        self.run(move |wb, _| wb.scenario_result(&prepared, test_login)).await
+    }
+
+    /// One step of the story: its change at the demo IdP, then the person's sign-in through
+    /// the real endpoints, as a scenario is run.
+    pub async fn run_story_step(&self, step: StoryStep) -> Result<StoryStepResult> {
+        let base_url = self.running_base_url()?;
+        let prepared = self.run(move |wb, now| wb.prepare_story_step(step, now)).await?;
+        let test_login = demo::run::drive(&base_url, &prepared.scenario).await?;
+        self.run(move |wb, _| wb.story_step_result(&prepared, test_login)).await
+    }
+
+    /// The embedded server's base URL, or why scenarios cannot run now.
+    fn running_base_url(&self) -> Result<String> {
         let status = self.server_status();
         if !status.running {
             return Err(Error::new(
@@ -56,8 +73,6 @@ impl Desktop {
                 format!("the embedded SP is not running on port {}; pick a free port first", status.port),
             ));
         }
-        let prepared = self.run(move |wb, now| wb.prepare_scenario(&request, now)).await?;
-        let test_login = demo::run::drive(&status.base_url, &prepared).await?;
-        self.run(move |wb, _| wb.scenario_result(&prepared, test_login)).await
+        Ok(status.base_url)
     }
 }

@@ -110,9 +110,8 @@ impl CertificateExpiry {
 pub struct ConnectionSummary {
     pub name: String,
     pub idp_entity_id: String,
-    /// Guessed from the entityID and endpoints: `okta`, `entra`, `google`...; `generic` otherwise.
-    pub vendor: String,
-    pub vendor_label: String,
+    /// The product detected from the entityID and endpoints (`generic` when unrecognised).
+    pub vendor: Vendor,
     pub status: TestStatus,
     pub last_test_at: Option<DateTime<Utc>>,
     pub last_failed_check: Option<Stop>,
@@ -145,6 +144,8 @@ pub struct MetadataPreview {
 pub struct IdpPreview {
     pub idp: crate::connection::IdpDescriptor,
     pub warnings: Vec<MetadataWarning>,
+    /// How soon each signing certificate expires, in the same order (the one expiry rule).
+    pub certificate_expiry: Vec<CertificateExpiry>,
 }
 
 /// One field that differs between the stored IdP and the re-fetched metadata.
@@ -229,7 +230,12 @@ impl Workbench {
     pub fn preview_metadata(&self, xml: &str, entity_id: Option<&str>, now: DateTime<Utc>) -> Result<MetadataPreview> {
         let idps = metadata::list_idps(xml)?;
         let (chosen, aggregate, error) = match metadata::import(xml, entity_id, now) {
-            Ok(imported) => (Some(IdpPreview { idp: imported.idp, warnings: imported.warnings }), imported.aggregate, None),
+            Ok(imported) => {
+                let certificate_expiry =
+                    imported.idp.signing_certificates.iter().map(|c| CertificateExpiry::of(c, now)).collect();
+                let chosen = IdpPreview { idp: imported.idp, warnings: imported.warnings, certificate_expiry };
+                (Some(chosen), imported.aggregate, None)
+            }
             Err(e) => (None, None, Some(Error::from(e))),
         };
         let vendor = chosen.as_ref().map_or(&vendor::GENERIC, |c| vendor::guess(&c.idp.entity_id, &c.idp.sso));
@@ -465,8 +471,7 @@ fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<Conn
     };
     let user_count = store::users::count_users(wb.store(), &c.name)?;
     Ok(ConnectionSummary {
-        vendor: vendor.id.to_owned(),
-        vendor_label: vendor.label.to_owned(),
+        vendor: *vendor,
         status,
         last_test_at: last.as_ref().map(|t| t.at),
         last_failed_check: last.and_then(|t| t.failed_check),

@@ -9,6 +9,7 @@ use super::{ConnectionView, ImportRequest, UserQuery, Workbench};
 use crate::certs::Certificate;
 use crate::connection::{self, SecurityPolicy};
 use crate::demo::scenarios::{self, Flow};
+use crate::demo::story::{self, DemoStory, StoryStep};
 use crate::demo::{
     DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_STRICT_CONNECTION, DemoIdentity, DemoStyle, DemoVerdict, Expected,
     METADATA_SOURCE, Persona, PreparedScenario, ScenarioId, SignMode, demo_mapping, find_persona, idp, metadata_xml,
@@ -79,6 +80,8 @@ pub struct DemoCatalog {
     pub style: DemoStyle,
     pub scenarios: Vec<ScenarioInfo>,
     pub personas: Vec<Persona>,
+    /// The joiner-mover-leaver story, as far as the IdP's people show it.
+    pub story: DemoStory,
 }
 
 /// Run one scenario: which, as whom (email or persona id; default the first active persona).
@@ -111,6 +114,23 @@ pub struct ScenarioResult {
     pub connection: String,
     /// The test login at the ACS (the last one, for `replay`).
     pub test_login_id: i64,
+}
+
+/// A story step made ready: its change applied at the IdP, its sign-in prepared.
+#[derive(Debug, Clone)]
+pub struct PreparedStoryStep {
+    pub step: StoryStep,
+    pub scenario: PreparedScenario,
+}
+
+/// How a story step went: the sign-in's result, what to point out, and the story now.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct StoryStepResult {
+    pub step: StoryStep,
+    pub result: ScenarioResult,
+    pub moral: String,
+    pub story: DemoStory,
 }
 
 /// What "Reset demo data" removed.
@@ -370,7 +390,8 @@ impl Workbench {
                 expected: s.id.expected(identity.style, scenarios::DEFAULT_SKEW_MINUTES),
             })
             .collect();
-        Ok(DemoCatalog { style: identity.style, scenarios, personas: self.demo_personas()? })
+        let personas = self.demo_personas()?;
+        Ok(DemoCatalog { style: identity.style, scenarios, story: DemoStory::of(&personas), personas })
     }
 
     /// The demo IdP's SSO endpoint reading an AuthnRequest: it must come from a connection
@@ -519,5 +540,32 @@ impl Workbench {
             connection: t.connection,
             test_login_id,
         })
+    }
+
+    /// Makes one story step ready to drive: its change at the IdP applied (the promotion,
+    /// the deactivation), the person's sign-in prepared with the step's intended verdict.
+    pub fn prepare_story_step(&self, step: StoryStep, now: DateTime<Utc>) -> Result<PreparedStoryStep> {
+        self.demo_identity(now)?;
+        let all = self.demo_personas()?;
+        let person = story::person(&all)
+            .ok_or_else(|| Error::not_found("the demo IdP has no people; reset the demo data"))?
+            .clone();
+        if let Some(changed) = step.change(&person)
+            && changed != person
+        {
+            self.set_demo_persona(&changed, now)?;
+        }
+        let request = ScenarioRequest { scenario: ScenarioId::Happy, persona: Some(person.id), skew_minutes: None };
+        let mut scenario = self.prepare_scenario(&request, now)?;
+        scenario.expected = step.expected();
+        Ok(PreparedStoryStep { step, scenario })
+    }
+
+    /// The result of a driven story step, read from its test login.
+    pub fn story_step_result(&self, prepared: &PreparedStoryStep, test_login_id: i64) -> Result<StoryStepResult> {
+        let result = self.scenario_result(&prepared.scenario, test_login_id)?;
+        let all = self.demo_personas()?;
+        let moral = find_persona(&all, &prepared.scenario.persona).map(|p| prepared.step.moral(p)).unwrap_or_default();
+        Ok(StoryStepResult { step: prepared.step, result, moral, story: DemoStory::of(&all) })
     }
 }

@@ -162,22 +162,28 @@ async fn styles_send_their_claims_and_change_the_two_style_dependent_outcomes() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
+    use handshake::demo::StoryStep;
     let d = demo().await;
-    // 1. A new hire signs in: the account is created, with the default role.
-    let first = d.run(ScenarioId::Happy, Some(PRIYA)).await;
-    assert_eq!(first.outcome, Outcome::Created);
+    let story = d.desktop.demo_catalog().await.unwrap().story;
+    assert_eq!(story.person.as_ref().map(|p| p.email.as_str()), Some(PRIYA));
+    assert_eq!(story.steps.iter().map(|s| s.step).collect::<Vec<_>>(), StoryStep::ALL);
+    assert!(story.steps.iter().all(|s| !s.done));
+
+    // 1. Joiner: the new hire signs in and the account is created, with the default role.
+    let joiner = d.desktop.run_story_step(StoryStep::Joiner).await.unwrap();
+    let first = joiner.result;
+    assert_eq!((first.outcome, first.as_expected), (Outcome::Created, true));
     let user = first.user.unwrap();
     assert_eq!(user.roles, vec!["member"]);
     assert_eq!(user.custom.get("title").map(String::as_str), Some("Account Executive"));
 
-    // 2. At the IdP she moves to Engineering and becomes an admin: fields, groups and roles follow.
-    let mut p = d.persona(PRIYA).await;
-    p.department = "Engineering".into();
-    p.title = "Solutions Engineer".into();
-    p.groups = vec!["everyone".into(), "engineering".into(), "admins".into()];
-    d.desktop.set_demo_persona(p.clone()).await.unwrap();
-    let second = d.run(ScenarioId::Happy, Some(PRIYA)).await;
-    assert_eq!(second.outcome, Outcome::Updated);
+    // 2. Mover: at the IdP she moves to Engineering and becomes an admin; fields, groups and roles follow.
+    let mover = d.desktop.run_story_step(StoryStep::Mover).await.unwrap();
+    assert!(mover.story.steps[1].done, "the IdP shows the promotion");
+    let p = d.persona(PRIYA).await;
+    assert_eq!((p.department.as_str(), p.groups.clone()), ("Engineering", vec!["everyone".into(), "engineering".into(), "admins".into()]));
+    let second = mover.result;
+    assert_eq!((second.outcome, second.as_expected), (Outcome::Updated, true));
     let user = second.user.unwrap();
     assert_eq!(user.id, first_id(&d).await);
     assert_eq!(user.roles, vec!["admin", "developer"]);
@@ -192,13 +198,20 @@ async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
         (roles.before.clone(), roles.after.clone()),
         (serde_json::json!(["member"]), serde_json::json!(["admin", "developer"]))
     );
+    // Running the step again only signs in: nothing more changes.
+    let again = d.desktop.run_story_step(StoryStep::Mover).await.unwrap();
+    assert_eq!(again.result.outcome, Outcome::Unchanged);
 
-    // 3. Deactivated at the IdP: the IdP refuses to sign her in, and JIT cannot de-provision:
-    // the account is still there, active, in Handshake.
-    let off = d.desktop.set_demo_persona_active(PRIYA.into(), false).await.unwrap();
-    assert!(!off.active);
-    let third = d.run(ScenarioId::Happy, Some(PRIYA)).await;
-    assert_eq!((third.verdict, third.failed_check.map(handshake::login::Stop::as_str)), (DemoVerdict::Rejected, Some("status")));
+    // 3. Leaver: deactivated at the IdP, which refuses to sign her in; JIT cannot de-provision,
+    // so the account is still there, active, in Handshake.
+    let leaver = d.desktop.run_story_step(StoryStep::Leaver).await.unwrap();
+    assert!(!d.persona(PRIYA).await.active);
+    let third = leaver.result;
+    assert_eq!(
+        (third.verdict, third.failed_check.map(handshake::login::Stop::as_str), third.as_expected),
+        (DemoVerdict::Rejected, Some("status"), true)
+    );
+    assert!(leaver.moral.contains("SCIM"), "{}", leaver.moral);
     let users = d.demo_users().await;
     assert_eq!(users.len(), 1);
     assert_eq!((users[0].email.as_deref(), users[0].status), (Some(PRIYA), UserStatus::Active));
@@ -442,6 +455,17 @@ fn cli_runs_a_scenario_headless_and_lists_the_library() {
     let names: Vec<&str> = list["scenarios"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, ScenarioId::names());
     assert_eq!(list["personas"].as_array().unwrap().len(), 6);
+    assert_eq!(list["story"]["steps"].as_array().unwrap().len(), 3);
+
+    // The story, step by step, as the app tells it: the leaver's account outlives her IdP account.
+    let mover = run(&["demo", "--story", "mover", "--json"]);
+    assert_eq!((mover["step"].as_str(), mover["result"]["outcome"].as_str()), (Some("mover"), Some("created")));
+    let leaver = run(&["demo", "--story", "leaver", "--json"]);
+    assert_eq!(
+        (leaver["result"]["verdict"].as_str(), leaver["result"]["as_expected"].as_bool()),
+        (Some("rejected"), Some(true))
+    );
+    assert!(leaver["story"]["steps"][2]["done"].as_bool().unwrap());
 
     // The demo IdP's key is in the secret store, never in the catalog.
     assert!(secrets.join("demo-idp-key.secret").exists());

@@ -4,11 +4,11 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AnalyzeOptions, AnalyzeResult, AppStatus, AuditEntry, AuditQuery, ConnectionSummary, ConnectionView,
-  Error as CoreError, ErrorCode, ExportFormat, ImportOutcome, ImportRequest, MappingDocument, MappingPreview,
+  Error as CoreError, ErrorCode, AuditFormat, ImportOutcome, ImportRequest, MappingDocument, MappingPreview,
   MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, SecurityPolicy, ServerStatus, TestLoginDetail,
   TestLoginSummary, User, UserDetail, UserQuery, UserStatus,
   DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
-  ScenarioResult,
+  ScenarioResult, StoryStep, StoryStepResult,
 } from "./generated/types";
 
 /** An error from the core, as it crosses IPC: a stable code and a message for people. */
@@ -107,7 +107,7 @@ export const api = {
   deleteUser: (id: number) => call<null>("delete_user", { id }),
 
   audit: (query: AuditQuery) => call<AuditEntry[]>("audit", { query }),
-  exportAudit: (query: AuditQuery, format: ExportFormat, path: string) =>
+  exportAudit: (query: AuditQuery, format: AuditFormat, path: string) =>
     call<number>("export_audit", { query, format, path }),
 
   /** "Create demo connection": the demo IdP and the `demo` connection (created or reused). */
@@ -122,6 +122,7 @@ export const api = {
   resetDemo: () => call<DemoReset>("reset_demo"),
   /** Runs a scenario through the real endpoints; the test login also arrives as an event. */
   runScenario: (request: ScenarioRequest) => call<ScenarioResult>("run_scenario", { request }),
+  runStoryStep: (step: StoryStep) => call<StoryStepResult>("run_story_step", { step }),
 };
 
 export type Api = typeof api;

@@ -1,5 +1,10 @@
-// Display helpers: dates (local, short; ISO kept for titles), relative times, counts.
+// Display helpers: dates (local, short; ISO kept for titles), relative times, counts,
+// certificate expiry (the verdict comes from the core; this only words it).
 // Pure functions; `now` and `locale` are parameters so tests are deterministic.
+
+import { CONNECTION_NAME_MAX_LEN, CONNECTION_NAME_PATTERN, type CertificateExpiry } from "./generated/types";
+
+const NAME = new RegExp(CONNECTION_NAME_PATTERN);
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -84,12 +89,12 @@ export function bindingName(binding: string): string {
   return i >= 0 && i < binding.length - 1 ? binding.slice(i + 1) : binding;
 }
 
-/** Connection names: 1–64 chars of letters, digits, `-`, `_`, `.`, starting with a letter or digit. */
+/** The core's connection-name rule (generated from src/connection.rs), in the form's words. */
 export function validateConnectionName(name: string): string | null {
   if (name.length === 0) return "Enter a name.";
-  if (name.length > 64) return "Use at most 64 characters.";
+  if (name.length > CONNECTION_NAME_MAX_LEN) return `Use at most ${CONNECTION_NAME_MAX_LEN} characters.`;
   if (!/^[A-Za-z0-9]/.test(name)) return "Start with a letter or a digit.";
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return "Use only letters, digits, '-', '_' and '.'.";
+  if (!NAME.test(name)) return "Use only letters, digits, '-', '_' and '.'.";
   return null;
 }
 
@@ -122,4 +127,22 @@ export function userLabel(u: {
   if (u.display_name) return u.display_name;
   const full = [u.given_name, u.family_name].filter(Boolean).join(" ");
   return full || u.username || u.email || `User #${u.id}`;
+}
+
+/** Words for the core's certificate expiry verdict (`CertificateExpiry`): the rule itself
+ *  (what counts as "soon") lives in the core, so every screen agrees. */
+export function expiryText(e: CertificateExpiry): { tone: "ok" | "warn" | "bad"; short: string; long: string } {
+  const d = e.days_left;
+  switch (e.level) {
+    case "expired": {
+      const ago = Math.max(0, -d);
+      return { tone: "bad", short: "Expired", long: ago === 0 ? "Expired today" : `Expired ${plural(ago, "day")} ago` };
+    }
+    case "not_yet_valid":
+      return { tone: "warn", short: "Not valid yet", long: "Not valid yet" };
+    case "soon":
+      return { tone: "warn", short: `Expires in ${d} d`, long: `Expires in ${plural(d, "day")}` };
+    default:
+      return { tone: "ok", short: `Valid · ${d} d left`, long: `Valid for ${d} more days` };
+  }
 }

@@ -41,7 +41,7 @@ describe("Audit", () => {
   test("lists entries with outcome badges and failed checks", async () => {
     render(Audit);
     await screen.findByText("Audience https://wrong is not this SP");
-    expect(api.audit).toHaveBeenCalledWith({ connection: null, since: null, outcome: null, text: null });
+    expect(api.audit).toHaveBeenCalledWith({ connection: null, since: null, outcome: null, text: null, user_id: null });
     const table = screen.getByTestId("audit-table");
     expect(within(table).getByText("rejected").className).toContain("bad");
     expect(within(table).getByText("updated").className).toContain("info");
@@ -53,7 +53,7 @@ describe("Audit", () => {
     await screen.findByTestId("audit-table");
     await fireEvent.change(screen.getByLabelText("Outcome"), { target: { value: "rejected" } });
     await waitFor(() =>
-      expect(api.audit).toHaveBeenLastCalledWith({ connection: null, since: null, outcome: "rejected", text: null }),
+      expect(api.audit).toHaveBeenLastCalledWith({ connection: null, since: null, outcome: "rejected", text: null, user_id: null }),
     );
   });
 
@@ -69,6 +69,7 @@ describe("Audit", () => {
         since: new Date(2026, 10, 1).toISOString(),
         outcome: null,
         text: "ada",
+        user_id: null,
       }),
     );
   });
@@ -95,7 +96,7 @@ describe("Audit", () => {
     await fireEvent.click(screen.getByTestId("export-csv"));
     await waitFor(() =>
       expect(api.exportAudit).toHaveBeenCalledWith(
-        { connection: null, since: null, outcome: "denied", text: null },
+        { connection: null, since: null, outcome: "denied", text: null, user_id: null },
         "csv",
         "/tmp/audit.csv",
       ),

@@ -40,7 +40,7 @@ describe("Connections", () => {
     await screen.findByText("okta-prod");
     const ok = within(row("okta-prod"));
     expect(ok.getByText(/^Last test OK · 3 min ago$/).className).toContain("ok");
-    expect(ok.getByText("Cert OK · 190 d").className).toContain("ok");
+    expect(ok.getByText("Valid · 190 d left").className).toContain("ok");
     const failing = within(row("entra-test"));
     expect(failing.getByText("Failing: audience").className).toContain("bad");
     expect(failing.getByText("Expires in 12 d").className).toContain("warn");

@@ -68,7 +68,7 @@ describe("Import", () => {
     ];
     api.previewMetadata.mockImplementation(async (_xml: string, entity: string | null) =>
       entity
-        ? preview({ idps, chosen: { idp: { ...idp, entity_id: entity }, warnings: [] }, suggested_name: "uni-b" })
+        ? preview({ idps, chosen: { ...preview().chosen!, idp: { ...idp, entity_id: entity } }, suggested_name: "uni-b" })
         : preview({
             idps,
             chosen: null,
@@ -98,6 +98,7 @@ describe("Import", () => {
       preview({
         chosen: {
           idp: { ...idp, signing_certificates: [{ ...cert, not_after: "2020-01-01T00:00:00Z" }] },
+          certificate_expiry: [{ not_after: "2020-01-01T00:00:00Z", days_left: -2000, level: "expired" }],
           warnings: [
             { code: "certificate_expired", message: "The signing certificate expired on 2020-01-01" },
             { code: "valid_until_past", message: "validUntil is in the past" },

@@ -10,8 +10,7 @@ export function summary(over: Partial<ConnectionSummary> = {}): ConnectionSummar
   return {
     name: "okta-prod",
     idp_entity_id: "http://www.okta.com/exk1abcd",
-    vendor: "okta",
-    vendor_label: "Okta",
+    vendor: { id: "okta", label: "Okta", preset: true },
     status: "never_tested",
     last_test_at: null,
     last_failed_check: null,
@@ -26,8 +25,7 @@ export const connectionsFixture: ConnectionSummary[] = [
   summary({ name: "okta-prod", status: "ok", last_test_at: new Date(Date.now() - 3 * 60_000).toISOString(), user_count: 12 }),
   summary({
     name: "entra-test",
-    vendor: "entra",
-    vendor_label: "Microsoft Entra ID",
+    vendor: { id: "entra", label: "Microsoft Entra ID", preset: true },
     idp_entity_id: "https://sts.windows.net/0000-1111/",
     status: "failing",
     last_test_at: "2026-11-22T09:00:00Z",
@@ -36,8 +34,7 @@ export const connectionsFixture: ConnectionSummary[] = [
   }),
   summary({
     name: "adfs-old",
-    vendor: "adfs",
-    vendor_label: "AD FS",
+    vendor: { id: "adfs", label: "AD FS", preset: true },
     idp_entity_id: "http://adfs.example.com/adfs/services/trust",
     certificate: { not_after: "2025-01-01T00:00:00Z", days_left: -300, level: "expired" },
   }),
@@ -70,10 +67,9 @@ export function preview(over: Partial<MetadataPreview> = {}): MetadataPreview {
   return {
     idps: [{ entity_id: idp.entity_id, display_name: null, sso_bindings: [idp.sso[0].binding], saml2: true }],
     aggregate: null,
-    chosen: { idp, warnings: [] },
+    chosen: { idp, warnings: [], certificate_expiry: [{ not_after: cert.not_after, days_left: 2600, level: "ok" }] },
     error: null,
-    vendor: "okta",
-    vendor_label: "Okta",
+    vendor: { id: "okta", label: "Okta", preset: true },
     suggested_name: "okta",
     ...over,
   };
@@ -89,11 +85,13 @@ export function view(name: string): ConnectionView {
     want_authn_requests_signed: false,
     valid_until: null,
     signing_certificates: [cert],
+    certificate_expiry: [{ not_after: cert.not_after, days_left: 2600, level: "ok" }],
     sp: {
       entity_id: `http://127.0.0.1:8080/sp/${name}`,
       acs_url: `http://127.0.0.1:8080/sp/${name}/acs`,
       entity_id_explicit: false,
       acs_url_explicit: false,
+      certificate_expiry: null,
       certificate: null,
     },
     policy: {
@@ -145,7 +143,6 @@ export function auditEntry(over: Partial<AuditEntry> = {}): AuditEntry {
     connection: "okta-prod",
     subject: "ada@example.com",
     outcome: "updated",
-    reason: null,
     failed_check: null,
     message: "2 fields changed",
     user_id: 1,

@@ -21,9 +21,9 @@ error: Error | null, };
 
 export type ConnectionSummary = { name: string, idp_entity_id: string, 
 /**
- * Guessed from the entityID and endpoints: `okta`, `entra`, `google`...; `generic` otherwise.
+ * The product detected from the entityID and endpoints (`generic` when unrecognised).
  */
-vendor: string, vendor_label: string, status: TestStatus, last_test_at: string | null, last_failed_check: Stop | null, 
+vendor: Vendor, status: TestStatus, last_test_at: string | null, last_failed_check: Stop | null, 
 /**
  * The IdP signing certificate that expires first.
  */
@@ -190,7 +190,11 @@ vendor: Vendor,
  */
 suggested_name: string, };
 
-export type IdpPreview = { idp: IdpDescriptor, warnings: Array<MetadataWarning>, };
+export type IdpPreview = { idp: IdpDescriptor, warnings: Array<MetadataWarning>, 
+/**
+ * How soon each signing certificate expires, in the same order (the one expiry rule).
+ */
+certificate_expiry: Array<CertificateExpiry>, };
 
 export type ReimportPreview = { url: string, metadata_xml: string, changes: Array<MetadataChange>, warnings: Array<MetadataWarning>, };
 
@@ -496,7 +500,11 @@ created: boolean,
  */
 metadata_refreshed: boolean, };
 
-export type DemoCatalog = { style: DemoStyle, scenarios: Array<ScenarioInfo>, personas: Array<Persona>, };
+export type DemoCatalog = { style: DemoStyle, scenarios: Array<ScenarioInfo>, personas: Array<Persona>, 
+/**
+ * The joiner-mover-leaver story, as far as the IdP's people show it.
+ */
+story: DemoStory, };
 
 export type DemoReset = { users_removed: number, test_logins_removed: number, personas: number, };
 
@@ -557,3 +565,22 @@ export type Expected = { verdict: DemoVerdict,
  * The validation check or provisioning rule that should stop the login.
  */
 failed_check: Stop | null, };
+
+export type StoryStep = "joiner" | "mover" | "leaver";
+
+export type StoryStepView = { step: StoryStep, title: string, text: string, 
+/**
+ * The IdP already shows this step's change (running it again only signs in).
+ */
+done: boolean, };
+
+export type DemoStory = { person: Persona | null, steps: Array<StoryStepView>, };
+
+export type StoryStepResult = { step: StoryStep, result: ScenarioResult, moral: string, story: DemoStory, };
+
+/** Connection names: at most this many characters, matching NAME_PATTERN (src/connection.rs). */
+export const CONNECTION_NAME_MAX_LEN = 64;
+export const CONNECTION_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
+/** A certificate expiring within this many days is "soon" (src/workbench/connections.rs). */
+export const EXPIRY_WARNING_DAYS = 30;

@@ -1,7 +1,8 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import type {
-  ConnectionView, DemoCatalog, DemoIdpView, DemoReset, DemoSetup, Persona, ScenarioInfo, ScenarioResult,
+  ConnectionView, DemoCatalog, DemoIdpView, DemoReset, DemoSetup, DemoStory, Persona, ScenarioInfo, ScenarioResult,
+  StoryStepResult,
 } from "../../lib/generated/types";
 
 const api = vi.hoisted(() => ({
@@ -14,6 +15,7 @@ const api = vi.hoisted(() => ({
   setDemoPersonaActive: vi.fn(),
   resetDemo: vi.fn(),
   runScenario: vi.fn(),
+  runStoryStep: vi.fn(),
   listConnections: vi.fn(),
 }));
 vi.mock("../../lib/api", async (importOriginal) => {
@@ -95,10 +97,10 @@ const scenarios: ScenarioInfo[] = [
     title: "Clock skew",
     explanation: "The IdP's clock is ahead.",
     flow: "sp_initiated",
-    expected: { verdict: "rejected", failed_check: "not_before" },
+    expected: { verdict: "rejected", failed_check: "time_window" },
   },
 ];
-const catalog: DemoCatalog = { style: "entra", scenarios, personas: [priya, marcus] };
+
 
 function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
   return {
@@ -115,6 +117,19 @@ function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
     ...over,
   };
 }
+
+function story(done: { mover?: boolean; leaver?: boolean } = {}): DemoStory {
+  return {
+    person: priya,
+    steps: [
+      { step: "joiner", title: "Joiner", text: "Priya signs in on her first day.", done: false },
+      { step: "mover", title: "Mover", text: "At the IdP, Priya moves to Engineering.", done: !!done.mover },
+      { step: "leaver", title: "Leaver", text: "Priya is deactivated at the IdP.", done: !!done.leaver },
+    ],
+  };
+}
+
+const catalog: DemoCatalog = { style: "entra", scenarios, personas: [priya, marcus], story: story() };
 
 beforeEach(() => {
   vi.clearAllMocks();
@@ -214,7 +229,7 @@ describe("Demo", () => {
   });
 
   test("clock-skew sends its minutes", async () => {
-    api.runScenario.mockResolvedValue(result({ scenario: "clock-skew", failed_check: "not_before" }));
+    api.runScenario.mockResolvedValue(result({ scenario: "clock-skew", failed_check: "time_window" }));
     render(Demo);
     await screen.findByTestId("scenario-table");
     await fireEvent.input(screen.getByLabelText("IdP clock ahead (min)"), { target: { value: "12" } });
@@ -231,17 +246,25 @@ describe("Demo", () => {
     await waitFor(() => expect(api.demoCatalog).toHaveBeenCalledTimes(2));
   });
 
-  test("story mode: promote changes department and groups at the IdP", async () => {
-    api.setDemoPersona.mockImplementation(async (p: Persona) => p);
+  test("story mode: each step is one core call, and its result and moral show", async () => {
+    const promoted: StoryStepResult = {
+      step: "mover",
+      result: result({ scenario: "happy", verdict: "accepted", failed_check: null, outcome: "updated" }),
+      moral: "Priya's department, title and roles follow the IdP at each login.",
+      story: story({ mover: true }),
+    };
+    api.runStoryStep.mockImplementation(async () => {
+      api.demoCatalog.mockResolvedValue({ ...catalog, story: story({ mover: true }) });
+      return promoted;
+    });
     render(Demo);
     await screen.findByTestId("story");
-    await fireEvent.click(screen.getByTestId("story-promote"));
-    await waitFor(() => expect(api.setDemoPersona).toHaveBeenCalledTimes(1));
-    const sent = api.setDemoPersona.mock.calls[0][0] as Persona;
-    expect(sent.id).toBe("demo-0001");
-    expect(sent.department).toBe("Engineering");
-    expect(sent.groups).toEqual(["everyone", "engineering", "admins"]);
+    expect(screen.getByTestId("story-step-mover").textContent).toContain("moves to Engineering");
+    await fireEvent.click(await screen.findByRole("button", { name: "Promote Priya, then sign in" }));
+    expect(api.runStoryStep).toHaveBeenCalledWith("mover");
+    expect((await screen.findByTestId("story-result")).textContent).toContain("follow the IdP");
     expect(await screen.findByRole("button", { name: "Sign in again" })).toBeTruthy();
+    await waitFor(() => expect(api.demoCatalog).toHaveBeenCalledTimes(2)); // the people reload
   });
 
   test("edit saves every field through setDemoPersona", async () => {

@@ -32,7 +32,7 @@ describe("MappingEditor", () => {
   test("a new test login of this connection refreshes the preview (its claims are the latest)", async () => {
     render(MappingEditor, { m: new MappingState("okta-prod", mappingDocument()) });
     await vi.waitFor(() => expect(api.previewMapping).toHaveBeenCalledTimes(1));
-    const login = { id: 8, at: "2026-01-01T00:00:00Z", kind: "sp_initiated" as const, outcome: "created", failed_check: null, user_id: 1 };
+    const login = { id: 8, at: "2026-01-01T00:00:00Z", kind: "sp_initiated" as const, outcome: "created" as const, failed_check: null, user_id: 1 };
     recordTestLogin({ ...login, connection: "other" });
     await new Promise((r) => setTimeout(r, 400)); // past the preview's debounce
     expect(api.previewMapping).toHaveBeenCalledTimes(1);

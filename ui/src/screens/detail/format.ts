@@ -36,28 +36,6 @@ export function nameIdFormatShort(format: string | null | undefined): string {
   return m ? m[1] : format;
 }
 
-export type ExpiryInfo = { level: "ok" | "soon" | "expired" | "not_yet"; days: number; label: string };
-
-const DAY = 24 * 60 * 60 * 1000;
-
-/** How soon a certificate expires (30 days or less is "soon", as on the connections list). */
-export function certificateExpiry(notBefore: string, notAfter: string, now: Date = new Date()): ExpiryInfo {
-  const end = new Date(notAfter).getTime();
-  const start = new Date(notBefore).getTime();
-  const days = Math.floor((end - now.getTime()) / DAY);
-  if (end <= now.getTime()) {
-    const ago = Math.max(0, -days - 1);
-    return { level: "expired", days, label: ago === 0 ? "Expired today" : `Expired ${ago} day${ago === 1 ? "" : "s"} ago` };
-  }
-  if (start > now.getTime()) return { level: "not_yet", days, label: "Not valid yet" };
-  if (days <= 30) return { level: "soon", days, label: `Expires in ${days} day${days === 1 ? "" : "s"}` };
-  return { level: "ok", days, label: `Valid for ${days} more days` };
-}
-
-export function expiryBadgeClass(level: ExpiryInfo["level"]): string {
-  return { ok: "ok", soon: "warn", expired: "bad", not_yet: "warn" }[level];
-}
-
 /** A PEM certificate from the base64 DER, with 64-character lines. */
 export function pemFromDer(derBase64: string): string {
   const body = derBase64.replace(/\s+/g, "").match(/.{1,64}/g) ?? [];

@@ -1,6 +1,6 @@
 // Plain-language explanations of the validation checks (src/validate/checks.rs), for admins
 // who know their IdP console better than the SAML spec.
-import type { CheckId, CheckStatus, LoginKind, Outcome } from "../../lib/generated/types";
+import type { CheckId, CheckStatus, DenialCode, LoginKind, Outcome, Stop } from "../../lib/generated/types";
 
 export const CHECK_HELP: Record<CheckId, string> = {
   parse:
@@ -64,22 +64,22 @@ export const KIND_LABEL: Record<LoginKind, string> = {
   unknown_request: "Unknown request",
 };
 
-/** Provisioning denial codes (src/provision/rules.rs and provisioning), in plain words. */
-export const DENIAL_HELP: Record<string, string> = {
-  missing_subject: "The field chosen as the user's stable key (subject) was empty, so the user cannot be identified.",
-  missing_attribute: "A field marked required got no value from the assertion: check the attribute name in the mapping.",
-  group_overage:
-    "Entra ID sent a groups.link claim instead of the groups (too many groups): emit only groups assigned to the app, or use app roles.",
-  domain_not_allowed: "The email's domain is not in this connection's allowed domains (Roles and access tab).",
-  missing_required_group: "The user is in none of the groups this connection requires (Roles and access tab).",
-  denied_by_list: "The user is on this connection's deny list (Roles and access tab).",
-  no_role: "No role rule matched, and the connection denies users without a role (Roles and access tab).",
-  replay: "This exact assertion was already used: each assertion can sign in only once (a replayed or resubmitted response).",
-  transient_subject:
-    "The NameID is transient (new at every login): key users by a stable attribute (mapping subject) or have the IdP send a persistent or email NameID.",
-  deactivated: "The account exists but is deactivated: activate it on the Users screen to allow logins.",
-  email_in_use: "Another account already has this email, and this login could not be linked to it (see Provisioning).",
-  link_domain_unverified: "Linking by email is on, but the email's domain is not one of this connection's verified domains (Provisioning tab).",
-  link_admin_refused: "The matching account holds an admin role: such accounts are never linked automatically.",
-  jit_disabled: "No account exists for this user and JIT creation is off (Provisioning tab): only pre-provisioned users may log in.",
+/** Where in the app each provisioning rule is changed: the shell's half of a denial's hint
+ *  (the core's message and hint name the concept; this names the tab or screen). */
+export const DENIAL_WHERE: Partial<Record<DenialCode, string>> = {
+  missing_subject: "Mapping tab: the subject source",
+  missing_attribute: "Mapping tab",
+  domain_not_allowed: "Roles and access tab: allowed email domains",
+  missing_required_group: "Roles and access tab: required groups",
+  denied_by_list: "Roles and access tab: deny list",
+  no_role: "Roles and access tab: role rules",
+  transient_subject: "Mapping tab: the subject source",
+  deactivated: "Users screen: activate the account",
+  email_in_use: "Provisioning tab: linking by email",
+  link_domain_unverified: "Provisioning tab: verified domains",
+  jit_disabled: "Provisioning tab: JIT creation",
 };
+
+export function denialWhere(stop: Stop | null | undefined): string | undefined {
+  return stop ? (DENIAL_WHERE as Record<string, string>)[stop] : undefined;
+}

@@ -1,7 +1,7 @@
 // Typed fixtures for the detail and test-login component tests (they satisfy the types
 // generated from Rust, so a change there breaks the tests at compile time).
 import type {
-  AnalyzeResult, Attribute, CheckResult, ConnectionView, MappingDocument, MappingPreview, PresetInfo,
+  AnalyzeResult, Attribute, CheckResult, ConnectionView, MappingDocument, MappingPreview, Outcome, PresetInfo,
   ProvisionReport, TestLoginDetail, TestLoginSummary, Trace, User, XmlLine,
 } from "../../lib/generated/types";
 
@@ -31,11 +31,13 @@ export function connectionView(overrides: Partial<ConnectionView> = {}): Connect
         key: "RSA 2048",
       },
     ],
+    certificate_expiry: [{ not_after: "2034-01-01T00:00:00Z", days_left: 2600, level: "ok" }],
     sp: {
       entity_id: "http://127.0.0.1:7777/saml/okta-prod/metadata",
       acs_url: "http://127.0.0.1:7777/saml/okta-prod/acs",
       entity_id_explicit: false,
       acs_url_explicit: false,
+      certificate_expiry: { not_after: "2034-01-01T00:00:00Z", days_left: 2600, level: "ok" },
       certificate: {
         der_base64: CERT_DER,
         sha256_fingerprint: "12:34:56",
@@ -219,8 +221,7 @@ export function createdReport(): ProvisionReport {
     dry_run: false,
     verdict: "accepted",
     failed_check: null,
-    reason: null,
-    message: null,
+    stopped_by: null,
     user: user(),
     diff: [
       { field: "email", before: null, after: "ada@acme.com" },
@@ -242,8 +243,12 @@ export function rejectedReport(): ProvisionReport {
     dry_run: false,
     verdict: "rejected",
     failed_check: "audience",
-    reason: "audience_mismatch",
-    message: "the Audience is https://wrong.example/sp (Set the Audience URI in the IdP to the SP entityID)",
+    stopped_by: {
+      stop: "audience",
+      code: "audience_mismatch",
+      message: "the Audience is https://wrong.example/sp",
+      hint: "Set the Audience URI in the IdP to the SP entityID",
+    },
     user: null,
     diff: [],
     trace: null,
@@ -282,7 +287,7 @@ export function loginDetail(id: number, report: ProvisionReport, connection = "o
   };
 }
 
-export function summary(id: number, outcome = "created", connection = "okta-prod"): TestLoginSummary {
+export function summary(id: number, outcome: Outcome = "created", connection = "okta-prod"): TestLoginSummary {
   return {
     id,
     at: "2025-02-01T09:00:00Z",
@@ -306,8 +311,7 @@ export function mappingPreview(overrides: Partial<MappingPreview> = {}): Mapping
     user: user(),
     diff: [],
     trace: trace(),
-    reason: null,
-    message: null,
+    stopped_by: null,
     error: null,
     ...overrides,
   };
