@@ -1,5 +1,9 @@
 //! The one error type of the core API. It crosses every boundary (CLI, IPC) as
-//! `{code, message}`: `code` is stable for scripts and the UI, `message` is for people.
+//! `{code, message, detail, hint}`: `code` is stable for scripts and the UI, `detail` is the
+//! specific failure within it when there is one (a metadata check such as
+//! `no_idp_descriptor`, a secret-store failure such as `keyring_locked`), `message` is for
+//! people and names concepts, `hint` says what to change. Shells add their own ways to do it
+//! (a flag, a button).
 
 use serde::Serialize;
 
@@ -58,11 +62,26 @@ impl ErrorCode {
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
+    /// The specific failure within `code`, stable like it: a metadata error's code
+    /// (`no_idp_descriptor`...) or a secret-store failure (`keyring_locked`...).
+    pub detail: Option<String>,
+    /// What to change, in concepts (no flags or buttons).
+    pub hint: Option<String>,
 }
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into() }
+        Error { code, message: message.into(), detail: None, hint: None }
+    }
+
+    /// The same error, with its specific failure named.
+    pub fn detail(self, detail: &str) -> Self {
+        Error { detail: Some(detail.to_owned()), ..self }
+    }
+
+    /// The same error, with what to change.
+    pub fn hint(self, hint: impl Into<String>) -> Self {
+        Error { hint: Some(hint.into()), ..self }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidInput, message)

@@ -398,7 +398,7 @@ impl std::error::Error for MetadataError {}
 
 impl From<MetadataError> for Error {
     fn from(e: MetadataError) -> Self {
-        Error::new(ErrorCode::InvalidMetadata, format!("{e} (hint: {})", e.hint()))
+        Error::new(ErrorCode::InvalidMetadata, e.to_string()).detail(e.code()).hint(e.hint())
     }
 }
 

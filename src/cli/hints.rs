@@ -1,8 +1,8 @@
 //! What the CLI adds to a core error: the command or flag that fixes it. The core's messages
-//! name concepts ("there is no connection named x"); only the CLI knows its commands and
-//! flags, so it adds them here, by the error's code and what the command was about, after
-//! the message: `error [not_found]: there is no connection named "x"; run ...`. A message
-//! that already names the fix gets nothing more.
+//! and hints name concepts ("there is no connection named x"); only the CLI knows its
+//! commands and flags, so it adds them here to the hint, by the error's code and what the
+//! command was about: `error [not_found]: there is no connection named "x" (hint: run ...)`.
+//! An error that already names the fix gets nothing more.
 
 use handshake::{Error, ErrorCode};
 
@@ -78,10 +78,15 @@ pub fn running(subject: Subject, e: Error) -> Error {
 }
 
 fn with(e: Error, hint: &Hint) -> Error {
-    if e.message.contains(hint.given_by) {
+    let given = |text: &Option<String>| text.as_deref().is_some_and(|t| t.contains(hint.given_by));
+    if given(&Some(e.message.clone())) || given(&e.hint) {
         return e;
     }
-    Error { message: format!("{}; {}", e.message, hint.text), ..e }
+    let text = match e.hint.as_deref() {
+        Some(core) => format!("{}; {}", core.trim_end_matches('.'), hint.text),
+        None => hint.text.to_owned(),
+    };
+    Error { hint: Some(text), ..e }
 }
 
 #[cfg(test)]
@@ -90,25 +95,25 @@ mod tests {
 
     #[test]
     fn hints_follow_the_code_and_the_subject_and_are_never_repeated() {
+        let hint = |e: Error| e.hint.unwrap_or_default();
         let missing = Error::not_found("there is no connection named \"x\"");
-        assert_eq!(
-            running(Subject::Connection, missing.clone()).message,
-            "there is no connection named \"x\"; run `handshake connection list` to see the connections"
-        );
-        assert_eq!(running(Subject::Other, missing).message, "there is no connection named \"x\"");
+        assert_eq!(hint(running(Subject::Connection, missing.clone())), "run `handshake connection list` to see the connections");
+        assert_eq!(running(Subject::Other, missing.clone()), missing);
         let user = Error::not_found("there is no user 7");
-        assert_eq!(running(Subject::User, user).message, "there is no user 7; run `handshake users list`");
-        let said = Error::not_found("there is no user 7; run `handshake users list`");
-        assert_eq!(running(Subject::User, said.clone()).message, said.message);
+        assert_eq!(hint(running(Subject::User, user)), "run `handshake users list`");
+        let said = Error::not_found("there is no user 7").hint("run `handshake users list`");
+        assert_eq!(running(Subject::User, said.clone()), said);
         let catalog = Error::new(ErrorCode::Storage, "cannot open the catalog /x.db: file is not a database");
-        assert!(opening(catalog).message.ends_with("; pass another file with --db or HANDSHAKE_DB"));
+        assert_eq!(hint(opening(catalog)), "pass another file with --db or HANDSHAKE_DB");
         let locked = Error::new(ErrorCode::Storage, "catalog database error: database is locked");
         assert_eq!(running(Subject::Connection, locked.clone()), locked, "only the catalog that cannot open");
-        let keyring = Error::new(ErrorCode::SecretStoreUnavailable, "the OS keyring is locked");
-        assert!(running(Subject::Other, keyring).message.ends_with(
-            "; choose another with --secret-store or HANDSHAKE_SECRET_STORE (file:DIR suits a headless machine)"
-        ));
+        // The core's hint (concepts) comes first, then the flag.
+        let keyring = Error::new(ErrorCode::SecretStoreUnavailable, "the OS keyring is locked").hint("Unlock it.");
+        assert_eq!(
+            hint(running(Subject::Other, keyring)),
+            "Unlock it; choose another with --secret-store or HANDSHAKE_SECRET_STORE (file:DIR suits a headless machine)"
+        );
         let taken = Error::new(ErrorCode::PortInUse, "port 7777 on 127.0.0.1 is already in use");
-        assert!(running(Subject::Other, taken).message.ends_with("; choose another with --port or HANDSHAKE_PORT"));
+        assert_eq!(hint(running(Subject::Other, taken)), "choose another with --port or HANDSHAKE_PORT");
     }
 }

@@ -38,7 +38,10 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             let e = hints::running(subject, e);
-            eprintln!("error [{}]: {}", e.code.as_str(), e.message);
+            match &e.hint {
+                Some(hint) => eprintln!("error [{}]: {} (hint: {hint})", e.code.as_str(), e.message),
+                None => eprintln!("error [{}]: {}", e.code.as_str(), e.message),
+            }
             ExitCode::from(2)
         }
     }

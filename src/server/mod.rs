@@ -223,13 +223,11 @@ pub async fn bind(port: u16) -> Result<tokio::net::TcpListener> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
-            Error::new(
-                ErrorCode::PortInUse,
-                format!(
-                    "port {port} on 127.0.0.1 is already in use (another Handshake?); choose another with --port or \
-                     HANDSHAKE_PORT (connections without explicit SP URLs then use the new port, so update the IdP)"
-                ),
-            )
+            Error::new(ErrorCode::PortInUse, format!("port {port} on 127.0.0.1 is already in use (another Handshake?)"))
+                .hint(
+                    "Choose another port. Connections without explicit SP URLs then use the new port, so update their \
+                     IdPs.",
+                )
         } else {
             Error::new(ErrorCode::Io, format!("cannot listen on {addr}: {e}"))
         }

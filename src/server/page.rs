@@ -39,7 +39,7 @@ pub fn error_page(status: u16, title: &str, message: &str) -> String {
 pub fn index(connections: &[ConnectionView], recent: &[TestLoginSummary]) -> String {
     let mut b = String::from("<h1>Handshake: embedded SP</h1>");
     if connections.is_empty() {
-        b.push_str("<p>No connections yet. Import one: <code>handshake connection import --name NAME --metadata FILE|URL</code></p>");
+        b.push_str("<p>No connections yet. Import an IdP's metadata first (the app's Import screen, or <code>handshake connection import</code>).</p>");
     } else {
         b.push_str("<h2>Connections</h2><table><tr><th>Connection</th><th>IdP</th><th>ACS URL</th><th></th></tr>");
         for c in connections {

@@ -116,7 +116,7 @@ impl Store {
             .map_err(|e| unique_violation(e, &c.name))?;
         if changed == 0 {
             return Err(Error::not_found(format!(
-                "connection {:?} (id {}) is no longer in the catalog; run `handshake connection list` to see the connections",
+                "connection {:?} (id {}) is no longer in the catalog",
                 c.name, c.id
             )));
         }
@@ -141,7 +141,7 @@ impl Store {
 
 fn not_found(name: &str) -> Error {
     Error::not_found(format!(
-        "there is no connection named {name:?}; run `handshake connection list` to see the connections"
+        "there is no connection named {name:?}"
     ))
 }
 
@@ -258,7 +258,7 @@ fn load_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Connection> {
         .optional()?
         .ok_or_else(|| {
             Error::not_found(format!(
-                "there is no connection with id {id}; run `handshake connection list` to see the connections"
+                "there is no connection with id {id}"
             ))
         })?;
     row.into_connection(conn)

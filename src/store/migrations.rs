@@ -42,11 +42,10 @@ fn check_compatible(conn: &rusqlite::Connection, what: &str) -> Result<i64> {
     if app != 0 && app != APPLICATION_ID {
         return Err(Error::new(
             ErrorCode::Storage,
-            format!(
-                "{what} is not a Handshake catalog (its SQLite application_id is {app:#010x}); \
-                 pass another file with --db or HANDSHAKE_DB"
-            ),
-        ));
+            format!("{what} is not a Handshake catalog (its SQLite application_id is {app:#010x})"),
+        )
+        .detail("not_a_catalog")
+        .hint("Open another catalog file."));
     }
     let version = user_version(conn)?;
     if version > SCHEMA_VERSION {
@@ -54,10 +53,11 @@ fn check_compatible(conn: &rusqlite::Connection, what: &str) -> Result<i64> {
             ErrorCode::Storage,
             format!(
                 "{what} has schema version {version}, but this build of Handshake only knows \
-                 versions up to {SCHEMA_VERSION}; it was written by a newer Handshake. \
-                 Upgrade Handshake, or pass another file with --db or HANDSHAKE_DB"
+                 versions up to {SCHEMA_VERSION}; it was written by a newer Handshake"
             ),
-        ));
+        )
+        .detail("newer_schema")
+        .hint("Upgrade Handshake, or open another catalog file."));
     }
     if version < 0 {
         return Err(Error::new(ErrorCode::Storage, format!("{what} has an invalid schema version {version}")));

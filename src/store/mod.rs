@@ -175,10 +175,8 @@ impl Store {
     /// on macOS, `%APPDATA%\handshake\Handshake\data` on Windows).
     pub fn default_path() -> Result<PathBuf> {
         let dirs = directories::ProjectDirs::from("dev", "handshake", "Handshake").ok_or_else(|| {
-            Error::new(
-                ErrorCode::Io,
-                format!("cannot find a home directory to keep the catalog in; pass --db or set {DB_ENV}"),
-            )
+            Error::new(ErrorCode::Io, "cannot find a home directory to keep the catalog in")
+                .hint("Choose where the catalog file is kept.")
         })?;
         Ok(dirs.data_dir().join(DB_FILE_NAME))
     }
@@ -194,7 +192,7 @@ impl Store {
     pub fn resolve_path_from(cli: Option<&Path>, env: Option<&OsStr>) -> Result<PathBuf> {
         if let Some(cli) = cli {
             if cli.as_os_str().is_empty() {
-                return Err(Error::invalid("--db needs a file path, not an empty string"));
+                return Err(Error::invalid("the catalog path is empty: it needs a file path"));
             }
             return Ok(cli.to_path_buf());
         }

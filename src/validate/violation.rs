@@ -568,7 +568,7 @@ impl Violation {
             },
             InResponseToMismatch { .. } => "This response answers a different login request: start the test login again from Handshake.".into(),
             UnexpectedInResponseTo { .. } => {
-                "The response answers an AuthnRequest this SP is not waiting for (expired, already used, or from another SP). Start the login again; for a captured response pass --in-response-to.".into()
+                "The response answers an AuthnRequest this SP is not waiting for (expired, already used, or from another SP). Start the login again; to check a captured response, give the ID of the request it answers.".into()
             }
             RequestExpired { .. } => "The login took longer than Handshake waits for an answer (10 minutes): start the test login again.".into(),
             UnsolicitedRefused => "Start the login from Handshake (SP-initiated), or allow IdP-initiated login in the connection's security policy.".into(),

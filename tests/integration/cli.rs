@@ -624,7 +624,7 @@ fn errors_end_with_the_cli_hint_once() {
     let out = env.run(&["connection", "show", "nope"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.trim_end().ends_with("; run `handshake connection list` to see the connections"), "{stderr}");
+    assert!(stderr.trim_end().ends_with("(hint: run `handshake connection list` to see the connections)"), "{stderr}");
     assert_eq!(stderr.matches("handshake connection list").count(), 1, "{stderr}");
     let out = env.run(&["users", "show", "42"]);
     assert_eq!(String::from_utf8_lossy(&out.stderr).matches("run `handshake users list`").count(), 1);
@@ -633,5 +633,5 @@ fn errors_end_with_the_cli_hint_once() {
     let out = env.cmd(&["connection", "list"]).arg("--db").arg(&junk).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.trim_end().ends_with("; pass another file with --db or HANDSHAKE_DB"), "{stderr}");
+    assert!(stderr.trim_end().ends_with("(hint: pass another file with --db or HANDSHAKE_DB)"), "{stderr}");
 }

@@ -231,3 +231,43 @@ fn the_xml_view_marks_signed_and_encrypted_parts_and_survives_hostile_input() {
     assert_eq!(lines("not xml <<", false, false).len(), 1);
     let _ = to_post_form_value("<x/>");
 }
+
+/// Metadata and secret-store failures reach the app with their own code and hint, as they
+/// cross IPC (serialised), not flattened into the family code.
+#[tokio::test]
+async fn error_details_cross_ipc_intact() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let a = app();
+    let bad = generator::fixture_connection("acme");
+    let bad = handshake::workbench::ImportRequest { metadata_xml: "<md:EntityDescriptor".into(), ..bad };
+    let e = a.desktop.import_connection(bad).await.unwrap_err();
+    let ipc = serde_json::to_value(&e).unwrap();
+    assert_eq!((ipc["code"].as_str(), ipc["detail"].as_str()), (Some("invalid_metadata"), Some("malformed_xml")));
+    assert!(ipc["hint"].as_str().is_some_and(|h| !h.is_empty()), "{ipc}");
+    let preview = a.desktop.preview_metadata("<html/>".into(), None).await;
+    let detail = match preview {
+        Ok(p) => p.error.and_then(|e| e.detail),
+        Err(e) => e.detail,
+    };
+    assert_eq!(detail.as_deref(), Some("not_metadata"));
+
+    // A secret directory others can read: the app opens, says why secrets are unavailable,
+    // and the same detail comes back from an operation that needs a secret.
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir(&secrets).unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let options = OpenOptions {
+        db: Some(dir.path().join("app.db")),
+        secret_store: SecretStoreKind::File(secrets.clone()),
+        port: 0,
+    };
+    let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
+    let status = serde_json::to_value(desktop.status()).unwrap();
+    let err = &status["secret_store_error"];
+    assert_eq!((err["code"].as_str(), err["detail"].as_str()), (Some("secret_store_unavailable"), Some("directory_not_private")));
+    assert!(err["hint"].as_str().unwrap().contains("chmod 700"), "{err}");
+    assert!(!err["message"].as_str().unwrap().contains("--"), "core messages name no CLI flags: {err}");
+    let e = desktop.import_connection(generator::fixture_connection("acme")).await.unwrap_err();
+    assert_eq!((e.code, e.detail.as_deref()), (ErrorCode::SecretStoreUnavailable, Some("directory_not_private")));
+}

@@ -466,7 +466,8 @@ fn every_fixture_imports_or_fails_precisely() {
             }
             let err: Error = e.clone().into();
             assert_eq!(err.code, ErrorCode::InvalidMetadata);
-            assert!(err.message.starts_with(&msg) && err.message.contains("(hint: "), "{}", err.message);
+            assert_eq!((err.message, err.detail.as_deref()), (msg, Some(e.code())));
+            assert_eq!(err.hint, Some(e.hint()));
         };
         match metadata::import(&xml, None, now()) {
             Ok(i) => check_ok(&i),
@@ -778,7 +779,8 @@ fn signing_and_encryption_keys() {
     assert!(e.hint().contains("cannot be saved"), "{}", e.hint());
     let err: Error = e.into();
     assert_eq!(err.code, ErrorCode::InvalidMetadata);
-    assert!(err.message.contains("(hint: a connection without the IdP's signing certificate cannot be saved"));
+    assert_eq!(err.detail.as_deref(), Some("no_signing_certificate"));
+    assert!(err.hint.unwrap_or_default().starts_with("a connection without the IdP's signing certificate cannot be saved"));
 
     // No KeyDescriptor at all.
     let e = import_err(&entity("https://idp.example.com", SAML2, &redirect_sso()), None);
@@ -953,7 +955,8 @@ fn errors_and_warnings_serialize() {
 
     let err: Error = MetadataError::Empty.into();
     assert_eq!(err.code, ErrorCode::InvalidMetadata);
-    assert!(err.message.starts_with("the metadata is empty (hint: "), "{}", err.message);
+    assert_eq!((err.message.as_str(), err.detail.as_deref()), ("the metadata is empty", Some("empty")));
+    assert!(err.hint.is_some_and(|h| !h.is_empty()));
 }
 
 #[test]

@@ -61,7 +61,9 @@ fn exercise(store: &dyn SecretStore) {
     assert!(err.message.contains("sp-key/acme.prod"), "{}", err.message);
     assert!(err.message.contains("SP private key of connection acme.prod"), "{}", err.message);
     assert!(err.message.contains(&store.describe()), "{}", err.message);
-    assert!(err.message.contains("--secret-store"), "{}", err.message);
+    assert_eq!(err.detail.as_deref(), Some("not_in_store"));
+    assert!(err.hint.as_deref().unwrap_or_default().contains("another secret store"), "{err:?}");
+    assert!(!err.message.contains("--"), "core messages name no CLI flags: {}", err.message);
 }
 
 fn exercise_threads(store: Arc<dyn SecretStore>) {
@@ -249,7 +251,8 @@ fn file_store_refuses_open_dir() {
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(bad_mode)).unwrap();
         let err = open(&SecretStoreKind::File(tmp.path().to_path_buf())).err().expect("refused");
         assert_eq!(err.code, ErrorCode::SecretStoreUnavailable);
-        assert!(err.message.contains(&format!("chmod 700 {}", tmp.path().display())), "{}", err.message);
+        assert_eq!(err.detail.as_deref(), Some("directory_not_private"));
+        assert!(err.hint.as_deref().unwrap_or_default().contains(&format!("chmod 700 {}", tmp.path().display())), "{err:?}");
     }
     // Loosened after opening: operations refuse too.
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
@@ -424,7 +427,7 @@ fn child_keyring_unavailable() {
         let err = result.expect_err("keyring must be unavailable");
         println!("{op}: {:?} after {took:?}: {}", err.code, err.message);
         assert_eq!(err.code, ErrorCode::SecretStoreUnavailable, "{op}: {}", err.message);
-        assert!(err.message.contains("--secret-store file:DIR"), "{op}: {}", err.message);
+        assert!(err.hint.as_deref().unwrap_or_default().contains("file secret store"), "{op}: {err:?}");
         assert!(!err.message.contains("hunter2"), "{op}: {}", err.message);
     };
     let t = Instant::now();
@@ -547,7 +550,8 @@ fn child_keyring_locked() {
         println!("{op}: {:?}: {}", err.code, err.message);
         assert_eq!(err.code, ErrorCode::SecretStoreUnavailable, "{op}: {}", err.message);
         assert!(err.message.contains("locked"), "{op}: {}", err.message);
-        assert!(err.message.contains("--secret-store file:DIR"), "{op}: {}", err.message);
+        assert_eq!(err.detail.as_deref(), Some("keyring_locked"), "{op}");
+        assert!(err.hint.as_deref().unwrap_or_default().contains("file secret store"), "{op}: {err:?}");
     }
     println!("{CHILD_OK}");
 }
@@ -592,6 +596,6 @@ fn child_keyring_cannot_store() {
     let err = store.set("sp-key/acme", &secret()).expect_err("nowhere to store");
     println!("set: {:?}: {}", err.code, err.message);
     assert_eq!(err.code, ErrorCode::SecretStoreUnavailable, "{}", err.message);
-    assert!(err.message.contains("--secret-store file:DIR"), "{}", err.message);
+    assert!(err.hint.as_deref().unwrap_or_default().contains("file secret store"), "{err:?}");
     println!("{CHILD_OK}");
 }

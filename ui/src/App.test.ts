@@ -60,7 +60,7 @@ describe("App shell", () => {
           running: false,
           port: 8080,
           base_url: "http://127.0.0.1:8080",
-          error: { code: "port_in_use", message: "127.0.0.1:8080 is in use by another program" },
+          error: { code: "port_in_use", message: "127.0.0.1:8080 is in use by another program", detail: null, hint: "Choose another port." },
         },
       }),
     );
@@ -80,7 +80,7 @@ describe("App shell", () => {
 
   test("a secret store problem is a warning banner", async () => {
     api.appStatus.mockResolvedValue(
-      appStatus({ secret_store_error: { code: "secret_store_unavailable", message: "no D-Bus session" } }),
+      appStatus({ secret_store_error: { code: "secret_store_unavailable", message: "no D-Bus session", detail: "no_keyring", hint: "Start a keyring." } }),
     );
     render(App);
     const alert = await screen.findByRole("alert");

@@ -11,12 +11,17 @@ import type {
   ScenarioResult, StoryStep, StoryStepResult,
 } from "./generated/types";
 
-/** An error from the core, as it crosses IPC: a stable code and a message for people. */
+/** An error from the core, as it crosses IPC: a stable code, the specific failure within it
+ *  (`no_idp_descriptor`, `keyring_locked`...), a message for people and what to change. */
 export class ApiError extends Error {
   readonly code: ErrorCode | "ipc";
-  constructor(code: ErrorCode | "ipc", message: string) {
+  readonly detail: string | null;
+  readonly hint: string | null;
+  constructor(code: ErrorCode | "ipc", message: string, detail: string | null = null, hint: string | null = null) {
     super(message);
     this.code = code;
+    this.detail = detail;
+    this.hint = hint;
   }
 }
 
@@ -24,11 +29,17 @@ function isCoreError(e: unknown): e is CoreError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
+/** A core error carried inside a result (a preview's `error`, the app status) as an ApiError. */
+export function asApiError(e: unknown): ApiError | null {
+  if (e instanceof ApiError) return e;
+  return isCoreError(e) ? new ApiError(e.code, e.message, e.detail ?? null, e.hint ?? null) : null;
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (e) {
-    if (isCoreError(e)) throw new ApiError(e.code, e.message);
+    if (isCoreError(e)) throw new ApiError(e.code, e.message, e.detail ?? null, e.hint ?? null);
     throw new ApiError("ipc", typeof e === "string" ? e : String(e));
   }
 }

@@ -72,7 +72,7 @@ describe("Import", () => {
         : preview({
             idps,
             chosen: null,
-            error: { code: "invalid_metadata", message: "the aggregate lists 2 SAML 2.0 IdPs; choose one" },
+            error: { code: "invalid_metadata", message: "the aggregate lists 2 SAML 2.0 IdPs; choose one", detail: "several_idps", hint: "Choose one." },
             suggested_name: "idp",
           }),
     );
@@ -120,15 +120,16 @@ describe("Import", () => {
     api.previewMetadata.mockResolvedValue(
       preview({
         chosen: null,
-        error: { code: "invalid_metadata", message: "entity x has no SAML 2.0 SingleSignOnService" },
+        error: { code: "invalid_metadata", message: "entity x has no SAML 2.0 SingleSignOnService", detail: "no_saml2_sso", hint: "Export the IdP's SAML 2.0 metadata." },
       }),
     );
     render(Import);
     await paste();
-    const err = await screen.findByTestId("preview-error");
-    expect(err.getAttribute("role")).toBe("alert");
+    const err = within(await screen.findByTestId("preview-error")).getByRole("alert");
     expect(err.textContent).toContain("entity x has no SAML 2.0 SingleSignOnService");
-    expect(err.textContent).toContain("invalid_metadata");
+    // The metadata error's own code and hint arrive intact.
+    expect(err.textContent).toContain("invalid_metadata / no_saml2_sso");
+    expect(err.textContent).toContain("How to fix: Export the IdP's SAML 2.0 metadata.");
     expect(screen.queryByTestId("save-connection")).toBeNull();
   });
 

@@ -3,7 +3,16 @@
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
 
-export type Error = { code: ErrorCode, message: string, };
+export type Error = { code: ErrorCode, message: string, 
+/**
+ * The specific failure within `code`, stable like it: a metadata error's code
+ * (`no_idp_descriptor`...) or a secret-store failure (`keyring_locked`...).
+ */
+detail: string | null, 
+/**
+ * What to change, in concepts (no flags or buttons).
+ */
+hint: string | null, };
 
 export type ErrorCode = "invalid_input" | "not_found" | "already_exists" | "invalid_metadata" | "secret_store_unavailable" | "secret_missing" | "storage" | "network" | "io" | "port_in_use" | "cancelled" | "conflict" | "internal";
 

@@ -114,7 +114,7 @@ describe("MappingTab", () => {
   });
 
   test("an invalid mapping shows the preview error", async () => {
-    api.previewMapping.mockResolvedValue(mappingPreview({ error: { code: "invalid_input", message: "invalid regular expression" }, trace: null }));
+    api.previewMapping.mockResolvedValue(mappingPreview({ error: { code: "invalid_input", message: "invalid regular expression", detail: null, hint: null }, trace: null }));
     render(MappingTab, { m: new MappingState("okta-prod", mappingDocument()) });
     expect((await screen.findByText(/invalid regular expression/)).textContent).toContain("invalid regular expression");
   });

@@ -3,17 +3,9 @@
 import { vi } from "vitest";
 import type { TestLoginSummary } from "../../lib/generated/types";
 
-export class ApiError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-export function describeError(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+// The error helpers are the real ones: only the calls are stand-ins.
+const real = await vi.importActual<typeof import("../../lib/api")>("../../lib/api");
+export const { ApiError, asApiError, describeError } = real;
 
 let opCounter = 0;
 export function newOperation(): string {
