@@ -65,10 +65,12 @@ fn main() {
     };
     let created = timed("new users", &new_users, Outcome::Created);
     let returning_rate = timed("returning users", &returning, Outcome::Unchanged);
+    #[allow(clippy::disallowed_methods)] // the benchmark reads and flips a pragma, no SQL
     let sync: i64 = wb.store().raw().pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
     assert_eq!(sync, 2, "the catalog commits with synchronous=FULL (the WAL is fsynced at every commit)");
     // Context only: the same logins with commits that skip the fsync (not durable on power loss).
     let again: Vec<String> = (0..n).map(|i| response(2 * n + i, i)).collect();
+    #[allow(clippy::disallowed_methods)]
     wb.store().raw().pragma_update(None, "synchronous", "NORMAL").unwrap();
     let no_fsync = timed("returning users, synchronous=NORMAL", &again, Outcome::Unchanged);
     let ratio = |x: f64| x / validate_rate;

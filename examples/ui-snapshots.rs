@@ -367,7 +367,10 @@ async fn main() {
     out.write("audit", &desktop.audit(AuditQuery::default()).await.unwrap());
     out.write(
         "audit_rejected",
-        &desktop.audit(AuditQuery { outcome: Some(handshake::login::Outcome::Rejected), ..Default::default() }).await.unwrap(),
+        &desktop
+            .audit(AuditQuery { outcome: Some(handshake::login::Outcome::Rejected), ..Default::default() })
+            .await
+            .unwrap(),
     );
 
     // ---- duplicate, remove ----

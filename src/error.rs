@@ -91,15 +91,4 @@ impl Error {
     }
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        let constraint =
-            matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation);
-        if constraint {
-            return Error::new(ErrorCode::Conflict, format!("the catalog refused the change: {e}"));
-        }
-        Error::new(ErrorCode::Storage, format!("catalog database error: {e}"))
-    }
-}
-
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -128,24 +128,26 @@ pub fn mapping(wb: &Workbench, cmd: MappingCommand, now: DateTime<Utc>) -> Resul
 
 pub fn users(wb: &Workbench, cmd: UsersCommand, now: DateTime<Utc>) -> Result<ExitCode, Error> {
     match cmd {
-        UsersCommand::List { connection, json } => emit(json, &wb.users(&UserQuery { connection, text: None })?, |list| {
-            if list.is_empty() {
-                println!("No users yet.");
-                return;
-            }
-            println!("{:<6} {:<34} {:<26} {:<12} {:<8} LOGINS", "ID", "EMAIL", "NAME", "STATUS", "SOURCE");
-            for u in list {
-                println!(
-                    "{:<6} {:<34} {:<26} {:<12} {:<8} {}",
-                    u.id,
-                    u.email.as_deref().unwrap_or("-"),
-                    u.display_name.as_deref().unwrap_or("-"),
-                    format!("{:?}", u.status).to_lowercase(),
-                    format!("{:?}", u.source).to_lowercase(),
-                    u.login_count
-                );
-            }
-        })?,
+        UsersCommand::List { connection, json } => {
+            emit(json, &wb.users(&UserQuery { connection, text: None })?, |list| {
+                if list.is_empty() {
+                    println!("No users yet.");
+                    return;
+                }
+                println!("{:<6} {:<34} {:<26} {:<12} {:<8} LOGINS", "ID", "EMAIL", "NAME", "STATUS", "SOURCE");
+                for u in list {
+                    println!(
+                        "{:<6} {:<34} {:<26} {:<12} {:<8} {}",
+                        u.id,
+                        u.email.as_deref().unwrap_or("-"),
+                        u.display_name.as_deref().unwrap_or("-"),
+                        format!("{:?}", u.status).to_lowercase(),
+                        format!("{:?}", u.source).to_lowercase(),
+                        u.login_count
+                    );
+                }
+            })?
+        }
         UsersCommand::Show { id, json } => emit(json, &wb.user(id)?, print_user)?,
         UsersCommand::Deactivate { id, json } => {
             emit(json, &wb.set_user_status(id, UserStatus::Deactivated, now)?, print_user)?;

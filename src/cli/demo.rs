@@ -7,9 +7,9 @@ use std::sync::Arc;
 use handshake::Error;
 use handshake::clock::{Clock, SystemClock};
 use handshake::demo::{DemoStyle, ScenarioId, StoryStep};
-use handshake::workbench::demo::{ScenarioRequest, ScenarioResult};
 use handshake::desktop::Desktop;
 use handshake::workbench::OpenOptions;
+use handshake::workbench::demo::{ScenarioRequest, ScenarioResult};
 
 use super::args::{Cli, DemoArgs};
 use super::json::{emit, to_json};

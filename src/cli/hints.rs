@@ -97,7 +97,10 @@ mod tests {
     fn hints_follow_the_code_and_the_subject_and_are_never_repeated() {
         let hint = |e: Error| e.hint.unwrap_or_default();
         let missing = Error::not_found("there is no connection named \"x\"");
-        assert_eq!(hint(running(Subject::Connection, missing.clone())), "run `handshake connection list` to see the connections");
+        assert_eq!(
+            hint(running(Subject::Connection, missing.clone())),
+            "run `handshake connection list` to see the connections"
+        );
         assert_eq!(running(Subject::Other, missing.clone()), missing);
         let user = Error::not_found("there is no user 7");
         assert_eq!(hint(running(Subject::User, user)), "run `handshake users list`");

@@ -69,7 +69,6 @@ pub fn read_redirect_request(saml_request: &str) -> Result<ReceivedRequest> {
     })
 }
 
-
 /// The SP a Response goes to.
 #[derive(Debug, Clone)]
 pub struct Audience<'a> {

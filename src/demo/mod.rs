@@ -182,4 +182,3 @@ pub(crate) fn find_persona<'a>(personas: &'a [Persona], key: &str) -> Option<&'a
     let key = key.trim();
     personas.iter().find(|p| p.id == key || p.email.eq_ignore_ascii_case(key))
 }
-

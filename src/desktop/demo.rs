@@ -2,8 +2,10 @@
 
 use super::Desktop;
 use crate::demo::{self, DemoStyle, Persona, StoryStep};
-use crate::workbench::demo::{DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult, StoryStepResult};
 use crate::error::{Error, ErrorCode, Result};
+use crate::workbench::demo::{
+    DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult, StoryStepResult,
+};
 
 impl Desktop {
     /// "Create demo connection": the demo IdP and the `demo` connection, created or reused

@@ -35,7 +35,6 @@ use crate::workbench::{
 };
 pub use views::*;
 
-
 /// A secret store that could not be opened: every use reports why.
 struct UnavailableStore(Error);
 
@@ -354,7 +353,12 @@ impl Desktop {
         self.run(move |wb, _| wb.test_login_detail(id)).await
     }
 
-    pub async fn analyze_response(&self, name: String, response: String, options: AnalyzeOptions) -> Result<AnalyzeResult> {
+    pub async fn analyze_response(
+        &self,
+        name: String,
+        response: String,
+        options: AnalyzeOptions,
+    ) -> Result<AnalyzeResult> {
         self.run(move |wb, now| wb.analyze_response(&name, &response, &options, now)).await
     }
 

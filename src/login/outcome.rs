@@ -132,28 +132,72 @@ impl DenialCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denial {
     /// The assertion was consumed before (by any connection to its IdP).
-    Replay { id: String },
-    MissingSubject { source: String },
-    MissingAttribute { field: String, source: String, arrived: Vec<String>, near_miss: Option<String> },
+    Replay {
+        id: String,
+    },
+    MissingSubject {
+        source: String,
+    },
+    MissingAttribute {
+        field: String,
+        source: String,
+        arrived: Vec<String>,
+        near_miss: Option<String>,
+    },
     GroupOverage,
-    DomainNotAllowed { domain: Option<String> },
-    MissingRequiredGroup { required: Vec<String>, received: Vec<String> },
-    DeniedByList { entry: String },
+    DomainNotAllowed {
+        domain: Option<String>,
+    },
+    MissingRequiredGroup {
+        required: Vec<String>,
+        received: Vec<String>,
+    },
+    DeniedByList {
+        entry: String,
+    },
     NoRole,
     TransientSubject,
-    SubjectTooLong { bytes: usize, limit: usize },
-    SubjectCaseConflict { subject: String, known: String, account: i64 },
-    Deactivated { account: i64 },
+    SubjectTooLong {
+        bytes: usize,
+        limit: usize,
+    },
+    SubjectCaseConflict {
+        subject: String,
+        known: String,
+        account: i64,
+    },
+    Deactivated {
+        account: i64,
+    },
     JitDisabled,
     /// The address belongs to another account and linking does not apply. `origin` says where
     /// that account came from; `linking_off` when the connection does not link by email.
-    EmailInUse { email: String, account: i64, origin: String, linking_off: bool },
-    EmailConfusable { email: String, other: Option<(i64, String)> },
-    LinkDomainUnverified { domain: String },
-    LinkAdminRefused { account: i64, role: String },
-    IdentityConflict { account: i64, known: String, subject: String },
+    EmailInUse {
+        email: String,
+        account: i64,
+        origin: String,
+        linking_off: bool,
+    },
+    EmailConfusable {
+        email: String,
+        other: Option<(i64, String)>,
+    },
+    LinkDomainUnverified {
+        domain: String,
+    },
+    LinkAdminRefused {
+        account: i64,
+        role: String,
+    },
+    IdentityConflict {
+        account: i64,
+        known: String,
+        subject: String,
+    },
     /// The catalog refused the write (a constraint, a race); nothing was written.
-    Conflict { detail: String },
+    Conflict {
+        detail: String,
+    },
 }
 
 impl Denial {
@@ -198,9 +242,11 @@ impl Denial {
                     format!("attributes that arrived: {}", arrived.join(", "))
                 }
             ),
-            Denial::GroupOverage => "Entra ID group overage: the user is in more groups than fit in a SAML token, so Entra \
+            Denial::GroupOverage => {
+                "Entra ID group overage: the user is in more groups than fit in a SAML token, so Entra \
                                      sent a groups.link claim (a Graph API link) instead of the groups"
-                .into(),
+                    .into()
+            }
             Denial::DomainNotAllowed { domain } => format!(
                 "email domain {} is not allowed for this connection",
                 domain.as_deref().unwrap_or("(no usable email)")
@@ -210,9 +256,11 @@ impl Denial {
             }
             Denial::DeniedByList { entry } => format!("{entry} is on this connection's deny list"),
             Denial::NoRole => "no role rule matched and the connection denies users without a role".into(),
-            Denial::TransientSubject => "the NameID is transient (a new value at every login), so keyed by NameID every \
+            Denial::TransientSubject => {
+                "the NameID is transient (a new value at every login), so keyed by NameID every \
                                          login would be a new user"
-                .into(),
+                    .into()
+            }
             Denial::SubjectTooLong { bytes, limit } => {
                 format!("the subject is {bytes} bytes long; at most {limit} are accepted")
             }
@@ -222,9 +270,7 @@ impl Denial {
                  it would become a second account that looks like the first"
             ),
             Denial::Deactivated { account } => format!("account {account} is deactivated"),
-            Denial::JitDisabled => {
-                "no account exists for this user and JIT creation is off for this connection".into()
-            }
+            Denial::JitDisabled => "no account exists for this user and JIT creation is off for this connection".into(),
             Denial::EmailInUse { email, account, origin, linking_off } => format!(
                 "an account with email {email} already exists (account {account}, {origin}){}",
                 if *linking_off { "; linking by email is off for this connection" } else { "" }
@@ -360,6 +406,11 @@ impl From<&Denial> for StoppedBy {
 
 impl From<&Failure> for StoppedBy {
     fn from(f: &Failure) -> Self {
-        StoppedBy { stop: Stop::Check(f.check), code: f.violation.into(), message: f.message.clone(), hint: f.hint.clone() }
+        StoppedBy {
+            stop: Stop::Check(f.check),
+            code: f.violation.into(),
+            message: f.message.clone(),
+            hint: f.hint.clone(),
+        }
     }
 }

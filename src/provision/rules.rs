@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::login::Denial;
 use super::mapping::{Claims, FieldRule, FieldTrace, Source, check_field_rules, compile_regex, map_field, read_source};
+use crate::login::Denial;
 
 /// When a role rule matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,7 +344,10 @@ fn decide(
             detail: format!("groups {:?}", groups),
         });
         if hit.is_none() {
-            return Err(Denial::MissingRequiredGroup { required: doc.access.required_groups.clone(), received: groups });
+            return Err(Denial::MissingRequiredGroup {
+                required: doc.access.required_groups.clone(),
+                received: groups,
+            });
         }
     }
     if !doc.access.deny.is_empty() {

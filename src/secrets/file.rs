@@ -32,9 +32,11 @@ impl FileStore {
         match fs::metadata(dir) {
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| {
-                    unusable(format!("cannot create the secret directory {}: {e}", dir.display()))
-                })?;
+                DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+                    .map_err(|e| unusable(format!("cannot create the secret directory {}: {e}", dir.display())))?;
                 // The umask can only remove bits, but be explicit about the final mode.
                 fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
                     unusable(format!("cannot make the secret directory {} private (mode 0700): {e}", dir.display()))
@@ -70,7 +72,10 @@ impl FileStore {
         if mode & 0o077 != 0 {
             return Err(Error::new(
                 ErrorCode::SecretStoreUnavailable,
-                format!("refusing to keep secrets in {}: group or others can access it (mode {mode:04o})", dir.display()),
+                format!(
+                    "refusing to keep secrets in {}: group or others can access it (mode {mode:04o})",
+                    dir.display()
+                ),
             )
             .detail("directory_not_private")
             .hint(format!("Run `chmod 700 {}` and try again.", dir.display())));

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{DEFAULT_KEYRING_SERVICE, DEFAULT_KEYRING_TIMEOUT_SECS, KEYRING_SERVICE_ENV, KEYRING_TIMEOUT_ENV, SecretStore, validate_key};
+use super::{
+    DEFAULT_KEYRING_SERVICE, DEFAULT_KEYRING_TIMEOUT_SECS, KEYRING_SERVICE_ENV, KEYRING_TIMEOUT_ENV, SecretStore,
+    validate_key,
+};
 use crate::sensitive::Sensitive;
 use crate::{Error, ErrorCode, Result};
 
@@ -225,11 +228,7 @@ impl KeyringStore {
             ),
             K::Ambiguous(items) => unavailable(
                 "keyring_ambiguous",
-                format!(
-                    "{} items in the OS keyring match secret {key:?} (service {:?})",
-                    items.len(),
-                    self.service
-                ),
+                format!("{} items in the OS keyring match secret {key:?} (service {:?})", items.len(), self.service),
                 &format!(
                     "Remove the duplicates, e.g. with seahorse or `secret-tool clear service {} username {key}`.",
                     self.service

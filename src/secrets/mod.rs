@@ -238,6 +238,6 @@ impl SecretStore for MemoryStore {
 mod file;
 mod keyring;
 
+pub use self::keyring::KeyringStore;
 #[cfg(unix)]
 pub use file::FileStore;
-pub use self::keyring::KeyringStore;

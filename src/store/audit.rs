@@ -45,10 +45,7 @@ pub const UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS: i64 = 60;
 /// Appends the audit row of a rejected, unauthenticated response, unless one was written for
 /// this connection within the last [`UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS`]. Returns whether
 /// it wrote.
-pub fn insert_unauthenticated_audit(tx: &WriteTx<'_>,
-    e: &AuditEntry,
-    connection_id: Option<i64>,
-) -> Result<bool> {
+pub fn insert_unauthenticated_audit(tx: &WriteTx<'_>, e: &AuditEntry, connection_id: Option<i64>) -> Result<bool> {
     let conn = tx.db();
     let since = e.at - chrono::Duration::seconds(UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS);
     let recent: bool = conn
@@ -82,7 +79,13 @@ pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>>
          ORDER BY id DESC",
     )?;
     let rows = stmt.query_map(
-        params![query.connection, query.since.map(format_time), query.outcome.map(Outcome::as_str), query.user_id, text],
+        params![
+            query.connection,
+            query.since.map(format_time),
+            query.outcome.map(Outcome::as_str),
+            query.user_id,
+            text
+        ],
         |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -100,8 +103,9 @@ pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>>
     let mut out = Vec::new();
     for row in rows {
         let (id, at, connection, subject, outcome, reason, message, user_id, diff) = row?;
-        let outcome = Outcome::parse(&outcome)
-            .ok_or_else(|| Error::new(ErrorCode::Storage, format!("audit row {id} has an unknown outcome {outcome:?}")))?;
+        let outcome = Outcome::parse(&outcome).ok_or_else(|| {
+            Error::new(ErrorCode::Storage, format!("audit row {id} has an unknown outcome {outcome:?}"))
+        })?;
         out.push(AuditEntry {
             id,
             at: parse_time(&at)?,

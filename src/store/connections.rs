@@ -32,26 +32,27 @@ impl Store {
         if id_by_name(tx.db(), &c.name)?.is_some() {
             return Err(already_exists(&c.name));
         }
-        tx.db().execute(
-            "INSERT INTO connections (name, idp_entity_id, want_authn_requests_signed, valid_until,
+        tx.db()
+            .execute(
+                "INSERT INTO connections (name, idp_entity_id, want_authn_requests_signed, valid_until,
                  metadata_xml, metadata_source, metadata_imported_at, sp_entity_id, sp_acs_url,
                  sp_certificate, policy, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?7, ?7)",
-            params![
-                c.name,
-                c.idp.entity_id,
-                c.idp.want_authn_requests_signed,
-                row.valid_until,
-                c.metadata_xml,
-                c.metadata_source,
-                now,
-                c.sp.entity_id,
-                c.sp.acs_url,
-                row.sp_certificate,
-                row.policy,
-            ],
-        )
-        .map_err(|e| unique_violation(e, &c.name))?;
+                params![
+                    c.name,
+                    c.idp.entity_id,
+                    c.idp.want_authn_requests_signed,
+                    row.valid_until,
+                    c.metadata_xml,
+                    c.metadata_source,
+                    now,
+                    c.sp.entity_id,
+                    c.sp.acs_url,
+                    row.sp_certificate,
+                    row.policy,
+                ],
+            )
+            .map_err(|e| unique_violation(e, &c.name))?;
         let id = tx.db().last_insert_rowid();
         write_children(tx.db(), id, &row)?;
         let stored = load_by_id(tx.db(), id)?;
@@ -115,10 +116,7 @@ impl Store {
             )
             .map_err(|e| unique_violation(e, &c.name))?;
         if changed == 0 {
-            return Err(Error::not_found(format!(
-                "connection {:?} (id {}) is no longer in the catalog",
-                c.name, c.id
-            )));
+            return Err(Error::not_found(format!("connection {:?} (id {}) is no longer in the catalog", c.name, c.id)));
         }
         for table in ["connection_certificates", "connection_endpoints", "connection_name_id_formats"] {
             tx.db().execute(&format!("DELETE FROM {table} WHERE connection_id = ?1"), [c.id])?;
@@ -140,9 +138,7 @@ impl Store {
 }
 
 fn not_found(name: &str) -> Error {
-    Error::not_found(format!(
-        "there is no connection named {name:?}"
-    ))
+    Error::not_found(format!("there is no connection named {name:?}"))
 }
 
 fn already_exists(name: &str) -> Error {
@@ -256,11 +252,7 @@ fn load_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Connection> {
     let row = conn
         .query_row(&format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE id = ?1"), [id], ConnectionRow::read)
         .optional()?
-        .ok_or_else(|| {
-            Error::not_found(format!(
-                "there is no connection with id {id}"
-            ))
-        })?;
+        .ok_or_else(|| Error::not_found(format!("there is no connection with id {id}")))?;
     row.into_connection(conn)
 }
 

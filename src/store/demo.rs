@@ -44,7 +44,13 @@ pub fn save_certificate(tx: &WriteTx<'_>, certificate: &Certificate, now: DateTi
 }
 
 /// Changes the demo IdP's style, signatures and encryption.
-pub fn save_settings(tx: &WriteTx<'_>, style: DemoStyle, sign: SignMode, encrypt: bool, now: DateTime<Utc>) -> Result<()> {
+pub fn save_settings(
+    tx: &WriteTx<'_>,
+    style: DemoStyle,
+    sign: SignMode,
+    encrypt: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
     tx.db().execute(
         "UPDATE demo_idp SET style = ?1, sign = ?2, encrypt = ?3, updated_at = ?4 WHERE id = 1",
         params![style.as_str(), sign.as_str(), encrypt, format_time(now)],

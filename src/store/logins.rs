@@ -60,10 +60,10 @@ pub fn find_request(db: &impl Read, id: &str, connection_id: i64) -> Result<Opti
 
 /// Marks a request answered; `false` when another response answered it first.
 pub fn answer_request(tx: &WriteTx<'_>, id: &str, now: DateTime<Utc>) -> Result<bool> {
-    Ok(tx
-        .db()
-        .execute("UPDATE authn_requests SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL", params![id, format_time(now)])?
-        == 1)
+    Ok(tx.db().execute(
+        "UPDATE authn_requests SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+        params![id, format_time(now)],
+    )? == 1)
 }
 
 pub fn delete_requests_of(tx: &WriteTx<'_>, connection_id: i64) -> Result<()> {
@@ -170,8 +170,9 @@ pub fn test_logins(db: &impl Read, connection: Option<&str>, limit: u32) -> Resu
     let mut out = Vec::new();
     for row in rows {
         let (id, at, connection, kind, outcome, failed_check, user_id) = row?;
-        let outcome = Outcome::parse(&outcome)
-            .ok_or_else(|| Error::new(ErrorCode::Storage, format!("test login {id} has an unknown outcome {outcome:?}")))?;
+        let outcome = Outcome::parse(&outcome).ok_or_else(|| {
+            Error::new(ErrorCode::Storage, format!("test login {id} has an unknown outcome {outcome:?}"))
+        })?;
         out.push(TestLoginSummary {
             id,
             at: parse_time(&at)?,

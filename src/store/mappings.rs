@@ -16,11 +16,7 @@ pub fn get_mapping(db: &impl Read, connection_id: i64) -> Result<Option<MappingD
     text.map(|t| serde_json::from_str(&t).map_err(storage("mapping document"))).transpose()
 }
 
-pub fn set_mapping(tx: &WriteTx<'_>,
-    connection_id: i64,
-    doc: &MappingDocument,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub fn set_mapping(tx: &WriteTx<'_>, connection_id: i64, doc: &MappingDocument, now: DateTime<Utc>) -> Result<()> {
     let conn = tx.db();
     conn.execute(
         "INSERT INTO connection_mappings (connection_id, document, updated_at) VALUES (?1, ?2, ?3) \
@@ -29,4 +25,3 @@ pub fn set_mapping(tx: &WriteTx<'_>,
     )?;
     Ok(())
 }
-

@@ -15,7 +15,7 @@
 //!
 //! Every time is a parameter (`now`); times are stored as RFC 3339 UTC text with a fixed
 //! nanosecond fraction ([`format_time`]), so they round-trip exactly and sort as text.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // the one place allowed to use rusqlite
+#![allow(clippy::disallowed_methods, clippy::disallowed_types, clippy::disallowed_macros)] // the one place allowed to use rusqlite
 
 pub mod audit;
 pub mod connections;
@@ -290,4 +290,16 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| Error::new(ErrorCode::Storage, format!("the catalog holds an invalid time {text:?}: {e}")))
+}
+
+/// SQLite failures as core errors: a refused constraint is a conflict, the rest storage.
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        let constraint =
+            matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation);
+        if constraint {
+            return Error::new(ErrorCode::Conflict, format!("the catalog refused the change: {e}"));
+        }
+        Error::new(ErrorCode::Storage, format!("catalog database error: {e}"))
+    }
 }

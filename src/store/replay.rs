@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension as _, params};
 
 use super::{Read, WriteTx, format_time};
-use crate::login::ReplayKey;
 use crate::error::Result;
+use crate::login::ReplayKey;
 
 use crate::connection::MAX_CLOCK_SKEW_SECONDS;
 

@@ -135,7 +135,8 @@ pub fn email_holder(db: &impl Read, key: &str, except: Option<i64>) -> Result<Op
 /// address (a look-alike). With `other_non_ascii`, only accounts whose stored address has a
 /// non-ASCII character count (two plain-ASCII addresses, such as `clara@` and `dara@`, may
 /// share a skeleton and are still different people).
-pub fn look_alike(db: &impl Read,
+pub fn look_alike(
+    db: &impl Read,
     email: &str,
     key: Option<&str>,
     except: Option<i64>,
@@ -160,10 +161,7 @@ pub fn look_alike(db: &impl Read,
 /// letter case, or (when either of the two has a non-ASCII character) only by look-alike or
 /// invisible characters, with its account. Two different plain-ASCII subjects never count
 /// as look-alikes (`clara@` and `dara@` share a UTS #39 skeleton, yet are different people).
-pub fn folded_identity(db: &impl Read,
-    connection_id: i64,
-    subject: &str,
-) -> Result<Option<(String, i64)>> {
+pub fn folded_identity(db: &impl Read, connection_id: i64, subject: &str) -> Result<Option<(String, i64)>> {
     let conn = db.db();
     // SQLite's lower() folds ASCII letters only; GLOB '*[^ -~]*' finds a non-ASCII character.
     Ok(conn
@@ -313,7 +311,8 @@ pub fn update_user(tx: &WriteTx<'_>, user: &User) -> Result<()> {
     Ok(())
 }
 
-pub fn insert_identity(tx: &WriteTx<'_>,
+pub fn insert_identity(
+    tx: &WriteTx<'_>,
     connection_id: i64,
     subject: &str,
     user_id: i64,
@@ -348,4 +347,3 @@ pub fn delete_user(tx: &WriteTx<'_>, id: i64) -> Result<bool> {
     let conn = tx.db();
     Ok(conn.execute("DELETE FROM users WHERE id = ?1", [id])? > 0)
 }
-

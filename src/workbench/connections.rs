@@ -463,7 +463,8 @@ impl Workbench {
 fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<ConnectionSummary> {
     let last = store::logins::test_logins(wb.store(), Some(&c.name), 1)?.into_iter().next();
     let vendor = vendor::guess(&c.idp_entity_id, &c.sso);
-    let certificate = c.signing_certificates.iter().min_by_key(|cert| cert.not_after).map(|cert| CertificateExpiry::of(cert, now));
+    let certificate =
+        c.signing_certificates.iter().min_by_key(|cert| cert.not_after).map(|cert| CertificateExpiry::of(cert, now));
     let status = match &last {
         None => TestStatus::NeverTested,
         Some(t) if t.outcome.signed_in() => TestStatus::Ok,

@@ -11,9 +11,9 @@ use crate::connection::{self, SecurityPolicy};
 use crate::demo::scenarios::{self, Flow};
 use crate::demo::story::{self, DemoStory, StoryStep};
 use crate::demo::{
-    DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_STRICT_CONNECTION, DemoIdentity, DemoStyle, DemoVerdict, Expected,
-    METADATA_SOURCE, Persona, PreparedScenario, ScenarioId, SignMode, demo_mapping, find_persona, idp, metadata_xml,
-    AutoPost, DemoTarget, PendingRequest, SignInForm,
+    AutoPost, DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_STRICT_CONNECTION, DemoIdentity, DemoStyle, DemoTarget,
+    DemoVerdict, Expected, METADATA_SOURCE, PendingRequest, Persona, PreparedScenario, ScenarioId, SignInForm,
+    SignMode, demo_mapping, find_persona, idp, metadata_xml,
 };
 use crate::directory::User;
 use crate::error::{Error, ErrorCode, Result};

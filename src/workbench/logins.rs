@@ -85,7 +85,13 @@ impl Workbench {
 
     /// The SAML adapter for a loaded connection: validation, turned into the protocol-neutral
     /// judgement the pipeline records.
-    pub(crate) fn judge(&self, c: &Connection, saml_response: &str, at: DateTime<Utc>, expect: Expect<'_>) -> Judgement {
+    pub(crate) fn judge(
+        &self,
+        c: &Connection,
+        saml_response: &str,
+        at: DateTime<Utc>,
+        expect: Expect<'_>,
+    ) -> Judgement {
         login::saml::judge(c, self.validate_for(c, saml_response, at, expect))
     }
 
@@ -291,7 +297,8 @@ impl Workbench {
     }
 
     pub fn test_login(&self, id: i64) -> Result<TestLogin> {
-        store::logins::test_login(self.store(), id)?.ok_or_else(|| Error::not_found(format!("there is no test login {id}")))
+        store::logins::test_login(self.store(), id)?
+            .ok_or_else(|| Error::not_found(format!("there is no test login {id}")))
     }
 
     /// A test login with its decoded response laid out for reading (signed parts marked).

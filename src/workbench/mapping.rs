@@ -79,7 +79,9 @@ impl Workbench {
     /// Every preset, generic first, with the product it is made for.
     pub fn presets(&self) -> Vec<PresetInfo> {
         vendor::with_presets()
-            .filter_map(|v| Some(PresetInfo { name: v.id.to_owned(), label: v.label.to_owned(), document: v.mapping()? }))
+            .filter_map(|v| {
+                Some(PresetInfo { name: v.id.to_owned(), label: v.label.to_owned(), document: v.mapping()? })
+            })
             .collect()
     }
 

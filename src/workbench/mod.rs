@@ -35,17 +35,17 @@ use crate::sensitive::Sensitive;
 use crate::sp;
 use crate::store::Store;
 
+pub use crate::directory::{AuditQuery, UserQuery};
+pub use crate::login::ProvisionReport;
+pub use crate::options::OpenOptions;
 pub use connections::{
     CertificateExpiry, ConnectionFile, ConnectionSummary, ExpiryLevel, IdpPreview, ImportOutcome, ImportRequest,
     MetadataChange, MetadataPreview, ReimportPreview, RemoveOutcome, TestStatus,
 };
-pub use crate::directory::{AuditQuery, UserQuery};
 pub use directory::{AuditFormat, UserDetail, render_audit};
-pub use logins::{AnalyzeOptions, AnalyzeResult, BenchResult, TestLoginDetail};
 pub use logins::XmlLine;
+pub use logins::{AnalyzeOptions, AnalyzeResult, BenchResult, TestLoginDetail};
 pub use mapping::{MappingPreview, PresetInfo};
-pub use crate::login::ProvisionReport;
-pub use crate::options::OpenOptions;
 
 pub struct Workbench {
     store: Store,
@@ -127,7 +127,12 @@ impl Workbench {
             want_authn_requests_signed: c.idp.want_authn_requests_signed,
             valid_until: c.idp.valid_until,
             signing_certificates: c.idp.signing_certificates.clone(),
-            certificate_expiry: c.idp.signing_certificates.iter().map(|cert| CertificateExpiry::of(cert, now)).collect(),
+            certificate_expiry: c
+                .idp
+                .signing_certificates
+                .iter()
+                .map(|cert| CertificateExpiry::of(cert, now))
+                .collect(),
             sp: SpView {
                 entity_id: resolved.entity_id,
                 acs_url: resolved.acs_url,

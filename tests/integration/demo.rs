@@ -14,10 +14,10 @@ use handshake::demo::{
 use handshake::desktop::Desktop;
 use handshake::directory::UserQuery;
 use handshake::login::Outcome;
-use handshake::workbench::demo::{DemoIdpSettings, ScenarioRequest, ScenarioResult};
 use handshake::provision::UserStatus;
 use handshake::secrets::SecretStoreKind;
 use handshake::workbench::OpenOptions;
+use handshake::workbench::demo::{DemoIdpSettings, ScenarioRequest, ScenarioResult};
 
 /// The instant every demo login happens at (IdP and SP share the clock).
 fn at() -> DateTime<Utc> {
@@ -181,7 +181,10 @@ async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
     let mover = d.desktop.run_story_step(StoryStep::Mover).await.unwrap();
     assert!(mover.story.steps[1].done, "the IdP shows the promotion");
     let p = d.persona(PRIYA).await;
-    assert_eq!((p.department.as_str(), p.groups.clone()), ("Engineering", vec!["everyone".into(), "engineering".into(), "admins".into()]));
+    assert_eq!(
+        (p.department.as_str(), p.groups.clone()),
+        ("Engineering", vec!["everyone".into(), "engineering".into(), "admins".into()])
+    );
     let second = mover.result;
     assert_eq!((second.outcome, second.as_expected), (Outcome::Updated, true));
     let user = second.user.unwrap();

@@ -8,12 +8,12 @@ use handshake::ErrorCode;
 use handshake::clock::FixedClock;
 use handshake::desktop::Desktop;
 use handshake::directory::{AuditQuery, UserQuery};
-use handshake::workbench::{AnalyzeOptions, AuditFormat as ExportFormat, TestStatus};
 use handshake::idp::AttributeSpec;
 use handshake::idp::sign::to_post_form_value;
 use handshake::provision::UserStatus;
 use handshake::secrets::SecretStoreKind;
 use handshake::workbench::OpenOptions;
+use handshake::workbench::{AnalyzeOptions, AuditFormat as ExportFormat, TestStatus};
 
 use crate::provisioning::idp_key;
 use crate::validation::generator;
@@ -160,11 +160,19 @@ async fn import_test_login_and_inspect_through_the_app_api() {
 
     // Audit log: filter and export.
     assert_eq!(
-        desktop.audit(AuditQuery { outcome: Some(handshake::login::Outcome::Created), ..Default::default() }).await.unwrap().len(),
+        desktop
+            .audit(AuditQuery { outcome: Some(handshake::login::Outcome::Created), ..Default::default() })
+            .await
+            .unwrap()
+            .len(),
         1
     );
     assert!(
-        desktop.audit(AuditQuery { outcome: Some(handshake::login::Outcome::Rejected), ..Default::default() }).await.unwrap().is_empty()
+        desktop
+            .audit(AuditQuery { outcome: Some(handshake::login::Outcome::Rejected), ..Default::default() })
+            .await
+            .unwrap()
+            .is_empty()
     );
     let csv = desktop.export_audit(AuditQuery::default(), ExportFormat::Csv).await.unwrap();
     assert_eq!(csv.rows, 1);
@@ -265,7 +273,10 @@ async fn error_details_cross_ipc_intact() {
     let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
     let status = serde_json::to_value(desktop.status()).unwrap();
     let err = &status["secret_store_error"];
-    assert_eq!((err["code"].as_str(), err["detail"].as_str()), (Some("secret_store_unavailable"), Some("directory_not_private")));
+    assert_eq!(
+        (err["code"].as_str(), err["detail"].as_str()),
+        (Some("secret_store_unavailable"), Some("directory_not_private"))
+    );
     assert!(err["hint"].as_str().unwrap().contains("chmod 700"), "{err}");
     assert!(!err["message"].as_str().unwrap().contains("--"), "core messages name no CLI flags: {err}");
     let e = desktop.import_connection(generator::fixture_connection("acme")).await.unwrap_err();

@@ -28,7 +28,7 @@ fn linking_mapping(verified: &[&str]) -> MappingDocument {
 }
 
 fn count(b: &Bench, sql: &str) -> i64 {
-    b.wb.store().raw().query_row(sql, [], |r| r.get(0)).unwrap()
+    crate::sql(b.wb.store()).query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 #[track_caller]
@@ -130,8 +130,7 @@ fn regression_second_subject_linking_at_the_same_connection_is_a_recorded_denial
 #[test]
 fn regression_constraint_failure_during_a_login_becomes_a_recorded_denial() {
     let b = Bench::new();
-    b.wb.store()
-        .raw()
+    crate::sql(b.wb.store())
         .execute_batch(
             "CREATE TEMP TRIGGER refuse BEFORE INSERT ON users WHEN NEW.email = 'boom@example.com' \
              BEGIN SELECT RAISE(ABORT, 'a rule of the directory'); END;",
@@ -267,7 +266,11 @@ fn regression_an_assertion_is_consumed_once_across_duplicated_connections() {
     assert_eq!(b.login(&response).outcome, Outcome::Created);
     for other in ["acme-copy", "acme-dup"] {
         let r = b.wb.provision(other, &response, t0(), None, false).unwrap();
-        assert_eq!((r.outcome, r.failed_check.map(handshake::login::Stop::as_str)), (Outcome::Rejected, Some("replay")), "{other}");
+        assert_eq!(
+            (r.outcome, r.failed_check.map(handshake::login::Stop::as_str)),
+            (Outcome::Rejected, Some("replay")),
+            "{other}"
+        );
     }
     let t = b.wb.complete_login("acme-copy", &response, t0()).unwrap();
     assert_eq!(t.report.failed_check.map(handshake::login::Stop::as_str), Some("replay"));
@@ -279,7 +282,7 @@ fn consumed_ids_are_pruned_after_not_on_or_after_plus_the_largest_skew() {
     b.login(&signed(&b, "ada@example.com", "ada@example.com"));
     assert_eq!(count(&b, "SELECT count(*) FROM consumed_ids"), 1);
     let expires: String =
-        b.wb.store().raw().query_row("SELECT expires_at FROM consumed_ids", [], |r| r.get(0)).unwrap();
+        crate::sql(b.wb.store()).query_row("SELECT expires_at FROM consumed_ids", [], |r| r.get(0)).unwrap();
     // NotOnOrAfter is issued + 5 min; kept the largest allowed skew (10 min) beyond it.
     assert!(expires.starts_with("2026-01-15T10:15:00"), "{expires}");
     // A login two hours later prunes it.
@@ -312,10 +315,7 @@ fn regression_a_junk_post_stores_little() {
     let junk = to_post_form_value(&"x".repeat(3 * 1024 * 1024));
     let t = b.wb.complete_login("acme", &junk, t0()).unwrap();
     assert_eq!(t.report.failed_check.map(handshake::login::Stop::as_str), Some("parse"));
-    let (xml, report): (Option<String>, String) = b
-        .wb
-        .store()
-        .raw()
+    let (xml, report): (Option<String>, String) = crate::sql(b.wb.store())
         .query_row("SELECT response_xml, report FROM test_logins WHERE id = ?1", [t.id], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert!(xml.is_none());
@@ -336,7 +336,10 @@ fn regression_a_junk_post_stores_little() {
     );
     let t = b.wb.complete_login("acme", &to_post_form_value(&status), t0()).unwrap();
     let stored = b.wb.test_login(t.id).unwrap();
-    assert_eq!(stored.response_xml.as_ref().map(String::len), Some(handshake::login::record::MAX_STORED_RESPONSE_BYTES));
+    assert_eq!(
+        stored.response_xml.as_ref().map(String::len),
+        Some(handshake::login::record::MAX_STORED_RESPONSE_BYTES)
+    );
     assert_eq!(stored.response_xml_bytes, Some(status.len()));
     let json: Value = serde_json::to_value(&stored.report).unwrap();
     assert!(json.to_string().len() < 20_000);
@@ -393,7 +396,7 @@ fn a_version_4_catalog_migrates_emails_provenance_and_the_replay_cache() {
         .unwrap();
     }
     let wb = open_workbench(&path);
-    let raw = wb.store().raw();
+    let raw = crate::sql(wb.store());
     let rows: Vec<(i64, Option<String>, bool, Option<String>)> = raw
         .prepare("SELECT id, email_canonical, email_verified, email_source FROM users ORDER BY id")
         .unwrap()

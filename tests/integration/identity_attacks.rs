@@ -20,7 +20,7 @@ fn signed(b: &Bench, subject: &str, email: &str) -> String {
 }
 
 fn count(b: &Bench, sql: &str) -> i64 {
-    b.wb.store().raw().query_row(sql, [], |r| r.get(0)).unwrap()
+    crate::sql(b.wb.store()).query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 #[track_caller]
@@ -74,8 +74,7 @@ fn regression_red_far_future_not_on_or_after_is_not_pruned_at_the_next_login() {
 #[test]
 fn regression_red_stored_clock_skew_above_the_cap_reopens_the_replay_window() {
     let b = Bench::new();
-    b.wb.store()
-        .raw()
+    crate::sql(b.wb.store())
         .execute("UPDATE connections SET policy = json_set(policy, '$.clock_skew_seconds', 3600)", [])
         .unwrap();
     assert_eq!(b.wb.connection("acme", t0()).unwrap().policy.clock_skew_seconds, 3600);
@@ -241,9 +240,9 @@ fn regression_red_migrated_account_without_its_email_key_can_still_log_in() {
         .unwrap();
     }
     let wb = open_workbench(&path);
-    let name: String = wb.store().raw().query_row("SELECT name FROM connections", [], |r| r.get(0)).unwrap();
+    let name: String = crate::sql(wb.store()).query_row("SELECT name FROM connections", [], |r| r.get(0)).unwrap();
     let key: Option<String> =
-        wb.store().raw().query_row("SELECT email_canonical FROM users WHERE id = 2", [], |r| r.get(0)).unwrap();
+        crate::sql(wb.store()).query_row("SELECT email_canonical FROM users WHERE id = 2", [], |r| r.get(0)).unwrap();
     assert_eq!(key.as_deref(), Some("ivy@xn--exmple-cua.com"), "both hold the address, neither owns it verified");
     // ivy-2 logs in as she did under v4, with the address her account already has.
     let r = wb.provision(&name, &signed(&donor, "ivy-2", "ivy@xn--exmple-cua.com"), t0(), None, false).unwrap();

@@ -1,5 +1,7 @@
 //! The one integration-test binary. A module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+// Tests read the catalog's tables directly, to check what a operation wrote (or did not).
+#![allow(clippy::disallowed_types, clippy::disallowed_macros)]
 
 mod cli;
 mod demo;
@@ -10,6 +12,7 @@ mod fixtures;
 mod hostile;
 mod identity;
 mod identity_attacks;
+mod layout;
 mod metadata;
 mod namespaces;
 mod provisioning;
@@ -18,3 +21,10 @@ mod server;
 mod shell;
 mod store;
 mod validation;
+
+/// The catalog's SQLite connection, for tests that look under the typed functions: the one
+/// place outside `src/store/` that may ask for it.
+#[allow(clippy::disallowed_methods)]
+pub fn sql(store: &handshake::store::Store) -> &rusqlite::Connection {
+    store.raw()
+}

@@ -780,7 +780,9 @@ fn signing_and_encryption_keys() {
     let err: Error = e.into();
     assert_eq!(err.code, ErrorCode::InvalidMetadata);
     assert_eq!(err.detail.as_deref(), Some("no_signing_certificate"));
-    assert!(err.hint.unwrap_or_default().starts_with("a connection without the IdP's signing certificate cannot be saved"));
+    assert!(
+        err.hint.unwrap_or_default().starts_with("a connection without the IdP's signing certificate cannot be saved")
+    );
 
     // No KeyDescriptor at all.
     let e = import_err(&entity("https://idp.example.com", SAML2, &redirect_sso()), None);

@@ -7,13 +7,13 @@ use chrono::{DateTime, Duration, Utc};
 use handshake::idp::response::{IssueOptions, NAMEID_PERSISTENT, NAMEID_TRANSIENT};
 use handshake::idp::sign::to_post_form_value;
 use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm, SigningKey};
+use handshake::login::Stop;
 use handshake::provision::rules::{NoMatch, Op, RoleRule};
 use handshake::provision::{
     FieldRule, MappingDocument, Outcome, RoleSync, Source, Transform, UpdatePolicy, UserStatus,
 };
 use handshake::secrets::MemoryStore;
 use handshake::sensitive::Sensitive;
-use handshake::login::Stop;
 use handshake::store::Store;
 use handshake::workbench::{AuditFormat, ProvisionReport, Workbench};
 use serde_json::json;
@@ -197,8 +197,13 @@ fn invalid_response_is_rejected_and_audited_with_the_check_id() {
     let r = b.login(&resp);
     assert_eq!((r.outcome, r.failed_check.map(handshake::login::Stop::as_str)), (Outcome::Rejected, Some("audience")));
     assert!(b.wb.users(&Default::default()).unwrap().is_empty());
-    let audit = b.wb.audit(&handshake::directory::AuditQuery { connection: Some("acme".into()), ..Default::default() }).unwrap();
-    assert_eq!((audit.len(), audit[0].outcome.as_str(), audit[0].failed_check.map(Stop::as_str)), (1, "rejected", Some("audience")));
+    let audit =
+        b.wb.audit(&handshake::directory::AuditQuery { connection: Some("acme".into()), ..Default::default() })
+            .unwrap();
+    assert_eq!(
+        (audit.len(), audit[0].outcome.as_str(), audit[0].failed_check.map(Stop::as_str)),
+        (1, "rejected", Some("audience"))
+    );
 }
 
 // ---- sources and transforms ----
@@ -674,7 +679,7 @@ fn deactivated_users_are_denied_and_can_be_reactivated() {
 fn row_counts(b: &Bench) -> Vec<i64> {
     ["users", "user_identities", "consumed_ids", "audit_log"]
         .iter()
-        .map(|t| b.wb.store().raw().query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap())
+        .map(|t| crate::sql(b.wb.store()).query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap())
         .collect()
 }
 
@@ -726,7 +731,9 @@ fn audit_log_records_every_attempt_and_exports() {
     b.login(&b.response("ada@example.com", ADA));
     b.login(&b.response("ada@example.com", &[("email", &["ada@example.com"]), ("firstName", &["=HYPERLINK(\"x\")"])]));
     b.login(&b.response("=HYPERLINK(1)", &[("mail", &["nope"])]));
-    let entries = b.wb.audit(&handshake::directory::AuditQuery { connection: Some("acme".into()), ..Default::default() }).unwrap();
+    let entries =
+        b.wb.audit(&handshake::directory::AuditQuery { connection: Some("acme".into()), ..Default::default() })
+            .unwrap();
     assert_eq!(entries.iter().map(|e| e.outcome.as_str()).collect::<Vec<_>>(), vec!["denied", "updated", "created"]);
     assert_eq!(entries[0].failed_check.map(Stop::as_str), Some("missing_attribute"));
     assert!(entries[1].diff.iter().any(|c| c.field == "given_name"));
@@ -741,7 +748,10 @@ fn audit_log_records_every_attempt_and_exports() {
     assert_eq!(csv.lines().count(), 4);
     // An IdP-controlled cell that would start a spreadsheet formula is neutralised.
     assert!(csv.contains(",\"'=HYPERLINK(1)\",\"denied\","), "{csv}");
-    let later = b.wb.audit(&handshake::directory::AuditQuery { since: Some(t0() + Duration::seconds(1)), ..Default::default() }).unwrap();
+    let later = b
+        .wb
+        .audit(&handshake::directory::AuditQuery { since: Some(t0() + Duration::seconds(1)), ..Default::default() })
+        .unwrap();
     assert!(later.is_empty());
 }
 
@@ -749,7 +759,7 @@ fn audit_log_records_every_attempt_and_exports() {
 fn audit_log_is_append_only() {
     let b = Bench::new();
     b.login(&b.response("ada@example.com", ADA));
-    let conn = b.wb.store().raw();
+    let conn = crate::sql(b.wb.store());
     assert!(conn.execute("UPDATE audit_log SET outcome = 'denied'", []).is_err());
     assert!(conn.execute("DELETE FROM audit_log", []).is_err());
     assert_eq!(b.wb.audit(&Default::default()).unwrap().len(), 1);

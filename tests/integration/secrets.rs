@@ -252,7 +252,10 @@ fn file_store_refuses_open_dir() {
         let err = open(&SecretStoreKind::File(tmp.path().to_path_buf())).err().expect("refused");
         assert_eq!(err.code, ErrorCode::SecretStoreUnavailable);
         assert_eq!(err.detail.as_deref(), Some("directory_not_private"));
-        assert!(err.hint.as_deref().unwrap_or_default().contains(&format!("chmod 700 {}", tmp.path().display())), "{err:?}");
+        assert!(
+            err.hint.as_deref().unwrap_or_default().contains(&format!("chmod 700 {}", tmp.path().display())),
+            "{err:?}"
+        );
     }
     // Loosened after opening: operations refuse too.
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o700)).unwrap();

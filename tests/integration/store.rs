@@ -134,7 +134,7 @@ fn expected(id: i64, c: &NewConnection, now: DateTime<Utc>) -> Connection {
 }
 
 fn count(store: &Store, table: &str) -> i64 {
-    store.raw().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    crate::sql(store).query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
 }
 
 #[test]
@@ -170,8 +170,7 @@ fn round_trip_of_every_field_survives_reopen() {
 fn times_are_fixed_width_rfc3339_utc() {
     let store = Store::open_in_memory().unwrap();
     store.insert_connection(&full("a"), t(1_750_000_000, 0)).unwrap();
-    let (created, valid_until, not_after): (String, String, String) = store
-        .raw()
+    let (created, valid_until, not_after): (String, String, String) = crate::sql(&store)
         .query_row(
             "SELECT c.created_at, c.valid_until, cc.not_after FROM connections c
              JOIN connection_certificates cc ON cc.connection_id = c.id WHERE cc.position = 0",
@@ -326,8 +325,7 @@ fn remove_cascades_to_child_rows() {
 #[test]
 fn a_failing_child_write_rolls_back_the_whole_insert_and_update() {
     let store = Store::open_in_memory().unwrap();
-    store
-        .raw()
+    crate::sql(&store)
         .execute_batch(
             "CREATE TEMP TRIGGER boom BEFORE INSERT ON connection_endpoints
              WHEN NEW.location = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END;",
@@ -368,7 +366,7 @@ fn corrupt_rows_are_storage_errors_not_panics() {
     for sql in corruptions {
         let store = Store::open_in_memory().unwrap();
         store.insert_connection(&full("victim"), t(1, 0)).unwrap();
-        store.raw().execute_batch(sql).unwrap();
+        crate::sql(&store).execute_batch(sql).unwrap();
         let err = store.get_connection("victim").unwrap_err();
         assert_eq!(err.code, ErrorCode::Storage, "{sql}: {}", err.message);
         assert_eq!(store.list_connections().unwrap_err().code, ErrorCode::Storage, "{sql}");
@@ -379,7 +377,7 @@ fn corrupt_rows_are_storage_errors_not_panics() {
 }
 
 fn pragma<T: rusqlite::types::FromSql>(store: &Store, name: &str) -> T {
-    store.raw().pragma_query_value(None, name, |r| r.get(0)).unwrap()
+    crate::sql(store).pragma_query_value(None, name, |r| r.get(0)).unwrap()
 }
 
 #[test]
@@ -406,7 +404,7 @@ fn migrations_are_idempotent_on_reopen() {
     let first = Store::open(&path).unwrap().insert_connection(&full("okta"), t(1, 0)).unwrap();
     let schema = |store: &Store| -> Vec<String> {
         let mut stmt =
-            store.raw().prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name").unwrap();
+            crate::sql(store).prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name").unwrap();
         stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
     let before = schema(&Store::open(&path).unwrap());
@@ -445,7 +443,7 @@ fn a_database_from_a_newer_build_is_refused() {
     {
         let store = Store::open(&path).unwrap();
         store.insert_connection(&minimal("okta"), t(1, 0)).unwrap();
-        store.raw().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        crate::sql(&store).pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
     }
     let err = Store::open(&path).unwrap_err();
     assert_eq!(err.code, ErrorCode::Storage);
@@ -501,7 +499,7 @@ fn two_handles_on_one_file_see_each_others_writes() {
 #[test]
 fn no_column_can_hold_a_secret() {
     let store = Store::open_in_memory().unwrap();
-    let raw = store.raw();
+    let raw = crate::sql(&store);
     let mut tables = raw
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .unwrap();
