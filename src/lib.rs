@@ -10,6 +10,7 @@ pub mod demo;
 pub mod desktop;
 pub mod directory;
 pub mod error;
+pub mod fault;
 pub mod identity;
 pub mod idp;
 pub mod saml;

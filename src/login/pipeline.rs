@@ -51,6 +51,7 @@ pub fn record(
         } else {
             store::audit::insert_unauthenticated_audit(tx, &entry, Some(connection.id))?;
         }
+        crate::fault::point("after_audit_row");
         return Ok(report);
     };
     let mapping = store::mappings::get_mapping(tx, connection.id)?.unwrap_or_default();

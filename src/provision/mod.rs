@@ -50,18 +50,6 @@ pub struct Login<'a> {
     pub dry_run: bool,
 }
 
-/// Test-only crash points (feature `fault-injection`): `HANDSHAKE_FAULT=<point>` aborts the
-/// process there, so tests can check that a login commits whole or not at all.
-#[cfg(feature = "fault-injection")]
-pub(crate) fn fault(point: &str) {
-    if std::env::var("HANDSHAKE_FAULT").is_ok_and(|p| p == point) {
-        std::process::abort();
-    }
-}
-
-#[cfg(not(feature = "fault-injection"))]
-pub(crate) fn fault(_point: &str) {}
-
 fn value<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
@@ -244,7 +232,7 @@ pub(crate) fn provision_in(tx: &WriteTx<'_>, login: &Login<'_>) -> Result<Provis
     };
 
     if decision.outcome.signed_in() {
-        fault("after_user_write");
+        crate::fault::point("after_user_write");
     }
     let subject = trace.subject.as_ref().and_then(|s| s.value.first().cloned());
     let entry = AuditEntry {
@@ -259,7 +247,7 @@ pub(crate) fn provision_in(tx: &WriteTx<'_>, login: &Login<'_>) -> Result<Provis
         diff: decision.diff.clone(),
     };
     audit_log::insert_audit(tx, &entry, Some(login.connection.id))?;
-    fault("after_audit_row");
+    crate::fault::point("after_audit_row");
     Ok(ProvisionResult {
         outcome: decision.outcome,
         dry_run: login.dry_run,

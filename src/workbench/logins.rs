@@ -16,7 +16,6 @@ use crate::login::record::{
     MAX_KEPT_GARBAGE, MAX_OUTSTANDING_REQUESTS, MAX_STORED_RESPONSE_BYTES, REQUEST_LIFETIME_MINUTES, safe_return_path,
 };
 use crate::login::{self, Judgement, LoginKind, LoginStart, ProvisionReport, TestLogin, TestLoginSummary};
-use crate::provision::fault;
 use crate::saml;
 use crate::store::logins::{NewTestLogin, StoredRequest};
 use crate::store::{self, MAX_STORED_FIELD_BYTES, cut};
@@ -254,7 +253,7 @@ impl Workbench {
             kind = LoginKind::UnknownRequest;
             judgement = self.judge(&c, saml_response, now, Expect::default());
         }
-        fault("after_request_used");
+        crate::fault::point("after_request_used");
         let mut report = login::pipeline::record(&tx, &c, &judgement, now, false)?;
         report.bound_for_storage();
         // The document is kept only when it is a message of the protocol at all, cut to size.
@@ -281,7 +280,7 @@ impl Workbench {
             },
             MAX_KEPT_GARBAGE,
         )?;
-        fault("after_test_login_row");
+        crate::fault::point("after_test_login_row");
         tx.commit()?;
         Ok(TestLogin {
             id,

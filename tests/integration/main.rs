@@ -4,6 +4,7 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_macros)]
 
 mod cli;
+mod crash;
 mod demo;
 mod desktop;
 mod diagnosis;

@@ -1,0 +1,196 @@
+//! A login is one transaction (issue #12): `handshake serve` is killed between each pair of
+//! its writes (the AuthnRequest answered, the account, the audit row, the test-login row) and
+//! the catalog holds none of them afterwards; the same response then logs in whole.
+//! Needs the `fault-injection` feature (the test command builds with all features).
+#![cfg(feature = "fault-injection")]
+
+use std::io::{BufRead as _, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use handshake::clock::{Clock as _, SystemClock};
+use handshake::fault::POINTS;
+use handshake::idp::response::IssueOptions;
+use handshake::idp::sign::to_post_form_value;
+use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm};
+use handshake::secrets::SecretStoreKind;
+use handshake::store::Store;
+use handshake::workbench::Workbench;
+
+use crate::provisioning::idp_key;
+use crate::validation::generator;
+
+/// A catalog with connection `acme` (the fixture IdP) and its file secret store.
+struct Catalog {
+    dir: tempfile::TempDir,
+}
+
+impl Catalog {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Catalog { dir };
+        c.workbench().import_connection(&generator::fixture_connection("acme"), SystemClock.now()).unwrap();
+        c
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("catalog.db")
+    }
+
+    fn secrets(&self) -> PathBuf {
+        self.dir.path().join("secrets")
+    }
+
+    fn workbench(&self) -> Workbench {
+        let secrets = handshake::secrets::open(&SecretStoreKind::File(self.secrets())).unwrap();
+        Workbench::with_parts(Store::open(&self.db()).unwrap(), secrets, "http://127.0.0.1:7777".into())
+    }
+
+    /// Rows of each table a login writes: answered requests, users, audit rows, test logins,
+    /// consumed assertion IDs.
+    fn written(&self) -> [i64; 5] {
+        let store = Store::open(&self.db()).unwrap();
+        let count = |sql: &str| crate::sql(&store).query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        [
+            count("SELECT count(*) FROM authn_requests WHERE used_at IS NOT NULL"),
+            count("SELECT count(*) FROM users"),
+            count("SELECT count(*) FROM audit_log"),
+            count("SELECT count(*) FROM test_logins"),
+            count("SELECT count(*) FROM consumed_ids"),
+        ]
+    }
+
+    /// `handshake serve` on a free loopback port, crashing at `fault` if given.
+    fn serve(&self, fault: Option<&str>) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_handshake"));
+        cmd.arg("--db")
+            .arg(self.db())
+            .arg("--secret-store")
+            .arg(format!("file:{}", self.secrets().display()))
+            .args(["--port", &port.to_string(), "serve"])
+            .env_remove("HANDSHAKE_FAULT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(point) = fault {
+            cmd.env("HANDSHAKE_FAULT", point);
+        }
+        let mut child = cmd.spawn().unwrap();
+        // Serving once it says so (bounded: the child exits on any startup error).
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let listening = lines.by_ref().map_while(Result::ok).any(|l| l.contains("listening on"));
+        assert!(listening, "handshake serve did not start");
+        std::thread::spawn(move || lines.for_each(drop));
+        Server { child, base: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn client() -> reqwest::blocking::Client {
+        reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap()
+    }
+
+    /// Starts an SP-initiated login: the ID of the AuthnRequest the SP sent.
+    fn start_login(&self) -> String {
+        let res = Self::client().get(format!("{}/saml/acme/login", self.base)).send().unwrap();
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        let url = url::Url::parse(&to).unwrap();
+        let encoded = url.query_pairs().find(|(k, _)| k == "SAMLRequest").unwrap().1.into_owned();
+        let deflated = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::DeflateDecoder::new(&deflated[..]), &mut xml).unwrap();
+        let id = regex::Regex::new(r#" ID="([^"]+)""#).unwrap();
+        id.captures(&xml).unwrap()[1].to_owned()
+    }
+
+    /// Posts `saml_response` to the ACS; `None` when the server died answering.
+    fn post(&self, saml_response: &str) -> Option<reqwest::StatusCode> {
+        let form = [("SAMLResponse", saml_response)];
+        Self::client().post(format!("{}/saml/acme/acs", self.base)).form(&form).send().ok().map(|r| r.status())
+    }
+
+    /// Waits (bounded) for the server to die; whether it was killed by the crash point.
+    fn crashed(mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return !status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A signed response for Ada answering `request`, valid now, with a unique assertion ID.
+fn response(request: &str, audience: &str, n: u32) -> String {
+    let now = SystemClock.now();
+    let mut s = ResponseSpec::new(generator::IDP_ENTITY_ID, audience, generator::ACS_URL, "ada@example.com", now);
+    s.response_id = format!("_crash_resp{n:04}");
+    s.assertion_id = format!("_crash_assn{n:04}");
+    s.attributes = vec![AttributeSpec::new("email", &["ada@example.com"]), AttributeSpec::new("firstName", &["Ada"])];
+    let s = s.solicited_by(request);
+    let opts = IssueOptions {
+        sign_assertion: true,
+        sign_response: true,
+        algorithm: SignatureAlgorithm::RsaSha256,
+        encrypt_to: None,
+    };
+    to_post_form_value(&s.issue(&idp_key(), &opts).unwrap())
+}
+
+/// The crash points a login passes: every one for a login that signs someone in, all but the
+/// account's for a rejected one.
+fn points_of(signs_in: bool) -> impl Iterator<Item = &'static str> {
+    POINTS.into_iter().filter(move |p| signs_in || *p != "after_user_write")
+}
+
+fn crash_at_every_point_then_log_in(audience: &str, signs_in: bool) {
+    for (n, point) in points_of(signs_in).enumerate() {
+        let catalog = Catalog::new();
+        let server = catalog.serve(Some(point));
+        let request = server.start_login();
+        let saml = response(&request, audience, n as u32);
+        assert_eq!(server.post(&saml), None, "{point}: the server answered instead of crashing");
+        assert!(server.crashed(), "{point}: the server did not crash there");
+        assert_eq!(catalog.written(), [0; 5], "{point}: half a login was written");
+
+        // The request is still outstanding and the assertion unused: the same response logs in whole.
+        let server = catalog.serve(None);
+        assert!(server.post(&saml).is_some_and(|s| s.is_redirection() || s.is_success()), "{point}");
+        let consumed = i64::from(signs_in);
+        assert_eq!(catalog.written(), [1, consumed, 1, 1, consumed], "{point}: the login after the crash");
+        let login = &catalog.workbench().test_logins(Some("acme"), 1).unwrap()[0];
+        assert_eq!(login.outcome.signed_in(), signs_in, "{point}: {login:?}");
+    }
+}
+
+#[test]
+fn a_crash_between_any_two_writes_of_a_login_leaves_nothing() {
+    crash_at_every_point_then_log_in(generator::SP_ENTITY_ID, true);
+}
+
+#[test]
+fn a_crash_while_recording_a_rejection_leaves_nothing() {
+    crash_at_every_point_then_log_in("https://another-app.example/sp", false);
+}
