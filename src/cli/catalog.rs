@@ -29,6 +29,12 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
                     eprintln!("warning [{}]: {}", w.code, w.message);
                 }
                 print_connection(&outcome.connection, now);
+                if outcome.vendor.preset {
+                    println!(
+                        "\nDetected {}: its mapping preset is applied (handshake mapping show --connection {}).",
+                        outcome.vendor.label, outcome.connection.name
+                    );
+                }
                 println!(
                     "\nNext: give the IdP the SP metadata: handshake connection sp-metadata --name {}",
                     outcome.connection.name

@@ -635,3 +635,23 @@ fn errors_end_with_the_cli_hint_once() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.trim_end().ends_with("(hint: pass another file with --db or HANDSHAKE_DB)"), "{stderr}");
 }
+
+/// `connection import` is the app's import: the detected vendor's mapping preset is applied.
+#[test]
+fn import_applies_the_detected_vendors_preset_as_the_app_does() {
+    let env = Env::new();
+    let entra = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/idp-metadata/03_entra_ssoready_signed_bom.xml");
+    let out = env.run(&["connection", "import", "--name", "corp", "--metadata", entra.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let imported = json(&out);
+    assert_eq!(
+        (imported["vendor"]["id"].as_str(), imported["vendor"]["preset"].as_bool()),
+        (Some("entra"), Some(true))
+    );
+    let mapping = json(&env.run(&["mapping", "show", "--connection", "corp", "--json"]));
+    let preset = serde_json::to_value(handshake::provision::presets::preset("entra").unwrap()).unwrap();
+    assert_eq!(mapping, preset, "the Entra preset is the connection's mapping");
+    let text = env.run(&["connection", "import", "--name", "corp2", "--metadata", entra.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Detected Microsoft Entra ID"));
+}
