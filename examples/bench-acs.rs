@@ -11,9 +11,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use handshake::clock::FixedClock;
-use handshake::idp::{AttributeSpec, SigningKey};
+use handshake::idp::AttributeSpec;
 use handshake::secrets::{MemoryStore, SecretStore};
-use handshake::sensitive::Sensitive;
 use handshake::server::{AppState, Pool};
 use handshake::store::Store;
 use handshake::workbench::Workbench;
@@ -22,12 +21,7 @@ use handshake::workbench::Workbench;
 async fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(2000);
     let c: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(4);
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures");
-    let key = SigningKey::from_pem(
-        &Sensitive::new(std::fs::read(root.join("keys/idp.key")).unwrap()),
-        &std::fs::read(root.join("keys/idp.crt")).unwrap(),
-    )
-    .unwrap();
+    let key = generator::idp_key();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("acs.db");
     let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());

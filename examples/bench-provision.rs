@@ -10,21 +10,15 @@ mod generator;
 use std::sync::Arc;
 use std::time::Instant;
 
-use handshake::idp::{AttributeSpec, SigningKey};
+use handshake::idp::AttributeSpec;
 use handshake::provision::Outcome;
 use handshake::secrets::MemoryStore;
-use handshake::sensitive::Sensitive;
 use handshake::store::Store;
 use handshake::workbench::Workbench;
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(2000);
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures");
-    let key = SigningKey::from_pem(
-        &Sensitive::new(std::fs::read(root.join("keys/idp.key")).unwrap()),
-        &std::fs::read(root.join("keys/idp.crt")).unwrap(),
-    )
-    .unwrap();
+    let key = generator::idp_key();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
     let wb = Workbench::with_parts(

@@ -51,25 +51,8 @@ fn main() {
         // Metadata with N distinct signing certificates (the size limit is 16 MiB).
         let group = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
         let key = PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap();
-        let certs: Vec<String> = (0..n(1))
-            .map(|i| {
-                let mut name = openssl::x509::X509NameBuilder::new().unwrap();
-                name.append_entry_by_text("CN", &format!("k{i}")).unwrap();
-                let name = name.build();
-                let mut b = openssl::x509::X509::builder().unwrap();
-                b.set_subject_name(&name).unwrap();
-                b.set_issuer_name(&name).unwrap();
-                b.set_pubkey(&key).unwrap();
-                b.set_not_before(&openssl::asn1::Asn1Time::from_str("20250101000000Z").unwrap()).unwrap();
-                b.set_not_after(&openssl::asn1::Asn1Time::from_str("20450101000000Z").unwrap()).unwrap();
-                b.sign(&key, openssl::hash::MessageDigest::sha256()).unwrap();
-                let der = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b.build().to_der().unwrap());
-                format!("<md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>")
-            })
-            .collect();
-        let xml = format!(
-            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.example/"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{}<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#,
-            certs.join("")
+        let xml = generator::metadata_with_certificates(
+            (0..n(1)).map(|i| generator::certificate(&format!("k{i}"), &key, 1).to_der().unwrap()),
         );
         let start = cpu_ns();
         let r = handshake::metadata::import(&xml, None, generator::judged_at());

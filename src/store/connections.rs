@@ -3,9 +3,9 @@
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension as _, Row, params};
+use rusqlite::{OptionalExtension as _, Row, ToSql, params};
 
-use super::{Read as _, Store, format_time, parse_time};
+use super::{Read as _, Store, format_time, insert_row, parse_time, update_row};
 use crate::certs::Certificate;
 use crate::connection::{Connection, Endpoint, IdpDescriptor, SecurityPolicy, SpConfig, check_name};
 use crate::error::{Error, ErrorCode, Result};
@@ -26,34 +26,16 @@ impl Store {
     /// `metadata_imported_at` come from the catalog and `now`.
     pub fn insert_connection(&self, c: &NewConnection, now: DateTime<Utc>) -> Result<Connection> {
         check_name(&c.name).map_err(Error::invalid)?;
-        let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy)?;
-        let now = format_time(now);
+        let imported = format_time(now);
+        let row =
+            WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?;
         let tx = self.write()?;
         if id_by_name(tx.db(), &c.name)?.is_some() {
             return Err(already_exists(&c.name));
         }
-        tx.db()
-            .execute(
-                "INSERT INTO connections (name, idp_entity_id, want_authn_requests_signed, valid_until,
-                 metadata_xml, metadata_source, metadata_imported_at, sp_entity_id, sp_acs_url,
-                 sp_certificate, policy, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?7, ?7)",
-                params![
-                    c.name,
-                    c.idp.entity_id,
-                    c.idp.want_authn_requests_signed,
-                    row.valid_until,
-                    c.metadata_xml,
-                    c.metadata_source,
-                    now,
-                    c.sp.entity_id,
-                    c.sp.acs_url,
-                    row.sp_certificate,
-                    row.policy,
-                ],
-            )
-            .map_err(|e| unique_violation(e, &c.name))?;
-        let id = tx.db().last_insert_rowid();
+        let mut columns = row.columns();
+        columns.push(("created_at", &row.updated_at));
+        let id = insert_row(tx.db(), "connections", &columns).map_err(|e| unique_violation(e, &c.name))?;
         write_children(tx.db(), id, &row)?;
         let stored = load_by_id(tx.db(), id)?;
         tx.commit()?;
@@ -85,36 +67,16 @@ impl Store {
     /// to `now`; `metadata_imported_at` is taken from `c` (bump it when re-importing).
     pub fn update_connection(&self, c: &Connection, now: DateTime<Utc>) -> Result<Connection> {
         check_name(&c.name).map_err(Error::invalid)?;
-        let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy)?;
+        let imported = format_time(c.metadata_imported_at);
+        let row =
+            WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?;
         let tx = self.write()?;
         match id_by_name(tx.db(), &c.name)? {
             Some(other) if other != c.id => return Err(already_exists(&c.name)),
             _ => {}
         }
-        let changed = tx
-            .db()
-            .execute(
-                "UPDATE connections SET name = ?2, idp_entity_id = ?3, want_authn_requests_signed = ?4,
-                     valid_until = ?5, metadata_xml = ?6, metadata_source = ?7, metadata_imported_at = ?8,
-                     sp_entity_id = ?9, sp_acs_url = ?10, sp_certificate = ?11, policy = ?12, updated_at = ?13
-                 WHERE id = ?1",
-                params![
-                    c.id,
-                    c.name,
-                    c.idp.entity_id,
-                    c.idp.want_authn_requests_signed,
-                    row.valid_until,
-                    c.metadata_xml,
-                    c.metadata_source,
-                    format_time(c.metadata_imported_at),
-                    c.sp.entity_id,
-                    c.sp.acs_url,
-                    row.sp_certificate,
-                    row.policy,
-                    format_time(now),
-                ],
-            )
-            .map_err(|e| unique_violation(e, &c.name))?;
+        let changed =
+            update_row(tx.db(), "connections", c.id, &row.columns()).map_err(|e| unique_violation(e, &c.name))?;
         if changed == 0 {
             return Err(Error::not_found(format!("connection {:?} (id {}) is no longer in the catalog", c.name, c.id)));
         }
@@ -166,8 +128,15 @@ fn id_by_name(conn: &rusqlite::Connection, name: &str) -> Result<Option<i64>> {
     Ok(conn.query_row("SELECT id FROM connections WHERE name = ?1", [name], |r| r.get(0)).optional()?)
 }
 
-/// What gets written besides the plain fields, checked and encoded before the transaction.
-struct WriteRow {
+/// What a connection's row and its child rows get, checked and encoded before the transaction.
+struct WriteRow<'a> {
+    name: &'a str,
+    idp: &'a IdpDescriptor,
+    sp: &'a SpConfig,
+    metadata_xml: &'a str,
+    metadata_source: &'a str,
+    metadata_imported_at: &'a str,
+    updated_at: String,
     valid_until: Option<String>,
     sp_certificate: Option<String>,
     policy: String,
@@ -177,8 +146,16 @@ struct WriteRow {
     name_id_formats: Vec<String>,
 }
 
-impl WriteRow {
-    fn new(name: &str, idp: &IdpDescriptor, sp: &SpConfig, policy: &SecurityPolicy) -> Result<WriteRow> {
+impl<'a> WriteRow<'a> {
+    /// `metadata` is the document, its source and when it was imported.
+    fn new(
+        name: &'a str,
+        idp: &'a IdpDescriptor,
+        sp: &'a SpConfig,
+        policy: &SecurityPolicy,
+        (metadata_xml, metadata_source, metadata_imported_at): (&'a str, &'a str, &'a str),
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
         let certificates = idp
             .signing_certificates
             .iter()
@@ -197,6 +174,13 @@ impl WriteRow {
         let endpoints =
             idp.sso.iter().map(|e| ("sso", e.clone())).chain(idp.slo.iter().map(|e| ("slo", e.clone()))).collect();
         Ok(WriteRow {
+            name,
+            idp,
+            sp,
+            metadata_xml,
+            metadata_source,
+            metadata_imported_at,
+            updated_at: format_time(now),
             valid_until: idp.valid_until.map(format_time),
             sp_certificate,
             policy,
@@ -204,6 +188,24 @@ impl WriteRow {
             endpoints,
             name_id_formats: idp.name_id_formats.clone(),
         })
+    }
+
+    /// The `connections` columns both an insert and an update write, with their values.
+    fn columns(&self) -> Vec<(&'static str, &dyn ToSql)> {
+        vec![
+            ("name", &self.name),
+            ("idp_entity_id", &self.idp.entity_id),
+            ("want_authn_requests_signed", &self.idp.want_authn_requests_signed),
+            ("valid_until", &self.valid_until),
+            ("metadata_xml", &self.metadata_xml),
+            ("metadata_source", &self.metadata_source),
+            ("metadata_imported_at", &self.metadata_imported_at),
+            ("sp_entity_id", &self.sp.entity_id),
+            ("sp_acs_url", &self.sp.acs_url),
+            ("sp_certificate", &self.sp_certificate),
+            ("policy", &self.policy),
+            ("updated_at", &self.updated_at),
+        ]
     }
 }
 

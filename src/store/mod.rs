@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Transaction, TransactionBehavior};
+use rusqlite::{ToSql, Transaction, TransactionBehavior, params_from_iter};
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -290,6 +290,28 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| Error::new(ErrorCode::Storage, format!("the catalog holds an invalid time {text:?}: {e}")))
+}
+
+/// Inserts one row with these columns; the new rowid.
+fn insert_row(db: &rusqlite::Connection, table: &str, columns: &[(&str, &dyn ToSql)]) -> rusqlite::Result<i64> {
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let slots: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
+    let sql = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), slots.join(", "));
+    db.prepare_cached(&sql)?.execute(params_from_iter(columns.iter().map(|(_, v)| v)))?;
+    Ok(db.last_insert_rowid())
+}
+
+/// Sets these columns of the row with this `id`; how many rows changed (0 or 1).
+fn update_row(
+    db: &rusqlite::Connection,
+    table: &str,
+    id: i64,
+    columns: &[(&str, &dyn ToSql)],
+) -> rusqlite::Result<usize> {
+    let sets: Vec<String> = columns.iter().enumerate().map(|(n, (name, _))| format!("{name} = ?{}", n + 2)).collect();
+    let sql = format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", "));
+    let values = std::iter::once(&id as &dyn ToSql).chain(columns.iter().map(|(_, v)| *v));
+    db.prepare_cached(&sql)?.execute(params_from_iter(values))
 }
 
 /// SQLite failures as core errors: a refused constraint is a conflict, the rest storage.

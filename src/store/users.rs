@@ -2,9 +2,9 @@
 //! key and skeleton beside each address (src/identity), and the lookups provisioning makes.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension as _, Row, params};
+use rusqlite::{OptionalExtension as _, Row, ToSql, params};
 
-use super::{Read, WriteTx, format_time, json, parse_time, storage};
+use super::{Read, WriteTx, format_time, insert_row, json, parse_time, storage, update_row};
 use crate::directory::{Identity, User, UserSource, UserStatus};
 use crate::error::Result;
 
@@ -244,70 +244,50 @@ fn email_keys(email: Option<&str>) -> (Option<String>, Option<String>) {
     (key, crate::identity::email::skeleton(email))
 }
 
+/// What both an insert and an update write, column by column: the account's fields and the
+/// email's matching keys.
+fn written(user: &User) -> Result<Vec<(&'static str, Box<dyn ToSql + '_>)>> {
+    let (key, skeleton) = email_keys(user.email.as_deref());
+    let verified = user.email_verified && key.is_some();
+    Ok(vec![
+        ("email", Box::new(&user.email)),
+        ("username", Box::new(&user.username)),
+        ("given_name", Box::new(&user.given_name)),
+        ("family_name", Box::new(&user.family_name)),
+        ("display_name", Box::new(&user.display_name)),
+        ("groups", Box::new(json(&user.groups)?)),
+        ("roles", Box::new(json(&user.roles)?)),
+        ("custom", Box::new(json(&user.custom)?)),
+        ("status", Box::new(status_text(user.status))),
+        ("first_login", Box::new(user.first_login.map(format_time))),
+        ("last_login", Box::new(user.last_login.map(format_time))),
+        ("login_count", Box::new(user.login_count)),
+        ("updated_at", Box::new(format_time(user.updated_at))),
+        ("email_canonical", Box::new(key)),
+        ("email_skeleton", Box::new(skeleton)),
+        ("email_verified", Box::new(verified)),
+        ("email_source", Box::new(&user.email_source)),
+    ])
+}
+
 /// Inserts `user` (its `id` is ignored) and returns the new id.
 pub fn insert_user(tx: &WriteTx<'_>, user: &User, connection_id: Option<i64>) -> Result<i64> {
-    let conn = tx.db();
-    let (key, skeleton) = email_keys(user.email.as_deref());
-    conn.prepare_cached(
-        "INSERT INTO users (connection_id, email, username, given_name, family_name, display_name, groups, roles, custom, \
-         status, source, first_login, last_login, login_count, created_at, updated_at, email_canonical, email_skeleton, \
-         email_verified, email_source) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-    )?
-    .execute(params![
-        connection_id,
-        user.email,
-        user.username,
-        user.given_name,
-        user.family_name,
-        user.display_name,
-        json(&user.groups)?,
-        json(&user.roles)?,
-        json(&user.custom)?,
-        status_text(user.status),
-        if user.source == UserSource::Manual { "manual" } else { "jit" },
-        user.first_login.map(format_time),
-        user.last_login.map(format_time),
-        user.login_count,
-        format_time(user.created_at),
-        format_time(user.updated_at),
-        key,
-        skeleton,
-        user.email_verified && key.is_some(),
-        user.email_source,
-    ])?;
-    Ok(conn.last_insert_rowid())
+    let source = if user.source == UserSource::Manual { "manual" } else { "jit" };
+    let mut columns: Vec<(&'static str, Box<dyn ToSql + '_>)> = vec![
+        ("connection_id", Box::new(connection_id)),
+        ("source", Box::new(source)),
+        ("created_at", Box::new(format_time(user.created_at))),
+    ];
+    columns.extend(written(user)?);
+    Ok(insert_row(tx.db(), "users", &refs(&columns))?)
+}
+
+fn refs<'v>(columns: &'v [(&'static str, Box<dyn ToSql + '_>)]) -> Vec<(&'static str, &'v dyn ToSql)> {
+    columns.iter().map(|(name, value)| (*name, value.as_ref() as &dyn ToSql)).collect()
 }
 
 pub fn update_user(tx: &WriteTx<'_>, user: &User) -> Result<()> {
-    let conn = tx.db();
-    let (key, skeleton) = email_keys(user.email.as_deref());
-    conn.prepare_cached(
-        "UPDATE users SET email = ?2, username = ?3, given_name = ?4, family_name = ?5, display_name = ?6, groups = ?7, \
-         roles = ?8, custom = ?9, status = ?10, first_login = ?11, last_login = ?12, login_count = ?13, updated_at = ?14, \
-         email_canonical = ?15, email_skeleton = ?16, email_verified = ?17, email_source = ?18 \
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        user.id,
-        user.email,
-        user.username,
-        user.given_name,
-        user.family_name,
-        user.display_name,
-        json(&user.groups)?,
-        json(&user.roles)?,
-        json(&user.custom)?,
-        status_text(user.status),
-        user.first_login.map(format_time),
-        user.last_login.map(format_time),
-        user.login_count,
-        format_time(user.updated_at),
-        key,
-        skeleton,
-        user.email_verified && key.is_some(),
-        user.email_source,
-    ])?;
+    update_row(tx.db(), "users", user.id, &refs(&written(user)?))?;
     Ok(())
 }
 

@@ -16,17 +16,6 @@ fn keys() -> generator::Keys {
     generator::keys(&fixtures_dir())
 }
 
-/// The fixtures' default login for `name_id`, issued at the fixtures' instant.
-fn spec(name_id: &str) -> ResponseSpec {
-    ResponseSpec::new(
-        generator::IDP_ENTITY_ID,
-        generator::SP_ENTITY_ID,
-        generator::ACS_URL,
-        name_id,
-        generator::issued(),
-    )
-}
-
 fn both() -> IssueOptions<'static> {
     IssueOptions {
         sign_assertion: true,
@@ -143,9 +132,10 @@ fn regression_masked_cbc_failure_lists_the_real_causes() {
         encrypt_to: Some((sp_cert, cbc)),
     };
     // Refused algorithm (RSA-SHA1), and a signing key that is not in the metadata.
-    let sha1 = spec("ada@example.com").issue(&keys.idp, &assertion_only_encrypted(SignatureAlgorithm::RsaSha1));
-    let unknown_key =
-        spec("ada@example.com").issue(&keys.attacker, &assertion_only_encrypted(SignatureAlgorithm::RsaSha256));
+    let sha1 =
+        generator::spec("ada@example.com").issue(&keys.idp, &assertion_only_encrypted(SignatureAlgorithm::RsaSha1));
+    let unknown_key = generator::spec("ada@example.com")
+        .issue(&keys.attacker, &assertion_only_encrypted(SignatureAlgorithm::RsaSha256));
     for xml in [sha1.unwrap(), unknown_key.unwrap()] {
         let r = judge(&xml);
         assert_rejected(&r, CheckId::Decrypt, "unauthenticated_decryption_failed");
@@ -161,7 +151,7 @@ fn regression_masked_cbc_failure_lists_the_real_causes() {
 #[test]
 fn regression_missing_assertion_issuer_is_not_called_another_idp() {
     let issuer = format!("<saml:Issuer>{}</saml:Issuer>", generator::IDP_ENTITY_ID);
-    let r = judge(&signed_after(&spec("ada@example.com"), |a| {
+    let r = judge(&signed_after(&generator::spec("ada@example.com"), |a| {
         assert_eq!(a.matches(&issuer).count(), 1);
         a.replace(&issuer, "")
     }));
@@ -173,7 +163,7 @@ fn regression_missing_assertion_issuer_is_not_called_another_idp() {
 #[test]
 fn regression_whole_document_reference_is_named() {
     let k = keys().idp;
-    let s = spec("ada@example.com");
+    let s = generator::spec("ada@example.com");
     let template = signature_template(&s.assertion_id, SignatureAlgorithm::RsaSha256, &k.certificate)
         .replace(&format!("URI=\"#{}\"", s.assertion_id), "URI=\"\"");
     let r = judge(&signed_with(&s, &template, &k));
@@ -195,7 +185,7 @@ fn regression_exclusive_c14n_has_a_name() {
 #[test]
 fn regression_weak_digest_on_ecdsa_asks_for_a_sha256_digest() {
     let k = keys().idp_ec;
-    let s = spec("ada@example.com");
+    let s = generator::spec("ada@example.com");
     let template = signature_template(&s.assertion_id, SignatureAlgorithm::EcdsaSha256, &k.certificate)
         .replace("http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2000/09/xmldsig#sha1");
     let r = judge(&signed_with(&s, &template, &k));
@@ -213,7 +203,7 @@ fn regression_weak_digest_on_ecdsa_asks_for_a_sha256_digest() {
 
 #[test]
 fn regression_bad_confirmation_time_is_a_subject_confirmation_problem() {
-    let mut s = spec("ada@example.com");
+    let mut s = generator::spec("ada@example.com");
     s.subject_not_on_or_after = Some(generator::issued() + Duration::minutes(6));
     let r = judge(&signed_after(&s, |a| a.replace("2026-01-15T10:06:00Z", "in five minutes")));
     assert_rejected(&r, CheckId::SubjectConfirmation, "bad_confirmation_timestamp");
@@ -232,7 +222,7 @@ fn regression_valid_xs_datetime_forms_are_accepted() {
         // A year past 9999.
         ("NotOnOrAfter=\"2026-01-15T10:05:00Z\">", "NotOnOrAfter=\"10000-01-01T00:00:00Z\">"),
     ];
-    let r = judge(&signed_after(&spec("ada@example.com"), |mut a| {
+    let r = judge(&signed_after(&generator::spec("ada@example.com"), |mut a| {
         for (from, to) in forms {
             assert_eq!(a.matches(from).count(), 1, "{from}");
             a = a.replace(from, to);
@@ -245,7 +235,7 @@ fn regression_valid_xs_datetime_forms_are_accepted() {
 
 #[test]
 fn regression_every_problem_of_a_check_is_listed() {
-    let mut s = spec("ada@example.com");
+    let mut s = generator::spec("ada@example.com");
     s.response_issuer = Some("https://evil.example/response".into());
     s.assertion_issuer = "https://evil.example/assertion".into();
     s.not_before = Some(generator::issued() + Duration::minutes(30));
@@ -314,7 +304,7 @@ fn regression_unsigned_error_status_is_unauthenticated_text() {
 #[test]
 fn signed_error_status_is_the_idps_word() {
     let k = keys().idp;
-    let mut s = spec("ada@example.com");
+    let mut s = generator::spec("ada@example.com");
     s.status_code = "urn:oasis:names:tc:SAML:2.0:status:Responder".into();
     s.status_message = Some("MFA failed".into());
     let template = signature_template(&s.response_id, SignatureAlgorithm::RsaSha256, &k.certificate);
@@ -392,7 +382,7 @@ fn regression_raw_xml_response_is_matched_to_its_request() {
     let now = generator::judged_at();
     wb.import_connection(&generator::fixture_connection("acme"), now).unwrap();
     let start = wb.start_login("acme", now, None).unwrap();
-    let xml = spec("ada@example.com").solicited_by(&start.request_id).issue(&keys().idp, &both()).unwrap();
+    let xml = generator::spec("ada@example.com").solicited_by(&start.request_id).issue(&keys().idp, &both()).unwrap();
     // As a SAML tracer shows it: the decoded XML, not the base64 form value.
     let login = wb.complete_login("acme", &format!("\n  {xml}\n"), now).unwrap();
     assert_eq!(login.request_id.as_deref(), Some(start.request_id.as_str()));

@@ -116,20 +116,8 @@ fn regression_metadata_certificates_multiply_the_cost() {
     // 40 distinct RSA certificates (one key, 40 serial numbers), none the signer's.
     let certs: Vec<Certificate> = (0..40u32)
         .map(|serial| {
-            let key = keys.attacker.private_key();
-            let mut name = openssl::x509::X509NameBuilder::new().unwrap();
-            name.append_entry_by_text("CN", "rollover.idp.example").unwrap();
-            let name = name.build();
-            let mut b = openssl::x509::X509::builder().unwrap();
-            b.set_serial_number(&openssl::bn::BigNum::from_u32(serial + 1).unwrap().to_asn1_integer().unwrap())
-                .unwrap();
-            b.set_subject_name(&name).unwrap();
-            b.set_issuer_name(&name).unwrap();
-            b.set_pubkey(key).unwrap();
-            b.set_not_before(&openssl::asn1::Asn1Time::from_str("20250101000000Z").unwrap()).unwrap();
-            b.set_not_after(&openssl::asn1::Asn1Time::from_str("20450101000000Z").unwrap()).unwrap();
-            b.sign(key, openssl::hash::MessageDigest::sha256()).unwrap();
-            Certificate::from_der(&b.build().to_der().unwrap()).unwrap()
+            let cert = generator::certificate("rollover.idp.example", keys.attacker.private_key(), serial + 1);
+            Certificate::from_der(&cert.to_der().unwrap()).unwrap()
         })
         .collect();
     let filler = "<e></e>".repeat(20_000);
@@ -170,28 +158,8 @@ fn large_real_responses_are_accepted() {
 fn regression_metadata_keeps_a_bounded_number_of_certificates() {
     let group = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
     let key = openssl::pkey::PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap();
-    let descriptors: String = (0..40u32)
-        .map(|serial| {
-            let mut name = openssl::x509::X509NameBuilder::new().unwrap();
-            name.append_entry_by_text("CN", "idp.example").unwrap();
-            let name = name.build();
-            let mut b = openssl::x509::X509::builder().unwrap();
-            b.set_serial_number(&openssl::bn::BigNum::from_u32(serial + 1).unwrap().to_asn1_integer().unwrap())
-                .unwrap();
-            b.set_subject_name(&name).unwrap();
-            b.set_issuer_name(&name).unwrap();
-            b.set_pubkey(&key).unwrap();
-            b.set_not_before(&openssl::asn1::Asn1Time::from_str("20250101000000Z").unwrap()).unwrap();
-            b.set_not_after(&openssl::asn1::Asn1Time::from_str("20450101000000Z").unwrap()).unwrap();
-            b.sign(&key, openssl::hash::MessageDigest::sha256()).unwrap();
-            let der = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b.build().to_der().unwrap());
-            format!(
-                r#"<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"#
-            )
-        })
-        .collect();
-    let xml = format!(
-        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.example/"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{descriptors}<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
+    let xml = generator::metadata_with_certificates(
+        (0..40u32).map(|serial| generator::certificate("idp.example", &key, serial + 1).to_der().unwrap()),
     );
     let imported = handshake::metadata::import(&xml, None, generator::judged_at()).unwrap();
     assert_eq!(imported.idp.signing_certificates.len(), 16);

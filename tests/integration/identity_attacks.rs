@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use handshake::idp::sign::{sign_first_template, signature_template, to_post_form_value};
-use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm};
+use handshake::idp::{AttributeSpec, SignatureAlgorithm};
 use handshake::provision::Outcome;
 use handshake::workbench::ProvisionReport;
 
@@ -102,13 +102,7 @@ fn regression_red_not_on_or_after_at_the_end_of_time_is_recorded_not_a_panic() {
     policy.clock_skew_seconds = 0;
     b.wb.set_policy("acme", policy, t0()).unwrap();
     let marker = Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap();
-    let mut spec = ResponseSpec::new(
-        generator::IDP_ENTITY_ID,
-        generator::SP_ENTITY_ID,
-        generator::ACS_URL,
-        "ada@example.com",
-        generator::issued(),
-    );
+    let mut spec = generator::spec("ada@example.com");
     spec.assertion_id = "_end_of_time".into();
     spec.not_on_or_after = Some(marker);
     spec.subject_not_on_or_after = Some(marker);

@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use handshake::idp::encrypt::{EncryptOptions, encrypt_assertion};
 use handshake::idp::sign::{sign_first_template, signature_template};
-use handshake::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm};
+use handshake::idp::{AttributeSpec, SignatureAlgorithm};
 use handshake::validate::{CheckId, Report};
 
 use crate::validation::{Judge, fixtures_dir, generator, response};
@@ -61,13 +61,7 @@ fn declarations_added_to_the_response_change_nothing_signed() {
 fn a_signed_assertion_that_inherits_its_prefix_cannot_be_rebound() {
     // The Assertion uses saml: declared only on the Response; its digest covers the URI.
     let keys = generator::keys(&fixtures_dir());
-    let spec = ResponseSpec::new(
-        generator::IDP_ENTITY_ID,
-        generator::SP_ENTITY_ID,
-        generator::ACS_URL,
-        "ada@example.com",
-        generator::issued(),
-    );
+    let spec = generator::spec("ada@example.com");
     let template = signature_template(&spec.assertion_id, SignatureAlgorithm::RsaSha256, &keys.idp.certificate);
     let declaration = format!(r#"xmlns:saml="{NS_SAML}""#);
     let assertion = replace_once(&spec.assertion_xml(Some(&template)), &format!(" {declaration}"), "");
@@ -120,13 +114,7 @@ fn regression_rebound_standard_prefix_on_a_signed_response_is_named() {
 #[test]
 fn regression_outer_declarations_cannot_rebind_a_decrypted_prefix() {
     let keys = generator::keys(&fixtures_dir());
-    let mut spec = ResponseSpec::new(
-        generator::IDP_ENTITY_ID,
-        generator::SP_ENTITY_ID,
-        generator::ACS_URL,
-        "ada@example.com",
-        generator::issued(),
-    );
+    let mut spec = generator::spec("ada@example.com");
     spec.attributes = vec![AttributeSpec::new("role", &["user"])];
     let assertion = replace_once(
         &spec.assertion_xml(None),
