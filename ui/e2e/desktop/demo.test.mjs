@@ -5,7 +5,9 @@
 //   lands on the demo connection's Test login tab -> Start test login (app window) -> the
 //   demo IdP's persona picker in the login window: the first person, Sign in -> the result
 //   arrives live in the main window: user created (JIT) -> Demo IdP screen -> one click on
-//   the wrong-audience scenario -> rejected, failed check audience.
+//   the wrong-audience scenario -> rejected, failed check audience -> story mode: the mover
+//   step by keyboard (updated), the leaver step by mouse (refused at the IdP, account kept),
+//   at 1024x640 light and 1280x800 dark.
 //
 // Measures (ctx.measure -> target/desktop-measurements.json) the time from launching the
 // app to the first provisioned user shown (the issue asks for under a minute; it includes
@@ -150,6 +152,34 @@ export async function first_run_demo_connection_to_provisioned_user(browser, ctx
     assert.ok(top > 0, "the Demo screen scrolled down to the scenario library");
     await painted();
     await shot("demo");
+
+    // ---- 5. story mode: the core's joiner-mover-leaver story, one step per click -----------
+    // The mover by keyboard (focus + Enter), the leaver by mouse; looked at in a small light
+    // window and a large dark one.
+    await browser.setWindowSize(1024, 640).catch((e) => log(`(setWindowSize: ${e.message})`));
+    await scrollTo('[data-testid="story"]');
+    const mover = await el('[data-testid="story-mover"]');
+    await browser.execute((b) => b.focus(), mover);
+    await browser.keys(["Enter"]);
+    await textUntil('[data-testid="story-result"]', (t) => /updated/i.test(t) && /as intended/.test(t), "the mover's update");
+    await el('[data-testid="story-step-mover"] [data-testid="story-mover"]');
+    assert.match(await (await browser.$('[data-testid="story-mover"]')).getText(), /Sign in again/);
+    await scrollTo('[data-testid="story"]');
+    await painted();
+    log(`screenshot: ${await ctx.screenshot("story-mover-1024x640-light")}`);
+    await ctx.click('//div[@aria-label="Theme"]/button[normalize-space()="Dark"]');
+    await browser.setWindowSize(1280, 800).catch((e) => log(`(setWindowSize: ${e.message})`));
+    await ctx.click('[data-testid="story-leaver"]');
+    await textUntil(
+      '[data-testid="story-result"]',
+      (t) => /rejected/i.test(t) && /SCIM/.test(t) && /as intended/.test(t),
+      "the leaver refused by the IdP, the account kept",
+    );
+    await scrollTo('[data-testid="story"]');
+    await painted();
+    log(`screenshot: ${await ctx.screenshot("story-leaver-1280x800-dark")}`);
+    await ctx.click('//div[@aria-label="Theme"]/button[normalize-space()="System"]');
+    await browser.setWindowSize(WINDOW.width, WINDOW.height).catch((e) => log(`(setWindowSize: ${e.message})`));
   } finally {
     // Leave the catalog empty for the next tests (flow.test.mjs starts from an empty one).
     await ctx.ipc("reset_demo").catch((e) => log(`(reset_demo: ${e.message})`));
