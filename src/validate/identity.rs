@@ -33,9 +33,9 @@ fn decrypt_name_id(
     ctx: &Context<'_>,
     trimmed: &mut Vec<&'static str>,
 ) -> Result<NameId, Violation> {
-    let key = super::sp_key(ctx)?;
+    let key = super::encrypted::sp_key(ctx)?;
     let plaintext = decrypt::decrypt_element(encrypted_id, key.expose())?;
-    let text = super::decrypted_document(&plaintext, encrypted_id)?;
+    let text = super::encrypted::decrypted_document(&plaintext, encrypted_id)?;
     let not_a_name_id = |detail: String| Violation::DecryptedNotANameId { detail };
     let doc = xml::parse(&text).map_err(|e| not_a_name_id(e.to_string()))?;
     let root = doc.root_element();
