@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bounded fuzzing of response validation and metadata parsing (cargo-fuzz / libFuzzer).
 # Not run in CI: run it by hand before a release or after touching src/validate, src/xml.rs
-# or src/metadata.rs.
+# or src/metadata/.
 #
 #   scripts/fuzz.sh [SECONDS]          # SECONDS per target, default 60
 #
