@@ -43,7 +43,7 @@ const fn vendor(id: &'static str, label: &'static str, marks: &'static [&'static
 }
 
 /// An IdP nothing in the registry recognises.
-pub const GENERIC: Vendor = vendor("generic", "SAML 2.0 IdP", &[], true);
+pub const GENERIC: Vendor = vendor("generic", "Generic SAML 2.0", &[], true);
 
 /// Every product, in the order they are tried (the first match wins).
 pub const VENDORS: [Vendor; 11] = [
@@ -78,6 +78,11 @@ pub fn with_presets() -> impl Iterator<Item = &'static Vendor> {
     std::iter::once(&GENERIC).chain(VENDORS.iter().filter(|v| v.preset))
 }
 
+/// The ids of [`with_presets`], for a command line's choices.
+pub fn preset_ids() -> Vec<&'static str> {
+    with_presets().map(|v| v.id).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,8 +94,14 @@ mod tests {
             assert!(ids.insert(v.id), "{} twice", v.id);
             assert_eq!(v.mapping().is_some(), v.preset, "{}", v.id);
         }
-        for p in presets::PRESETS {
-            assert!(by_id(p).is_some_and(|v| v.preset), "preset {p} has no vendor");
+        assert_eq!(preset_ids()[..3], ["generic", "entra", "adfs"]);
+        for v in VENDORS {
+            assert_eq!(
+                presets::preset(v.id).is_some(),
+                v.preset,
+                "{}: a preset exactly when the registry says so",
+                v.id
+            );
         }
     }
 }

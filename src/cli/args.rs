@@ -99,7 +99,7 @@ pub enum MappingCommand {
     Preset {
         #[arg(long)]
         connection: String,
-        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::provision::presets::PRESETS))]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::vendor::preset_ids()))]
         preset: String,
     },
 }

@@ -141,5 +141,14 @@ pub fn typescript() -> String {
         crate::connection::NAME_PATTERN,
         crate::workbench::connections::EXPIRY_WARNING_DAYS,
     ));
+    let styles: Vec<String> = crate::demo::DemoStyle::ALL
+        .iter()
+        .map(|s| format!("{{ id: {:?}, label: {:?} }}", s.as_str(), s.label()))
+        .collect();
+    out.push_str(&format!(
+        "\n/** The demo IdP's styles, each imitating a product of the vendor registry (src/vendor.rs). */\n\
+         export const DEMO_STYLES: {{ id: DemoStyle; label: string }}[] = [{}];\n",
+        styles.join(", ")
+    ));
     out
 }

@@ -4,8 +4,6 @@
 use super::mapping::{FieldRule, Source, Transform};
 use super::rules::{Access, MappingDocument, Provisioning, Roles};
 
-pub const PRESETS: [&str; 8] = ["entra", "adfs", "okta", "google", "onelogin", "jumpcloud", "keycloak", "shibboleth"];
-
 const WS: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims";
 const MS: &str = "http://schemas.microsoft.com/identity/claims";
 

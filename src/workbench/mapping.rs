@@ -70,8 +70,7 @@ impl Workbench {
     /// Replaces the mapping with a product's preset (`generic`, `okta`, `entra`...).
     pub fn apply_preset(&self, name: &str, preset: &str, now: DateTime<Utc>) -> Result<MappingDocument> {
         let doc = vendor::by_id(preset).and_then(|v| v.mapping()).ok_or_else(|| {
-            let known: Vec<&str> = vendor::with_presets().map(|v| v.id).collect();
-            Error::invalid(format!("unknown preset {preset:?}; presets: {}", known.join(", ")))
+            Error::invalid(format!("unknown preset {preset:?}; presets: {}", vendor::preset_ids().join(", ")))
         })?;
         self.set_mapping(name, &doc, now)
     }

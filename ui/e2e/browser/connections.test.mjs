@@ -14,7 +14,7 @@ export async function list_shows_test_status_and_certificate_badges(page, backen
   // (audience), the other two never tested; certificates ok, expired and soon.
   await seeText(connectionRow(page, "acme"), /Last test OK ·/);
   await seeText(connectionRow(page, "acme"), "Cert OK · 6925 d");
-  await seeText(connectionRow(page, "acme"), "SAML 2.0 IdP");
+  await seeText(connectionRow(page, "acme"), "Generic SAML 2.0");
   await seeText(connectionRow(page, "acme-staging"), "Failing: audience");
   await seeText(connectionRow(page, "okta-legacy"), "Never tested");
   await seeText(connectionRow(page, "okta-legacy"), "Expires in 16 d");

@@ -593,3 +593,6 @@ export const CONNECTION_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
 /** A certificate expiring within this many days is "soon" (src/workbench/connections.rs). */
 export const EXPIRY_WARNING_DAYS = 30;
+
+/** The demo IdP's styles, each imitating a product of the vendor registry (src/vendor.rs). */
+export const DEMO_STYLES: { id: DemoStyle; label: string }[] = [{ id: "entra", label: "Microsoft Entra ID" }, { id: "okta", label: "Okta" }, { id: "google", label: "Google Workspace" }, { id: "generic", label: "Generic SAML 2.0" }];

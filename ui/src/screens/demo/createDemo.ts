@@ -7,12 +7,8 @@ import type { DemoStyle } from "../../lib/generated/types";
 import { go } from "../../lib/stores/nav.svelte";
 import { toast } from "../../lib/stores/toasts.svelte";
 
-export const DEMO_STYLES: { id: DemoStyle; label: string }[] = [
-  { id: "entra", label: "Microsoft Entra ID" },
-  { id: "okta", label: "Okta" },
-  { id: "google", label: "Google Workspace" },
-  { id: "generic", label: "Generic SAML" },
-];
+/** The styles and their labels come from the core's vendor registry. */
+export { DEMO_STYLES } from "../../lib/generated/types";
 
 /** The action: creates (or reuses) the demo connection and opens its Test login tab; a failure is toasted. */
 export function createDemoAction() {
