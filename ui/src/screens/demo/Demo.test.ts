@@ -5,23 +5,8 @@ import type {
   StoryStepResult,
 } from "../../lib/generated/types";
 
-const api = vi.hoisted(() => ({
-  createDemo: vi.fn(),
-  demoIdp: vi.fn(),
-  setDemoIdp: vi.fn(),
-  demoCatalog: vi.fn(),
-  setDemoPersona: vi.fn(),
-  removeDemoPersona: vi.fn(),
-  setDemoPersonaActive: vi.fn(),
-  resetDemo: vi.fn(),
-  runScenario: vi.fn(),
-  runStoryStep: vi.fn(),
-  listConnections: vi.fn(),
-}));
-vi.mock("../../lib/api", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../lib/api")>();
-  return { ...real, api, onTestLogin: vi.fn(async () => () => {}) };
-});
+vi.mock("../../lib/api", () => import("../../lib/apiMock"));
+import { api } from "../../lib/apiMock";
 vi.mock("@tauri-apps/plugin-dialog", () => ({ save: vi.fn() }));
 
 import Demo from "./Demo.svelte";
