@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { openApp } from "./helpers.mjs";
 import { SAVE_PATH, seeText, serveApp, toast, waitForCall, waitForCount } from "./app.mjs";
 
-const ALL = { connection: null, since: null, outcome: null, text: null };
+const ALL = { connection: null, since: null, outcome: null, text: null, user_id: null };
 
 async function openAudit(page) {
   await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: "Audit log" }).click();
@@ -30,11 +30,11 @@ export async function filter_by_outcome_is_sent_and_applied(page, backend) {
   await seeText(row, "rejected");
   await seeText(row, "audience");
 
-  // Its details: the entry and its reason (the failed check).
+  // Its details: the entry and what stopped it (the failed check).
   await row.getByRole("button", { name: /Show details of entry/ }).click();
   const detail = page.getByTestId("audit-table").locator("tr.detail");
   await seeText(detail, "Entry #4");
-  await seeText(detail, "Reason audience");
+  await seeText(detail, "Stopped by audience");
   await seeText(detail, "No field changed.");
 
   // Text and connection filters go along; Clear resets everything.
