@@ -5,7 +5,7 @@ import type {
   ProvisionReport, SecurityPolicy, TestLoginDetail, TestLoginSummary, Trace, User, XmlLine,
 } from "../../lib/generated/types";
 import acme from "../../lib/testdata/connection_acme.json";
-import { idp } from "../testFixtures";
+import { idp, user as screenUser } from "../testFixtures";
 
 const CERT_DER =
   "MIIDBTCCAe2gAwIBAgIUQ3JlYXRlZEZvclRlc3RzT25seTANBgkqhkiG9w0BAQsFADASMRAwDgYDVQQDDAdleGFtcGxlMB4XDTI0MDEwMTAwMDAwMFoXDTM0MDEwMTAwMDAwMFow";
@@ -140,30 +140,24 @@ export function trace(): Trace {
   };
 }
 
+/** The account a first test login created: the screen fixtures' Ada, as this IdP describes her. */
 export function user(overrides: Partial<User> = {}): User {
-  return {
+  const at = "2025-02-01T09:00:00Z";
+  return screenUser({
     id: 7,
-    connection: "okta-prod",
     identities: [{ connection: "okta-prod", subject: "ada@acme.com", linked: false }],
     email: "ada@acme.com",
-    email_verified: false,
-    email_source: "okta-prod",
-    username: null,
-    given_name: "Ada",
     family_name: null,
     display_name: null,
     groups: ["Admins", "Engineering"],
     roles: ["admin", "developer"],
-    custom: { department: "R&D" },
-    status: "active",
-    source: "jit",
-    first_login: "2025-02-01T09:00:00Z",
-    last_login: "2025-02-01T09:00:00Z",
+    first_login: at,
+    last_login: at,
     login_count: 1,
-    created_at: "2025-02-01T09:00:00Z",
-    updated_at: "2025-02-01T09:00:00Z",
+    created_at: at,
+    updated_at: at,
     ...overrides,
-  };
+  });
 }
 
 const ALL_CHECKS: [CheckResult["id"], string][] = [
