@@ -3,7 +3,7 @@
 // functions are the tests (export name = test name). Two export names are reserved:
 //   beforeEach(...same arguments as the tests...)  runs before each test of that file
 //   only = ["name", ...]                           (debugging) run only these of the file
-// Everything is bounded: a per-test timeout, and a global timeout set by the runner.
+// Everything is bounded: a per-test timeout, and a global timeout (runMain).
 import { readdirSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve, basename } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -138,7 +138,28 @@ export async function runTests(label, tests, { open, testTimeoutMs }) {
   }
   // The closing line scripts/test.sh (and CI) read.
   console.log(`${label}: ${passed} passed, ${failed} failed`);
-  return { passed, failed };
+  return { passed, failed, total: tests.length };
+}
+
+/**
+ * Runs a runner's `main` (which ends with runTests' result) under a global timeout of
+ * `timeoutMs`, then exits: status 1 if a test failed, none ran, or main threw (reported
+ * as one failure). `cleanup` (closing the browser, the sessions...) runs before the exit.
+ */
+export function runMain(label, { timeoutMs, cleanup }, main) {
+  globalTimeout(timeoutMs, label, cleanup);
+  main().then(
+    async ({ failed, total }) => {
+      await cleanup();
+      process.exit(failed > 0 || total === 0 ? 1 : 0);
+    },
+    async (e) => {
+      console.error(`${label}: ${e.stack ?? e}`);
+      console.log(`${label}: 0 passed, 1 failed`);
+      await cleanup();
+      process.exit(1);
+    },
+  );
 }
 
 const indent = (s) =>

@@ -2,26 +2,8 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { appStatus, connectionsFixture } from "./screens/testFixtures";
 
-const api = vi.hoisted(() => ({
-  appStatus: vi.fn(),
-  startServer: vi.fn(),
-  listConnections: vi.fn(),
-  users: vi.fn(),
-  audit: vi.fn(),
-}));
-const events = vi.hoisted(() => ({ handler: null as null | ((s: unknown) => void), unlisten: vi.fn() }));
-vi.mock("./lib/api", async (importOriginal) => {
-  const real = await importOriginal<typeof import("./lib/api")>();
-  return {
-    ...real,
-    api,
-    onTestLogin: vi.fn(async (h: (s: unknown) => void) => {
-      events.handler = h;
-      return events.unlisten;
-    }),
-  };
-});
-
+vi.mock("./lib/api", () => import("./lib/apiMock"));
+import { api, testLoginHandlers } from "./lib/apiMock";
 // The detail screen is another module's (tested on its own); a no-op component here.
 const detail = vi.hoisted(() => ({ default: vi.fn() }));
 vi.mock("./screens/detail/ConnectionDetail.svelte", () => detail);
@@ -115,9 +97,9 @@ describe("App shell", () => {
 
   test("test-login events are listened to once and counted", async () => {
     render(App);
-    await waitFor(() => expect(events.handler).not.toBeNull());
+    await waitFor(() => expect(testLoginHandlers).toHaveLength(1));
     const before = testLogins.count;
-    events.handler!({ id: 1, at: "2026-11-23T14:00:00Z", connection: "okta-prod", kind: "sp_initiated", outcome: "created", failed_check: null, user_id: 1 });
+    testLoginHandlers[0]({ id: 1, at: "2026-11-23T14:00:00Z", connection: "okta-prod", kind: "sp_initiated", outcome: "created", failed_check: null, user_id: 1 });
     expect(testLogins.count).toBe(before + 1);
     expect(testLogins.last?.connection).toBe("okta-prod");
     await waitFor(() => expect(api.listConnections).toHaveBeenCalledTimes(2));

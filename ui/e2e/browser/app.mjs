@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CommandError, testdataDir } from "./backend.mjs";
-import { pollUntil } from "../harness.mjs";
+import { pollUntil, uiDir } from "../harness.mjs";
 
 /** The raw text of a testdata file (the metadata and response XML the snapshots came from). */
 export const testdataText = (file) => readFileSync(join(testdataDir, file), "utf8");
@@ -108,9 +108,11 @@ export function serveApp(backend, options = {}) {
     );
   });
   backend.on("plugin:dialog|save", ({ options: o }) => `${SAVE_PATH}/${o.defaultPath}`);
-  // The Demo IdP screen (no snapshot: a small hand-written catalog in the core's shapes).
-  backend.on("demo_idp", () => DEMO_IDP);
-  backend.on("demo_catalog", () => DEMO_CATALOG);
+  // The Demo IdP screen (no snapshot: the hand-written catalog in the core's shapes that the
+  // unit tests use too).
+  const demo = JSON.parse(readFileSync(join(uiDir, "src", "screens", "demo", "fixture.json"), "utf8"));
+  backend.on("demo_idp", () => demo.idp);
+  backend.on("demo_catalog", () => demo.catalog);
   return state;
 }
 
@@ -180,43 +182,3 @@ export async function openConnection(page, name, tab) {
 /** A toast with `text` (status or alert). */
 export const toast = (page, text) => page.locator(".toasts").getByText(text);
 
-const DEMO_IDP = {
-  entity_id: "urn:handshake:demo-idp",
-  metadata_url: "http://127.0.0.1:7777/demo-idp/metadata",
-  sso_url: "http://127.0.0.1:7777/demo-idp/sso",
-  certificate: {
-    der_base64: "MIIB",
-    sha256_fingerprint: "AA:BB:CC",
-    subject: "CN=Handshake demo IdP",
-    issuer: "CN=Handshake demo IdP",
-    not_before: "2026-11-01T00:00:00Z",
-    not_after: "2036-11-01T00:00:00Z",
-    key: "RSA 2048",
-  },
-  style: "entra",
-  style_label: "Microsoft Entra ID",
-  sign: "response",
-  encrypt: false,
-};
-const DEMO_CATALOG = {
-  style: "entra",
-  scenarios: [
-    { name: "happy", title: "Happy path", explanation: "A signed Response.", flow: "sp_initiated", expected: { verdict: "accepted", failed_check: null } },
-    { name: "clock-skew", title: "Clock skew", explanation: "The IdP's clock is ahead.", flow: "sp_initiated", expected: { verdict: "rejected", failed_check: "not_before" } },
-  ],
-  personas: [
-    {
-      id: "demo-0001",
-      email: "priya.shah@northwind.example",
-      given_name: "Priya",
-      family_name: "Shah",
-      display_name: "Priya Shah",
-      department: "Sales",
-      title: "Account Executive",
-      groups: ["everyone", "sales"],
-      extra: [{ name: "employeeType", values: ["employee"] }],
-      label: "New hire (first day)",
-      active: true,
-    },
-  ],
-};

@@ -4,19 +4,21 @@ import assert from "node:assert/strict";
 import { openApp } from "./helpers.mjs";
 import { SAVE_PATH, seeText, serveApp, toast, waitForCall, waitForCount } from "./app.mjs";
 
-const ALL = { connection: null, since: null, outcome: null, text: null };
+const ALL = { connection: null, since: null, outcome: null, text: null, user_id: null };
 
+/** Opens the app on the Audit log; returns its rows once the snapshot's four are there. */
 async function openAudit(page) {
+  await openApp(page);
   await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: "Audit log" }).click();
   await page.getByRole("heading", { level: 1, name: "Audit log" }).waitFor();
+  const rows = page.getByTestId("audit-table").locator("tbody tr");
+  await waitForCount(rows, 4);
+  return rows;
 }
 
 export async function filter_by_outcome_is_sent_and_applied(page, backend) {
   serveApp(backend);
-  await openApp(page);
-  await openAudit(page);
-  const rows = page.getByTestId("audit-table").locator("tbody tr");
-  await waitForCount(rows, 4);
+  const rows = await openAudit(page);
   assert.deepEqual(backend.calls("audit").at(-1), { query: ALL });
   await seeText(page.getByRole("main"), "4 entries");
 
@@ -30,11 +32,11 @@ export async function filter_by_outcome_is_sent_and_applied(page, backend) {
   await seeText(row, "rejected");
   await seeText(row, "audience");
 
-  // Its details: the entry and its reason (the failed check).
+  // Its details: the entry and what stopped it (the failed check).
   await row.getByRole("button", { name: /Show details of entry/ }).click();
   const detail = page.getByTestId("audit-table").locator("tr.detail");
   await seeText(detail, "Entry #4");
-  await seeText(detail, "Reason audience");
+  await seeText(detail, "Stopped by audience");
   await seeText(detail, "No field changed.");
 
   // Text and connection filters go along; Clear resets everything.
@@ -51,10 +53,7 @@ export async function filter_by_outcome_is_sent_and_applied(page, backend) {
 
 export async function a_row_shows_its_field_changes(page, backend) {
   serveApp(backend);
-  await openApp(page);
   await openAudit(page);
-  const rows = page.getByTestId("audit-table").locator("tbody tr");
-  await waitForCount(rows, 4);
   const updated = page.getByTestId("audit-table").locator('tr[data-outcome="updated"]');
   await updated.getByRole("button", { name: /Show details/ }).click();
   await seeText(page.getByRole("table", { name: /Changes of entry/ }), 'family_name "Lovelace" "King"');
@@ -65,9 +64,7 @@ export async function a_row_shows_its_field_changes(page, backend) {
 export async function export_asks_for_a_path_then_exports_in_the_format(page, backend) {
   serveApp(backend);
   backend.on("export_audit", ({ query }) => backend.state.audit.filter((e) => !query.outcome || e.outcome === query.outcome).length);
-  await openApp(page);
-  await openAudit(page);
-  await waitForCount(page.getByTestId("audit-table").locator("tbody tr"), 4);
+  const rows = await openAudit(page);
 
   await page.getByRole("button", { name: "Export CSV" }).click();
   const dialog = await waitForCall(backend, "plugin:dialog|save");
@@ -79,7 +76,7 @@ export async function export_asks_for_a_path_then_exports_in_the_format(page, ba
 
   // JSON lines, with the current filter.
   await page.getByRole("combobox", { name: "Outcome" }).selectOption("rejected");
-  await waitForCount(page.getByTestId("audit-table").locator("tbody tr"), 1);
+  await waitForCount(rows, 1);
   await page.getByRole("button", { name: "Export JSON lines" }).click();
   const jsonl = await waitForCall(backend, "export_audit", (a) => a.format === "json_lines");
   assert.deepEqual(jsonl, {
@@ -94,7 +91,6 @@ export async function closing_the_save_dialog_exports_nothing(page, backend) {
   serveApp(backend);
   backend.reply("plugin:dialog|save", null); // the dialog was closed
   backend.reply("export_audit", 0);
-  await openApp(page);
   await openAudit(page);
   await page.getByRole("button", { name: "Export CSV" }).click();
   await waitForCall(backend, "plugin:dialog|save");
@@ -110,7 +106,6 @@ export async function an_export_error_is_reported(page, backend) {
     code: "io",
     message: `cannot write ${SAVE_PATH}/handshake-audit.csv: Permission denied (os error 13)`,
   });
-  await openApp(page);
   await openAudit(page);
   await page.getByRole("button", { name: "Export CSV" }).click();
   await toast(page, "Permission denied (os error 13)").waitFor();

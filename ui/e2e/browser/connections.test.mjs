@@ -13,7 +13,7 @@ export async function list_shows_test_status_and_certificate_badges(page, backen
   // The core's summaries: acme ok (its last login updated a user), acme-staging failing
   // (audience), the other two never tested; certificates ok, expired and soon.
   await seeText(connectionRow(page, "acme"), /Last test OK ·/);
-  await seeText(connectionRow(page, "acme"), "Cert OK · 6925 d");
+  await seeText(connectionRow(page, "acme"), "Valid · 6925 d left");
   await seeText(connectionRow(page, "acme"), "Generic SAML 2.0");
   await seeText(connectionRow(page, "acme-staging"), "Failing: audience");
   await seeText(connectionRow(page, "okta-legacy"), "Never tested");
@@ -151,7 +151,7 @@ export async function duplicate_shows_the_core_error_in_the_dialog(page, backend
   await dialog.getByRole("textbox", { name: "New connection name" }).fill("acme-staging-2");
   await dialog.getByRole("button", { name: "Duplicate", exact: true }).click();
   const alert = dialog.getByRole("alert");
-  await seeText(alert, 'a connection named "acme-staging" already exists; pick another name');
+  await seeText(alert, 'a connection named "acme-staging" already exists; choose another name');
   await seeText(alert, "Error code: already_exists");
   assert.ok(await dialog.isVisible(), "the dialog stays open to pick another name");
 }

@@ -22,7 +22,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Backend } from "./backend.mjs";
 import { installIpcMock } from "./ipc-mock.mjs";
-import { uiDir, repoDir, loadTests, runTests, globalTimeout, pollUntil, withTimeout, slug, ensureDir } from "../harness.mjs";
+import { uiDir, repoDir, loadTests, runTests, runMain, pollUntil, withTimeout, slug, ensureDir } from "../harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LABEL = "browser";
@@ -40,7 +40,6 @@ async function cleanup() {
   if (preview && preview.exitCode === null) preview.kill("SIGTERM");
   preview = null;
 }
-globalTimeout(runTimeoutMs, LABEL, cleanup);
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, async () => {
     await cleanup();
@@ -175,14 +174,7 @@ async function main() {
     };
   };
 
-  const { failed } = await runTests(LABEL, tests, { open, testTimeoutMs });
-  await cleanup();
-  process.exit(failed > 0 || tests.length === 0 ? 1 : 0);
+  return runTests(LABEL, tests, { open, testTimeoutMs });
 }
 
-main().catch(async (e) => {
-  console.error(`${LABEL}: ${e.stack ?? e}`);
-  console.log(`${LABEL}: 0 passed, 1 failed`);
-  await cleanup();
-  process.exit(1);
-});
+runMain(LABEL, { timeoutMs: runTimeoutMs, cleanup }, main);

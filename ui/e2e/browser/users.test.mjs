@@ -3,18 +3,26 @@ import assert from "node:assert/strict";
 import { openApp } from "./helpers.mjs";
 import { seeText, serveApp, toast, waitForCall, waitForCount } from "./app.mjs";
 
-async function openUsers(page) {
+/** Every test starts on the Users screen, with the snapshot's users. */
+export async function beforeEach(page, backend) {
+  serveApp(backend);
+  await openApp(page);
   await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: "Users" }).click();
   await page.getByRole("heading", { level: 1, name: "Users" }).waitFor();
+}
+
+/** Opens the side panel of the user `label` (a click on the name); returns the panel. */
+async function openUser(page, label) {
+  await page.getByRole("button", { name: label, exact: true }).click();
+  const panel = page.getByTestId("user-panel");
+  await seeText(panel.getByRole("heading", { level: 2 }), label);
+  return panel;
 }
 
 const userRow = (page, label) =>
   page.getByTestId("users-table").getByRole("row").filter({ has: page.getByRole("button", { name: label, exact: true }) });
 
 export async function search_sends_the_text_and_shows_the_matches(page, backend) {
-  serveApp(backend);
-  await openApp(page);
-  await openUsers(page);
   const rows = page.getByTestId("users-table").locator("tbody tr");
   await waitForCount(rows, 2);
   await seeText(userRow(page, "Ada King"), "ada@example.com");
@@ -41,12 +49,7 @@ export async function search_sends_the_text_and_shows_the_matches(page, backend)
 }
 
 export async function deactivate_calls_set_user_status(page, backend) {
-  serveApp(backend);
-  await openApp(page);
-  await openUsers(page);
-  await page.getByRole("button", { name: "Ada King", exact: true }).click();
-  const panel = page.getByTestId("user-panel");
-  await seeText(panel.getByRole("heading", { level: 2 }), "Ada King");
+  const panel = await openUser(page, "Ada King");
   await seeText(panel, "Created by JIT");
   await seeText(panel.getByRole("table").first(), "acme ada@example.com Created"); // identities
   await seeText(panel, "History");
@@ -65,14 +68,9 @@ export async function deactivate_calls_set_user_status(page, backend) {
 }
 
 export async function delete_asks_for_confirmation(page, backend) {
-  serveApp(backend);
-  await openApp(page);
-  await openUsers(page);
   const rows = page.getByTestId("users-table").locator("tbody tr");
   await waitForCount(rows, 2);
-  await page.getByRole("button", { name: "Grace Hopper", exact: true }).click();
-  const panel = page.getByTestId("user-panel");
-  await seeText(panel.getByRole("heading", { level: 2 }), "Grace Hopper");
+  const panel = await openUser(page, "Grace Hopper");
 
   await panel.getByRole("button", { name: "Delete" }).click();
   const dialog = page.getByRole("alertdialog", { name: "Delete Grace Hopper?" });
@@ -92,12 +90,7 @@ export async function delete_asks_for_confirmation(page, backend) {
 }
 
 export async function escape_closes_the_user_panel(page, backend) {
-  serveApp(backend);
-  await openApp(page);
-  await openUsers(page);
-  await page.getByRole("button", { name: "Ada King", exact: true }).click();
-  const panel = page.getByTestId("user-panel");
-  await seeText(panel.getByRole("heading", { level: 2 }), "Ada King");
+  const panel = await openUser(page, "Ada King");
   await page.keyboard.press("Escape");
   await panel.waitFor({ state: "detached" });
   // Focus returns to the user's button in the list.

@@ -17,37 +17,12 @@
 // Runs first (files run in name order, sharing one database), so the catalog is empty; it
 // leaves it empty again (reset_demo, remove_connection) for flow.test.mjs.
 import assert from "node:assert/strict";
-import { pollUntil } from "../harness.mjs";
+import { uiHelpers } from "./helpers.mjs";
 
-const WINDOW = { width: 1280, height: 820 };
 const FIRST_RUN_BUDGET_MS = 60_000;
 
 export async function first_run_demo_connection_to_provisioned_user(browser, ctx) {
-  const log = (s) => console.log(`     ${s}`);
-  const shot = async (name) => log(`screenshot: ${await ctx.screenshot(name, { docs: true })}`);
-  const el = (selector, opts) => ctx.waitFor(selector, opts);
-  const textUntil = async (selector, pred, what, timeout = 15_000) => {
-    let last = "";
-    try {
-      return await pollUntil(
-        async () => {
-          last = await (await browser.$(selector)).getText();
-          return pred(last) ? last : null;
-        },
-        { timeout, interval: 50, what },
-      );
-    } catch (e) {
-      throw new Error(`${e.message}; ${selector} showed: ${JSON.stringify(last.slice(0, 400))}`);
-    }
-  };
-  const find = (selector, what, timeout = 30_000) =>
-    pollUntil(
-      async () => {
-        const r = await browser.$(selector);
-        return (await r.isExisting()) ? r : null;
-      },
-      { timeout, interval: 20, what },
-    );
+  const { log, shot, el, textUntil, find, dismissToasts, fitWindow } = uiHelpers(browser, ctx);
   const scrollTo = (selector) =>
     browser.execute((s) => {
       const main = document.querySelector("main");
@@ -57,9 +32,6 @@ export async function first_run_demo_connection_to_provisioned_user(browser, ctx
   // Two animation frames: the scrolled view is painted before a screenshot (WebKit's
   // screenshot is the last painted frame).
   const painted = () => browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
-  const dismissToasts = async () => {
-    for (const b of await browser.$$('button[aria-label="Dismiss notification"]')) await b.click().catch(() => {});
-  };
 
   try {
     // ---- 1. launched on the empty catalog -------------------------------------------------------
@@ -67,10 +39,7 @@ export async function first_run_demo_connection_to_provisioned_user(browser, ctx
     assert.deepEqual(await ctx.ipc("list_connections"), [], "the first run starts with an empty catalog");
     await textUntil("main", (t) => t.includes("No connections yet"), "the empty Connections screen");
 
-    const size = await browser.execute(() => [window.innerWidth, window.innerHeight]);
-    if (size[0] !== WINDOW.width || size[1] !== WINDOW.height) {
-      await browser.setWindowSize(WINDOW.width, WINDOW.height).catch((e) => log(`(setWindowSize: ${e.message})`));
-    }
+    await fitWindow();
 
     // ---- 2. one click: the demo IdP and its connection, then its Test login tab ----------------
     const tCreate = performance.now();

@@ -25,34 +25,17 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pollUntil } from "../harness.mjs";
+import { uiHelpers } from "./helpers.mjs";
 
 const EMAIL = process.env.E2E_IDP_EMAIL ?? "ada@example.com";
 const DEPARTMENT = process.env.E2E_IDP_DEPARTMENT ?? "Analytical Engines";
-const WINDOW = { width: 1280, height: 820 };
 
 export async function import_map_test_login_users_audit(browser, ctx) {
   const { idpMetadataUrl, idpUser, idpPassword, connection, spPort } = ctx.env;
   for (const [k, v] of Object.entries({ idpMetadataUrl, idpUser, idpPassword, connection, spPort })) {
     assert.ok(v, `ctx.env.${k} is not set: run this through scripts/test-desktop.sh`);
   }
-  const log = (s) => console.log(`     ${s}`);
-  const shot = async (name) => log(`screenshot: ${await ctx.screenshot(name, { docs: true })}`);
-  const el = (selector, opts) => ctx.waitFor(selector, opts);
-  /** Polls `selector`'s text until `pred` holds; returns the text. */
-  const textUntil = async (selector, pred, what, timeout = 15_000) => {
-    let last = "";
-    try {
-      return await pollUntil(
-        async () => {
-          last = await (await browser.$(selector)).getText();
-          return pred(last) ? last : null;
-        },
-        { timeout, interval: 50, what },
-      );
-    } catch (e) {
-      throw new Error(`${e.message}; ${selector} showed: ${JSON.stringify(last.slice(0, 400))}`);
-    }
-  };
+  const { log, shot, el, textUntil, find, collectScriptErrors, dismissToasts, fitWindow } = uiHelpers(browser, ctx);
   const sidebar = (label) => ctx.click(`//aside//button[normalize-space()="${label}"]`);
   // Scrolls the screen (<main>, the app's scroller) to show `selector` at its top or bottom.
   const scrollTo = (selector, where = "top") =>
@@ -75,37 +58,9 @@ export async function import_map_test_login_users_audit(browser, ctx) {
     ]);
     assert.ok(top === 0 && height <= inner, `${where}: the window scrolled (scrollTop ${top}, height ${height} > ${inner})`);
   };
-  // Script errors in the main window (an exception in a component stops its rendering):
-  // collected from the start, and told when a wait there fails.
-  await browser.execute(() => {
-    window.__flowErrors = [];
-    addEventListener("error", (e) => window.__flowErrors.push(String(e.message ?? e)));
-    addEventListener("unhandledrejection", (e) => window.__flowErrors.push(String(e.reason?.stack ?? e.reason)));
-  });
-  /** Polls the main window for `selector` (every 20 ms, for timing); returns the element. */
-  const find = (selector, what, timeout = 30_000) =>
-    pollUntil(
-      async () => {
-        const r = await browser.$(selector);
-        return (await r.isExisting()) ? r : null;
-      },
-      { timeout, interval: 20, what },
-    ).catch(async (e) => {
-      const errors = await browser.execute(() => window.__flowErrors ?? []).catch(() => []);
-      throw new Error(errors.length ? `${e.message}; script errors in the window: ${errors.join(" | ")}` : e.message);
-    });
-  const dismissToasts = async () => {
-    for (const b of await browser.$$('button[aria-label="Dismiss notification"]')) await b.click().catch(() => {});
-  };
-
-  // The window the README screenshots show: the app's default size.
-  let size = await browser.execute(() => [window.innerWidth, window.innerHeight]);
-  if (size[0] !== WINDOW.width || size[1] !== WINDOW.height) {
-    log(`webview is ${size.join("x")}; asking for ${WINDOW.width}x${WINDOW.height}`);
-    await browser.setWindowSize(WINDOW.width, WINDOW.height).catch((e) => log(`(setWindowSize: ${e.message})`));
-    size = await browser.execute(() => [window.innerWidth, window.innerHeight]);
-  }
-  log(`webview ${size.join("x")}`);
+  // Script errors in the main window: collected from the start, told when a find() fails.
+  await collectScriptErrors();
+  await fitWindow();
 
   // ---- 1. launched on the empty catalog ------------------------------------------------------
   await el('main[data-ready][data-view="connections"]');

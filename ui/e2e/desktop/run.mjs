@@ -42,7 +42,7 @@ import {
   repoDir,
   loadTests,
   runTests,
-  globalTimeout,
+  runMain,
   pollUntil,
   withTimeout,
   slug,
@@ -68,7 +68,6 @@ async function cleanup() {
   for (const b of sessions) await withTimeout(b.deleteSession(), 10_000, "deleteSession").catch(() => {});
   sessions.clear();
 }
-globalTimeout(runTimeoutMs, LABEL, cleanup);
 
 // ---- /proc: the app's processes and their memory ------------------------------------------
 function readProc(pid, file) {
@@ -330,7 +329,7 @@ async function main() {
   ensureDir(outDir);
   const tests = await loadTests(here, process.argv.slice(2));
   console.log(`${LABEL}: ${app}, tauri-driver on 127.0.0.1:${driverPort}, ${tests.length} test(s)`);
-  const { failed } = await runTests(LABEL, tests, { open, testTimeoutMs });
+  const outcome = await runTests(LABEL, tests, { open, testTimeoutMs });
   writeResults();
   console.log(`${LABEL}: measurements (${measurementsFile}):`);
   const brief = {
@@ -347,13 +346,7 @@ async function main() {
     measurements: results.measurements,
   };
   console.log(JSON.stringify(brief, null, 2));
-  await cleanup();
-  process.exit(failed > 0 || tests.length === 0 ? 1 : 0);
+  return outcome;
 }
 
-main().catch(async (e) => {
-  console.error(`${LABEL}: ${e.stack ?? e}`);
-  console.log(`${LABEL}: 0 passed, 1 failed`);
-  await cleanup();
-  process.exit(1);
-});
+runMain(LABEL, { timeoutMs: runTimeoutMs, cleanup }, main);

@@ -2,16 +2,9 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { auditEntry, connectionsFixture } from "./testFixtures";
 
-const api = vi.hoisted(() => ({
-  listConnections: vi.fn(),
-  audit: vi.fn(),
-  exportAudit: vi.fn(),
-}));
+vi.mock("../lib/api", () => import("../lib/apiMock"));
+import { api } from "../lib/apiMock";
 const dialog = vi.hoisted(() => ({ save: vi.fn() }));
-vi.mock("../lib/api", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../lib/api")>();
-  return { ...real, api, onTestLogin: vi.fn(async () => () => {}) };
-});
 vi.mock("@tauri-apps/plugin-dialog", () => dialog);
 
 import Audit from "./Audit.svelte";

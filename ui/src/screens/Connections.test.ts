@@ -2,18 +2,9 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { connectionsFixture, view } from "./testFixtures";
 
-const api = vi.hoisted(() => ({
-  listConnections: vi.fn(),
-  removeConnection: vi.fn(),
-  duplicateConnection: vi.fn(),
-  exportConnection: vi.fn(),
-  importConnectionFile: vi.fn(),
-}));
+vi.mock("../lib/api", () => import("../lib/apiMock"));
+import { api } from "../lib/apiMock";
 const dialog = vi.hoisted(() => ({ save: vi.fn() }));
-vi.mock("../lib/api", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../lib/api")>();
-  return { ...real, api, onTestLogin: vi.fn(async () => () => {}) };
-});
 vi.mock("@tauri-apps/plugin-dialog", () => dialog);
 
 import Connections from "./Connections.svelte";

@@ -2,16 +2,8 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { cert, idp, preview, view } from "./testFixtures";
 
-const api = vi.hoisted(() => ({
-  previewMetadata: vi.fn(),
-  importConnection: vi.fn(),
-  fetchMetadata: vi.fn(),
-  cancel: vi.fn(),
-}));
-vi.mock("../lib/api", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../lib/api")>();
-  return { ...real, api, onTestLogin: vi.fn(async () => () => {}) };
-});
+vi.mock("../lib/api", () => import("../lib/apiMock"));
+import { api } from "../lib/apiMock";
 
 import Import from "./Import.svelte";
 import { ApiError } from "../lib/api";

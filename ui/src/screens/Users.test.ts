@@ -2,17 +2,8 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { connectionsFixture, user, userDetail } from "./testFixtures";
 
-const api = vi.hoisted(() => ({
-  listConnections: vi.fn(),
-  users: vi.fn(),
-  user: vi.fn(),
-  setUserStatus: vi.fn(),
-  deleteUser: vi.fn(),
-}));
-vi.mock("../lib/api", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../lib/api")>();
-  return { ...real, api, onTestLogin: vi.fn(async () => () => {}) };
-});
+vi.mock("../lib/api", () => import("../lib/apiMock"));
+import { api } from "../lib/apiMock";
 
 import Users from "./Users.svelte";
 

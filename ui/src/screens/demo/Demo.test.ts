@@ -1,106 +1,24 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import type {
-  ConnectionView, DemoCatalog, DemoIdpView, DemoReset, DemoSetup, DemoStory, Persona, ScenarioInfo, ScenarioResult,
+  ConnectionView, DemoCatalog, DemoIdpView, DemoReset, DemoSetup, DemoStory, Persona, ScenarioResult,
   StoryStepResult,
 } from "../../lib/generated/types";
 
-const api = vi.hoisted(() => ({
-  createDemo: vi.fn(),
-  demoIdp: vi.fn(),
-  setDemoIdp: vi.fn(),
-  demoCatalog: vi.fn(),
-  setDemoPersona: vi.fn(),
-  removeDemoPersona: vi.fn(),
-  setDemoPersonaActive: vi.fn(),
-  resetDemo: vi.fn(),
-  runScenario: vi.fn(),
-  runStoryStep: vi.fn(),
-  listConnections: vi.fn(),
-}));
-vi.mock("../../lib/api", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../lib/api")>();
-  return { ...real, api, onTestLogin: vi.fn(async () => () => {}) };
-});
+vi.mock("../../lib/api", () => import("../../lib/apiMock"));
+import { api } from "../../lib/apiMock";
 vi.mock("@tauri-apps/plugin-dialog", () => ({ save: vi.fn() }));
 
 import Demo from "./Demo.svelte";
 import Connections from "../Connections.svelte";
 import { nav, go } from "../../lib/stores/nav.svelte";
 import { toasts } from "../../lib/stores/toasts.svelte";
+import fixture from "./fixture.json";
 
-const idp: DemoIdpView = {
-  entity_id: "urn:handshake:demo-idp",
-  metadata_url: "http://127.0.0.1:8080/demo-idp/metadata",
-  sso_url: "http://127.0.0.1:8080/demo-idp/sso",
-  certificate: {
-    der_base64: "MIIB",
-    sha256_fingerprint: "AA:BB",
-    subject: "CN=Handshake demo IdP",
-    issuer: "CN=Handshake demo IdP",
-    not_before: "2026-11-01T00:00:00Z",
-    not_after: "2036-11-01T00:00:00Z",
-    key: "RSA 2048",
-  },
-  style: "entra",
-  style_label: "Microsoft Entra ID",
-  sign: "response",
-  encrypt: false,
-};
-
-function persona(over: Partial<Persona> = {}): Persona {
-  return {
-    id: "demo-0001",
-    email: "priya.shah@northwind.example",
-    given_name: "Priya",
-    family_name: "Shah",
-    display_name: "Priya Shah",
-    department: "Sales",
-    title: "Account Executive",
-    groups: ["everyone", "sales"],
-    extra: [{ name: "employeeType", values: ["employee"] }],
-    label: "New hire (first day)",
-    active: true,
-    ...over,
-  };
-}
-const priya = persona();
-const marcus = persona({
-  id: "demo-0002",
-  email: "marcus.chen@northwind.example",
-  given_name: "Marcus",
-  family_name: "Chen",
-  display_name: "Marcus Chen",
-  department: "Engineering",
-  title: "Senior Software Engineer",
-  groups: ["everyone", "engineering"],
-  label: "Engineer",
-});
-
-const scenarios: ScenarioInfo[] = [
-  {
-    name: "happy",
-    title: "Happy path",
-    explanation: "A signed Response for the request.",
-    flow: "sp_initiated",
-    expected: { verdict: "accepted", failed_check: null },
-  },
-  {
-    name: "wrong-audience",
-    title: "Wrong audience",
-    explanation: "The assertion is for another SP.",
-    flow: "sp_initiated",
-    expected: { verdict: "rejected", failed_check: "audience" },
-  },
-  {
-    name: "clock-skew",
-    title: "Clock skew",
-    explanation: "The IdP's clock is ahead.",
-    flow: "sp_initiated",
-    expected: { verdict: "rejected", failed_check: "time_window" },
-  },
-];
-
+// The demo IdP and its catalog, shared with the browser tests' fake backend (e2e/browser/app.mjs).
+const idp = fixture.idp as DemoIdpView;
+const catalog = fixture.catalog as DemoCatalog;
+const [priya, marcus] = catalog.personas;
 
 function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
   return {
@@ -119,17 +37,10 @@ function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
 }
 
 function story(done: { mover?: boolean; leaver?: boolean } = {}): DemoStory {
-  return {
-    person: priya,
-    steps: [
-      { step: "joiner", title: "Joiner", text: "Priya signs in on her first day.", done: false },
-      { step: "mover", title: "Mover", text: "At the IdP, Priya moves to Engineering.", done: !!done.mover },
-      { step: "leaver", title: "Leaver", text: "Priya is deactivated at the IdP.", done: !!done.leaver },
-    ],
-  };
+  const steps = catalog.story.steps.map((s) => ({ ...s, done: s.step === "mover" ? !!done.mover : s.step === "leaver" ? !!done.leaver : false }));
+  return { ...catalog.story, steps };
 }
 
-const catalog: DemoCatalog = { style: "entra", scenarios, personas: [priya, marcus], story: story() };
 
 beforeEach(() => {
   vi.clearAllMocks();
@@ -143,7 +54,7 @@ describe("Demo", () => {
   test("shows the demo IdP, the scenarios and the people", async () => {
     render(Demo);
     expect((await screen.findByTestId("demo-entity-id")).textContent).toBe("urn:handshake:demo-idp");
-    expect(screen.getByText("http://127.0.0.1:8080/demo-idp/metadata")).toBeTruthy();
+    expect(screen.getByText("http://127.0.0.1:7777/demo-idp/metadata")).toBeTruthy();
     const table = screen.getByTestId("scenario-table");
     expect(within(table).getByText("Wrong audience")).toBeTruthy();
     expect(within(table).getByText("audience")).toBeTruthy();

@@ -1,8 +1,8 @@
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 
-vi.mock("../../lib/api", () => import("../testlogin/apiMock"));
-import { api, resetApiMock } from "../testlogin/apiMock";
+vi.mock("../../lib/api", () => import("../../lib/apiMock"));
+import { api, resetApiMock } from "../../lib/apiMock";
 import type { MappingDocument } from "../../lib/generated/types";
 import { nav } from "../../lib/stores/nav.svelte";
 import { connectionView, mappingDocument, mappingPreview, summary } from "../testlogin/fixtures";

@@ -1,10 +1,10 @@
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 
-vi.mock("../../lib/api", () => import("../testlogin/apiMock"));
+vi.mock("../../lib/api", () => import("../../lib/apiMock"));
 const dialog = vi.hoisted(() => ({ save: vi.fn() }));
 vi.mock("@tauri-apps/plugin-dialog", () => dialog);
-import { api, ApiError, resetApiMock } from "../testlogin/apiMock";
+import { api, ApiError, resetApiMock } from "../../lib/apiMock";
 import type { ReimportPreview } from "../../lib/generated/types";
 import { connectionView } from "../testlogin/fixtures";
 import IdpTab from "./IdpTab.svelte";

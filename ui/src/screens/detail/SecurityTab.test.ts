@@ -1,8 +1,8 @@
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 
-vi.mock("../../lib/api", () => import("../testlogin/apiMock"));
-import { api, resetApiMock } from "../testlogin/apiMock";
+vi.mock("../../lib/api", () => import("../../lib/apiMock"));
+import { api, resetApiMock } from "../../lib/apiMock";
 import type { ConnectionView, SecurityPolicy } from "../../lib/generated/types";
 import { connectionView } from "../testlogin/fixtures";
 import SecurityTab from "./SecurityTab.svelte";

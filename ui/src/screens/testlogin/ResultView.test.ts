@@ -1,7 +1,7 @@
 import { render, screen, within } from "@testing-library/svelte";
 import { describe, expect, test, vi } from "vitest";
 
-vi.mock("../../lib/api", () => import("./apiMock"));
+vi.mock("../../lib/api", () => import("../../lib/apiMock"));
 import ResultView from "./ResultView.svelte";
 import { createdReport, loginDetail, rejectedReport, xmlLines } from "./fixtures";
 

@@ -1,8 +1,8 @@
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 
-vi.mock("../../lib/api", () => import("./apiMock"));
-import { api, onTestLogin, resetApiMock, testLoginHandlers, unlisten } from "./apiMock";
+vi.mock("../../lib/api", () => import("../../lib/apiMock"));
+import { api, onTestLogin, resetApiMock, testLoginHandlers, unlisten } from "../../lib/apiMock";
 import TestLoginPanel from "./TestLoginPanel.svelte";
 import { analyzeResult, createdReport, loginDetail, rejectedReport, summary } from "./fixtures";
 

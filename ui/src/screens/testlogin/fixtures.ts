@@ -2,24 +2,21 @@
 // generated from Rust, so a change there breaks the tests at compile time).
 import type {
   AnalyzeResult, Attribute, CheckResult, ConnectionView, MappingDocument, MappingPreview, Outcome, PresetInfo,
-  ProvisionReport, TestLoginDetail, TestLoginSummary, Trace, User, XmlLine,
+  ProvisionReport, SecurityPolicy, TestLoginDetail, TestLoginSummary, Trace, User, XmlLine,
 } from "../../lib/generated/types";
+import acme from "../../lib/testdata/connection_acme.json";
+import { idp, user as screenUser } from "../testFixtures";
 
 const CERT_DER =
   "MIIDBTCCAe2gAwIBAgIUQ3JlYXRlZEZvclRlc3RzT25seTANBgkqhkiG9w0BAQsFADASMRAwDgYDVQQDDAdleGFtcGxlMB4XDTI0MDEwMTAwMDAwMFoXDTM0MDEwMTAwMDAwMFow";
 
+/** The Okta IdP of the screen fixtures, as a connection with the core's default policy. */
 export function connectionView(overrides: Partial<ConnectionView> = {}): ConnectionView {
+  const { entity_id, signing_certificates: _, ...endpoints } = structuredClone(idp);
   return {
     name: "okta-prod",
-    idp_entity_id: "http://www.okta.com/exk1abcd",
-    sso: [
-      { binding: "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect", location: "https://acme.okta.com/app/sso/saml" },
-      { binding: "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", location: "https://acme.okta.com/app/sso/saml" },
-    ],
-    slo: [],
-    name_id_formats: ["urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"],
-    want_authn_requests_signed: false,
-    valid_until: null,
+    idp_entity_id: entity_id,
+    ...endpoints,
     signing_certificates: [
       {
         der_base64: CERT_DER,
@@ -48,15 +45,8 @@ export function connectionView(overrides: Partial<ConnectionView> = {}): Connect
         key: "RSA 2048",
       },
     },
-    policy: {
-      signature: "assertion_or_response",
-      require_encrypted_assertion: false,
-      clock_skew_seconds: 120,
-      allow_idp_initiated: true,
-      allow_sha1: false,
-      sign_authn_requests: false,
-      allow_missing_destination: false,
-    },
+    // A snapshot's connection was imported with the defaults: the core's default policy.
+    policy: { ...(acme.policy as SecurityPolicy) },
     metadata_source: "https://acme.okta.com/app/exk1abcd/sso/saml/metadata",
     metadata_imported_at: "2025-01-01T10:00:00Z",
     created_at: "2025-01-01T10:00:00Z",
@@ -150,30 +140,24 @@ export function trace(): Trace {
   };
 }
 
+/** The account a first test login created: the screen fixtures' Ada, as this IdP describes her. */
 export function user(overrides: Partial<User> = {}): User {
-  return {
+  const at = "2025-02-01T09:00:00Z";
+  return screenUser({
     id: 7,
-    connection: "okta-prod",
     identities: [{ connection: "okta-prod", subject: "ada@acme.com", linked: false }],
     email: "ada@acme.com",
-    email_verified: false,
-    email_source: "okta-prod",
-    username: null,
-    given_name: "Ada",
     family_name: null,
     display_name: null,
     groups: ["Admins", "Engineering"],
     roles: ["admin", "developer"],
-    custom: { department: "R&D" },
-    status: "active",
-    source: "jit",
-    first_login: "2025-02-01T09:00:00Z",
-    last_login: "2025-02-01T09:00:00Z",
+    first_login: at,
+    last_login: at,
     login_count: 1,
-    created_at: "2025-02-01T09:00:00Z",
-    updated_at: "2025-02-01T09:00:00Z",
+    created_at: at,
+    updated_at: at,
     ...overrides,
-  };
+  });
 }
 
 const ALL_CHECKS: [CheckResult["id"], string][] = [
