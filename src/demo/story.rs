@@ -59,8 +59,8 @@ impl StoryStep {
         match self {
             StoryStep::Joiner => format!("{name} signs in on her first day: the account is created (JIT)."),
             StoryStep::Mover => format!(
-                "At the IdP, {name} moves to {PROMOTED_DEPARTMENT} and the {} group, then signs in again: her fields \
-                 and roles are updated, and the result shows the diff.",
+                "At the IdP, {name} moves to {PROMOTED_DEPARTMENT} and joins the {} groups, then signs in again: her \
+                 fields and roles are updated, and the result shows the diff.",
                 PROMOTED_GROUPS.join(" and ")
             ),
             StoryStep::Leaver => format!(

@@ -17,7 +17,7 @@
 // Runs first (files run in name order, sharing one database), so the catalog is empty; it
 // leaves it empty again (reset_demo, remove_connection) for flow.test.mjs.
 import assert from "node:assert/strict";
-import { uiHelpers } from "./helpers.mjs";
+import { WINDOW, uiHelpers } from "./helpers.mjs";
 
 const FIRST_RUN_BUDGET_MS = 60_000;
 
