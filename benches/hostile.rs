@@ -66,6 +66,7 @@ fn bench(c: &mut Criterion) {
         now: generator::judged_at(),
         in_response_to: None,
         expired_request: None,
+        judging: Default::default(),
     };
     let judge = |form: &str| validate(form, &ctx);
 

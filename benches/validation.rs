@@ -40,6 +40,7 @@ fn bench(c: &mut Criterion) {
         now,
         in_response_to: None,
         expired_request: None,
+        judging: Default::default(),
     };
     let mut group = c.benchmark_group("validate");
     for (label, fixture) in [

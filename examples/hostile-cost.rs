@@ -122,6 +122,7 @@ fn main() {
         now: generator::judged_at(),
         in_response_to: None,
         expired_request: None,
+        judging: Default::default(),
     };
     let start = cpu_ns();
     let wall = std::time::Instant::now();

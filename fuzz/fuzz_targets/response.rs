@@ -80,6 +80,7 @@ fuzz_target!(|data: &[u8]| {
         now: f.now,
         in_response_to: None,
         expired_request: None,
+        judging: Default::default(),
     };
     let text = String::from_utf8_lossy(data);
     // As posted: the input is the base64 form value.

@@ -18,8 +18,9 @@ use handshake::workbench::demo::{
     DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult, StoryStepResult,
 };
 use handshake::workbench::{
-    AnalyzeOptions, AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest,
-    MappingPreview, MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, TestLoginDetail, UserDetail,
+    AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest, JudgingContext,
+    MappingPreview, MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing, TestLoginDetail,
+    UserDetail,
 };
 use tauri::{Manager as _, State, WebviewUrl, WebviewWindowBuilder};
 
@@ -194,8 +195,13 @@ async fn test_login(core: Core<'_>, id: i64) -> R<TestLoginDetail> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn analyze_response(core: Core<'_>, name: String, response: String, options: AnalyzeOptions) -> R<AnalyzeResult> {
+async fn analyze_response(core: Core<'_>, name: String, response: String, options: JudgingContext) -> R<AnalyzeResult> {
     core.analyze_response(name, response, options).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn response_addressing(core: Core<'_>, response: String) -> R<ResponseAddressing> {
+    core.response_addressing(response).await
 }
 
 #[tauri::command(rename_all = "snake_case")]

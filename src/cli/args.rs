@@ -31,6 +31,11 @@ pub enum Command {
     #[command(subcommand)]
     Connection(ConnectionCommand),
     /// Validate a SAMLResponse for a connection, explaining every check. No side effects.
+    ///
+    /// A response captured elsewhere (production, a SAML tracer) is judged as a capture with
+    /// --capture, --as-addressed or --at response: the same analysis as the app's "Analyze a
+    /// captured SAMLResponse", with fixes that fit a capture and a dry run of provisioning
+    /// (nothing is written). The connection's SP values are never changed.
     Verify(VerifyArgs),
     /// Validate the same response N times and report validations per second.
     Bench(BenchArgs),
@@ -236,14 +241,15 @@ pub struct SetPolicyArgs {
     pub json: bool,
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct ResponseArgs {
     #[arg(long)]
     pub connection: String,
     /// File with the SAMLResponse (base64 as posted, or the decoded XML); - for stdin.
     #[arg(long, value_name = "FILE")]
     pub response: PathBuf,
-    /// Instant to judge time against (RFC 3339); default now.
+    /// Instant to judge time against (RFC 3339); default now. `verify --at response` judges
+    /// a capture at its own IssueInstant.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
     /// ID of the outstanding AuthnRequest; without it the response must be unsolicited.
@@ -255,6 +261,21 @@ pub struct ResponseArgs {
 pub struct VerifyArgs {
     #[command(flatten)]
     pub response: ResponseArgs,
+    /// Judge it as a captured response (implied by --as-addressed and --at response): fixes
+    /// that fit a capture, the response's own InResponseTo accepted as outstanding, a dry run
+    /// of provisioning, another connection named when its IdP sent the response.
+    #[arg(long, conflicts_with = "in_response_to")]
+    pub capture: bool,
+    /// Judge the capture as the SP it was addressed to: its Audience and Destination (or
+    /// Recipient) taken from the response, unless --sp-entity-id / --acs-url give them.
+    #[arg(long, conflicts_with = "in_response_to")]
+    pub as_addressed: bool,
+    /// With --as-addressed: the SP entityID (Audience) to judge it as.
+    #[arg(long, value_name = "URL", requires = "as_addressed")]
+    pub sp_entity_id: Option<String>,
+    /// With --as-addressed: the ACS URL (Destination and Recipient) to judge it as.
+    #[arg(long, value_name = "URL", requires = "as_addressed")]
+    pub acs_url: Option<String>,
     #[arg(long)]
     pub json: bool,
 }

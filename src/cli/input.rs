@@ -51,8 +51,16 @@ pub struct ResponseInput {
     pub in_response_to: Option<String>,
 }
 
+/// `--at response`: judge a capture at its own IssueInstant (verify only).
+pub const AT_RESPONSE: &str = "response";
+
 pub fn read_response(args: &ResponseArgs, now: DateTime<Utc>) -> Result<ResponseInput, Error> {
     let at = match &args.at {
+        Some(t) if t == AT_RESPONSE => {
+            return Err(Error::invalid(
+                "--at response judges a captured response at its own IssueInstant: only `verify` takes it",
+            ));
+        }
         Some(t) => DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|e| {
             Error::invalid(format!("--at {t:?} is not an RFC 3339 instant (such as 2026-01-15T10:01:00Z): {e}"))
         })?,

@@ -2,13 +2,14 @@
 //! subcommand parses its flags, makes one core call, and prints. Exit codes:
 //! 0 success/accepted, 1 rejected, 2 usage or configuration error.
 //!
-//! args.rs is the grammar, catalog.rs, demo.rs and serve.rs the subcommands, print.rs and json.rs
+//! args.rs is the grammar, catalog.rs, capture.rs, demo.rs and serve.rs the subcommands, print.rs and json.rs
 //! the output, hints.rs what the CLI adds to a core error (its own commands and flags).
 
 // First: its `println!` and `print!` replace std's in every module below.
 #[macro_use]
 mod out;
 mod args;
+mod capture;
 mod catalog;
 mod demo;
 mod hints;
@@ -69,6 +70,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     let now = SystemClock.now();
     match cli.command {
         Command::Connection(cmd) => catalog::connection(&wb, cmd, now),
+        Command::Verify(args) if capture::asked(&args) => capture::verify(&wb, &args, now),
         Command::Verify(args) => {
             let r = read_response(&args.response, now)?;
             let report = wb.verify(&r.connection, &r.text, r.at, r.in_response_to.as_deref())?;

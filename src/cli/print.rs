@@ -3,12 +3,26 @@
 use chrono::{DateTime, Utc};
 use handshake::connection::{SecurityPolicy, SignatureRequirement};
 use handshake::provision::{MappingDocument, User};
-use handshake::validate::{CheckStatus, Report};
+use handshake::validate::{CheckResult, CheckStatus, Report};
 use handshake::workbench::{ConnectionView, ProvisionReport};
 
 pub fn print_report(r: &Report, at: DateTime<Utc>) {
     println!("Judged at {}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    for c in &r.checks {
+    print_checks(&r.checks);
+    if let Some(n) = &r.name_id {
+        println!("\nNameID: {} ({})", n.value, n.format.as_deref().unwrap_or("no format"));
+    }
+    for a in &r.attributes {
+        println!("  {} = {}", a.name, a.values.join(" | "));
+    }
+    match &r.error {
+        None => println!("\nACCEPTED"),
+        Some(e) => println!("\nREJECTED by `{}`: {}", e.check, e.message),
+    }
+}
+
+pub fn print_checks(checks: &[CheckResult]) {
+    for c in checks {
         let mark = match c.status {
             CheckStatus::Pass => "PASS",
             CheckStatus::Fail => "FAIL",
@@ -25,16 +39,6 @@ pub fn print_report(r: &Report, at: DateTime<Utc>) {
         if let Some(h) = &c.hint {
             println!("       fix:      {h}");
         }
-    }
-    if let Some(n) = &r.name_id {
-        println!("\nNameID: {} ({})", n.value, n.format.as_deref().unwrap_or("no format"));
-    }
-    for a in &r.attributes {
-        println!("  {} = {}", a.name, a.values.join(" | "));
-    }
-    match &r.error {
-        None => println!("\nACCEPTED"),
-        Some(e) => println!("\nREJECTED by `{}`: {}", e.check, e.message),
     }
 }
 

@@ -29,9 +29,9 @@ use crate::sensitive::Sensitive;
 use crate::server::{self, AppState, Pool};
 use crate::store::Store;
 use crate::workbench::{
-    AnalyzeOptions, AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest,
-    MappingPreview, MetadataPreview, OpenOptions, PresetInfo, ReimportPreview, RemoveOutcome, TestLoginDetail,
-    UserDetail, Workbench,
+    AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest, JudgingContext,
+    MappingPreview, MetadataPreview, OpenOptions, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing,
+    TestLoginDetail, UserDetail, Workbench,
 };
 pub use views::*;
 
@@ -357,9 +357,13 @@ impl Desktop {
         &self,
         name: String,
         response: String,
-        options: AnalyzeOptions,
+        context: JudgingContext,
     ) -> Result<AnalyzeResult> {
-        self.run(move |wb, now| wb.analyze_response(&name, &response, &options, now)).await
+        self.run(move |wb, now| wb.analyze_response(&name, &response, &context, now)).await
+    }
+
+    pub async fn response_addressing(&self, response: String) -> Result<ResponseAddressing> {
+        self.run(move |wb, _| wb.response_addressing(&response)).await
     }
 
     pub async fn users(&self, query: UserQuery) -> Result<Vec<User>> {

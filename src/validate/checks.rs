@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use super::judging::{Claimed, Judging};
 use super::violation::Violation;
 
 /// Stable check ids, in the order they are reported. Scripts and the UI key on these names.
@@ -130,9 +131,16 @@ pub struct Problem {
     pub hint: String,
 }
 
+impl Problem {
+    /// The problem as `judging` words its fix.
+    pub(crate) fn of(v: &Violation, judging: &Judging<'_>) -> Self {
+        Problem { violation: Cow::Borrowed(v.name()), expected: v.expected(), actual: v.actual(), hint: v.hint_in(judging) }
+    }
+}
+
 impl From<&Violation> for Problem {
     fn from(v: &Violation) -> Self {
-        Problem { violation: Cow::Borrowed(v.name()), expected: v.expected(), actual: v.actual(), hint: v.hint() }
+        Problem::of(v, &Judging::default())
     }
 }
 
@@ -165,12 +173,31 @@ impl CheckResult {
 /// Collects results in any order; reports them in [`CheckId::ALL`] order, with every check
 /// that was not reached marked `skip`.
 #[derive(Debug, Default)]
-pub(crate) struct Recorder {
+pub(crate) struct Recorder<'a> {
     results: Vec<CheckResult>,
     first_failure: Option<Violation>,
+    /// Who judges: words the hints, and knows the catalog's other IdPs.
+    judging: Judging<'a>,
+    /// This connection's IdP entityID, and what the response claims about its signer.
+    own_entity_id: &'a str,
+    claimed: Claimed,
 }
 
-impl Recorder {
+impl<'a> Recorder<'a> {
+    pub fn new(judging: Judging<'a>, own_entity_id: &'a str) -> Self {
+        Recorder { judging, own_entity_id, ..Recorder::default() }
+    }
+
+    /// What the response claims about its signer, once it parsed (unverified).
+    pub(super) fn claimed(&mut self, claimed: Claimed) {
+        self.claimed = claimed;
+    }
+
+    /// The hint words of the judge, for the report's first failure.
+    pub fn judging(&self) -> &Judging<'a> {
+        &self.judging
+    }
+
     pub fn pass(&mut self, id: CheckId, expected: impl Into<String>, actual: impl Into<String>) {
         let (expected, actual) = (expected.into(), actual.into());
         let result = CheckResult {
@@ -214,8 +241,13 @@ impl Recorder {
     /// Records a problem of `v.check()`. A check that already failed lists it too: the row
     /// carries every problem found, the report's first failure stays the first recorded.
     pub fn fail(&mut self, v: Violation) {
+        // A failure another connection's IdP causes says so, instead of a fix for this one.
+        let v = match self.judging.other_idp(&v, &self.claimed, self.own_entity_id) {
+            Some((connection, matched)) => Violation::OtherConnectionIdp { connection, matched, reason: Box::new(v) },
+            None => v,
+        };
         let id = v.check();
-        let problem = Problem::from(&v);
+        let problem = Problem::of(&v, &self.judging);
         match self.results.iter_mut().find(|r| r.id == id) {
             Some(existing) if existing.status == CheckStatus::Fail => {
                 let mut problems = std::mem::take(&mut existing.problems);

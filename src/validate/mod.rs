@@ -16,6 +16,7 @@ mod decrypt;
 mod encrypted;
 mod facts;
 mod identity;
+mod judging;
 mod rules;
 mod shape;
 mod signature;
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 pub use checks::{CheckId, CheckResult, CheckStatus, Problem};
 pub use facts::{AssertionFacts, Attribute, NameId, ResponseFacts};
+pub use judging::{Addressing, Capture, CaptureAt, CaptureSp, Judging, OtherIdp, OtherMatch, peek_addressing};
 pub use violation::Violation;
 
 use crate::certs::Certificate;
@@ -65,6 +67,8 @@ pub struct Context<'a> {
     /// An AuthnRequest ID this SP issued but that has expired: a response to it gets its
     /// own violation instead of "unknown request".
     pub expired_request: Option<&'a str>,
+    /// Who judges (the ACS, or an admin with a capture): words the fix hints, never the checks.
+    pub judging: Judging<'a>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,9 +88,15 @@ pub struct Failure {
     pub hint: String,
 }
 
+impl Failure {
+    fn of(v: &Violation, judging: &Judging<'_>) -> Self {
+        Failure { check: v.check(), violation: v.name(), message: v.to_string(), hint: v.hint_in(judging) }
+    }
+}
+
 impl From<&Violation> for Failure {
     fn from(v: &Violation) -> Self {
-        Failure { check: v.check(), violation: v.name(), message: v.to_string(), hint: v.hint() }
+        Failure::of(v, &Judging::default())
     }
 }
 
@@ -156,9 +166,10 @@ struct Found {
 
 /// Validates `saml_response`, the base64 form value exactly as posted.
 pub fn validate(saml_response: &str, ctx: &Context<'_>) -> Report {
-    let mut rec = Recorder::default();
+    let mut rec = Recorder::new(ctx.judging, ctx.idp_entity_id);
     let mut found = Found::default();
     let _ = run(saml_response, ctx, &mut rec, &mut found);
+    let judging = *rec.judging();
     let (checks, first_failure) = rec.finish();
     let assertion = found.assertion.unwrap_or_default();
     let not_on_or_after = latest_expiry(&assertion);
@@ -173,7 +184,7 @@ pub fn validate(saml_response: &str, ctx: &Context<'_>) -> Report {
         encrypted: found.encrypted,
         response_signed: found.response_signed,
         assertion_signed: found.assertion_signed,
-        error: first_failure.as_ref().map(Failure::from),
+        error: first_failure.as_ref().map(|v| Failure::of(v, &judging)),
         notes: found.notes,
         not_on_or_after,
         response_xml: found.response_xml,
@@ -250,6 +261,7 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
     };
     let root = doc.root_element();
     guard(rec, check_root(root))?;
+    rec.claimed(judging::Claimed::read(root));
     rec.pass(
         CheckId::Parse,
         "samlp:Response, Version 2.0",

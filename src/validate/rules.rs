@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 use super::Context;
 use super::checks::{CheckId, Recorder};
+use super::judging::CaptureSp;
 use super::facts::{AssertionFacts, Confirmation, ResponseFacts};
 use super::violation::Violation;
 
@@ -87,6 +88,28 @@ fn skew(ctx: &Context<'_>) -> Duration {
     Duration::seconds(i64::from(ctx.policy.clock_skew_seconds.min(crate::connection::MAX_CLOCK_SKEW_SECONDS)))
 }
 
+#[derive(Clone, Copy)]
+enum SpValue {
+    EntityId,
+    AcsUrl,
+}
+
+/// Where an SP value came from, when a capture is judged as the SP it was addressed to: the
+/// check still runs, and says what it compared with.
+fn source(ctx: &Context<'_>, value: SpValue) -> &'static str {
+    let Some(CaptureSp::Addressed { entity_id_from_response, acs_url_from_response }) =
+        ctx.judging.capture.map(|c| c.sp)
+    else {
+        return "";
+    };
+    match (value, entity_id_from_response, acs_url_from_response) {
+        (SpValue::EntityId, true, _) => " (the SP entityID taken from the response, as you asked)",
+        (SpValue::EntityId, false, _) => " (the SP entityID you gave)",
+        (SpValue::AcsUrl, _, true) => " (the ACS URL taken from the response, as you asked)",
+        (SpValue::AcsUrl, _, false) => " (the ACS URL you gave)",
+    }
+}
+
 fn status(r: &ResponseFacts, response_signed: bool) -> Outcome {
     match r.status_code.as_deref() {
         Some(SUCCESS) => Ok((SUCCESS.into(), SUCCESS.into())),
@@ -134,7 +157,7 @@ fn destination(r: &ResponseFacts, response_signed: bool, ctx: &Context<'_>) -> O
             "no Destination on the signed Response (allowed by the connection's security policy)".into(),
         )),
         None => Err(vec![Violation::MissingDestination { expected: expected.into() }]),
-        Some(found) if found == expected => Ok((expected.into(), found.into())),
+        Some(found) if found == expected => Ok((format!("{expected}{}", source(ctx, SpValue::AcsUrl)), found.into())),
         Some(found) => Err(vec![Violation::DestinationMismatch { expected: expected.into(), found: found.into() }]),
     }
 }
@@ -179,7 +202,7 @@ fn subject_confirmation(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
     }
     verdict(problems, || {
         (
-            format!("bearer, Recipient={acs}, NotOnOrAfter after {}", fmt(ctx.now)),
+            format!("bearer, Recipient={acs}{}, NotOnOrAfter after {}", source(ctx, SpValue::AcsUrl), fmt(ctx.now)),
             format!("bearer, Recipient={acs}, NotOnOrAfter={}", c.not_on_or_after.as_deref().unwrap_or_default()),
         )
     })
@@ -240,7 +263,12 @@ fn audience(a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {
         .take(MAX_LISTED_RESTRICTIONS)
         .map(|failing| Violation::AudienceMismatch { expected: expected.into(), found: failing.clone() })
         .collect();
-    verdict(problems, || (expected.into(), restrictions.iter().flatten().cloned().collect::<Vec<_>>().join(", ")))
+    verdict(problems, || {
+        (
+            format!("{expected}{}", source(ctx, SpValue::EntityId)),
+            restrictions.iter().flatten().cloned().collect::<Vec<_>>().join(", "),
+        )
+    })
 }
 
 fn in_response_to(r: &ResponseFacts, a: &AssertionFacts, ctx: &Context<'_>) -> Outcome {

@@ -8,6 +8,7 @@ mod hints;
 mod messages;
 
 use super::checks::CheckId;
+pub use super::judging::OtherMatch;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Violation {
@@ -92,6 +93,9 @@ pub enum Violation {
     UnexpectedInResponseTo { found: String },
     RequestExpired { id: String },
     UnsolicitedRefused,
+    // signature or issuer: the failure `reason`, caused by a response from another
+    // connection's IdP (`matched` says how it names that IdP).
+    OtherConnectionIdp { connection: String, matched: OtherMatch, reason: Box<Violation> },
 }
 
 impl Violation {
@@ -158,6 +162,7 @@ impl Violation {
             | UnexpectedInResponseTo { .. }
             | RequestExpired { .. }
             | UnsolicitedRefused => CheckId::InResponseTo,
+            OtherConnectionIdp { reason, .. } => reason.check(),
         }
     }
 
@@ -231,6 +236,7 @@ impl Violation {
             UnexpectedInResponseTo { .. } => "unexpected_in_response_to",
             RequestExpired { .. } => "request_expired",
             UnsolicitedRefused => "unsolicited_refused",
+            OtherConnectionIdp { .. } => "other_connection_idp",
         }
     }
 }

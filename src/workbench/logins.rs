@@ -1,13 +1,13 @@
 //! Logins: judging a response for a connection (`verify`, `bench`), recording it
 //! (`provision`), and test logins at the embedded SP: starting one (an AuthnRequest) and
-//! completing it at the ACS in one write transaction; the record of each; a captured
-//! response judged offline.
+//! completing it at the ACS in one write transaction; the record of each. A captured
+//! response judged offline is `analysis`.
 
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use samael::schema::{AuthnRequest, Issuer, NameIdPolicy};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Expect, Workbench, normalise_response_input, xmlview};
 use crate::connection::{self, BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, Connection, SpEndpoints};
@@ -19,7 +19,7 @@ use crate::login::{self, Judgement, LoginKind, LoginStart, ProvisionReport, Test
 use crate::saml;
 use crate::store::logins::{NewTestLogin, StoredRequest};
 use crate::store::{self, MAX_STORED_FIELD_BYTES, cut};
-use crate::validate::{self, Report};
+use crate::validate::{self, Judging, Report};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchResult {
@@ -45,27 +45,6 @@ pub struct XmlLine {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct TestLoginDetail {
     pub login: TestLogin,
-    pub xml: Vec<XmlLine>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-pub struct AnalyzeOptions {
-    /// Judge the response at this instant instead of now (e.g. when it was captured).
-    pub at: Option<DateTime<Utc>>,
-}
-
-/// A pasted response, checked offline: validation and a dry-run provisioning.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-pub struct AnalyzeResult {
-    pub connection: String,
-    /// The instant the response was judged at.
-    pub at: DateTime<Utc>,
-    /// The request ID accepted as outstanding (the response's own InResponseTo, if any).
-    pub in_response_to: Option<String>,
-    pub report: crate::workbench::ProvisionReport,
     pub xml: Vec<XmlLine>,
 }
 
@@ -102,16 +81,31 @@ impl Workbench {
         expect: Expect<'_>,
     ) -> Report {
         let sp: SpEndpoints = c.sp.resolve(&c.name, self.base_url());
+        self.validate_as(c, &sp, saml_response, at, expect, Judging::default())
+    }
+
+    /// Validation against the given SP values (the connection's own, or those of the SP a
+    /// capture was addressed to), with the hints of `judging`.
+    pub(crate) fn validate_as(
+        &self,
+        c: &Connection,
+        sp: &SpEndpoints,
+        saml_response: &str,
+        at: DateTime<Utc>,
+        expect: Expect<'_>,
+        judging: Judging<'_>,
+    ) -> Report {
         let key_source = || self.load_sp_key(&c.name);
         let ctx = validate::Context {
             idp_entity_id: &c.idp.entity_id,
             signing_certificates: &c.idp.signing_certificates,
-            sp: &sp,
+            sp,
             policy: &c.policy,
             decryption_key: Some(&key_source),
             now: at,
             in_response_to: expect.in_response_to,
             expired_request: expect.expired_request,
+            judging,
         };
         validate::validate(&normalise_response_input(saml_response), &ctx)
     }
@@ -172,14 +166,26 @@ impl Workbench {
         dry_run: bool,
     ) -> Result<(ProvisionReport, Option<String>)> {
         let judgement = self.judge(c, saml_response, at, expect);
+        let report = self.record(c, &judgement, at, dry_run)?;
+        Ok((report, judgement.document))
+    }
+
+    /// Records a judgement in one write transaction, rolled back for a dry run.
+    pub(crate) fn record(
+        &self,
+        c: &Connection,
+        judgement: &Judgement,
+        at: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<ProvisionReport> {
         let tx = self.store().write()?;
-        let report = login::pipeline::record(&tx, c, &judgement, at, dry_run)?;
+        let report = login::pipeline::record(&tx, c, judgement, at, dry_run)?;
         if dry_run {
             tx.rollback()?;
         } else {
             tx.commit()?;
         }
-        Ok((report, judgement.document))
+        Ok(report)
     }
 
     /// Builds an AuthnRequest for the connection (signed when the connection or the IdP asks),
@@ -314,30 +320,6 @@ impl Workbench {
     /// Test logins, newest first, of one connection or all (at most `limit`, 1 to 1,000).
     pub fn test_logins(&self, connection: Option<&str>, limit: u32) -> Result<Vec<TestLoginSummary>> {
         store::logins::test_logins(self.store(), connection, limit.clamp(1, 1000))
-    }
-
-    /// Judges a captured SAMLResponse (base64 or XML) and dry-runs provisioning: nothing is
-    /// written, and the response's own InResponseTo counts as outstanding.
-    pub fn analyze_response(
-        &self,
-        name: &str,
-        response: &str,
-        options: &AnalyzeOptions,
-        now: DateTime<Utc>,
-    ) -> Result<AnalyzeResult> {
-        let input = normalise_response_input(response);
-        if input.trim().is_empty() {
-            return Err(Error::invalid("there is no response to judge: give the base64 form value or the decoded XML"));
-        }
-        let at = options.at.unwrap_or(now);
-        let in_response_to = validate::peek_in_response_to(&input);
-        let c = self.store().get_connection(name)?;
-        let (report, xml) = self.provision_for(&c, &input, at, Expect::outstanding(in_response_to.as_deref()), true)?;
-        let xml = xml
-            .as_deref()
-            .map(|x| xmlview::lines(x, report.response_signed, report.assertion_signed))
-            .unwrap_or_default();
-        Ok(AnalyzeResult { connection: c.name, at, in_response_to, report, xml })
     }
 
     /// Where a browser starts an SP-initiated test login at the embedded SP on `base_url`.

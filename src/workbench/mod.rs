@@ -5,7 +5,9 @@
 //!   list with status and certificate expiry, duplicate, export and import as a file,
 //!   re-import with a diff, security policy, SP URLs and keys, SP metadata;
 //! - [`logins`]: verify, provision and bench a response, start and complete test logins at
-//!   the embedded SP (one write transaction each), judge a captured response offline;
+//!   the embedded SP (one write transaction each);
+//! - [`analysis`]: judge a captured response offline, as this connection's SP or as the SP
+//!   it was addressed to, now or at its own time (writes nothing);
 //! - [`mapping`]: the mapping document, presets, previews and dry runs;
 //! - [`directory`]: users and the audit log: search, detail, status, delete, export;
 //! - [`demo`]: the built-in demo IdP, its people, scenarios and story, and reset.
@@ -14,6 +16,7 @@
 //! cross every boundary as `{code, message}` ([`crate::Error`]); messages name concepts, and
 //! each shell adds its own hints (flags, buttons).
 
+pub mod analysis;
 pub mod connections;
 pub mod demo;
 pub mod directory;
@@ -44,7 +47,10 @@ pub use connections::{
 };
 pub use directory::{AuditFormat, UserDetail, render_audit};
 pub use logins::XmlLine;
-pub use logins::{AnalyzeOptions, AnalyzeResult, BenchResult, TestLoginDetail};
+pub use analysis::{
+    AnalyzeResult, JudgeAs, JudgeAt, Judged, JudgedValue, JudgingContext, ResponseAddressing, ValueSource,
+};
+pub use logins::{BenchResult, TestLoginDetail};
 pub use mapping::{MappingPreview, PresetInfo};
 
 pub struct Workbench {

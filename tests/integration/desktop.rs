@@ -13,7 +13,7 @@ use handshake::idp::sign::to_post_form_value;
 use handshake::provision::UserStatus;
 use handshake::secrets::SecretStoreKind;
 use handshake::workbench::OpenOptions;
-use handshake::workbench::{AnalyzeOptions, AuditFormat as ExportFormat, TestStatus};
+use handshake::workbench::{AuditFormat as ExportFormat, JudgingContext, TestStatus};
 
 use crate::provisioning::idp_key;
 use crate::validation::generator;
@@ -140,13 +140,13 @@ async fn import_test_login_and_inspect_through_the_app_api() {
         base64::Engine::decode(&base64::engine::general_purpose::STANDARD, login(2, "Sales")).unwrap(),
     )
     .unwrap();
-    let analyzed = desktop.analyze_response("acme".into(), xml, AnalyzeOptions::default()).await.unwrap();
+    let analyzed = desktop.analyze_response("acme".into(), xml, JudgingContext::default()).await.unwrap();
     assert!(analyzed.report.dry_run);
     assert_eq!(analyzed.report.outcome, handshake::provision::Outcome::Updated);
     assert!(analyzed.report.diff.iter().any(|c| c.field == "custom.department"), "{:?}", analyzed.report.diff);
     let users = desktop.users(UserQuery::default()).await.unwrap();
     assert_eq!(users[0].custom.get("department"), None, "the dry run wrote nothing");
-    let empty = desktop.analyze_response("acme".into(), "  ".into(), AnalyzeOptions::default()).await.unwrap_err();
+    let empty = desktop.analyze_response("acme".into(), "  ".into(), JudgingContext::default()).await.unwrap_err();
     assert_eq!(empty.code, ErrorCode::InvalidInput);
 
     // Users screen: search, deactivate.

@@ -3,6 +3,7 @@
 // Tests read the catalog's tables directly, to check what a operation wrote (or did not).
 #![allow(clippy::disallowed_types, clippy::disallowed_macros)]
 
+mod analysis;
 mod cli;
 mod crash;
 mod demo;

@@ -70,6 +70,7 @@ impl Judge {
             now: self.now,
             in_response_to,
             expired_request: None,
+            judging: Default::default(),
         };
         validate(input, &ctx)
     }

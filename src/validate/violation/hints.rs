@@ -1,10 +1,26 @@
 //! How to fix each violation: a true hint, naming the setting to change on the IdP or in
-//! the connection.
+//! the connection. The hint depends on who judges (see [`Judging`]): what to change for a
+//! response delivered to the ACS is not always what to change for a captured one (a
+//! production capture names the production SP; it expired long ago).
 
 use super::Violation;
+use super::super::judging::{Capture, CaptureAt, CaptureSp, Judging, OtherMatch};
 
 impl Violation {
+    /// The fix for a response delivered to this connection's ACS.
     pub fn hint(&self) -> String {
+        self.hint_in(&Judging::default())
+    }
+
+    /// The fix, in the words of who judges.
+    pub fn hint_in(&self, judging: &Judging<'_>) -> String {
+        if let Violation::OtherConnectionIdp { connection, matched, .. } = self {
+            return other_connection_hint(connection, matched, judging.capture.is_some());
+        }
+        judging.capture.and_then(|c| self.capture_hint(c)).unwrap_or_else(|| self.delivered_hint())
+    }
+
+    fn delivered_hint(&self) -> String {
         use Violation::*;
         match self {
             Empty | NotBase64 { .. } | NotUtf8 => {
@@ -140,8 +156,123 @@ impl Violation {
             }
             RequestExpired { .. } => "The login took longer than Handshake waits for an answer (10 minutes): start the test login again.".into(),
             UnsolicitedRefused => "Start the login from Handshake (SP-initiated), or allow IdP-initiated login in the connection's security policy.".into(),
+            OtherConnectionIdp { connection, matched, .. } => other_connection_hint(connection, matched, false),
         }
     }
+
+    /// The fix for a captured response, where it differs from a delivered one's: `None`
+    /// when the delivered hint holds for a capture too.
+    fn capture_hint(&self, c: Capture) -> Option<String> {
+        use Violation::*;
+        let hint = match (self, c.sp) {
+            (DestinationMismatch { expected, found }, CaptureSp::Connection) => addressed_elsewhere("Destination", found, "ACS URL", expected),
+            (RecipientMismatch { expected, found }, CaptureSp::Connection) => match found.first() {
+                Some(f) => addressed_elsewhere("Recipient", f, "ACS URL", expected),
+                None => return None,
+            },
+            (AudienceMismatch { expected, found }, CaptureSp::Connection) => match found.first() {
+                Some(f) => addressed_elsewhere("Audience", f, "SP entityID", expected),
+                None => return None,
+            },
+            (DestinationMismatch { expected, found }, CaptureSp::Addressed { acs_url_from_response, .. }) => {
+                judged_as_given("Destination", found, "ACS URL", expected, acs_url_from_response)
+            }
+            (RecipientMismatch { expected, found }, CaptureSp::Addressed { acs_url_from_response, .. }) => {
+                match found.first() {
+                    Some(f) => judged_as_given("Recipient", f, "ACS URL", expected, acs_url_from_response),
+                    None => return None,
+                }
+            }
+            (AudienceMismatch { expected, found }, CaptureSp::Addressed { entity_id_from_response, .. }) => {
+                match found.first() {
+                    Some(f) => judged_as_given("Audience", f, "SP entityID", expected, entity_id_from_response),
+                    None => return None,
+                }
+            }
+            (MissingDestination { .. }, _) => "A signed Response must name its Destination (SAML bindings 3.5.5.2), so that it cannot be replayed to another SP: \
+                 configure the IdP to send the ACS URL of the SP it addresses as Destination, or allow a missing Destination in the connection's security policy."
+                .into(),
+            (KeyUnwrapFailed | NoDecryptionKey { .. }, CaptureSp::Addressed { .. }) => "The assertion is encrypted to the certificate of the SP it was addressed to, \
+                 and only that SP's private key can decrypt it; this connection's SP key cannot. To judge this capture, give this connection that SP's key pair \
+                 (connection set-sp-key), or capture a response from an IdP application that does not encrypt."
+                .into(),
+            (KeyUnwrapFailed, CaptureSp::Connection) => "The assertion is encrypted to a certificate other than this connection's SP certificate. \
+                 A capture from another SP (production) is encrypted to that SP's certificate, and only its key decrypts it: that is not a problem for that SP. \
+                 If logins at this connection get such responses, upload this connection's SP metadata (its certificate) to the IdP again."
+                .into(),
+            (InResponseToMismatch { .. }, _) => "The Response's InResponseTo and its SubjectConfirmationData's differ: the IdP must copy the AuthnRequest's ID into both.".into(),
+            (UnsolicitedRefused, _) => "This capture is unsolicited (IdP-initiated) and this connection's security policy refuses unsolicited responses. \
+                 If the SP it was addressed to accepts IdP-initiated logins, allow them in this connection's security policy to judge it the same way."
+                .into(),
+            (ConfirmationExpired { not_on_or_after: t, now } | Expired { not_on_or_after: t, now }, _) => match c.at {
+                CaptureAt::Clock => format!(
+                    "This capture expired at {t}, and it was judged now ({now}): a response is valid for minutes after the IdP issues it, so an old capture is always expired. \
+                     Judge it at the response's own time to check everything else; this alone says nothing about the IdP."
+                ),
+                CaptureAt::Given => format!(
+                    "At the instant you chose ({now}) this capture had expired (NotOnOrAfter {t}): judge it at the response's own time, or at an instant inside its validity window."
+                ),
+                CaptureAt::Response => format!(
+                    "Even at its own IssueInstant ({now}) this response had expired (NotOnOrAfter {t}): the IdP issues assertions that are never valid. \
+                     Fix the IdP's assertion lifetime, or the clock it stamps NotOnOrAfter with."
+                ),
+            },
+            (ConfirmationNotYetValid { now, .. } | NotYetValid { now, .. } | IssuedInFuture { now, .. }, _) => match c.at {
+                CaptureAt::Clock => return None,
+                CaptureAt::Given => format!(
+                    "At the instant you chose ({now}) the IdP had not yet issued this response, or it was not yet valid: judge it at the response's own time, or at a later instant."
+                ),
+                CaptureAt::Response => format!(
+                    "Even at its own IssueInstant ({now}) this response is not yet valid: the IdP stamps NotBefore later than the instant it issues the assertion. \
+                     Fix the IdP's clock or its Conditions, or raise the connection's clock skew."
+                ),
+            },
+            _ => return None,
+        };
+        Some(hint)
+    }
+}
+
+/// A capture judged as this connection's SP names another SP: true of every production capture.
+fn addressed_elsewhere(field: &str, found: &str, setting: &str, expected: &str) -> String {
+    format!(
+        "This capture was addressed to {found} ({field}), not to this connection's {setting} {expected}: that is not a problem for the SP it was addressed to, \
+         and the IdP needs no change for it. To check everything else, judge it as the SP it was addressed to. \
+         Change the IdP's {setting} to {expected} only if logins at this connection get responses addressed to {found}."
+    )
+}
+
+/// A capture judged as the SP it was addressed to, with a value that differs from the response's.
+fn judged_as_given(field: &str, found: &str, setting: &str, expected: &str, from_response: bool) -> String {
+    if from_response {
+        // The value was read from the response's other field: the IdP sends two different ones.
+        format!(
+            "The response's {field} is {found}, but it is addressed to {expected} elsewhere in the response: the IdP sends two different {setting}s. \
+             Configure it with the SP's one {setting} (it is in the SP metadata)."
+        )
+    } else {
+        format!(
+            "The response's {field} is {found}; you judged it as the SP whose {setting} is {expected}. If {expected} is that SP's real {setting}, \
+             the IdP must be configured with it; if not, judge it with the value from the response."
+        )
+    }
+}
+
+/// A response that another connection's IdP sent or signed: no certificate rotation, no re-import.
+fn other_connection_hint(connection: &str, matched: &OtherMatch, capture: bool) -> String {
+    let how = match matched {
+        OtherMatch::Issuer(issuer) => format!("its Issuer {issuer} is, exactly as sent, the IdP entityID of connection {connection}"),
+        OtherMatch::Certificate(fp) => format!("it is signed with a certificate from the IdP metadata of connection {connection} (SHA-256 {fp})"),
+    };
+    let then = if capture {
+        format!("judge it with connection {connection} instead")
+    } else {
+        format!("that IdP sends its responses to this connection's ACS: configure it with the ACS URL of connection {connection} (in that connection's SP metadata)")
+    };
+    format!(
+        "This response comes from connection {connection}'s IdP: {how}. So {then}. \
+         This connection's IdP did not rotate its certificate, and nothing needs re-importing here."
+    )
 }
 
 /// The SHA-256 variant for the key type of a signature algorithm URI.

@@ -87,6 +87,7 @@ impl Violation {
             UnexpectedInResponseTo { .. } => "no InResponseTo (no AuthnRequest is outstanding)".into(),
             RequestExpired { .. } => "a response to an AuthnRequest that is still outstanding".into(),
             UnsolicitedRefused => "a response to an AuthnRequest from this SP (IdP-initiated login is refused)".into(),
+            OtherConnectionIdp { reason, .. } => reason.expected(),
         }
     }
 
@@ -209,6 +210,7 @@ impl Violation {
             UnexpectedInResponseTo { found } => format!("InResponseTo=\"{found}\""),
             RequestExpired { id } => format!("InResponseTo=\"{id}\", a request that has expired"),
             UnsolicitedRefused => "an unsolicited response (no InResponseTo)".into(),
+            OtherConnectionIdp { reason, .. } => reason.actual(),
         }
     }
 }

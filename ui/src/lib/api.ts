@@ -3,10 +3,10 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
-  AnalyzeOptions, AnalyzeResult, AppStatus, AuditEntry, AuditQuery, ConnectionSummary, ConnectionView,
+  AnalyzeResult, AppStatus, AuditEntry, AuditQuery, ConnectionSummary, ConnectionView,
   Error as CoreError, ErrorCode, AuditFormat, ImportOutcome, ImportRequest, MappingDocument, MappingPreview,
   MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, SecurityPolicy, ServerStatus, TestLoginDetail,
-  TestLoginSummary, User, UserDetail, UserQuery, UserStatus,
+  TestLoginSummary, User, UserDetail, UserQuery, UserStatus, JudgingContext, ResponseAddressing,
   DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
   ScenarioResult, StoryStep, StoryStepResult,
 } from "./generated/types";
@@ -109,8 +109,11 @@ export const api = {
   testLogins: (connection: string | null, limit: number) =>
     call<TestLoginSummary[]>("test_logins", { connection, limit }),
   testLogin: (id: number) => call<TestLoginDetail>("test_login", { id }),
-  analyzeResponse: (name: string, response: string, options: AnalyzeOptions) =>
+  /** Judges a captured response in a judging context (as which SP, at which instant); writes nothing. */
+  analyzeResponse: (name: string, response: string, options: JudgingContext) =>
     call<AnalyzeResult>("analyze_response", { name, response, options }),
+  /** What a captured response says it was addressed to (unverified): prefills "Judge as". */
+  responseAddressing: (response: string) => call<ResponseAddressing>("response_addressing", { response }),
 
   users: (query: UserQuery) => call<User[]>("users", { query }),
   user: (id: number) => call<UserDetail>("user", { id }),
