@@ -23,7 +23,7 @@ use handshake::idp::AttributeSpec;
 use handshake::provision::{FieldRule, Source, UserStatus};
 use handshake::secrets::SecretStoreKind;
 use handshake::sensitive::Sensitive;
-use handshake::workbench::{AnalyzeOptions, ImportRequest, OpenOptions, Workbench};
+use handshake::workbench::{ImportRequest, JudgeAs, JudgeAt, JudgingContext, OpenOptions, Workbench};
 use openssl::asn1::Asn1Time;
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
@@ -348,7 +348,16 @@ async fn main() {
     out.file("analyze_response.xml", &xml);
     out.write(
         "analyze_result",
-        &desktop.analyze_response("acme".into(), xml, AnalyzeOptions::default()).await.unwrap(),
+        &desktop.analyze_response("acme".into(), xml.clone(), JudgingContext::default()).await.unwrap(),
+    );
+    out.write("response_addressing", &desktop.response_addressing(xml.clone()).await.unwrap());
+    let as_addressed = JudgingContext {
+        judge_as: JudgeAs::Addressed { entity_id: None, acs_url: None },
+        judge_at: JudgeAt::Response,
+    };
+    out.write(
+        "analyze_result_addressed",
+        &desktop.analyze_response("acme".into(), xml, as_addressed).await.unwrap(),
     );
 
     // ---- users and audit ----

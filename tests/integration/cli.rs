@@ -655,3 +655,54 @@ fn import_applies_the_detected_vendors_preset_as_the_app_does() {
     let text = env.run(&["connection", "import", "--name", "corp2", "--metadata", entra.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("Detected Microsoft Entra ID"));
 }
+
+/// `verify` of a production capture by a connection with the workbench's own SP values:
+/// `--as-addressed --at response` judges it as production's SP at its own time.
+#[test]
+fn verify_judges_a_capture_as_addressed_at_its_own_time() {
+    let env = Env::new();
+    let metadata = fixtures_dir().join("idp").join("metadata.xml");
+    let out = env.run(&["connection", "import", "--name", "local", "--metadata", metadata.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = response_path("capture_production");
+    let base = ["verify", "--connection", "local", "--response", file.as_str()];
+
+    let mut args = base.to_vec();
+    args.extend(["--as-addressed", "--at", "response", "--json"]);
+    let out = env.run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v = json(&out);
+    assert_eq!(v["verdict"], "accepted");
+    assert_eq!(v["judged"]["as_addressed"], true);
+    assert_eq!(v["judged"]["entity_id"]["value"], generator::SP_ENTITY_ID);
+    assert_eq!(v["judged"]["entity_id"]["source"], "response");
+    assert_eq!(v["judged"]["at"]["value"], "2026-01-15T10:00:00Z");
+    assert_eq!(v["outcome"], "created", "a dry run predicts the account");
+    assert_eq!(v["in_response_to"], generator::REQUEST_ID);
+
+    // Judged as the connection, now: rejected, with fixes that fit a capture.
+    let mut args = base.to_vec();
+    args.extend(["--capture"]);
+    let out = env.run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Judged as this connection's SP"), "{text}");
+    assert!(text.contains(&format!("This capture was addressed to {}", generator::ACS_URL)), "{text}");
+    assert!(text.contains("Judge it at the response's own time"), "{text}");
+    assert!(text.contains("dry run: nothing written"), "{text}");
+
+    // Nothing was written.
+    let users = json(&env.run(&["users", "list", "--json"]));
+    assert_eq!(users.as_array().unwrap().len(), 0);
+
+    // --at response is verify's alone; --sp-entity-id needs --as-addressed.
+    let out = env.run(&["provision", "--connection", "local", "--response", file.as_str(), "--at", "response"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = env.run(&["verify", "--connection", "local", "--response", file.as_str(), "--sp-entity-id", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    // The help documents the flags.
+    let help = String::from_utf8_lossy(&env.run(&["verify", "--help"]).stdout).into_owned();
+    for flag in ["--as-addressed", "--capture", "--sp-entity-id", "--acs-url", "at response"] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+}

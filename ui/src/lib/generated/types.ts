@@ -449,19 +449,47 @@ encrypted: boolean, };
 
 export type AnalyzeResult = { connection: string, 
 /**
- * The instant the response was judged at.
+ * The instant the response was judged at (as `judged.at`).
  */
 at: string, 
 /**
  * The request ID accepted as outstanding (the response's own InResponseTo, if any).
  */
-in_response_to: string | null, report: ProvisionReport, xml: Array<XmlLine>, };
+in_response_to: string | null, judged: Judged, report: ProvisionReport, xml: Array<XmlLine>, };
 
-export type AnalyzeOptions = { 
+export type JudgingContext = { judge_as: JudgeAs, judge_at: JudgeAt, };
+
+export type JudgeAs = { "kind": "connection" } | { "kind": "addressed", entity_id: string | null, acs_url: string | null, };
+
+export type JudgeAt = { "kind": "now" } | { "kind": "response" } | { "kind": "instant", at: string, };
+
+export type Judged = { 
 /**
- * Judge the response at this instant instead of now (e.g. when it was captured).
+ * True when judged as the SP it was addressed to, false as this connection's SP.
  */
-at: string | null, };
+as_addressed: boolean, entity_id: JudgedValue<string>, acs_url: JudgedValue<string>, at: JudgedValue<string>, 
+/**
+ * What judging this way means, in sentences (the values' sources, the replay cache).
+ */
+notes: Array<string>, };
+
+export type JudgedValue<T> = { value: T, source: ValueSource, };
+
+export type ValueSource = "connection" | "response" | "given" | "clock";
+
+export type ResponseAddressing = { 
+/**
+ * The SP entityID it names (its first Audience).
+ */
+entity_id: string | null, 
+/**
+ * The ACS URL it names (its Destination, else its bearer Recipient).
+ */
+acs_url: string | null, issuer: string | null, issue_instant: string | null, in_response_to: string | null, 
+/**
+ * The assertion is encrypted: its Audience and Recipient are unreadable without the key.
+ */
+encrypted: boolean, };
 
 export type UserQuery = { connection: string | null, 
 /**
