@@ -98,13 +98,15 @@ describe("TestLoginPanel", () => {
     api.analyzeResponse.mockResolvedValue(analyzeResult());
     render(TestLoginPanel, { name: "okta-prod" });
     await fireEvent.input(screen.getByTestId("paste-response"), { target: { value: "PHNhbWxwOlJlc3BvbnNl" } });
-    await fireEvent.input(screen.getByLabelText("Judge at (optional)"), { target: { value: "2025-02-01T10:00:00" } });
+    await fireEvent.click(screen.getByLabelText(/A given instant/));
+    await fireEvent.input(screen.getByLabelText("Instant (your local time)"), { target: { value: "2025-02-01T10:00:00" } });
     await fireEvent.click(screen.getByTestId("analyze-response"));
     expect(api.analyzeResponse).toHaveBeenCalledWith("okta-prod", "PHNhbWxwOlJlc3BvbnNl", {
-      at: new Date("2025-02-01T10:00:00").toISOString(),
+      judge_as: { kind: "connection" },
+      judge_at: { kind: "instant", at: new Date("2025-02-01T10:00:00").toISOString() },
     });
     const result = await screen.findByTestId("test-login-result");
-    expect(result.textContent).toContain("Dry run: nothing was saved; InResponseTo was accepted as");
+    expect(result.textContent).toContain("Judged as this connection's SP");
     expect(result.textContent).toContain("_req42");
   });
 });

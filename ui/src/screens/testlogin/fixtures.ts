@@ -284,7 +284,23 @@ export function summary(id: number, outcome: Outcome = "created", connection = "
 }
 
 export function analyzeResult(): AnalyzeResult {
-  return { connection: "okta-prod", at: "2025-02-01T09:00:00Z", in_response_to: "_req42", report: createdReport(), xml: xmlLines };
+  return {
+    connection: "okta-prod",
+    at: "2025-02-01T09:00:00Z",
+    in_response_to: "_req42",
+    judged: {
+      as_addressed: false,
+      entity_id: { value: "https://app.example.com/saml/metadata", source: "connection" },
+      acs_url: { value: "https://app.example.com/saml/acs", source: "connection" },
+      at: { value: "2025-02-01T09:00:00Z", source: "given" },
+      notes: [
+        "Judged as this connection's SP: SP entityID https://app.example.com/saml/metadata, ACS URL https://app.example.com/saml/acs.",
+        "Judged at 2025-02-01T09:00:00Z, the instant you gave.",
+      ],
+    },
+    report: createdReport(),
+    xml: xmlLines,
+  };
 }
 
 export function mappingPreview(overrides: Partial<MappingPreview> = {}): MappingPreview {
