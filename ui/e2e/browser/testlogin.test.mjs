@@ -175,23 +175,63 @@ export async function a_pasted_response_is_analyzed_as_a_dry_run(page, backend) 
   await panel.getByRole("textbox", { name: "SAMLResponse" }).fill(xml);
   await analyze.click();
 
-  assert.deepEqual(await waitForCall(backend, "analyze_response"), { name: "acme", response: xml, options: { at: null } });
+  assert.deepEqual(await waitForCall(backend, "analyze_response"), {
+    name: "acme",
+    response: xml,
+    options: { judge_as: { kind: "connection" }, judge_at: { kind: "now" } },
+  });
   const result = panel.getByTestId("test-login-result");
   const outcome = result.getByTestId("outcome");
   await seeText(outcome, "Would succeed: the user's record was updated");
   await seeText(outcome, "Dry run");
-  await seeText(outcome, "Dry run: nothing was saved; InResponseTo was accepted as none (unsolicited).");
+  await seeText(outcome, "Judged as this connection's SP: SP entityID https://app.example.com/saml/metadata");
+  await seeText(outcome, "InResponseTo accepted as none (unsolicited)");
   await seeText(result.getByTestId("user-record"), "User record (as it would be)");
   await seeText(result.getByTestId("user-diff"), "Changes it would make");
   await seeText(result.getByTestId("user-diff").locator('tr[data-field="family_name"]'), "King → Lovelace");
   assert.deepEqual(backend.calls("test_login"), [], "nothing stored is opened");
 
-  // "Judge at" sends that instant (local time in the box, UTC on the wire).
-  await panel.getByLabel("Judge at (optional)").fill("2026-01-15T10:01:00");
+  // "A given instant" sends that instant (local time in the box, UTC on the wire).
+  await panel.getByLabel(/A given instant/).check();
+  await panel.getByLabel("Instant (your local time)").fill("2026-01-15T10:01:00");
   await analyze.click();
-  const second = await waitForCall(backend, "analyze_response", (a) => a.options.at !== null);
+  const second = await waitForCall(backend, "analyze_response", (a) => a.options.judge_at.kind === "instant");
   const expected = await page.evaluate(() => new Date("2026-01-15T10:01:00").toISOString());
-  assert.equal(second.options.at, expected);
+  assert.equal(second.options.judge_at.at, expected);
+}
+
+export async function a_capture_is_judged_as_the_sp_it_was_addressed_to_at_its_own_time(page, backend) {
+  serveApp(backend);
+  backend.on("response_addressing", () => backend.snapshot("response_addressing"));
+  backend.on("analyze_response", () => backend.snapshot("analyze_result_addressed"));
+  await openApp(page);
+  const panel = await openTestLogin(page, backend, "acme");
+  await panel.getByText("Analyze a captured SAMLResponse").click();
+  const xml = testdataText("analyze_response.xml");
+  await panel.getByRole("textbox", { name: "SAMLResponse" }).fill(xml);
+  await panel.getByLabel(/The SP it was addressed to/).check();
+  const entity = panel.getByLabel("SP entityID (Audience)");
+  const acs = panel.getByLabel("ACS URL (Destination and Recipient)");
+  // Prefilled from the response (the core reads it), and shown as such.
+  await waitForCall(backend, "response_addressing");
+  await page.waitForFunction(() => document.querySelector("#tl-as-entity")?.value.startsWith("https://"));
+  assert.equal(await entity.inputValue(), "https://app.example.com/saml/metadata");
+  assert.equal(await acs.inputValue(), "https://app.example.com/saml/acs");
+  await seeText(panel.getByTestId("judge-as-addressed"), "From the response.");
+  await panel.getByLabel(/The response's own time/).check();
+  await panel.getByRole("button", { name: "Analyze" }).click();
+  assert.deepEqual((await waitForCall(backend, "analyze_response")).options, {
+    judge_as: {
+      kind: "addressed",
+      entity_id: "https://app.example.com/saml/metadata",
+      acs_url: "https://app.example.com/saml/acs",
+    },
+    judge_at: { kind: "response" },
+  });
+  const judged = panel.getByTestId("judged");
+  await seeText(judged, "Judged as the SP it was addressed to");
+  await seeText(judged, "taken from the response, as you asked");
+  await seeText(judged, "the Assertion's IssueInstant");
 }
 
 export async function an_analyze_error_is_shown(page, backend) {
