@@ -351,14 +351,9 @@ async fn main() {
         &desktop.analyze_response("acme".into(), xml.clone(), JudgingContext::default()).await.unwrap(),
     );
     out.write("response_addressing", &desktop.response_addressing(xml.clone()).await.unwrap());
-    let as_addressed = JudgingContext {
-        judge_as: JudgeAs::Addressed { entity_id: None, acs_url: None },
-        judge_at: JudgeAt::Response,
-    };
-    out.write(
-        "analyze_result_addressed",
-        &desktop.analyze_response("acme".into(), xml, as_addressed).await.unwrap(),
-    );
+    let as_addressed =
+        JudgingContext { judge_as: JudgeAs::Addressed { entity_id: None, acs_url: None }, judge_at: JudgeAt::Response };
+    out.write("analyze_result_addressed", &desktop.analyze_response("acme".into(), xml, as_addressed).await.unwrap());
 
     // ---- users and audit ----
     let users = desktop.users(UserQuery::default()).await.unwrap();

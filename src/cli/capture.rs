@@ -43,7 +43,11 @@ pub fn verify(wb: &Workbench, args: &VerifyArgs, now: DateTime<Utc>) -> Result<E
     } else {
         print_capture(&result);
     }
-    Ok(if result.report.verdict == handshake::validate::Verdict::Accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if result.report.verdict == handshake::validate::Verdict::Accepted {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The `verify --json` contract's keys, plus the judging context and the dry run's outcome.

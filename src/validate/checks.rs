@@ -134,7 +134,12 @@ pub struct Problem {
 impl Problem {
     /// The problem as `judging` words its fix.
     pub(crate) fn of(v: &Violation, judging: &Judging<'_>) -> Self {
-        Problem { violation: Cow::Borrowed(v.name()), expected: v.expected(), actual: v.actual(), hint: v.hint_in(judging) }
+        Problem {
+            violation: Cow::Borrowed(v.name()),
+            expected: v.expected(),
+            actual: v.actual(),
+            hint: v.hint_in(judging),
+        }
     }
 }
 

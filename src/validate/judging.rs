@@ -96,7 +96,12 @@ impl Judging<'_> {
     /// Another connection whose IdP this response names (by Issuer, exactly as sent, when
     /// it is not this connection's) or whose certificate signed it. Only for failures that
     /// such a response causes: the signature, and the Issuer.
-    pub(super) fn other_idp(&self, v: &Violation, claimed: &Claimed, own_entity_id: &str) -> Option<(String, OtherMatch)> {
+    pub(super) fn other_idp(
+        &self,
+        v: &Violation,
+        claimed: &Claimed,
+        own_entity_id: &str,
+    ) -> Option<(String, OtherMatch)> {
         if self.others.is_empty() {
             return None;
         }
@@ -108,7 +113,10 @@ impl Judging<'_> {
             _ => return None,
         };
         let by_issuer = issuers.iter().filter(|i| **i != own_entity_id).find_map(|i| {
-            self.others.iter().find(|o| o.entity_id == *i).map(|o| (o.connection.clone(), OtherMatch::Issuer((*i).to_owned())))
+            self.others
+                .iter()
+                .find(|o| o.entity_id == *i)
+                .map(|o| (o.connection.clone(), OtherMatch::Issuer((*i).to_owned())))
         });
         let by_certificate = || {
             let carried = claimed.certificate.as_deref()?;

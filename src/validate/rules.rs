@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 use super::Context;
 use super::checks::{CheckId, Recorder};
-use super::judging::CaptureSp;
 use super::facts::{AssertionFacts, Confirmation, ResponseFacts};
+use super::judging::CaptureSp;
 use super::violation::Violation;
 
 use crate::saml::{CM_BEARER as BEARER, STATUS_SUCCESS as SUCCESS};

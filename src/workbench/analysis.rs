@@ -48,7 +48,9 @@ pub enum JudgeAt {
     /// The response's own IssueInstant (the Assertion's, else the Response's): the time
     /// checks pass only if they would have when the IdP issued it.
     Response,
-    Instant { at: DateTime<Utc> },
+    Instant {
+        at: DateTime<Utc>,
+    },
 }
 
 /// How to judge a captured response. The connection's stored SP values are never changed.
@@ -144,15 +146,12 @@ fn fmt(t: DateTime<Utc>) -> String {
 }
 
 /// A given value, or the response's; and whether it is the response's.
-fn addressed_value(
-    given: Option<&str>,
-    from_response: Option<&str>,
-    what: &str,
-) -> Result<JudgedValue<String>> {
+fn addressed_value(given: Option<&str>, from_response: Option<&str>, what: &str) -> Result<JudgedValue<String>> {
     match (given.filter(|g| !g.is_empty()), from_response) {
-        (Some(g), r) => {
-            Ok(JudgedValue { value: g.to_owned(), source: if r == Some(g) { ValueSource::Response } else { ValueSource::Given } })
-        }
+        (Some(g), r) => Ok(JudgedValue {
+            value: g.to_owned(),
+            source: if r == Some(g) { ValueSource::Response } else { ValueSource::Given },
+        }),
         (None, Some(r)) => Ok(JudgedValue { value: r.to_owned(), source: ValueSource::Response }),
         (None, None) => Err(Error::invalid(format!(
             "the response names no {what} that can be read (an encrypted assertion hides its Audience and Recipient): give the {what} to judge it as"
@@ -164,9 +163,9 @@ impl Workbench {
     /// What a captured response says it was addressed to (unverified), to prefill the
     /// "as addressed" values.
     pub fn response_addressing(&self, response: &str) -> Result<ResponseAddressing> {
-        validate::peek_addressing(response)
-            .map(|a| ResponseAddressing::from(&a))
-            .ok_or_else(|| Error::invalid("this is not a readable SAML Response: give the base64 form value or the decoded XML"))
+        validate::peek_addressing(response).map(|a| ResponseAddressing::from(&a)).ok_or_else(|| {
+            Error::invalid("this is not a readable SAML Response: give the base64 form value or the decoded XML")
+        })
     }
 
     /// Judges a captured SAMLResponse (base64 or XML) in the given context and dry-runs

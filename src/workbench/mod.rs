@@ -41,15 +41,15 @@ use crate::store::Store;
 pub use crate::directory::{AuditQuery, UserQuery};
 pub use crate::login::ProvisionReport;
 pub use crate::options::OpenOptions;
+pub use analysis::{
+    AnalyzeResult, JudgeAs, JudgeAt, Judged, JudgedValue, JudgingContext, ResponseAddressing, ValueSource,
+};
 pub use connections::{
     CertificateExpiry, ConnectionFile, ConnectionSummary, ExpiryLevel, IdpPreview, ImportOutcome, ImportRequest,
     MetadataChange, MetadataPreview, ReimportPreview, RemoveOutcome, TestStatus,
 };
 pub use directory::{AuditFormat, UserDetail, render_audit};
 pub use logins::XmlLine;
-pub use analysis::{
-    AnalyzeResult, JudgeAs, JudgeAt, Judged, JudgedValue, JudgingContext, ResponseAddressing, ValueSource,
-};
 pub use logins::{BenchResult, TestLoginDetail};
 pub use mapping::{MappingPreview, PresetInfo};
 

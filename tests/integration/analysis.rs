@@ -5,9 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use handshake::login::Outcome;
 use handshake::validate::{CheckId, CheckStatus, Verdict};
-use handshake::workbench::{
-    AnalyzeResult, ImportRequest, JudgeAs, JudgeAt, JudgingContext, ValueSource, Workbench,
-};
+use handshake::workbench::{AnalyzeResult, ImportRequest, JudgeAs, JudgeAt, JudgingContext, ValueSource, Workbench};
 
 use crate::provisioning::open_workbench;
 use crate::validation::{generator, response};
@@ -92,9 +90,14 @@ fn regression_capture_advice_does_not_send_the_idp_to_the_local_acs() {
 #[test]
 fn a_delivered_response_keeps_the_idp_advice() {
     let c = catalog();
-    let report = c.wb.verify("local", &response("capture_production"), generator::judged_at(), Some(generator::REQUEST_ID)).unwrap();
+    let report =
+        c.wb.verify("local", &response("capture_production"), generator::judged_at(), Some(generator::REQUEST_ID))
+            .unwrap();
     let destination = report.check(CheckId::Destination).unwrap().hint.clone().unwrap();
-    assert_eq!(destination, format!("The IdP must be configured with the ACS URL {LOCAL_ACS} (it is in the SP metadata)."));
+    assert_eq!(
+        destination,
+        format!("The IdP must be configured with the ACS URL {LOCAL_ACS} (it is in the SP metadata).")
+    );
 }
 
 #[test]
@@ -110,7 +113,10 @@ fn a_capture_judged_as_addressed_runs_every_check_against_the_responses_own_valu
     assert_eq!(r.report.outcome, Outcome::Created);
     assert!(r.report.dry_run);
     assert!(r.judged.as_addressed);
-    assert_eq!((r.judged.entity_id.value.as_str(), r.judged.entity_id.source), (generator::SP_ENTITY_ID, ValueSource::Response));
+    assert_eq!(
+        (r.judged.entity_id.value.as_str(), r.judged.entity_id.source),
+        (generator::SP_ENTITY_ID, ValueSource::Response)
+    );
     assert_eq!((r.judged.acs_url.value.as_str(), r.judged.acs_url.source), (generator::ACS_URL, ValueSource::Response));
     assert_eq!(r.in_response_to.as_deref(), Some(generator::REQUEST_ID), "it answered production's request");
     // The checks ran and say what they compared with.
@@ -147,13 +153,17 @@ fn a_value_given_for_the_addressed_sp_is_checked_and_its_hint_says_so() {
 fn judged_at_its_own_time_an_old_capture_passes_the_time_checks_and_now_it_expires() {
     let c = catalog();
     let days_later = generator::issued() + Duration::days(3);
-    let now = c.analyze("capture_production", JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Now }, days_later);
+    let now =
+        c.analyze("capture_production", JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Now }, days_later);
     assert_eq!(check(&now, CheckId::TimeWindow).status, CheckStatus::Fail);
     let hint = check(&now, CheckId::TimeWindow).hint.clone().unwrap();
     assert!(hint.contains("Judge it at the response's own time") && !hint.contains("sync the clocks"), "{hint}");
 
-    let then =
-        c.analyze("capture_production", JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Response }, days_later);
+    let then = c.analyze(
+        "capture_production",
+        JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Response },
+        days_later,
+    );
     assert_eq!(then.report.verdict, Verdict::Accepted, "{:#?}", then.report.checks);
     assert_eq!((then.judged.at.value, then.judged.at.source), (generator::issued(), ValueSource::Response));
     assert!(then.judged.notes.iter().any(|n| n.contains("Assertion's IssueInstant")), "{:?}", then.judged.notes);
@@ -180,11 +190,15 @@ fn a_capture_is_judged_twice_alike_and_nothing_is_written() {
 fn the_replay_cache_is_read_as_the_connection_and_not_as_the_addressed_sp() {
     let c = catalog();
     c.wb.import_connection(&generator::fixture_connection("prod"), generator::judged_at()).unwrap();
-    let posted =
-        c.wb.provision("prod", &response("capture_production"), generator::judged_at(), Some(generator::REQUEST_ID), false)
-            .unwrap();
+    let posted = c
+        .wb
+        .provision("prod", &response("capture_production"), generator::judged_at(), Some(generator::REQUEST_ID), false)
+        .unwrap();
     assert_eq!(posted.outcome, Outcome::Created);
-    let as_prod = c.wb.analyze_response("prod", &response("capture_production"), &JudgingContext::default(), generator::judged_at()).unwrap();
+    let as_prod = c
+        .wb
+        .analyze_response("prod", &response("capture_production"), &JudgingContext::default(), generator::judged_at())
+        .unwrap();
     assert_eq!(as_prod.report.failed_check.map(|s| s.as_str().to_owned()).as_deref(), Some("replay"));
     let context = JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Now };
     let as_addressed =
@@ -198,7 +212,11 @@ fn the_replay_cache_is_read_as_the_connection_and_not_as_the_addressed_sp() {
 #[test]
 fn regression_a_response_from_another_connections_idp_names_it_instead_of_a_rotation() {
     let c = catalog().with_partner();
-    let r = c.analyze("capture_other_idp", JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Now }, generator::judged_at());
+    let r = c.analyze(
+        "capture_other_idp",
+        JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Now },
+        generator::judged_at(),
+    );
     let signature = check(&r, CheckId::Signature);
     assert_eq!(signature.status, CheckStatus::Fail);
     assert_eq!(signature.violation.as_deref(), Some("other_connection_idp"));
@@ -213,7 +231,11 @@ fn regression_a_response_from_another_connections_idp_names_it_instead_of_a_rota
 fn a_certificate_from_another_connections_metadata_names_that_connection() {
     let c = catalog().with_partner();
     // Issuer is this connection's IdP, but the signing certificate is partner's.
-    let r = c.analyze("key_in_keyinfo_only", JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Now }, generator::judged_at());
+    let r = c.analyze(
+        "key_in_keyinfo_only",
+        JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Now },
+        generator::judged_at(),
+    );
     let hint = check(&r, CheckId::Signature).hint.clone().unwrap();
     assert!(hint.contains("signed with a certificate from the IdP metadata of connection partner"), "{hint}");
     // Without partner in the catalog, the rotation advice stays (it is then the likely cause).
@@ -225,9 +247,8 @@ fn a_certificate_from_another_connections_metadata_names_that_connection() {
 #[test]
 fn judging_at_the_responses_time_needs_an_issue_instant_and_addressed_values_need_a_source() {
     let c = catalog();
-    let e = c
-        .wb
-        .analyze_response(
+    let e =
+        c.wb.analyze_response(
             "local",
             "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_x\" Version=\"2.0\"/>",
             &JudgingContext { judge_as: JudgeAs::Connection, judge_at: JudgeAt::Response },

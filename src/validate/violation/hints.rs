@@ -3,8 +3,8 @@
 //! response delivered to the ACS is not always what to change for a captured one (a
 //! production capture names the production SP; it expired long ago).
 
-use super::Violation;
 use super::super::judging::{Capture, CaptureAt, CaptureSp, Judging, OtherMatch};
+use super::Violation;
 
 impl Violation {
     /// The fix for a response delivered to this connection's ACS.
@@ -261,13 +261,19 @@ fn judged_as_given(field: &str, found: &str, setting: &str, expected: &str, from
 /// A response that another connection's IdP sent or signed: no certificate rotation, no re-import.
 fn other_connection_hint(connection: &str, matched: &OtherMatch, capture: bool) -> String {
     let how = match matched {
-        OtherMatch::Issuer(issuer) => format!("its Issuer {issuer} is, exactly as sent, the IdP entityID of connection {connection}"),
-        OtherMatch::Certificate(fp) => format!("it is signed with a certificate from the IdP metadata of connection {connection} (SHA-256 {fp})"),
+        OtherMatch::Issuer(issuer) => {
+            format!("its Issuer {issuer} is, exactly as sent, the IdP entityID of connection {connection}")
+        }
+        OtherMatch::Certificate(fp) => {
+            format!("it is signed with a certificate from the IdP metadata of connection {connection} (SHA-256 {fp})")
+        }
     };
     let then = if capture {
         format!("judge it with connection {connection} instead")
     } else {
-        format!("that IdP sends its responses to this connection's ACS: configure it with the ACS URL of connection {connection} (in that connection's SP metadata)")
+        format!(
+            "that IdP sends its responses to this connection's ACS: configure it with the ACS URL of connection {connection} (in that connection's SP metadata)"
+        )
     };
     format!(
         "This response comes from connection {connection}'s IdP: {how}. So {then}. \
