@@ -69,7 +69,7 @@ impl Claimed {
     pub(super) fn read(root: Node<'_, '_>) -> Claimed {
         let assertion = root.children().find(|n| xml::is(*n, NS_SAML, "Assertion"));
         let issuer = |n: Node<'_, '_>| {
-            n.children().find(|c| xml::is(*c, NS_SAML, "Issuer")).and_then(|i| i.text()).map(|t| t.trim().to_owned())
+            n.children().find(|c| xml::is(*c, NS_SAML, "Issuer")).map(|i| crate::identity::read(&xml::text(i)).value)
         };
         let issuers = [Some(root), assertion].into_iter().flatten().filter_map(issuer).collect();
         let certificate = [Some(root), assertion]
@@ -120,7 +120,9 @@ impl Judging<'_> {
         });
         let by_certificate = || {
             let carried = claimed.certificate.as_deref()?;
-            self.others.iter().find_map(|o| {
+            // A connection to this same IdP with a newer certificate means a rotation: the
+            // rotation hint is the true one then.
+            self.others.iter().filter(|o| o.entity_id != own_entity_id).find_map(|o| {
                 o.certificates
                     .iter()
                     .find(|(der, _)| der == carried)

@@ -261,7 +261,10 @@ fn run(input: &str, ctx: &Context<'_>, rec: &mut Recorder, found: &mut Found) ->
     };
     let root = doc.root_element();
     guard(rec, check_root(root))?;
-    rec.claimed(judging::Claimed::read(root));
+    if !ctx.judging.others.is_empty() {
+        // Only to name another connection's IdP when a signature or Issuer check fails.
+        rec.claimed(judging::Claimed::read(root));
+    }
     rec.pass(
         CheckId::Parse,
         "samlp:Response, Version 2.0",
