@@ -263,3 +263,26 @@ fn judging_at_the_responses_time_needs_an_issue_instant_and_addressed_values_nee
     assert_eq!(addressing.issue_instant, Some(generator::issued()));
     assert!(c.wb.response_addressing("not a response").is_err());
 }
+
+/// A second connection to this same IdP whose metadata has the new certificate means the IdP
+/// rotated: the rotation hint is the true one, not "another connection's IdP".
+#[test]
+fn a_connection_to_the_same_idp_with_a_newer_certificate_keeps_the_rotation_hint() {
+    let c = catalog();
+    let der = generator::keys(&crate::validation::fixtures_dir()).attacker.certificate.der();
+    let metadata =
+        generator::metadata_with_certificates([der]).replace(generator::OTHER_IDP_ENTITY_ID, generator::IDP_ENTITY_ID);
+    let request = ImportRequest {
+        name: "local-reimported".into(),
+        metadata_xml: metadata,
+        source: "test".into(),
+        entity_id: None,
+        sp_entity_id: None,
+        acs_url: None,
+    };
+    c.wb.import_connection(&request, generator::judged_at()).unwrap();
+    let r = c.analyze("key_in_keyinfo_only", JudgingContext::default(), generator::judged_at());
+    let signature = check(&r, CheckId::Signature);
+    assert_eq!(signature.violation.as_deref(), Some("signature_invalid"));
+    assert!(signature.hint.as_deref().unwrap().contains("re-import its metadata"), "{:?}", signature.hint);
+}
