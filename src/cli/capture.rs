@@ -37,7 +37,7 @@ pub fn verify(wb: &Workbench, args: &VerifyArgs, now: DateTime<Utc>) -> Result<E
     let mut response = args.response.clone();
     response.at = None; // the judging context carries the instant
     let r = read_response(&response, now)?;
-    let result = wb.analyze_response(&r.connection, &r.text, &context, now)?;
+    let result = wb.analyze_response(&r.connection, &r.text, &context, now).map_err(super::hints::capture)?;
     if args.json {
         println!("{}", to_json(&capture_json(&result))?);
     } else {

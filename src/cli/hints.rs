@@ -77,6 +77,19 @@ pub fn running(subject: Subject, e: Error) -> Error {
     with(e, hint)
 }
 
+const GIVE_SP_VALUES: Hint = Hint { text: "give them with --sp-entity-id and --acs-url", given_by: "--sp-entity-id" };
+const GIVE_AN_INSTANT: Hint = Hint { text: "pass --at with an RFC 3339 instant instead", given_by: "--at" };
+
+/// An error from judging a captured response (`verify --as-addressed`, `--at response`).
+pub fn capture(e: Error) -> Error {
+    use handshake::workbench::analysis::{NO_ADDRESSED_VALUE, NO_ISSUE_INSTANT};
+    match e.detail.as_deref() {
+        Some(NO_ADDRESSED_VALUE) => with(e, &GIVE_SP_VALUES),
+        Some(NO_ISSUE_INSTANT) => with(e, &GIVE_AN_INSTANT),
+        _ => e,
+    }
+}
+
 fn with(e: Error, hint: &Hint) -> Error {
     let given = |text: &Option<String>| text.as_deref().is_some_and(|t| t.contains(hint.given_by));
     if given(&Some(e.message.clone())) || given(&e.hint) {

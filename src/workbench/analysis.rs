@@ -20,6 +20,11 @@ use crate::error::{Error, Result};
 use crate::login;
 use crate::validate::{self, Addressing, Capture, CaptureAt, CaptureSp, Judging, OtherIdp};
 
+/// Error details: the SP value to judge as is neither given nor readable in the response.
+pub const NO_ADDRESSED_VALUE: &str = "no_addressed_value";
+/// Error detail: judged at the response's own time, but it has no readable IssueInstant.
+pub const NO_ISSUE_INSTANT: &str = "no_issue_instant";
+
 /// Which SP a captured response is judged as.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -155,7 +160,8 @@ fn addressed_value(given: Option<&str>, from_response: Option<&str>, what: &str)
         (None, Some(r)) => Ok(JudgedValue { value: r.to_owned(), source: ValueSource::Response }),
         (None, None) => Err(Error::invalid(format!(
             "the response names no {what} that can be read (an encrypted assertion hides its Audience and Recipient): give the {what} to judge it as"
-        ))),
+        ))
+        .detail(NO_ADDRESSED_VALUE)),
     }
 }
 
@@ -192,7 +198,8 @@ impl Workbench {
                 None => {
                     return Err(Error::invalid(
                         "the response has no IssueInstant that can be read: judge it now or at a given instant",
-                    ));
+                    )
+                    .detail(NO_ISSUE_INSTANT));
                 }
             },
         };

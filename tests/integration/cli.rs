@@ -700,6 +700,17 @@ fn verify_judges_a_capture_as_addressed_at_its_own_time() {
     assert_eq!(out.status.code(), Some(2));
     let out = env.run(&["verify", "--connection", "local", "--response", file.as_str(), "--sp-entity-id", "x"]);
     assert_eq!(out.status.code(), Some(2));
+    // A response without a readable IssueInstant: the error names the flag to use instead.
+    let bare = env.dir.path().join("bare.xml");
+    std::fs::write(
+        &bare,
+        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Version="2.0"/>"#,
+    )
+    .unwrap();
+    let out = env.run(&["verify", "--connection", "local", "--response", bare.to_str().unwrap(), "--at", "response"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no IssueInstant") && err.contains("pass --at with an RFC 3339 instant"), "{err}");
     // The help documents the flags.
     let help = String::from_utf8_lossy(&env.run(&["verify", "--help"]).stdout).into_owned();
     for flag in ["--as-addressed", "--capture", "--sp-entity-id", "--acs-url", "at response"] {
