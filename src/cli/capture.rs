@@ -33,6 +33,11 @@ fn context(args: &VerifyArgs) -> Result<JudgingContext, Error> {
 }
 
 pub fn verify(wb: &Workbench, args: &VerifyArgs, now: DateTime<Utc>) -> Result<ExitCode, Error> {
+    if args.response.in_response_to.is_some() {
+        return Err(Error::invalid(
+            "a capture is judged with its own InResponseTo accepted as outstanding: leave out --in-response-to",
+        ));
+    }
     let context = context(args)?;
     let mut response = args.response.clone();
     response.at = None; // the judging context carries the instant
