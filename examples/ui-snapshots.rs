@@ -137,6 +137,7 @@ async fn main() {
         db: Some(tmp.path().join("handshake.db")),
         secret_store: SecretStoreKind::File(tmp.path().join("secrets")),
         port: 0,
+        actor: "ada".into(),
     };
     let now = generator::judged_at();
     let desktop = Desktop::open(&options, Arc::new(FixedClock(now))).unwrap();
@@ -165,6 +166,7 @@ async fn main() {
         // A directory inside a file: the file store cannot be created.
         secret_store: SecretStoreKind::File(tmp.path().join("handshake.db").join("secrets")),
         port: 0,
+        actor: "ada".into(),
     };
     let other = Desktop::open(&broken, Arc::new(FixedClock(now))).unwrap();
     other.start_server(status.port).await;

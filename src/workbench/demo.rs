@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ConnectionView, ImportRequest, UserQuery, Workbench};
+use super::{ConnectionView, ImportRequest, Workbench};
 use crate::certs::Certificate;
 use crate::connection::{self, SecurityPolicy};
 use crate::demo::scenarios::{self, Flow};
@@ -15,7 +15,9 @@ use crate::demo::{
     DemoVerdict, Expected, METADATA_SOURCE, PendingRequest, Persona, PreparedScenario, ScenarioId, SignInForm,
     SignMode, demo_mapping, find_persona, idp, metadata_xml,
 };
-use crate::directory::User;
+use super::audit::{self, AdminChange};
+use crate::directory::{AdminAction, User};
+use serde_json::Value;
 use crate::error::{Error, ErrorCode, Result};
 use crate::idp::SigningKey;
 use crate::login::{Outcome, Stop};
@@ -229,16 +231,14 @@ impl Workbench {
         let xml = metadata_xml(self.base_url(), &identity.certificate);
         let (created, refreshed) = match self.store().get_connection(DEMO_CONNECTION) {
             Err(e) if e.code == ErrorCode::NotFound => {
-                self.import_connection(
-                    &ImportRequest {
-                        name: DEMO_CONNECTION.into(),
-                        metadata_xml: xml.clone(),
-                        source: METADATA_SOURCE.into(),
-                        ..ImportRequest::default()
-                    },
-                    now,
-                )?;
-                self.set_mapping(DEMO_CONNECTION, &demo_mapping(identity.style), now)?;
+                let request = ImportRequest {
+                    name: DEMO_CONNECTION.into(),
+                    metadata_xml: xml.clone(),
+                    source: METADATA_SOURCE.into(),
+                    ..ImportRequest::default()
+                };
+                let mapping = (demo_mapping(identity.style), "the demo IdP's mapping");
+                self.import_with(&request, SecurityPolicy::default(), Some(mapping), now)?;
                 (true, false)
             }
             Err(e) => return Err(e),
@@ -344,36 +344,70 @@ impl Workbench {
     /// is append-only and keeps its rows.
     pub fn reset_demo(&self, now: DateTime<Utc>) -> Result<DemoReset> {
         let identity = self.demo_identity(now)?;
+        let is_demo = |c: &crate::connection::Connection| c.idp.entity_id == DEMO_IDP_ENTITY_ID;
         let mut users_removed = 0u32;
         let mut test_logins_removed = 0u32;
+        // One transaction and one audit row for the whole reset.
+        let tx = self.store().write()?;
         for name in [DEMO_CONNECTION, DEMO_STRICT_CONNECTION] {
-            let Ok(c) = self.store().get_connection(name) else { continue };
-            if c.idp.entity_id != DEMO_IDP_ENTITY_ID {
+            let Ok(c) = store::connections::get(&tx, name) else { continue };
+            if !is_demo(&c) {
                 continue; // someone's own connection of that name: not demo data
             }
-            let users = self.users(&UserQuery { connection: Some(name.to_owned()), ..UserQuery::default() })?;
-            let tx = self.store().write()?;
-            for u in users {
+            for u in store::users::list_users(&tx, Some(name), None)? {
                 if store::users::delete_user(&tx, u.id)? {
                     users_removed += 1;
                 }
             }
             test_logins_removed += store::logins::delete_test_logins_of(&tx, name)?;
             store::logins::delete_requests_of(&tx, c.id)?;
-            tx.commit()?;
         }
-        if self.store().get_connection(DEMO_STRICT_CONNECTION).is_ok_and(|c| c.idp.entity_id == DEMO_IDP_ENTITY_ID) {
-            self.remove_connection(DEMO_STRICT_CONNECTION)?;
+        let mut diff = vec![
+            audit::change("users_removed", Value::Null, users_removed),
+            audit::change("test_logins_removed", Value::Null, test_logins_removed),
+        ];
+        let strict_removed = store::connections::get(&tx, DEMO_STRICT_CONNECTION).ok().filter(is_demo).is_some();
+        if strict_removed {
+            store::connections::remove(&tx, DEMO_STRICT_CONNECTION)?;
+            diff.push(audit::change("connections", DEMO_STRICT_CONNECTION, Value::Null));
         }
-        if self.store().get_connection(DEMO_CONNECTION).is_ok_and(|c| c.idp.entity_id == DEMO_IDP_ENTITY_ID) {
-            self.set_policy(DEMO_CONNECTION, SecurityPolicy::default(), now)?;
-            self.set_mapping(DEMO_CONNECTION, &demo_mapping(identity.style), now)?;
+        let demo = store::connections::get(&tx, DEMO_CONNECTION).ok().filter(is_demo);
+        if let Some(c) = &demo {
+            if c.policy != SecurityPolicy::default() {
+                diff.extend(audit::diff_of("policy", &c.policy, &SecurityPolicy::default())?);
+                let reset = crate::connection::Connection { policy: SecurityPolicy::default(), ..c.clone() };
+                store::connections::update(&tx, &reset, now)?;
+            }
+            let mapping = demo_mapping(identity.style);
+            let before = store::mappings::get_mapping(&tx, c.id)?.unwrap_or_default();
+            if before != mapping {
+                diff.extend(audit::diff_of("mapping", &before, &mapping)?);
+                store::mappings::set_mapping(&tx, c.id, &mapping, now)?;
+            }
         }
-        let tx = self.store().write()?;
+        let before = store::demo::identity(&tx)?;
+        if let Some(b) = before.filter(|b| b.sign != SignMode::default() || b.encrypt) {
+            diff.extend(audit::diff_of("demo_idp.sign", &b.sign, &SignMode::default())?);
+            diff.extend(audit::diff_of("demo_idp.encrypt", &b.encrypt, &false)?);
+        }
         store::demo::save_settings(&tx, identity.style, SignMode::default(), false, now)?;
         store::demo::restore_default_personas(&tx, now)?;
+        let personas = u32::try_from(store::demo::personas(&tx)?.len()).unwrap_or(u32::MAX);
+        diff.push(audit::change("personas", Value::Null, format!("{personas} default personas")));
+        let change = AdminChange {
+            action: AdminAction::DemoReset,
+            connection: demo.as_ref().map(|c| (c.name.clone(), c.id)),
+            user: None,
+            message: "Reset the demo data".to_owned(),
+            diff,
+        };
+        self.record_admin(&tx, change, now)?;
         tx.commit()?;
-        let personas = u32::try_from(self.demo_personas()?.len()).unwrap_or(u32::MAX);
+        if strict_removed {
+            // After the commit, as removing a connection does: a keyring that cannot be reached
+            // must not undo the reset.
+            let _ = self.secrets().delete(&secrets::sp_key(DEMO_STRICT_CONNECTION));
+        }
         Ok(DemoReset { users_removed, test_logins_removed, personas })
     }
 
@@ -519,11 +553,17 @@ impl Workbench {
             persona: persona.email.clone(),
             skew_minutes,
             expected: request.scenario.expected(setup.idp.style, skew_minutes),
+            after_test_login: store::logins::last_test_login_id(self.store())?,
         })
     }
 
-    /// The result of a driven scenario, read from its test login.
+    /// The result of a driven scenario, read from its test login. The run's test logins
+    /// (every one since it was prepared: a replay posts twice) are marked as demo runs, so
+    /// the connection's health keeps reflecting the admin's own last test login.
     pub fn scenario_result(&self, prepared: &PreparedScenario, test_login_id: i64) -> Result<ScenarioResult> {
+        let tx = self.store().write()?;
+        store::logins::mark_demo_runs(&tx, &prepared.connection, prepared.after_test_login, test_login_id)?;
+        tx.commit()?;
         let t = self.test_login(test_login_id)?;
         let verdict = if t.report.outcome.signed_in() { DemoVerdict::Accepted } else { DemoVerdict::Rejected };
         let failed_check = t.report.failed_check;

@@ -15,6 +15,7 @@
 //! each shell adds its own hints (flags, buttons).
 
 pub mod connections;
+mod audit;
 pub mod demo;
 pub mod directory;
 pub mod logins;
@@ -51,6 +52,8 @@ pub struct Workbench {
     store: Store,
     secrets: Arc<dyn SecretStore>,
     base_url: String,
+    /// Who the audit log names on admin rows: the OS user the shell found ([`crate::options::os_user`]).
+    actor: String,
 }
 
 /// A connection as the CLI and the app show it: the SP values in effect, not just the stored ones.
@@ -92,12 +95,24 @@ impl Workbench {
         let path = Store::resolve_path(options.db.as_deref())?;
         let store = Store::open(&path)?;
         let secrets = secrets::open(&options.secret_store)?;
-        Ok(Self::with_parts(store, secrets, connection::base_url(options.port)))
+        Ok(Self::with_parts(store, secrets, connection::base_url(options.port)).with_actor(&options.actor))
     }
 
-    /// For tests and embedders that build the parts themselves.
+    /// For tests and embedders that build the parts themselves. The actor is
+    /// [`crate::directory::UNKNOWN_ACTOR`] until [`Workbench::with_actor`] names one.
     pub fn with_parts(store: Store, secrets: Arc<dyn SecretStore>, base_url: String) -> Self {
-        Workbench { store, secrets, base_url }
+        let actor = crate::directory::UNKNOWN_ACTOR.to_owned();
+        Workbench { store, secrets, base_url, actor }
+    }
+
+    /// The OS user the audit log names on this workbench's admin rows.
+    pub fn with_actor(mut self, actor: &str) -> Self {
+        actor.clone_into(&mut self.actor);
+        self
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     pub fn base_url(&self) -> &str {

@@ -32,7 +32,7 @@ struct Demo {
 
 async fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
-    let options = OpenOptions { db: Some(dir.path().join("demo.db")), secret_store: SecretStoreKind::Memory, port: 0 };
+    let options = OpenOptions { db: Some(dir.path().join("demo.db")), secret_store: SecretStoreKind::Memory, port: 0, actor: "ada".into() };
     let desktop = Desktop::open(&options, Arc::new(FixedClock(at()))).unwrap();
     let status = desktop.start_server(0).await;
     assert!(status.running, "{:?}", status.error);

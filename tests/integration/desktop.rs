@@ -25,7 +25,7 @@ struct App {
 
 fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let options = OpenOptions { db: Some(dir.path().join("app.db")), secret_store: SecretStoreKind::Memory, port: 0 };
+    let options = OpenOptions { db: Some(dir.path().join("app.db")), secret_store: SecretStoreKind::Memory, port: 0, actor: "ada".into() };
     let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
     App { dir, desktop }
 }
@@ -269,6 +269,7 @@ async fn error_details_cross_ipc_intact() {
         db: Some(dir.path().join("app.db")),
         secret_store: SecretStoreKind::File(secrets.clone()),
         port: 0,
+        actor: "ada".into(),
     };
     let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
     let status = serde_json::to_value(desktop.status()).unwrap();
