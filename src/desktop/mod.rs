@@ -96,7 +96,11 @@ impl Desktop {
         };
         let (events, _) = broadcast::channel(64);
         let port = options.port;
-        let state = AppState::with_events(Pool::open_with(&db, &secrets, port, &options.actor)?, clock.clone(), events.clone())?;
+        let state = AppState::with_events(
+            Pool::open_with(&db, &secrets, port, &options.actor)?,
+            clock.clone(),
+            events.clone(),
+        )?;
         let status = ServerStatus { running: false, port, base_url: connection::base_url(port), error: None };
         Ok(Desktop {
             db,

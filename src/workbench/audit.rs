@@ -35,7 +35,13 @@ impl AdminChange {
         AdminChange { action, connection: Some((c.name.clone(), c.id)), user: None, message, diff }
     }
 
-    pub fn on_user(action: AdminAction, u: &User, connection_id: Option<i64>, message: String, diff: Vec<FieldChange>) -> Self {
+    pub fn on_user(
+        action: AdminAction,
+        u: &User,
+        connection_id: Option<i64>,
+        message: String,
+        diff: Vec<FieldChange>,
+    ) -> Self {
         let connection = u.connection.clone().zip(connection_id);
         AdminChange { action, connection, user: Some((u.id, u.email.clone())), message, diff }
     }

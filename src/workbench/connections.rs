@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::audit::{self, AdminChange};
 use super::{ConnectionView, Workbench};
-use crate::directory::{AdminAction, FieldChange};
 use crate::certs::Certificate;
 use crate::connection::{Connection, IdpDescriptor, SecurityPolicy, SpConfig, check_name};
+use crate::directory::{AdminAction, FieldChange};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity;
 use crate::login::Stop;
@@ -230,7 +230,11 @@ impl Workbench {
         let new = NewConnection {
             name: request.name.clone(),
             idp: imported.idp,
-            sp: SpConfig { entity_id: request.sp_entity_id.clone(), acs_url: request.acs_url.clone(), certificate: None },
+            sp: SpConfig {
+                entity_id: request.sp_entity_id.clone(),
+                acs_url: request.acs_url.clone(),
+                certificate: None,
+            },
             policy,
             metadata_xml: request.metadata_xml.clone(),
             metadata_source: request.source.clone(),
@@ -240,7 +244,11 @@ impl Workbench {
             audit::diff_values("idp", &serde_json::json!({}), &audit::idp_value(&stored.idp), &mut diff);
             diff.push(audit::change("metadata_source", Value::Null, stored.metadata_source.clone()));
             diff.extend(sp_overrides_diff(&SpConfig::default(), &stored.sp));
-            diff.push(audit::change("sp.certificate", Value::Null, audit::certificate_value(stored.sp.certificate.as_ref())));
+            diff.push(audit::change(
+                "sp.certificate",
+                Value::Null,
+                audit::certificate_value(stored.sp.certificate.as_ref()),
+            ));
             diff.push(audit::change("sp.key", Value::Null, "generated"));
             diff.extend(audit::diff_of("policy", &SecurityPolicy::default(), &stored.policy)?);
             if let Some((doc, origin)) = &mapping {
@@ -350,7 +358,11 @@ impl Workbench {
         let new = NewConnection {
             name: new_name.to_owned(),
             idp: source.idp.clone(),
-            sp: SpConfig { entity_id: source.sp.entity_id.clone(), acs_url: source.sp.acs_url.clone(), certificate: None },
+            sp: SpConfig {
+                entity_id: source.sp.entity_id.clone(),
+                acs_url: source.sp.acs_url.clone(),
+                certificate: None,
+            },
             policy: source.policy.clone(),
             metadata_xml: source.metadata_xml.clone(),
             metadata_source: source.metadata_source.clone(),

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::audit::{self, AdminChange};
 use super::{ConnectionView, ImportRequest, Workbench};
 use crate::certs::Certificate;
 use crate::connection::{self, SecurityPolicy};
@@ -15,15 +16,14 @@ use crate::demo::{
     DemoVerdict, Expected, METADATA_SOURCE, PendingRequest, Persona, PreparedScenario, ScenarioId, SignInForm,
     SignMode, demo_mapping, find_persona, idp, metadata_xml,
 };
-use super::audit::{self, AdminChange};
 use crate::directory::{AdminAction, User};
-use serde_json::Value;
 use crate::error::{Error, ErrorCode, Result};
 use crate::idp::SigningKey;
 use crate::login::{Outcome, Stop};
 use crate::secrets;
 use crate::sp;
 use crate::store;
+use serde_json::Value;
 
 /// The demo IdP as the app shows it.
 #[derive(Debug, Clone, Serialize)]

@@ -79,7 +79,11 @@ impl Workbench {
         audit::diff_values("user", &audit::value(&deleted_view(&before))?, &serde_json::Value::Null, &mut diff);
         let message = format!("Deleted user {id} ({})", label(&before));
         let connection_id = user_connection_id(&tx, &before);
-        self.record_admin(&tx, AdminChange::on_user(AdminAction::UserDelete, &before, connection_id, message, diff), now)?;
+        self.record_admin(
+            &tx,
+            AdminChange::on_user(AdminAction::UserDelete, &before, connection_id, message, diff),
+            now,
+        )?;
         tx.commit()
     }
 
@@ -158,8 +162,20 @@ fn csv_field(s: &str) -> String {
 /// The CSV export's columns, in order. The first nine are the login columns of earlier
 /// versions (kept, in place); `kind`, `actor` and `action` were added at the end for admin
 /// rows (which leave `outcome` and `failed_check` empty).
-pub const AUDIT_CSV_COLUMNS: [&str; 12] =
-    ["id", "at", "connection", "subject", "outcome", "failed_check", "message", "user_id", "diff", "kind", "actor", "action"];
+pub const AUDIT_CSV_COLUMNS: [&str; 12] = [
+    "id",
+    "at",
+    "connection",
+    "subject",
+    "outcome",
+    "failed_check",
+    "message",
+    "user_id",
+    "diff",
+    "kind",
+    "actor",
+    "action",
+];
 
 /// Audit rows as JSON lines (one object per line) or CSV (header row first).
 pub fn render_audit(entries: &[AuditEntry], format: AuditFormat) -> Result<String> {

@@ -14,8 +14,8 @@
 //! cross every boundary as `{code, message}` ([`crate::Error`]); messages name concepts, and
 //! each shell adds its own hints (flags, buttons).
 
-pub mod connections;
 mod audit;
+pub mod connections;
 pub mod demo;
 pub mod directory;
 pub mod logins;

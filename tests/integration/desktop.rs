@@ -25,7 +25,12 @@ struct App {
 
 fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let options = OpenOptions { db: Some(dir.path().join("app.db")), secret_store: SecretStoreKind::Memory, port: 0, actor: "ada".into() };
+    let options = OpenOptions {
+        db: Some(dir.path().join("app.db")),
+        secret_store: SecretStoreKind::Memory,
+        port: 0,
+        actor: "ada".into(),
+    };
     let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
     App { dir, desktop }
 }

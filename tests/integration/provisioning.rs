@@ -47,6 +47,11 @@ impl Bench {
         Bench { wb, dir, key: idp_key(), counter: std::cell::Cell::new(0) }
     }
 
+    /// The same bench, its admin actions recorded as `actor`'s.
+    pub fn with_actor(self, actor: &str) -> Self {
+        Bench { wb: self.wb.with_actor(actor), ..self }
+    }
+
     pub fn with_mapping(self, doc: &MappingDocument) -> Self {
         self.wb.set_mapping("acme", doc, t0()).unwrap();
         self
@@ -93,7 +98,7 @@ impl Bench {
     }
 }
 
-const ADA: &[(&str, &[&str])] = &[
+pub const ADA: &[(&str, &[&str])] = &[
     ("email", &["Ada@Example.com "]),
     ("firstName", &["Ada"]),
     ("lastName", &["Lovelace"]),
@@ -180,7 +185,11 @@ fn invalid_response_is_rejected_and_audited_with_the_check_id() {
         b.wb.audit(&handshake::directory::AuditQuery { connection: Some("acme".into()), ..Default::default() })
             .unwrap();
     assert_eq!(
-        (audit.len(), audit[0].outcome.map(|o| o.as_str()).unwrap_or_default(), audit[0].failed_check.map(Stop::as_str)),
+        (
+            audit.len(),
+            audit[0].outcome.map(|o| o.as_str()).unwrap_or_default(),
+            audit[0].failed_check.map(Stop::as_str)
+        ),
         (1, "rejected", Some("audience"))
     );
 }
@@ -713,7 +722,10 @@ fn audit_log_records_every_attempt_and_exports() {
     let entries =
         b.wb.audit(&handshake::directory::AuditQuery { connection: Some("acme".into()), ..Default::default() })
             .unwrap();
-    assert_eq!(entries.iter().map(|e| e.outcome.map(|o| o.as_str()).unwrap_or_default()).collect::<Vec<_>>(), vec!["denied", "updated", "created"]);
+    assert_eq!(
+        entries.iter().map(|e| e.outcome.map(|o| o.as_str()).unwrap_or_default()).collect::<Vec<_>>(),
+        vec!["denied", "updated", "created"]
+    );
     assert_eq!(entries[0].failed_check.map(Stop::as_str), Some("missing_attribute"));
     assert!(entries[1].diff.iter().any(|c| c.field == "given_name"));
     let jsonl = b.wb.export_audit(&Default::default(), AuditFormat::JsonLines).unwrap().0;
