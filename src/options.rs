@@ -77,7 +77,7 @@ const MAX_ACTOR_CHARS: usize = 64;
 pub fn os_user(env: impl Fn(&str) -> Option<String>) -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .into_iter()
-        .filter_map(|name| env(name))
+        .filter_map(&env)
         .map(|v| v.chars().filter(|c| !c.is_control()).take(MAX_ACTOR_CHARS).collect::<String>())
         .map(|v| v.trim().to_owned())
         .find(|v| !v.is_empty())

@@ -17,9 +17,11 @@
 mod audit;
 pub mod connections;
 pub mod demo;
+mod demo_reset;
 pub mod directory;
 pub mod logins;
 pub mod mapping;
+mod sp_side;
 pub mod xmlview;
 
 use std::path::Path;

@@ -503,7 +503,7 @@ fn provision_dry_run_then_real_then_replay() {
         (1, Some("rejected"), Some("audience"))
     );
 
-    let audit = env.run(&["audit", "list", "--format", "json"]);
+    let audit = env.run(&["audit", "list", "--format", "json", "--kind", "login"]);
     let lines: Vec<Value> =
         String::from_utf8(audit.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let outcomes: Vec<&str> = lines.iter().map(|l| l["outcome"].as_str().unwrap()).collect();

@@ -161,7 +161,10 @@ async fn import_test_login_and_inspect_through_the_app_api() {
     let user = desktop.set_user_status(found[0].id, UserStatus::Deactivated).await.unwrap();
     assert_eq!(user.status, UserStatus::Deactivated);
     let detail = desktop.user(user.id).await.unwrap();
-    assert_eq!(detail.audit.len(), 1);
+    // Its login, then the deactivation (an admin row, by the OS user the app was opened as).
+    assert_eq!(detail.audit.len(), 2);
+    assert_eq!(detail.audit[0].action, Some(handshake::directory::AdminAction::UserDeactivate));
+    assert_eq!(detail.audit[0].actor.as_deref(), Some("ada"));
 
     // Audit log: filter and export.
     assert_eq!(

@@ -432,7 +432,8 @@ fn regression_csv_quotes_every_cell_and_neutralises_formulas() {
     let header = csv.lines().next().unwrap();
     assert_eq!(
         header,
-        "\"id\",\"at\",\"connection\",\"subject\",\"outcome\",\"failed_check\",\"message\",\"user_id\",\"diff\""
+        "\"id\",\"at\",\"connection\",\"subject\",\"outcome\",\"failed_check\",\"message\",\"user_id\",\"diff\",\
+         \"kind\",\"actor\",\"action\""
     );
     for (subject, neutralised) in cases {
         assert!(csv.contains(neutralised), "{subject:?} is not neutralised as {neutralised:?} in\n{csv}");
