@@ -182,7 +182,8 @@ async fn import_test_login_and_inspect_through_the_app_api() {
             .unwrap()
             .is_empty()
     );
-    let csv = desktop.export_audit(AuditQuery::default(), ExportFormat::Csv).await.unwrap();
+    let logins = AuditQuery { kind: Some(handshake::directory::AuditKind::Login), ..Default::default() };
+    let csv = desktop.export_audit(logins, ExportFormat::Csv).await.unwrap();
     assert_eq!(csv.rows, 1);
     assert!(csv.content.starts_with("\"id\",\"at\",\"connection\""));
 
