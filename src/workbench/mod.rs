@@ -10,6 +10,11 @@
 //! - [`directory`]: users and the audit log: search, detail, status, delete, export;
 //! - [`demo`]: the built-in demo IdP, its people, scenarios and story, and reset.
 //!
+//! Every operation that changes the catalog on an admin's behalf (imports, re-imports,
+//! mapping, policy, SP URLs and keys, user status and deletion, demo reset) writes one audit
+//! row in its own write transaction (`audit`): the actor (the OS user the shell found, given
+//! at open like the port), the action and a diff that never holds a secret.
+//!
 //! Operations take the instant as a parameter (`now`); nothing here reads the clock. Errors
 //! cross every boundary as `{code, message}` ([`crate::Error`]); messages name concepts, and
 //! each shell adds its own hints (flags, buttons).

@@ -94,4 +94,15 @@ async fn regression_the_helper_connection_of_a_scenario_is_labelled_and_never_re
     // The demo connection itself is no helper; someone's own connection of that name would not be either.
     assert_eq!(summary(&d, DEMO_CONNECTION).await.unwrap().demo_helper, None);
     assert_eq!(handshake::demo::helper_note(DEMO_STRICT_CONNECTION, "https://idp.example.com"), None);
+    // The CLI's list says so under the row.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_handshake"))
+        .arg("--db")
+        .arg(d.dir.path().join("demo.db"))
+        .args(["--secret-store", "memory", "connection", "list"])
+        .env_remove("HANDSHAKE_DB")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let strict = text.lines().position(|l| l.starts_with(DEMO_STRICT_CONNECTION)).expect(&text);
+    assert!(text.lines().nth(strict + 1).unwrap().trim_start().starts_with("Demo helper"), "{text}");
 }
