@@ -1,11 +1,13 @@
 //! How a shell opens the core: the catalog file, the secret store and the embedded SP's
-//! port. Both shells read them here, so they agree: the CLI passes the flags it was given,
-//! the app none; whatever is not given comes from `HANDSHAKE_DB`, `HANDSHAKE_SECRET_STORE`
-//! and `HANDSHAKE_PORT` (an empty value counts as unset), then the defaults.
+//! port, and who is acting (the OS user the audit log names on admin rows). Both shells read
+//! them here, so they agree: the CLI passes the flags it was given, the app none; whatever is
+//! not given comes from `HANDSHAKE_DB`, `HANDSHAKE_SECRET_STORE` and `HANDSHAKE_PORT` (an
+//! empty value counts as unset), then the defaults.
 
 use std::path::PathBuf;
 
 use crate::connection::DEFAULT_PORT;
+use crate::directory::UNKNOWN_ACTOR;
 use crate::error::{Error, Result};
 use crate::secrets::{SECRET_STORE_ENV, SecretStoreKind};
 use crate::store::DB_ENV;
@@ -20,6 +22,8 @@ pub struct OpenOptions {
     pub db: Option<PathBuf>,
     pub secret_store: SecretStoreKind,
     pub port: u16,
+    /// The OS user running Handshake ([`os_user`]): the actor of admin rows in the audit log.
+    pub actor: String,
 }
 
 /// What a shell was told explicitly (the CLI's flags); `None` falls back to the environment.
@@ -58,8 +62,26 @@ impl OpenOptions {
                 .map_err(|_| Error::invalid(format!("{PORT_ENV}={v:?} is not a port number (0 to 65535)")))?,
             (None, None) => DEFAULT_PORT,
         };
-        Ok(OpenOptions { db: given.db.or_else(|| var(DB_ENV).map(PathBuf::from)), secret_store, port })
+        let db = given.db.or_else(|| var(DB_ENV).map(PathBuf::from));
+        Ok(OpenOptions { db, secret_store, port, actor: os_user(&env) })
     }
+}
+
+/// Longest actor name kept (characters).
+const MAX_ACTOR_CHARS: usize = 64;
+
+/// The login name of the OS user (`USER`, then `LOGNAME`, then Windows' `USERNAME`), or
+/// [`UNKNOWN_ACTOR`]: an admin action never fails because the name cannot be told. Control
+/// characters are dropped and the name is cut to 64 characters. The one place both shells
+/// learn who is acting.
+pub fn os_user(env: impl Fn(&str) -> Option<String>) -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .into_iter()
+        .filter_map(&env)
+        .map(|v| v.chars().filter(|c| !c.is_control()).take(MAX_ACTOR_CHARS).collect::<String>())
+        .map(|v| v.trim().to_owned())
+        .find(|v| !v.is_empty())
+        .unwrap_or_else(|| UNKNOWN_ACTOR.to_owned())
 }
 
 #[cfg(test)]
@@ -87,6 +109,16 @@ mod tests {
         let flags = OpenOptions::resolve_with(given, &vars).unwrap();
         assert_eq!(flags.db, Some(PathBuf::from("/flag.db")));
         assert_eq!((flags.secret_store, flags.port), (SecretStoreKind::File("/s".into()), 0));
+    }
+
+    #[test]
+    fn the_actor_is_the_login_user_or_unknown() {
+        assert_eq!(os_user(env(&[("USER", "ada"), ("LOGNAME", "root")])), "ada");
+        assert_eq!(os_user(env(&[("USER", " "), ("LOGNAME", "grace")])), "grace");
+        assert_eq!(os_user(env(&[("USERNAME", "win\u{7}user")])), "winuser");
+        assert_eq!(os_user(env(&[])), "unknown");
+        let o = OpenOptions::resolve_with(Given::default(), env(&[("USER", "ada")])).unwrap();
+        assert_eq!(o.actor, "ada");
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub enum Command {
     /// The provisioned users.
     #[command(subcommand)]
     Users(UsersCommand),
-    /// The audit log of login attempts.
+    /// The audit log: login attempts and admin actions.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Run the embedded SP on 127.0.0.1 (test logins from a browser), logging each login.
@@ -159,6 +159,12 @@ pub enum AuditCommand {
         since: Option<String>,
         #[arg(long, value_parser = ["json", "csv"], default_value = "json")]
         format: String,
+        /// Only login attempts, or only admin actions (who changed what, with the diff).
+        #[arg(long, value_parser = ["login", "admin"])]
+        kind: Option<String>,
+        /// Only this admin action (connection_import, mapping_change, user_deactivate...).
+        #[arg(long)]
+        action: Option<String>,
     },
 }
 

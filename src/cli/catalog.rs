@@ -57,6 +57,9 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
                 println!("{:<24} {:<60} CERTIFICATES", "NAME", "IDP ENTITY ID");
                 for c in list {
                     println!("{:<24} {:<60} {}", c.name, c.idp_entity_id, cert_summary(c, now));
+                    if let Some(note) = handshake::demo::helper_note(&c.name, &c.idp_entity_id) {
+                        println!("  {note}");
+                    }
                 }
             })?;
         }
@@ -64,7 +67,7 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
             emit(json, &wb.connection(&name, now)?, |c| print_connection(c, now))?;
         }
         ConnectionCommand::Remove { name, json } => {
-            emit(json, &wb.remove_connection(&name)?, |outcome| {
+            emit(json, &wb.remove_connection(&name, now)?, |outcome| {
                 println!("Removed connection {}", outcome.name);
                 if let Some(w) = &outcome.warning {
                     eprintln!("warning: {w}");
@@ -162,7 +165,7 @@ pub fn users(wb: &Workbench, cmd: UsersCommand, now: DateTime<Utc>) -> Result<Ex
             emit(json, &wb.set_user_status(id, UserStatus::Active, now)?, print_user)?
         }
         UsersCommand::Delete { id, json } => {
-            wb.delete_user(id)?;
+            wb.delete_user(id, now)?;
             emit(json, &serde_json::json!({ "deleted": id }), |_| println!("Deleted user {id}"))?;
         }
     }

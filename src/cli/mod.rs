@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use handshake::Error;
 use handshake::clock::{Clock, SystemClock};
-use handshake::directory::AuditQuery;
+use handshake::directory::{AdminAction, AuditKind, AuditQuery};
 use handshake::workbench::{AuditFormat, Workbench};
 
 use self::args::{AuditCommand, Cli, Command};
@@ -89,10 +89,20 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(if report.outcome.signed_in() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Users(cmd) => catalog::users(&wb, cmd, now),
-        Command::Audit(AuditCommand::List { connection, since, format }) => {
+        Command::Audit(AuditCommand::List { connection, since, format, kind, action }) => {
             let since = since.as_deref().map(parse_instant).transpose()?;
             let format = if format == "csv" { AuditFormat::Csv } else { AuditFormat::JsonLines };
-            let query = AuditQuery { connection, since, ..AuditQuery::default() };
+            let kind = kind.as_deref().and_then(AuditKind::parse);
+            let action = action
+                .as_deref()
+                .map(|a| {
+                    AdminAction::parse(a).ok_or_else(|| {
+                        let all: Vec<&str> = AdminAction::ALL.iter().map(|a| a.as_str()).collect();
+                        handshake::Error::invalid(format!("unknown admin action {a:?}; actions: {}", all.join(", ")))
+                    })
+                })
+                .transpose()?;
+            let query = AuditQuery { connection, since, kind, action, ..AuditQuery::default() };
             print!("{}", wb.export_audit(&query, format)?.0);
             Ok(ExitCode::SUCCESS)
         }

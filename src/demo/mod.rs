@@ -109,6 +109,15 @@ pub struct PendingRequest {
     pub target: DemoTarget,
 }
 
+/// What the Connections list says of a connection a scenario made for itself: `demo-strict`,
+/// when it points at the demo IdP (someone's own connection of that name is not a helper).
+pub fn helper_note(connection: &str, idp_entity_id: &str) -> Option<&'static str> {
+    (connection == DEMO_STRICT_CONNECTION && idp_entity_id == DEMO_IDP_ENTITY_ID).then_some(
+        "Demo helper: a copy of the demo connection that refuses IdP-initiated logins, made by the \
+         idp-initiated-refused scenario. Its logins are scenario runs; resetting the demo data removes it.",
+    )
+}
+
 /// A scenario made ready to drive over HTTP.
 #[derive(Debug, Clone)]
 pub struct PreparedScenario {
@@ -117,6 +126,9 @@ pub struct PreparedScenario {
     pub persona: String,
     pub skew_minutes: i64,
     pub expected: Expected,
+    /// The newest test login before the run: the run's own come after it, and are marked
+    /// as demo runs (they do not count for the connection's health).
+    pub after_test_login: i64,
 }
 
 /// The demo IdP's identity: its certificate (the key is in the secret store) and settings.

@@ -99,6 +99,8 @@ pub fn typescript() -> String {
         directory::UserQuery,
         workbench::UserDetail,
         directory::AuditQuery,
+        directory::AuditKind,
+        directory::AdminAction,
         workbench::AuditFormat,
         demo::DemoStyle,
         demo::SignMode,

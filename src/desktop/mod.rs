@@ -67,6 +67,8 @@ struct Running {
 
 pub struct Desktop {
     db: PathBuf,
+    /// The OS user the audit log names on admin rows.
+    actor: String,
     clock: Arc<dyn Clock>,
     secrets: Arc<dyn SecretStore>,
     secret_store_error: Option<Error>,
@@ -94,10 +96,15 @@ impl Desktop {
         };
         let (events, _) = broadcast::channel(64);
         let port = options.port;
-        let state = AppState::with_events(Pool::open_with(&db, &secrets, port)?, clock.clone(), events.clone())?;
+        let state = AppState::with_events(
+            Pool::open_with(&db, &secrets, port, &options.actor)?,
+            clock.clone(),
+            events.clone(),
+        )?;
         let status = ServerStatus { running: false, port, base_url: connection::base_url(port), error: None };
         Ok(Desktop {
             db,
+            actor: options.actor.clone(),
             clock,
             secrets,
             secret_store_error,
@@ -188,7 +195,7 @@ impl Desktop {
             Ok(l) => l,
             Err(e) => {
                 // Connections derive their SP URLs from the chosen port even while it is taken.
-                if let Ok(pool) = Pool::open_with(&self.db, &self.secrets, port) {
+                if let Ok(pool) = Pool::open_with(&self.db, &self.secrets, port, &self.actor) {
                     let _ = self.swap_pool(pool);
                 }
                 let base_url = connection::base_url(port);
@@ -197,7 +204,7 @@ impl Desktop {
         };
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
         let base_url = connection::base_url(port);
-        let pool = match Pool::open_with(&self.db, &self.secrets, port) {
+        let pool = match Pool::open_with(&self.db, &self.secrets, port, &self.actor) {
             Ok(p) => p,
             Err(e) => return self.set_status(ServerStatus { running: false, port, base_url, error: Some(e) }),
         };
@@ -261,7 +268,7 @@ impl Desktop {
     }
 
     pub async fn remove_connection(&self, name: String) -> Result<RemoveOutcome> {
-        self.run(move |wb, _| wb.remove_connection(&name)).await
+        self.run(move |wb, now| wb.remove_connection(&name, now)).await
     }
 
     /// The connection as a file's content (the shell writes it where the user chose).
@@ -379,7 +386,7 @@ impl Desktop {
     }
 
     pub async fn delete_user(&self, id: i64) -> Result<()> {
-        self.run(move |wb, _| wb.delete_user(id)).await
+        self.run(move |wb, now| wb.delete_user(id, now)).await
     }
 
     /// Audit rows matching `query`, newest first.

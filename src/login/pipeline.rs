@@ -40,11 +40,12 @@ pub fn record(
             at,
             connection: connection.name.clone(),
             subject: judgement.claims.name_id.as_ref().map(|n| n.value.clone()),
-            outcome: Outcome::Rejected,
+            outcome: Some(Outcome::Rejected),
             failed_check: report.failed_check,
             message: report.stopped_by.as_ref().map(|s| format!("{} ({})", s.message, s.hint)),
             user_id: None,
             diff: Vec::new(),
+            ..AuditEntry::login()
         };
         if judgement.authenticated {
             store::audit::insert_audit(tx, &entry, Some(connection.id))?;

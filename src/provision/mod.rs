@@ -240,11 +240,12 @@ pub(crate) fn provision_in(tx: &WriteTx<'_>, login: &Login<'_>) -> Result<Provis
         at: login.now,
         connection: login.connection.name.clone(),
         subject,
-        outcome: decision.outcome,
+        outcome: Some(decision.outcome),
         failed_check: decision.denial.as_ref().map(|d| Stop::Denial(d.code())),
         message: decision.denial.as_ref().map(|d| format!("{} ({})", d.message(), d.hint())),
         user_id: decision.user.as_ref().map(|u| u.id).filter(|id| *id > 0),
         diff: decision.diff.clone(),
+        ..AuditEntry::login()
     };
     audit_log::insert_audit(tx, &entry, Some(login.connection.id))?;
     crate::fault::point("after_audit_row");

@@ -30,15 +30,15 @@ impl Pool {
     /// Opens the catalog and the secret store of `options` for a server on its port.
     pub fn open(options: &OpenOptions) -> Result<Self> {
         let secrets = secrets::open(&options.secret_store)?;
-        Self::open_with(&Store::resolve_path(options.db.as_deref())?, &secrets, options.port)
+        Self::open_with(&Store::resolve_path(options.db.as_deref())?, &secrets, options.port, &options.actor)
     }
 
     /// [`Workbench`]es over the catalog `db` and one shared secret store (the app keeps
-    /// its store across restarts of the SP), with SP URLs derived from `port`.
-    pub fn open_with(db: &Path, secrets: &Arc<dyn SecretStore>, port: u16) -> Result<Self> {
+    /// its store across restarts of the SP), with SP URLs derived from `port`, acting as `actor`.
+    pub fn open_with(db: &Path, secrets: &Arc<dyn SecretStore>, port: u16, actor: &str) -> Result<Self> {
         let base = connection::base_url(port);
         let workbenches = (0..Self::workers())
-            .map(|_| Ok(Workbench::with_parts(Store::open(db)?, secrets.clone(), base.clone())))
+            .map(|_| Ok(Workbench::with_parts(Store::open(db)?, secrets.clone(), base.clone()).with_actor(actor)))
             .collect::<Result<Vec<_>>>()?;
         Ok(Pool::new(workbenches))
     }

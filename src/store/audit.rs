@@ -3,7 +3,7 @@
 use rusqlite::params;
 
 use super::{Read, WriteTx, bounded, format_time, json, parse_time};
-use crate::directory::{AuditEntry, AuditQuery};
+use crate::directory::{AdminAction, AuditEntry, AuditKind, AuditQuery};
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::{Outcome, Stop};
 
@@ -20,19 +20,22 @@ fn insert_audit_row(
 ) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO audit_log (at, connection_id, connection_name, subject, outcome, reason, message, user_id, diff, \
-         authenticated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         authenticated, kind, actor, action) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         format_time(e.at),
         connection_id,
         e.connection,
         e.subject.as_deref().map(bounded),
-        e.outcome.as_str(),
+        e.outcome.map(Outcome::as_str),
         e.failed_check.map(Stop::as_str),
         e.message.as_deref().map(bounded),
         e.user_id,
         json(&e.diff)?,
         authenticated,
+        e.kind.as_str(),
+        e.actor.as_deref().map(bounded),
+        e.action.map(AdminAction::as_str),
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -71,11 +74,13 @@ pub fn insert_unauthenticated_audit(tx: &WriteTx<'_>, e: &AuditEntry, connection
 pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
     let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let mut stmt = db.db().prepare_cached(
-        "SELECT id, at, connection_name, subject, outcome, reason, message, user_id, diff FROM audit_log \
+        "SELECT id, at, connection_name, subject, outcome, reason, message, user_id, diff, kind, actor, action \
+         FROM audit_log \
          WHERE (?1 IS NULL OR connection_name = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR outcome = ?3) \
            AND (?4 IS NULL OR user_id = ?4) \
            AND (?5 IS NULL OR instr(handshake_fold(coalesce(subject, '') || char(10) || coalesce(message, '') \
-                || char(10) || coalesce(reason, '')), handshake_fold(?5)) > 0) \
+                || char(10) || coalesce(reason, '') || char(10) || coalesce(actor, '')), handshake_fold(?5)) > 0) \
+           AND (?6 IS NULL OR kind = ?6) AND (?7 IS NULL OR action = ?7) \
          ORDER BY id DESC",
     )?;
     let rows = stmt.query_map(
@@ -84,7 +89,9 @@ pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>>
             query.since.map(format_time),
             query.outcome.map(Outcome::as_str),
             query.user_id,
-            text
+            text,
+            query.kind.map(AuditKind::as_str),
+            query.action.map(AdminAction::as_str),
         ],
         |r| {
             Ok((
@@ -92,20 +99,24 @@ pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>>
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, Option<i64>>(7)?,
                 r.get::<_, String>(8)?,
+                (r.get::<_, String>(9)?, r.get::<_, Option<String>>(10)?, r.get::<_, Option<String>>(11)?),
             ))
         },
     )?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, at, connection, subject, outcome, reason, message, user_id, diff) = row?;
-        let outcome = Outcome::parse(&outcome).ok_or_else(|| {
-            Error::new(ErrorCode::Storage, format!("audit row {id} has an unknown outcome {outcome:?}"))
-        })?;
+        let (id, at, connection, subject, outcome, reason, message, user_id, diff, (kind, actor, action)) = row?;
+        let unknown = |what: &str, value: &str| {
+            Error::new(ErrorCode::Storage, format!("audit row {id} has an unknown {what} {value:?}"))
+        };
+        let outcome = outcome.map(|o| Outcome::parse(&o).ok_or_else(|| unknown("outcome", &o))).transpose()?;
+        let kind = AuditKind::parse(&kind).ok_or_else(|| unknown("kind", &kind))?;
+        let action = action.map(|a| AdminAction::parse(&a).ok_or_else(|| unknown("action", &a))).transpose()?;
         out.push(AuditEntry {
             id,
             at: parse_time(&at)?,
@@ -116,6 +127,9 @@ pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>>
             message,
             user_id,
             diff: serde_json::from_str(&diff).map_err(super::storage("audit diff"))?,
+            kind,
+            actor,
+            action,
         });
     }
     Ok(out)

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension as _, Row, ToSql, params};
 
-use super::{Read as _, Store, format_time, insert_row, parse_time, update_row};
+use super::{Read, Store, WriteTx, format_time, insert_row, parse_time, update_row};
 use crate::certs::Certificate;
 use crate::connection::{Connection, Endpoint, IdpDescriptor, SecurityPolicy, SpConfig, check_name};
 use crate::error::{Error, ErrorCode, Result};
@@ -22,22 +22,10 @@ pub struct NewConnection {
 }
 
 impl Store {
-    /// Creates a connection. Its id and its `created_at`, `updated_at` and
-    /// `metadata_imported_at` come from the catalog and `now`.
+    /// Creates a connection (see [`insert`]) in a transaction of its own.
     pub fn insert_connection(&self, c: &NewConnection, now: DateTime<Utc>) -> Result<Connection> {
-        check_name(&c.name).map_err(Error::invalid)?;
-        let imported = format_time(now);
-        let row =
-            WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?;
         let tx = self.write()?;
-        if id_by_name(tx.db(), &c.name)?.is_some() {
-            return Err(already_exists(&c.name));
-        }
-        let mut columns = row.columns();
-        columns.push(("created_at", &row.updated_at));
-        let id = insert_row(tx.db(), "connections", &columns).map_err(|e| unique_violation(e, &c.name))?;
-        write_children(tx.db(), id, &row)?;
-        let stored = load_by_id(tx.db(), id)?;
+        let stored = insert(&tx, c, now)?;
         tx.commit()?;
         Ok(stored)
     }
@@ -62,41 +50,73 @@ impl Store {
         rows.into_iter().map(|row| row.into_connection(&self.conn)).collect()
     }
 
-    /// Rewrites the connection with `c.id` from `c` (a rename included), replacing its
-    /// certificates, endpoints and NameID formats. Keeps `created_at`, sets `updated_at`
-    /// to `now`; `metadata_imported_at` is taken from `c` (bump it when re-importing).
+    /// Rewrites a connection (see [`update`]) in a transaction of its own.
     pub fn update_connection(&self, c: &Connection, now: DateTime<Utc>) -> Result<Connection> {
-        check_name(&c.name).map_err(Error::invalid)?;
-        let imported = format_time(c.metadata_imported_at);
-        let row =
-            WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?;
         let tx = self.write()?;
-        match id_by_name(tx.db(), &c.name)? {
-            Some(other) if other != c.id => return Err(already_exists(&c.name)),
-            _ => {}
-        }
-        let changed =
-            update_row(tx.db(), "connections", c.id, &row.columns()).map_err(|e| unique_violation(e, &c.name))?;
-        if changed == 0 {
-            return Err(Error::not_found(format!("connection {:?} (id {}) is no longer in the catalog", c.name, c.id)));
-        }
-        for table in ["connection_certificates", "connection_endpoints", "connection_name_id_formats"] {
-            tx.db().execute(&format!("DELETE FROM {table} WHERE connection_id = ?1"), [c.id])?;
-        }
-        write_children(tx.db(), c.id, &row)?;
-        let stored = load_by_id(tx.db(), c.id)?;
+        let stored = update(&tx, c, now)?;
         tx.commit()?;
         Ok(stored)
     }
 
-    /// Deletes a connection with its certificates, endpoints and NameID formats.
+    /// Deletes a connection (see [`remove`]) in a transaction of its own.
     pub fn remove_connection(&self, name: &str) -> Result<()> {
-        let removed = self.conn.execute("DELETE FROM connections WHERE name = ?1", [name])?;
-        if removed == 0 {
-            return Err(not_found(name));
-        }
-        Ok(())
+        let tx = self.write()?;
+        remove(&tx, name)?;
+        tx.commit()
     }
+}
+
+/// Creates a connection. Its id and its `created_at`, `updated_at` and
+/// `metadata_imported_at` come from the catalog and `now`.
+pub fn insert(tx: &WriteTx<'_>, c: &NewConnection, now: DateTime<Utc>) -> Result<Connection> {
+    check_name(&c.name).map_err(Error::invalid)?;
+    let imported = format_time(now);
+    let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?;
+    if id_by_name(tx.db(), &c.name)?.is_some() {
+        return Err(already_exists(&c.name));
+    }
+    let mut columns = row.columns();
+    columns.push(("created_at", &row.updated_at));
+    let id = insert_row(tx.db(), "connections", &columns).map_err(|e| unique_violation(e, &c.name))?;
+    write_children(tx.db(), id, &row)?;
+    load_by_id(tx.db(), id)
+}
+
+/// Rewrites the connection with `c.id` from `c` (a rename included), replacing its
+/// certificates, endpoints and NameID formats. Keeps `created_at`, sets `updated_at`
+/// to `now`; `metadata_imported_at` is taken from `c` (bump it when re-importing).
+pub fn update(tx: &WriteTx<'_>, c: &Connection, now: DateTime<Utc>) -> Result<Connection> {
+    check_name(&c.name).map_err(Error::invalid)?;
+    let imported = format_time(c.metadata_imported_at);
+    let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?;
+    match id_by_name(tx.db(), &c.name)? {
+        Some(other) if other != c.id => return Err(already_exists(&c.name)),
+        _ => {}
+    }
+    let changed = update_row(tx.db(), "connections", c.id, &row.columns()).map_err(|e| unique_violation(e, &c.name))?;
+    if changed == 0 {
+        return Err(Error::not_found(format!("connection {:?} (id {}) is no longer in the catalog", c.name, c.id)));
+    }
+    for table in ["connection_certificates", "connection_endpoints", "connection_name_id_formats"] {
+        tx.db().execute(&format!("DELETE FROM {table} WHERE connection_id = ?1"), [c.id])?;
+    }
+    write_children(tx.db(), c.id, &row)?;
+    load_by_id(tx.db(), c.id)
+}
+
+/// Deletes a connection with its certificates, endpoints and NameID formats.
+pub fn remove(tx: &WriteTx<'_>, name: &str) -> Result<()> {
+    let removed = tx.db().execute("DELETE FROM connections WHERE name = ?1", [name])?;
+    if removed == 0 {
+        return Err(not_found(name));
+    }
+    Ok(())
+}
+
+/// The connection with this name, read in `db` (a transaction sees its own writes).
+pub fn get(db: &impl Read, name: &str) -> Result<Connection> {
+    let id = id_by_name(db.db(), name)?.ok_or_else(|| not_found(name))?;
+    load_by_id(db.db(), id)
 }
 
 fn not_found(name: &str) -> Error {

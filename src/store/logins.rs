@@ -152,11 +152,35 @@ pub fn test_login(db: &impl Read, id: i64) -> Result<Option<TestLogin>> {
 
 /// Test logins, newest first, of one connection or all.
 pub fn test_logins(db: &impl Read, connection: Option<&str>, limit: u32) -> Result<Vec<TestLoginSummary>> {
+    summaries(db, connection, limit, false)
+}
+
+/// The newest test login of a connection that an admin started (not a demo run): what the
+/// connection's health reflects.
+pub fn last_admin_test_login(db: &impl Read, connection: &str) -> Result<Option<TestLoginSummary>> {
+    Ok(summaries(db, Some(connection), 1, true)?.into_iter().next())
+}
+
+/// The newest test login's id (0 when there is none).
+pub fn last_test_login_id(db: &impl Read) -> Result<i64> {
+    Ok(db.db().query_row("SELECT coalesce(max(id), 0) FROM test_logins", [], |r| r.get(0))?)
+}
+
+/// Marks the connection's test logins after `after_id` up to `upto_id` as demo runs (a
+/// scenario or story step drove them): they no longer count for the connection's health.
+pub fn mark_demo_runs(tx: &WriteTx<'_>, connection: &str, after_id: i64, upto_id: i64) -> Result<usize> {
+    Ok(tx.db().execute(
+        "UPDATE test_logins SET purpose = 'demo_run' WHERE connection_name = ?1 AND id > ?2 AND id <= ?3",
+        params![connection, after_id, upto_id],
+    )?)
+}
+
+fn summaries(db: &impl Read, connection: Option<&str>, limit: u32, admin_only: bool) -> Result<Vec<TestLoginSummary>> {
     let mut stmt = db.db().prepare_cached(
         "SELECT id, at, connection_name, kind, outcome, failed_check, user_id FROM test_logins \
-         WHERE (?1 IS NULL OR connection_name = ?1) ORDER BY id DESC LIMIT ?2",
+         WHERE (?1 IS NULL OR connection_name = ?1) AND (?3 = 0 OR purpose = 'test') ORDER BY id DESC LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![connection, limit], |r| {
+    let rows = stmt.query_map(params![connection, limit, admin_only], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/0003_test_logins.sql")),
     (4, include_str!("../../migrations/0004_demo.sql")),
     (5, include_str!("../../migrations/0005_identity_hardening.sql")),
+    (6, include_str!("../../migrations/0006_admin_audit.sql")),
 ];
 
 /// The schema version this build creates and understands (the last migration's version).

@@ -5,18 +5,21 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use serde_json::Value;
+
+use super::audit::{self, AdminChange};
+use super::sp_side::sp_overrides_diff;
 use super::{ConnectionView, Workbench};
 use crate::certs::Certificate;
 use crate::connection::{Connection, IdpDescriptor, SecurityPolicy, SpConfig, check_name};
+use crate::directory::{AdminAction, FieldChange};
 use crate::error::{Error, ErrorCode, Result};
-use crate::identity;
 use crate::login::Stop;
 use crate::metadata::{self, AggregateInfo, IdpSummary, MetadataWarning};
 use crate::provision::MappingDocument;
 use crate::secrets;
-use crate::sensitive::Sensitive;
 use crate::sp;
-use crate::store::{self, NewConnection};
+use crate::store::{self, NewConnection, WriteTx};
 use crate::vendor::{self, Vendor};
 
 /// Certificates expiring within this many days get a warning badge.
@@ -120,6 +123,9 @@ pub struct ConnectionSummary {
     #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub user_count: i64,
     pub updated_at: DateTime<Utc>,
+    /// Set on a connection a demo scenario made for itself (`demo-strict`): what it is for.
+    /// The list labels it as a demo helper rather than showing its health.
+    pub demo_helper: Option<String>,
 }
 
 /// A metadata document before it is saved: which IdPs it holds, what the chosen one
@@ -194,6 +200,18 @@ impl Workbench {
     /// Imports IdP metadata as a new connection and gives it a fresh SP key pair (the key
     /// goes to the secret store, the certificate into the SP metadata).
     pub fn import_connection(&self, request: &ImportRequest, now: DateTime<Utc>) -> Result<ImportOutcome> {
+        self.import_with(request, SecurityPolicy::default(), None, now)
+    }
+
+    /// Imports a connection with this policy and mapping (`None`: the detected product's
+    /// preset), writing one audit row with all of it.
+    pub(crate) fn import_with(
+        &self,
+        request: &ImportRequest,
+        policy: SecurityPolicy,
+        mapping: Option<(MappingDocument, &str)>,
+        now: DateTime<Utc>,
+    ) -> Result<ImportOutcome> {
         self.free_name(&request.name)?;
         if request.sp_entity_id.as_deref().is_some_and(|v| v.trim().is_empty()) {
             return Err(Error::invalid("the SP entityID is empty"));
@@ -202,26 +220,43 @@ impl Workbench {
             check_url("the ACS URL", v)?;
         }
         let imported = metadata::import(&request.metadata_xml, request.entity_id.as_deref(), now)?;
-        let stored = self.insert_with_new_key(
-            NewConnection {
-                name: request.name.clone(),
-                idp: imported.idp,
-                sp: SpConfig {
-                    entity_id: request.sp_entity_id.clone(),
-                    acs_url: request.acs_url.clone(),
-                    certificate: None,
-                },
-                policy: SecurityPolicy::default(),
-                metadata_xml: request.metadata_xml.clone(),
-                metadata_source: request.source.clone(),
-            },
-            now,
-        )?;
         // The detected product's mapping preset: the first login then reads its usual claims.
-        let vendor = vendor::guess(&stored.idp.entity_id, &stored.idp.sso);
-        if let Some(mapping) = vendor.mapping() {
-            self.set_mapping(&stored.name, &mapping, now)?;
-        }
+        let vendor = vendor::guess(&imported.idp.entity_id, &imported.idp.sso);
+        let mapping = match mapping {
+            Some((doc, origin)) => Some((doc, origin.to_owned())),
+            None => vendor.mapping().map(|doc| (doc, format!("the {} preset", vendor.id))),
+        };
+        let new = NewConnection {
+            name: request.name.clone(),
+            idp: imported.idp,
+            sp: SpConfig {
+                entity_id: request.sp_entity_id.clone(),
+                acs_url: request.acs_url.clone(),
+                certificate: None,
+            },
+            policy,
+            metadata_xml: request.metadata_xml.clone(),
+            metadata_source: request.source.clone(),
+        };
+        let stored = self.insert_with_new_key(new, now, |tx, stored| {
+            let mut diff = Vec::new();
+            audit::diff_values("idp", &serde_json::json!({}), &audit::idp_value(&stored.idp), &mut diff);
+            diff.push(audit::change("metadata_source", Value::Null, stored.metadata_source.clone()));
+            diff.extend(sp_overrides_diff(&SpConfig::default(), &stored.sp));
+            diff.push(audit::change(
+                "sp.certificate",
+                Value::Null,
+                audit::certificate_value(stored.sp.certificate.as_ref()),
+            ));
+            diff.push(audit::change("sp.key", Value::Null, "generated"));
+            diff.extend(audit::diff_of("policy", &SecurityPolicy::default(), &stored.policy)?);
+            if let Some((doc, origin)) = &mapping {
+                store::mappings::set_mapping(tx, stored.id, doc, now)?;
+                diff.push(audit::change("mapping", Value::Null, origin.clone()));
+            }
+            let message = format!("Imported connection {} from {}", stored.name, stored.metadata_source);
+            self.record_admin(tx, AdminChange::on(AdminAction::ConnectionImport, stored, message, diff), now)
+        })?;
         Ok(ImportOutcome { connection: self.view(&stored, now), warnings: imported.warnings, vendor: *vendor })
     }
 
@@ -249,13 +284,26 @@ impl Workbench {
     }
 
     /// Stores `new` with a fresh SP key pair: the key in the secret store, the certificate
-    /// in the catalog; no orphaned key is left when the insert fails.
-    pub(crate) fn insert_with_new_key(&self, mut new: NewConnection, now: DateTime<Utc>) -> Result<Connection> {
+    /// in the catalog, with what `then` writes in the same transaction (the mapping, the audit
+    /// row); no orphaned key is left when any of it fails.
+    pub(crate) fn insert_with_new_key(
+        &self,
+        mut new: NewConnection,
+        now: DateTime<Utc>,
+        then: impl FnOnce(&WriteTx<'_>, &Connection) -> Result<()>,
+    ) -> Result<Connection> {
         let pair = sp::generate_key_pair(&format!("Handshake SP {}", new.name), now)?;
         let key_name = secrets::sp_key(&new.name);
         self.secrets().set(&key_name, &pair.key_pem)?;
         new.sp.certificate = Some(pair.certificate);
-        self.store().insert_connection(&new, now).inspect_err(|_| {
+        let written = (|| {
+            let tx = self.store().write()?;
+            let stored = store::connections::insert(&tx, &new, now)?;
+            then(&tx, &stored)?;
+            tx.commit()?;
+            Ok(stored)
+        })();
+        written.inspect_err(|_| {
             let _ = self.secrets().delete(&key_name);
         })
     }
@@ -283,9 +331,16 @@ impl Workbench {
     /// Removes the connection and its SP key. The catalog row goes first: a keyring that
     /// cannot be reached must not keep an admin from removing a connection, so that case
     /// is reported, not fatal.
-    pub fn remove_connection(&self, name: &str) -> Result<RemoveOutcome> {
+    pub fn remove_connection(&self, name: &str, now: DateTime<Utc>) -> Result<RemoveOutcome> {
         let connection = self.store().get_connection(name)?;
-        self.store().remove_connection(&connection.name)?;
+        let tx = self.store().write()?;
+        store::connections::remove(&tx, &connection.name)?;
+        let mut diff = Vec::new();
+        audit::diff_values("idp", &audit::idp_value(&connection.idp), &serde_json::json!({}), &mut diff);
+        diff.push(audit::change("sp.key", "kept", "removed"));
+        let message = format!("Removed connection {}", connection.name);
+        self.record_admin(&tx, AdminChange::on(AdminAction::ConnectionRemove, &connection, message, diff), now)?;
+        tx.commit()?;
         let key_removed = match self.secrets().delete(&secrets::sp_key(&connection.name)) {
             Ok(()) => None,
             Err(e) => Some(format!("the SP key could not be removed from the secret store: {}", e.message)),
@@ -299,22 +354,29 @@ impl Workbench {
         let source = self.store().get_connection(name)?;
         self.free_name(new_name)?;
         let mapping = self.mapping(name)?;
-        let copy = self.insert_with_new_key(
-            NewConnection {
-                name: new_name.to_owned(),
-                idp: source.idp.clone(),
-                sp: crate::connection::SpConfig {
-                    entity_id: source.sp.entity_id.clone(),
-                    acs_url: source.sp.acs_url.clone(),
-                    certificate: None,
-                },
-                policy: source.policy.clone(),
-                metadata_xml: source.metadata_xml.clone(),
-                metadata_source: source.metadata_source.clone(),
+        let new = NewConnection {
+            name: new_name.to_owned(),
+            idp: source.idp.clone(),
+            sp: SpConfig {
+                entity_id: source.sp.entity_id.clone(),
+                acs_url: source.sp.acs_url.clone(),
+                certificate: None,
             },
-            now,
-        )?;
-        self.set_mapping(new_name, &mapping, now)?;
+            policy: source.policy.clone(),
+            metadata_xml: source.metadata_xml.clone(),
+            metadata_source: source.metadata_source.clone(),
+        };
+        let copy = self.insert_with_new_key(new, now, |tx, copy| {
+            store::mappings::set_mapping(tx, copy.id, &mapping, now)?;
+            let diff = vec![
+                audit::change("copied_from", Value::Null, source.name.clone()),
+                audit::change("idp.entity_id", Value::Null, copy.idp.entity_id.clone()),
+                audit::change("sp.certificate", Value::Null, audit::certificate_value(copy.sp.certificate.as_ref())),
+                audit::change("sp.key", Value::Null, "generated"),
+            ];
+            let message = format!("Copied connection {} as {}", source.name, copy.name);
+            self.record_admin(tx, AdminChange::on(AdminAction::ConnectionDuplicate, copy, message, diff), now)
+        })?;
         Ok(self.view(&copy, now))
     }
 
@@ -352,21 +414,17 @@ impl Workbench {
             )));
         }
         file.mapping.check().map_err(|e| Error::invalid(format!("the file's mapping is not valid: {e}")))?;
+        file.policy.check().map_err(|e| Error::invalid(format!("the file's security policy is not valid: {e}")))?;
         let name = name.unwrap_or(&file.name);
-        let outcome = self.import_connection(
-            &ImportRequest {
-                name: name.to_owned(),
-                metadata_xml: file.metadata_xml,
-                source: file.metadata_source,
-                entity_id: Some(file.idp_entity_id),
-                sp_entity_id: file.sp_entity_id,
-                acs_url: file.acs_url,
-            },
-            now,
-        )?;
-        self.set_policy(name, file.policy, now)?;
-        self.set_mapping(name, &file.mapping, now)?;
-        Ok(ImportOutcome { connection: self.connection(name, now)?, ..outcome })
+        let request = ImportRequest {
+            name: name.to_owned(),
+            metadata_xml: file.metadata_xml,
+            source: file.metadata_source,
+            entity_id: Some(file.idp_entity_id),
+            sp_entity_id: file.sp_entity_id,
+            acs_url: file.acs_url,
+        };
+        self.import_with(&request, file.policy, Some((file.mapping, "the connection file")), now)
     }
 
     /// What replacing the connection's metadata with `xml` would change.
@@ -383,85 +441,65 @@ impl Workbench {
 
     /// Replaces the connection's IdP metadata (same entityID), keeping SP, policy and mapping.
     pub fn replace_metadata(&self, name: &str, xml: &str, source: &str, now: DateTime<Utc>) -> Result<ConnectionView> {
-        let mut c = self.store().get_connection(name)?;
-        let imported = metadata::import(xml, Some(&c.idp.entity_id), now)?;
+        let before = self.store().get_connection(name)?;
+        let imported = metadata::import(xml, Some(&before.idp.entity_id), now)?;
+        let mut c = before.clone();
         c.idp = imported.idp;
         c.metadata_xml = xml.to_owned();
         c.metadata_source = source.to_owned();
         c.metadata_imported_at = now;
-        let updated = self.store().update_connection(&c, now)?;
+        let mut diff = audit::idp_diff(&before.idp, &c.idp);
+        if before.metadata_source != c.metadata_source {
+            diff.push(audit::change("metadata_source", before.metadata_source.clone(), c.metadata_source.clone()));
+        }
+        let tx = self.store().write()?;
+        let updated = store::connections::update(&tx, &c, now)?;
+        let message = if diff.is_empty() {
+            format!("Re-imported the IdP metadata of {}: nothing changed", c.name)
+        } else {
+            format!("Re-imported the IdP metadata of {}", c.name)
+        };
+        self.record_admin(&tx, AdminChange::on(AdminAction::ConnectionReimport, &updated, message, diff), now)?;
+        tx.commit()?;
         Ok(self.view(&updated, now))
+    }
+
+    /// Rewrites the connection as `c` and records `action` with this diff, in one
+    /// transaction; nothing is written (no row either) when the diff is empty.
+    pub(crate) fn update_recorded(
+        &self,
+        c: &Connection,
+        action: AdminAction,
+        message: String,
+        diff: Vec<FieldChange>,
+        now: DateTime<Utc>,
+    ) -> Result<Connection> {
+        if diff.is_empty() {
+            return Ok(c.clone());
+        }
+        let tx = self.store().write()?;
+        let updated = store::connections::update(&tx, c, now)?;
+        self.record_admin(&tx, AdminChange::on(action, &updated, message, diff), now)?;
+        tx.commit()?;
+        Ok(updated)
     }
 
     /// Replaces the connection's security policy.
     pub fn set_policy(&self, name: &str, policy: SecurityPolicy, now: DateTime<Utc>) -> Result<ConnectionView> {
         policy.check().map_err(Error::invalid)?;
         let mut c = self.store().get_connection(name)?;
+        let diff = audit::diff_of("policy", &c.policy, &policy)?;
         c.policy = policy;
-        Ok(self.view(&self.store().update_connection(&c, now)?, now))
-    }
-
-    /// Sets (or, with `None`, derives again) the SP entityID and ACS URL.
-    pub fn set_sp_urls(
-        &self,
-        name: &str,
-        entity_id: Option<String>,
-        acs_url: Option<String>,
-        now: DateTime<Utc>,
-    ) -> Result<ConnectionView> {
-        let mut c = self.store().get_connection(name)?;
-        // URLs by the identifier rule: only XML whitespace around them is formatting.
-        let entity_id = entity_id.map(|v| identity::xml_trim(&v).to_owned()).filter(|v| !v.is_empty());
-        let acs_url = acs_url.map(|v| identity::xml_trim(&v).to_owned()).filter(|v| !v.is_empty());
-        if let Some(v) = &acs_url {
-            let ok = url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-            if !ok {
-                return Err(Error::invalid(format!("the ACS URL {v:?} must be an absolute http or https URL")));
-            }
-        }
-        c.sp.entity_id = entity_id;
-        c.sp.acs_url = acs_url;
-        let updated = self.store().update_connection(&c, now)?;
-        Ok(self.view(&updated, now))
-    }
-
-    /// Replaces the SP key pair with an admin's PEM key and certificate.
-    pub fn set_sp_key(
-        &self,
-        name: &str,
-        key_pem: Sensitive<Vec<u8>>,
-        cert_pem: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<ConnectionView> {
-        let mut connection = self.store().get_connection(name)?;
-        let pair = sp::import_key_pair(key_pem, cert_pem)?;
-        self.secrets().set(&secrets::sp_key(&connection.name), &pair.key_pem)?;
-        connection.sp.certificate = Some(pair.certificate);
-        let updated = self.store().update_connection(&connection, now)?;
-        Ok(self.view(&updated, now))
-    }
-
-    /// A new SP key pair for the connection (the IdP must then get the new SP metadata).
-    pub fn rotate_sp_key(&self, name: &str, now: DateTime<Utc>) -> Result<ConnectionView> {
-        let mut c = self.store().get_connection(name)?;
-        let pair = sp::generate_key_pair(&format!("Handshake SP {name}"), now)?;
-        self.secrets().set(&secrets::sp_key(&c.name), &pair.key_pem)?;
-        c.sp.certificate = Some(pair.certificate);
-        let updated = self.store().update_connection(&c, now)?;
-        Ok(self.view(&updated, now))
-    }
-
-    pub fn sp_metadata(&self, name: &str) -> Result<String> {
-        let c = self.store().get_connection(name)?;
-        let sp = c.sp.resolve(&c.name, self.base_url());
-        let signs = c.policy.sign_authn_requests || c.idp.want_authn_requests_signed;
-        sp::metadata_xml(&sp, c.sp.certificate.as_ref(), signs)
+        let message = format!("Changed the security policy of {}", c.name);
+        Ok(self.view(&self.update_recorded(&c, AdminAction::PolicyChange, message, diff, now)?, now))
     }
 }
 
 /// One row of the connections list for a connection.
 fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<ConnectionSummary> {
-    let last = store::logins::test_logins(wb.store(), Some(&c.name), 1)?.into_iter().next();
+    // Health is the admin's own last test login: scenario and story runs (intended failures)
+    // and admin actions leave it as it was.
+    let last = store::logins::last_admin_test_login(wb.store(), &c.name)?;
     let vendor = vendor::guess(&c.idp_entity_id, &c.sso);
     let certificate =
         c.signing_certificates.iter().min_by_key(|cert| cert.not_after).map(|cert| CertificateExpiry::of(cert, now));
@@ -471,7 +509,9 @@ fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<Conn
         Some(_) => TestStatus::Failing,
     };
     let user_count = store::users::count_users(wb.store(), &c.name)?;
+    let demo_helper = crate::demo::helper_note(&c.name, &c.idp_entity_id).map(str::to_owned);
     Ok(ConnectionSummary {
+        demo_helper,
         vendor: *vendor,
         status,
         last_test_at: last.as_ref().map(|t| t.at),

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ConnectionView, ImportRequest, UserQuery, Workbench};
+use super::{ConnectionView, ImportRequest, Workbench};
 use crate::certs::Certificate;
 use crate::connection::{self, SecurityPolicy};
 use crate::demo::scenarios::{self, Flow};
@@ -146,7 +146,7 @@ impl Workbench {
     /// The demo IdP's identity, created on first use: a fresh key pair (the key to the secret
     /// store, the certificate to the catalog) and the default personas. A catalog whose key
     /// is missing from this secret store (another `--secret-store`) gets a new key pair.
-    fn demo_identity(&self, now: DateTime<Utc>) -> Result<DemoIdentity> {
+    pub(crate) fn demo_identity(&self, now: DateTime<Utc>) -> Result<DemoIdentity> {
         let existing = store::demo::identity(self.store())?;
         if let Some(id) = existing
             && self.secrets().get(secrets::demo_idp_key())?.is_some()
@@ -229,16 +229,14 @@ impl Workbench {
         let xml = metadata_xml(self.base_url(), &identity.certificate);
         let (created, refreshed) = match self.store().get_connection(DEMO_CONNECTION) {
             Err(e) if e.code == ErrorCode::NotFound => {
-                self.import_connection(
-                    &ImportRequest {
-                        name: DEMO_CONNECTION.into(),
-                        metadata_xml: xml.clone(),
-                        source: METADATA_SOURCE.into(),
-                        ..ImportRequest::default()
-                    },
-                    now,
-                )?;
-                self.set_mapping(DEMO_CONNECTION, &demo_mapping(identity.style), now)?;
+                let request = ImportRequest {
+                    name: DEMO_CONNECTION.into(),
+                    metadata_xml: xml.clone(),
+                    source: METADATA_SOURCE.into(),
+                    ..ImportRequest::default()
+                };
+                let mapping = (demo_mapping(identity.style), "the demo IdP's mapping");
+                self.import_with(&request, SecurityPolicy::default(), Some(mapping), now)?;
                 (true, false)
             }
             Err(e) => return Err(e),
@@ -336,45 +334,6 @@ impl Workbench {
         let p =
             find_persona(&all, key).ok_or_else(|| Error::not_found(format!("the demo IdP has no persona {key:?}")))?;
         self.set_demo_persona(&Persona { active, ..p.clone() }, now)
-    }
-
-    /// Resets the demo data: default personas and IdP settings (style and key stay), the
-    /// demo connection's users, test logins and pending requests removed, its mapping and
-    /// policy back to the demo defaults, and the `demo-strict` copy removed. The audit log
-    /// is append-only and keeps its rows.
-    pub fn reset_demo(&self, now: DateTime<Utc>) -> Result<DemoReset> {
-        let identity = self.demo_identity(now)?;
-        let mut users_removed = 0u32;
-        let mut test_logins_removed = 0u32;
-        for name in [DEMO_CONNECTION, DEMO_STRICT_CONNECTION] {
-            let Ok(c) = self.store().get_connection(name) else { continue };
-            if c.idp.entity_id != DEMO_IDP_ENTITY_ID {
-                continue; // someone's own connection of that name: not demo data
-            }
-            let users = self.users(&UserQuery { connection: Some(name.to_owned()), ..UserQuery::default() })?;
-            let tx = self.store().write()?;
-            for u in users {
-                if store::users::delete_user(&tx, u.id)? {
-                    users_removed += 1;
-                }
-            }
-            test_logins_removed += store::logins::delete_test_logins_of(&tx, name)?;
-            store::logins::delete_requests_of(&tx, c.id)?;
-            tx.commit()?;
-        }
-        if self.store().get_connection(DEMO_STRICT_CONNECTION).is_ok_and(|c| c.idp.entity_id == DEMO_IDP_ENTITY_ID) {
-            self.remove_connection(DEMO_STRICT_CONNECTION)?;
-        }
-        if self.store().get_connection(DEMO_CONNECTION).is_ok_and(|c| c.idp.entity_id == DEMO_IDP_ENTITY_ID) {
-            self.set_policy(DEMO_CONNECTION, SecurityPolicy::default(), now)?;
-            self.set_mapping(DEMO_CONNECTION, &demo_mapping(identity.style), now)?;
-        }
-        let tx = self.store().write()?;
-        store::demo::save_settings(&tx, identity.style, SignMode::default(), false, now)?;
-        store::demo::restore_default_personas(&tx, now)?;
-        tx.commit()?;
-        let personas = u32::try_from(self.demo_personas()?.len()).unwrap_or(u32::MAX);
-        Ok(DemoReset { users_removed, test_logins_removed, personas })
     }
 
     /// The scenarios (expected outcomes for the current style) and the personas.
@@ -519,11 +478,17 @@ impl Workbench {
             persona: persona.email.clone(),
             skew_minutes,
             expected: request.scenario.expected(setup.idp.style, skew_minutes),
+            after_test_login: store::logins::last_test_login_id(self.store())?,
         })
     }
 
-    /// The result of a driven scenario, read from its test login.
+    /// The result of a driven scenario, read from its test login. The run's test logins
+    /// (every one since it was prepared: a replay posts twice) are marked as demo runs, so
+    /// the connection's health keeps reflecting the admin's own last test login.
     pub fn scenario_result(&self, prepared: &PreparedScenario, test_login_id: i64) -> Result<ScenarioResult> {
+        let tx = self.store().write()?;
+        store::logins::mark_demo_runs(&tx, &prepared.connection, prepared.after_test_login, test_login_id)?;
+        tx.commit()?;
         let t = self.test_login(test_login_id)?;
         let verdict = if t.report.outcome.signed_in() { DemoVerdict::Accepted } else { DemoVerdict::Rejected };
         let failed_check = t.report.failed_check;

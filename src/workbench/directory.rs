@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Workbench;
-use crate::directory::{AuditEntry, AuditQuery, User, UserQuery, UserStatus};
+use super::audit::{self, AdminChange};
+use crate::directory::{AdminAction, AuditEntry, AuditQuery, User, UserQuery, UserStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::store;
 
@@ -48,20 +49,41 @@ impl Workbench {
         Ok(UserDetail { user, audit })
     }
 
+    /// Activates or deactivates an account (one audit row: who, and the status before and after).
     pub fn set_user_status(&self, id: i64, status: UserStatus, now: DateTime<Utc>) -> Result<User> {
         let tx = self.store().write()?;
+        let before = store::users::user_by_id(&tx, id)?.ok_or_else(|| no_user(id))?;
         if !store::users::set_status(&tx, id, status, now)? {
             return Err(no_user(id));
         }
+        let (action, verb) = match status {
+            UserStatus::Active => (AdminAction::UserActivate, "Activated"),
+            UserStatus::Deactivated => (AdminAction::UserDeactivate, "Deactivated"),
+        };
+        let diff = audit::diff_of("status", &before.status, &status)?;
+        let message = format!("{verb} user {id} ({})", label(&before));
+        let connection_id = user_connection_id(&tx, &before);
+        self.record_admin(&tx, AdminChange::on_user(action, &before, connection_id, message, diff), now)?;
         tx.commit()?;
         self.user(id)
     }
 
-    pub fn delete_user(&self, id: i64) -> Result<()> {
+    /// Deletes an account (one audit row: who, and what the account held).
+    pub fn delete_user(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
         let tx = self.store().write()?;
+        let before = store::users::user_by_id(&tx, id)?.ok_or_else(|| no_user(id))?;
         if !store::users::delete_user(&tx, id)? {
             return Err(no_user(id));
         }
+        let mut diff = Vec::new();
+        audit::diff_values("user", &audit::value(&deleted_view(&before))?, &serde_json::Value::Null, &mut diff);
+        let message = format!("Deleted user {id} ({})", label(&before));
+        let connection_id = user_connection_id(&tx, &before);
+        self.record_admin(
+            &tx,
+            AdminChange::on_user(AdminAction::UserDelete, &before, connection_id, message, diff),
+            now,
+        )?;
         tx.commit()
     }
 
@@ -76,6 +98,27 @@ impl Workbench {
         rows.reverse();
         Ok((render_audit(&rows, format)?, rows.len()))
     }
+}
+
+/// How a message names an account: its email, else its username, else "no email".
+fn label(u: &User) -> String {
+    u.email.clone().or_else(|| u.username.clone()).unwrap_or_else(|| "no email".to_owned())
+}
+
+/// What a deletion's diff keeps of the account: who it was, not every attribute.
+fn deleted_view(u: &User) -> serde_json::Value {
+    serde_json::json!({
+        "email": u.email,
+        "username": u.username,
+        "display_name": u.display_name,
+        "roles": u.roles,
+        "identities": u.identities.iter().map(|i| format!("{}: {}", i.connection, i.subject)).collect::<Vec<_>>(),
+        "status": u.status,
+    })
+}
+
+fn user_connection_id(tx: &store::WriteTx<'_>, u: &User) -> Option<i64> {
+    u.connection.as_deref().and_then(|name| store::connections::get(tx, name).ok()).map(|c| c.id)
 }
 
 fn no_user(id: i64) -> Error {
@@ -116,6 +159,24 @@ fn csv_field(s: &str) -> String {
     out
 }
 
+/// The CSV export's columns, in order. The first nine are the login columns of earlier
+/// versions (kept, in place); `kind`, `actor` and `action` were added at the end for admin
+/// rows (which leave `outcome` and `failed_check` empty).
+pub const AUDIT_CSV_COLUMNS: [&str; 12] = [
+    "id",
+    "at",
+    "connection",
+    "subject",
+    "outcome",
+    "failed_check",
+    "message",
+    "user_id",
+    "diff",
+    "kind",
+    "actor",
+    "action",
+];
+
 /// Audit rows as JSON lines (one object per line) or CSV (header row first).
 pub fn render_audit(entries: &[AuditEntry], format: AuditFormat) -> Result<String> {
     let mut out = String::new();
@@ -128,8 +189,7 @@ pub fn render_audit(entries: &[AuditEntry], format: AuditFormat) -> Result<Strin
             }
         }
         AuditFormat::Csv => {
-            let header = ["id", "at", "connection", "subject", "outcome", "failed_check", "message", "user_id", "diff"];
-            out.push_str(&header.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str(&AUDIT_CSV_COLUMNS.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
             out.push('\n');
             for e in entries {
                 let diff = serde_json::to_string(&e.diff).unwrap_or_default();
@@ -138,11 +198,14 @@ pub fn render_audit(entries: &[AuditEntry], format: AuditFormat) -> Result<Strin
                     e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                     e.connection.clone(),
                     e.subject.clone().unwrap_or_default(),
-                    e.outcome.as_str().to_owned(),
+                    e.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
                     e.failed_check.map(|s| s.as_str().to_owned()).unwrap_or_default(),
                     e.message.clone().unwrap_or_default(),
                     e.user_id.map(|i| i.to_string()).unwrap_or_default(),
                     diff,
+                    e.kind.as_str().to_owned(),
+                    e.actor.clone().unwrap_or_default(),
+                    e.action.map(|a| a.as_str().to_owned()).unwrap_or_default(),
                 ];
                 out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
                 out.push('\n');

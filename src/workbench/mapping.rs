@@ -5,13 +5,39 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Workbench;
+use super::audit::{self, AdminChange};
 use crate::connection::Connection;
-use crate::directory::{FieldChange, User};
+use crate::directory::{AdminAction, FieldChange, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::{Outcome, StoppedBy};
 use crate::provision::{self, Claims, MappingDocument, ProvisionResult, Trace};
 use crate::store;
 use crate::vendor;
+
+/// Which parts of the mapping a diff touches, as a message names them: "field rules",
+/// "role rules", "access rules", "provisioning policy", "subject".
+fn sections(diff: &[FieldChange]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for change in diff {
+        let section = change.field.split('.').nth(1).unwrap_or_default();
+        let name = match section {
+            "fields" => "field rules",
+            "roles" => "role rules",
+            "access" => "access rules",
+            "provisioning" => "provisioning policy",
+            "subject" => "subject",
+            _ => "mapping",
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => "mapping".to_owned(),
+    }
+}
 
 /// How many earlier test logins the mapping preview looks through for claims.
 const PREVIEW_LOOKBACK: u32 = 50;
@@ -62,8 +88,14 @@ impl Workbench {
         let c = self.store().get_connection(name)?;
         doc.check().map_err(|e| Error::invalid(format!("the mapping is not valid: {e}")))?;
         let tx = self.store().write()?;
-        store::mappings::set_mapping(&tx, c.id, doc, now)?;
-        tx.commit()?;
+        let before = store::mappings::get_mapping(&tx, c.id)?.unwrap_or_default();
+        let diff = audit::diff_of("mapping", &before, doc)?;
+        if !diff.is_empty() {
+            store::mappings::set_mapping(&tx, c.id, doc, now)?;
+            let message = format!("Changed the {} of {}", sections(&diff), c.name);
+            self.record_admin(&tx, AdminChange::on(AdminAction::MappingChange, &c, message, diff), now)?;
+            tx.commit()?;
+        }
         self.mapping_of(&c)
     }
 

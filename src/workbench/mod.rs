@@ -12,16 +12,24 @@
 //! - [`directory`]: users and the audit log: search, detail, status, delete, export;
 //! - [`demo`]: the built-in demo IdP, its people, scenarios and story, and reset.
 //!
+//! Every operation that changes the catalog on an admin's behalf (imports, re-imports,
+//! mapping, policy, SP URLs and keys, user status and deletion, demo reset) writes one audit
+//! row in its own write transaction (`audit`): the actor (the OS user the shell found, given
+//! at open like the port), the action and a diff that never holds a secret.
+//!
 //! Operations take the instant as a parameter (`now`); nothing here reads the clock. Errors
 //! cross every boundary as `{code, message}` ([`crate::Error`]); messages name concepts, and
 //! each shell adds its own hints (flags, buttons).
 
 pub mod analysis;
+mod audit;
 pub mod connections;
 pub mod demo;
+mod demo_reset;
 pub mod directory;
 pub mod logins;
 pub mod mapping;
+mod sp_side;
 pub mod xmlview;
 
 use std::path::Path;
@@ -57,6 +65,8 @@ pub struct Workbench {
     store: Store,
     secrets: Arc<dyn SecretStore>,
     base_url: String,
+    /// Who the audit log names on admin rows: the OS user the shell found ([`crate::options::os_user`]).
+    actor: String,
 }
 
 /// A connection as the CLI and the app show it: the SP values in effect, not just the stored ones.
@@ -98,12 +108,24 @@ impl Workbench {
         let path = Store::resolve_path(options.db.as_deref())?;
         let store = Store::open(&path)?;
         let secrets = secrets::open(&options.secret_store)?;
-        Ok(Self::with_parts(store, secrets, connection::base_url(options.port)))
+        Ok(Self::with_parts(store, secrets, connection::base_url(options.port)).with_actor(&options.actor))
     }
 
-    /// For tests and embedders that build the parts themselves.
+    /// For tests and embedders that build the parts themselves. The actor is
+    /// [`crate::directory::UNKNOWN_ACTOR`] until [`Workbench::with_actor`] names one.
     pub fn with_parts(store: Store, secrets: Arc<dyn SecretStore>, base_url: String) -> Self {
-        Workbench { store, secrets, base_url }
+        let actor = crate::directory::UNKNOWN_ACTOR.to_owned();
+        Workbench { store, secrets, base_url, actor }
+    }
+
+    /// The OS user the audit log names on this workbench's admin rows.
+    pub fn with_actor(mut self, actor: &str) -> Self {
+        actor.clone_into(&mut self.actor);
+        self
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     pub fn base_url(&self) -> &str {

@@ -503,7 +503,7 @@ fn provision_dry_run_then_real_then_replay() {
         (1, Some("rejected"), Some("audience"))
     );
 
-    let audit = env.run(&["audit", "list", "--format", "json"]);
+    let audit = env.run(&["audit", "list", "--format", "json", "--kind", "login"]);
     let lines: Vec<Value> =
         String::from_utf8(audit.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let outcomes: Vec<&str> = lines.iter().map(|l| l["outcome"].as_str().unwrap()).collect();
@@ -511,8 +511,12 @@ fn provision_dry_run_then_real_then_replay() {
     assert_eq!(lines[1]["failed_check"], "replay");
     assert_eq!(lines[2]["failed_check"], "audience");
     assert!(lines[0]["failed_check"].is_null());
-    let csv = String::from_utf8(env.run(&["audit", "list", "--connection", "fx", "--format", "csv"]).stdout).unwrap();
+    let args = ["audit", "list", "--connection", "fx", "--format", "csv", "--kind", "login"];
+    let csv = String::from_utf8(env.run(&args).stdout).unwrap();
     assert_eq!(csv.lines().count(), 4);
+    // Without the kind: the import and the SP key replaced are admin rows, at the end of the contract's columns.
+    let all = String::from_utf8(env.run(&["audit", "list", "--connection", "fx", "--format", "csv"]).stdout).unwrap();
+    assert_eq!(all.lines().filter(|l| l.contains(",\"admin\",")).count(), 2, "{all}");
     let none = env.run(&["audit", "list", "--since", "2030-01-01T00:00:00Z"]);
     assert!(none.stdout.is_empty());
 }

@@ -56,7 +56,7 @@ impl Catalog {
         [
             count("SELECT count(*) FROM authn_requests WHERE used_at IS NOT NULL"),
             count("SELECT count(*) FROM users"),
-            count("SELECT count(*) FROM audit_log"),
+            count("SELECT count(*) FROM audit_log WHERE kind = 'login'"),
             count("SELECT count(*) FROM test_logins"),
             count("SELECT count(*) FROM consumed_ids"),
         ]

@@ -24,15 +24,20 @@ fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap()
 }
 
-struct Demo {
-    dir: tempfile::TempDir,
-    desktop: Desktop,
-    base: String,
+pub(crate) struct Demo {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) desktop: Desktop,
+    pub(crate) base: String,
 }
 
-async fn demo() -> Demo {
+pub(crate) async fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
-    let options = OpenOptions { db: Some(dir.path().join("demo.db")), secret_store: SecretStoreKind::Memory, port: 0 };
+    let options = OpenOptions {
+        db: Some(dir.path().join("demo.db")),
+        secret_store: SecretStoreKind::Memory,
+        port: 0,
+        actor: "ada".into(),
+    };
     let desktop = Desktop::open(&options, Arc::new(FixedClock(at()))).unwrap();
     let status = desktop.start_server(0).await;
     assert!(status.running, "{:?}", status.error);
@@ -43,7 +48,7 @@ async fn demo() -> Demo {
 }
 
 impl Demo {
-    async fn run(&self, scenario: ScenarioId, persona: Option<&str>) -> ScenarioResult {
+    pub(crate) async fn run(&self, scenario: ScenarioId, persona: Option<&str>) -> ScenarioResult {
         let request = ScenarioRequest { scenario, persona: persona.map(str::to_owned), skew_minutes: None };
         self.desktop.run_scenario(request).await.unwrap_or_else(|e| panic!("{}: {}", scenario.name(), e.message))
     }
@@ -295,7 +300,7 @@ fn inflate(encoded: &str) -> String {
     xml
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
     html[start..].split('"').next().unwrap().replace("&amp;", "&")
@@ -490,7 +495,7 @@ fn written(d: &Demo) -> (i64, i64, i64) {
 }
 
 /// Does what a browser does with a page: submits its auto-posting form, if it has one.
-async fn as_a_browser(c: &reqwest::Client, page: &str) {
+pub(crate) async fn as_a_browser(c: &reqwest::Client, page: &str) {
     if !page.contains("data-auto=\"1\"") {
         return;
     }
@@ -503,7 +508,7 @@ async fn as_a_browser(c: &reqwest::Client, page: &str) {
 }
 
 /// A fresh SP-initiated login's picker page at the demo IdP, and its URL.
-async fn picker_page(d: &Demo, c: &reqwest::Client) -> (String, String) {
+pub(crate) async fn picker_page(d: &Demo, c: &reqwest::Client) -> (String, String) {
     let r = c.get(format!("{}/saml/demo/login", d.base)).send().await.unwrap();
     let url = r.headers()["location"].to_str().unwrap().to_owned();
     let page = c.get(&url).send().await.unwrap();
@@ -511,7 +516,7 @@ async fn picker_page(d: &Demo, c: &reqwest::Client) -> (String, String) {
     (page.text().await.unwrap(), url)
 }
 
-async fn post<F: serde::Serialize + ?Sized>(
+pub(crate) async fn post<F: serde::Serialize + ?Sized>(
     c: &reqwest::Client,
     url: &str,
     fields: &F,

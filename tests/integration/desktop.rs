@@ -25,7 +25,12 @@ struct App {
 
 fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let options = OpenOptions { db: Some(dir.path().join("app.db")), secret_store: SecretStoreKind::Memory, port: 0 };
+    let options = OpenOptions {
+        db: Some(dir.path().join("app.db")),
+        secret_store: SecretStoreKind::Memory,
+        port: 0,
+        actor: "ada".into(),
+    };
     let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
     App { dir, desktop }
 }
@@ -156,7 +161,10 @@ async fn import_test_login_and_inspect_through_the_app_api() {
     let user = desktop.set_user_status(found[0].id, UserStatus::Deactivated).await.unwrap();
     assert_eq!(user.status, UserStatus::Deactivated);
     let detail = desktop.user(user.id).await.unwrap();
-    assert_eq!(detail.audit.len(), 1);
+    // Its login, then the deactivation (an admin row, by the OS user the app was opened as).
+    assert_eq!(detail.audit.len(), 2);
+    assert_eq!(detail.audit[0].action, Some(handshake::directory::AdminAction::UserDeactivate));
+    assert_eq!(detail.audit[0].actor.as_deref(), Some("ada"));
 
     // Audit log: filter and export.
     assert_eq!(
@@ -174,7 +182,8 @@ async fn import_test_login_and_inspect_through_the_app_api() {
             .unwrap()
             .is_empty()
     );
-    let csv = desktop.export_audit(AuditQuery::default(), ExportFormat::Csv).await.unwrap();
+    let logins = AuditQuery { kind: Some(handshake::directory::AuditKind::Login), ..Default::default() };
+    let csv = desktop.export_audit(logins, ExportFormat::Csv).await.unwrap();
     assert_eq!(csv.rows, 1);
     assert!(csv.content.starts_with("\"id\",\"at\",\"connection\""));
 
@@ -269,6 +278,7 @@ async fn error_details_cross_ipc_intact() {
         db: Some(dir.path().join("app.db")),
         secret_store: SecretStoreKind::File(secrets.clone()),
         port: 0,
+        actor: "ada".into(),
     };
     let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
     let status = serde_json::to_value(desktop.status()).unwrap();

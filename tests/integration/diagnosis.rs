@@ -401,7 +401,7 @@ fn regression_csv_quotes_every_cell_and_neutralises_formulas() {
         at: generator::judged_at(),
         connection: "acme".into(),
         subject: Some(subject.into()),
-        outcome: handshake::login::Outcome::Denied,
+        outcome: Some(handshake::login::Outcome::Denied),
         failed_check: Some(handshake::login::Stop::Denial(handshake::login::DenialCode::MissingAttribute)),
         message: Some(message.into()),
         user_id: None,
@@ -410,6 +410,7 @@ fn regression_csv_quotes_every_cell_and_neutralises_formulas() {
             before: serde_json::json!(null),
             after: serde_json::json!(["-x"]),
         }],
+        ..AuditEntry::login()
     };
     let cases = [
         ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK"),
@@ -431,7 +432,8 @@ fn regression_csv_quotes_every_cell_and_neutralises_formulas() {
     let header = csv.lines().next().unwrap();
     assert_eq!(
         header,
-        "\"id\",\"at\",\"connection\",\"subject\",\"outcome\",\"failed_check\",\"message\",\"user_id\",\"diff\""
+        "\"id\",\"at\",\"connection\",\"subject\",\"outcome\",\"failed_check\",\"message\",\"user_id\",\"diff\",\
+         \"kind\",\"actor\",\"action\""
     );
     for (subject, neutralised) in cases {
         assert!(csv.contains(neutralised), "{subject:?} is not neutralised as {neutralised:?} in\n{csv}");

@@ -3,6 +3,7 @@
 // Tests read the catalog's tables directly, to check what a operation wrote (or did not).
 #![allow(clippy::disallowed_types, clippy::disallowed_macros)]
 
+mod admin_audit;
 mod analysis;
 mod cli;
 mod crash;
@@ -11,6 +12,7 @@ mod desktop;
 mod diagnosis;
 mod e2e;
 mod fixtures;
+mod health;
 mod hostile;
 mod identity;
 mod identity_attacks;

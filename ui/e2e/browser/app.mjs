@@ -103,8 +103,10 @@ export function serveApp(backend, options = {}) {
       (e) =>
         (!query.connection || e.connection === query.connection) &&
         (!query.outcome || e.outcome === query.outcome) &&
+        (!query.kind || e.kind === query.kind) &&
+        (!query.action || e.action === query.action) &&
         (!query.since || e.at >= query.since) &&
-        (!needle || [e.subject, e.message, e.failed_check].some((f) => f?.toLowerCase().includes(needle))),
+        (!needle || [e.subject, e.message, e.failed_check, e.actor].some((f) => f?.toLowerCase().includes(needle))),
     );
   });
   backend.on("plugin:dialog|save", ({ options: o }) => `${SAVE_PATH}/${o.defaultPath}`);

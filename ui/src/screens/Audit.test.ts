@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
-import { auditEntry, connectionsFixture } from "./testFixtures";
+import { adminEntry, auditEntry, connectionsFixture } from "./testFixtures";
 
 vi.mock("../lib/api", () => import("../lib/apiMock"));
 import { api } from "../lib/apiMock";
@@ -21,6 +21,7 @@ const entries = [
     user_id: null,
     diff: [],
   }),
+  adminEntry(),
 ];
 
 beforeEach(() => {
@@ -34,7 +35,7 @@ describe("Audit", () => {
   test("lists entries with outcome badges and failed checks", async () => {
     render(Audit);
     await screen.findByText("Audience https://wrong is not this SP");
-    expect(api.audit).toHaveBeenCalledWith({ connection: null, since: null, outcome: null, text: null, user_id: null });
+    expect(api.audit).toHaveBeenCalledWith({ connection: null, since: null, outcome: null, text: null, user_id: null, kind: null, action: null });
     const table = screen.getByTestId("audit-table");
     expect(within(table).getByText("rejected").className).toContain("bad");
     expect(within(table).getByText("updated").className).toContain("info");
@@ -46,7 +47,7 @@ describe("Audit", () => {
     await screen.findByTestId("audit-table");
     await fireEvent.change(screen.getByLabelText("Outcome"), { target: { value: "rejected" } });
     await waitFor(() =>
-      expect(api.audit).toHaveBeenLastCalledWith({ connection: null, since: null, outcome: "rejected", text: null, user_id: null }),
+      expect(api.audit).toHaveBeenLastCalledWith({ connection: null, since: null, outcome: "rejected", text: null, user_id: null, kind: null, action: null }),
     );
   });
 
@@ -63,6 +64,8 @@ describe("Audit", () => {
         outcome: null,
         text: "ada",
         user_id: null,
+        kind: null,
+        action: null,
       }),
     );
   });
@@ -80,6 +83,52 @@ describe("Audit", () => {
     expect(detail.textContent).toContain('"admin"');
   });
 
+  test("an admin row shows who, what and a readable diff", async () => {
+    render(Audit);
+    const table = await screen.findByTestId("audit-table");
+    const row = table.querySelector('tr[data-kind="admin"]') as HTMLElement;
+    expect(within(row).getByText("ada").getAttribute("title")).toBe("The OS user who made the change");
+    expect(within(row).getByText("Security policy changed").className).toContain("info");
+    expect(within(row).getByText("Changed the security policy of okta-prod")).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Show details of entry 3" }));
+    const detail = document.getElementById("audit-detail-3")!;
+    const diff = within(detail).getByRole("table", { name: "Changes of entry 3" });
+    const cells = within(diff)
+      .getAllByRole("row")
+      .map((r) => [...r.children].map((c) => c.textContent?.trim()).join(" "));
+    // Plain values: no JSON quotes, one row per field.
+    expect(cells).toEqual(["Field Before After", "policy.allow_sha1 false true", "policy.clock_skew_seconds 180 120"]);
+    expect(detail.textContent).toContain("policy_change");
+    expect(detail.textContent).toContain("(OS user)");
+  });
+
+  test("the kind filter swaps the outcome filter for the action filter", async () => {
+    render(Audit);
+    await screen.findByTestId("audit-table");
+    expect(screen.getByLabelText("Outcome")).toBeTruthy();
+    await fireEvent.change(screen.getByLabelText("Kind"), { target: { value: "admin" } });
+    expect(screen.queryByLabelText("Outcome")).toBeNull();
+    await fireEvent.change(screen.getByLabelText("Action"), { target: { value: "sp_key_rotate" } });
+    await waitFor(() =>
+      expect(api.audit).toHaveBeenLastCalledWith({
+        connection: null,
+        since: null,
+        outcome: null,
+        text: null,
+        user_id: null,
+        kind: "admin",
+        action: "sp_key_rotate",
+      }),
+    );
+    await fireEvent.change(screen.getByLabelText("Kind"), { target: { value: "login" } });
+    expect(screen.queryByLabelText("Action")).toBeNull();
+    await waitFor(() =>
+      expect(api.audit).toHaveBeenLastCalledWith(expect.objectContaining({ kind: "login", action: null })),
+    );
+    await fireEvent.click(screen.getByRole("button", { name: "Clear filters" }));
+    await waitFor(() => expect(api.audit).toHaveBeenLastCalledWith(expect.objectContaining({ kind: null, action: null })));
+  });
+
   test("exports CSV with the current query", async () => {
     dialog.save.mockResolvedValue("/tmp/audit.csv");
     api.exportAudit.mockResolvedValue(42);
@@ -89,7 +138,7 @@ describe("Audit", () => {
     await fireEvent.click(screen.getByTestId("export-csv"));
     await waitFor(() =>
       expect(api.exportAudit).toHaveBeenCalledWith(
-        { connection: null, since: null, outcome: "denied", text: null, user_id: null },
+        { connection: null, since: null, outcome: "denied", text: null, user_id: null, kind: null, action: null },
         "csv",
         "/tmp/audit.csv",
       ),

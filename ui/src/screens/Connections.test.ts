@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
-import { connectionsFixture, view } from "./testFixtures";
+import { connectionsFixture, summary, view } from "./testFixtures";
 
 vi.mock("../lib/api", () => import("../lib/apiMock"));
 import { api } from "../lib/apiMock";
@@ -40,6 +40,21 @@ describe("Connections", () => {
     expect(never.getByText("Expired").className).toContain("bad");
     expect(ok.getByText("12")).toBeTruthy();
     expect(ok.getByTitle("http://www.okta.com/exk1abcd")).toBeTruthy();
+  });
+
+  test("a demo helper connection is labelled as such, never as a failure", async () => {
+    const note = "Demo helper: a copy of the demo connection that refuses IdP-initiated logins.";
+    api.listConnections.mockResolvedValue([
+      ...connectionsFixture,
+      summary({ name: "demo-strict", status: "failing", last_failed_check: "in_response_to", demo_helper: note }),
+    ]);
+    render(Connections);
+    await screen.findByText("demo-strict");
+    const helper = within(row("demo-strict"));
+    expect(helper.getByText("Demo helper").className).toContain("muted");
+    expect(helper.getByText("Demo helper").getAttribute("title")).toBe(note);
+    expect(helper.getByText("Made by a demo scenario")).toBeTruthy();
+    expect(helper.queryByText(/Failing/)).toBeNull();
   });
 
   test("delete asks for confirmation first", async () => {

@@ -17,6 +17,7 @@ export function summary(over: Partial<ConnectionSummary> = {}): ConnectionSummar
     certificate: { not_after: "2027-06-01T00:00:00Z", days_left: 190, level: "ok" },
     user_count: 0,
     updated_at: "2026-11-20T10:00:00Z",
+    demo_helper: null,
     ...over,
   };
 }
@@ -147,8 +148,31 @@ export function auditEntry(over: Partial<AuditEntry> = {}): AuditEntry {
     message: "2 fields changed",
     user_id: 1,
     diff: [{ field: "roles", before: ["user"], after: ["admin"] }],
+    kind: "login",
+    actor: null,
+    action: null,
     ...over,
   };
+}
+
+/** An admin's change: the OS user, the action, a diff that names no secret. */
+export function adminEntry(over: Partial<AuditEntry> = {}): AuditEntry {
+  return auditEntry({
+    id: 3,
+    at: "2026-11-23T13:30:00Z",
+    subject: null,
+    outcome: null,
+    message: "Changed the security policy of okta-prod",
+    user_id: null,
+    diff: [
+      { field: "policy.allow_sha1", before: false, after: true },
+      { field: "policy.clock_skew_seconds", before: 180, after: 120 },
+    ],
+    kind: "admin",
+    actor: "ada",
+    action: "policy_change",
+    ...over,
+  });
 }
 
 export function userDetail(u: User = user()): UserDetail {

@@ -36,7 +36,12 @@ vendor: Vendor, status: TestStatus, last_test_at: string | null, last_failed_che
 /**
  * The IdP signing certificate that expires first.
  */
-certificate: CertificateExpiry | null, user_count: number, updated_at: string, };
+certificate: CertificateExpiry | null, user_count: number, updated_at: string, 
+/**
+ * Set on a connection a demo scenario made for itself (`demo-strict`): what it is for.
+ * The list labels it as a demo helper rather than showing its health.
+ */
+demo_helper: string | null, };
 
 export type TestStatus = "never_tested" | "ok" | "failing";
 
@@ -371,7 +376,15 @@ export type UserSource = "jit" | "manual";
 
 export type FieldChange = { field: string, before: JsonValue, after: JsonValue, };
 
-export type AuditEntry = { id: number, at: string, connection: string, subject: string | null, outcome: Outcome, 
+export type AuditEntry = { id: number, at: string, 
+/**
+ * The connection concerned; empty for an admin action on none (a user without one).
+ */
+connection: string, subject: string | null, 
+/**
+ * How the login ended; `None` on admin rows.
+ */
+outcome: Outcome | null, 
 /**
  * For `rejected` and `denied`: the validation check (`audience`...) or the provisioning
  * rule (`missing_attribute`, `replay`...) that stopped the login.
@@ -380,7 +393,20 @@ failed_check: Stop | null,
 /**
  * What stopped it and what to change.
  */
-message: string | null, user_id: number | null, diff: Array<FieldChange>, };
+message: string | null, user_id: number | null, 
+/**
+ * Field by field: what the login changed in the account, or what the admin changed.
+ * Never a secret (a key shows as `rotated` and its certificate's fingerprint).
+ */
+diff: Array<FieldChange>, kind: AuditKind, 
+/**
+ * Admin rows: the OS user who made the change (`unknown` when it cannot be told).
+ */
+actor: string | null, 
+/**
+ * Admin rows: what was changed.
+ */
+action: AdminAction | null, };
 
 export type Verdict = "accepted" | "rejected";
 
@@ -505,13 +531,25 @@ audit: Array<AuditEntry>, };
 
 export type AuditQuery = { connection: string | null, since: string | null, outcome: Outcome | null, 
 /**
- * Matches subject, message and failed check, ignoring case.
+ * Matches subject, message, failed check and actor, ignoring case.
  */
 text: string | null, 
 /**
  * Only the rows about this account.
  */
-user_id: number | null, };
+user_id: number | null, 
+/**
+ * Only login attempts, or only admin actions.
+ */
+kind: AuditKind | null, 
+/**
+ * Only this admin action.
+ */
+action: AdminAction | null, };
+
+export type AuditKind = "login" | "admin";
+
+export type AdminAction = "connection_import" | "connection_duplicate" | "connection_reimport" | "connection_remove" | "mapping_change" | "policy_change" | "sp_urls_change" | "sp_key_rotate" | "sp_key_replace" | "user_activate" | "user_deactivate" | "user_delete" | "demo_reset";
 
 export type AuditFormat = "csv" | "json_lines";
 

@@ -1,0 +1,51 @@
+// The audit log's two kinds of rows as the app shows them: a login (its outcome) or an
+// admin's change (who, which action, and a diff read as plain values).
+import type { AdminAction, AuditEntry, AuditKind } from "./generated/types";
+import type { Tone } from "./components/Badge.svelte";
+import { outcomeTone } from "./format";
+
+/** Every admin action, in the core's order, with the words the log shows. */
+export const ADMIN_ACTIONS: Record<AdminAction, string> = {
+  connection_import: "Connection imported",
+  connection_duplicate: "Connection copied",
+  connection_reimport: "Metadata re-imported",
+  connection_remove: "Connection removed",
+  mapping_change: "Mapping changed",
+  policy_change: "Security policy changed",
+  sp_urls_change: "SP URLs changed",
+  sp_key_rotate: "SP key rotated",
+  sp_key_replace: "SP key replaced",
+  user_activate: "User activated",
+  user_deactivate: "User deactivated",
+  user_delete: "User deleted",
+  demo_reset: "Demo data reset",
+};
+
+export const AUDIT_KINDS: { value: AuditKind; label: string }[] = [
+  { value: "login", label: "Logins" },
+  { value: "admin", label: "Admin actions" },
+];
+
+/** What a row records, as a badge: the login's outcome, or the admin's action. */
+export function auditWhat(e: AuditEntry): { tone: Tone; text: string } {
+  if (e.kind === "admin") return { tone: "info", text: e.action ? ADMIN_ACTIONS[e.action] : "Admin action" };
+  return { tone: outcomeTone(e.outcome ?? ""), text: e.outcome ?? "—" };
+}
+
+/** Who a row is about: the admin (OS user) who made the change, or the login's subject. */
+export function auditWho(e: AuditEntry): string {
+  if (e.kind === "admin") return e.actor ?? "unknown";
+  return e.subject ?? "—";
+}
+
+/**
+ * A diff value as an admin reads it: nothing as "—", text as itself (no quotes), a list of
+ * texts one per line, anything else as indented JSON.
+ */
+export function plainValue(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "string") return value === "" ? '""' : value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.length ? value.join("\n") : "(none)";
+  return JSON.stringify(value, null, 2);
+}
