@@ -49,6 +49,7 @@ fn main() {
                     match events.recv().await {
                         Ok(summary) => {
                             let _ = handle.emit(TEST_LOGIN_EVENT, summary);
+                            commands::login_done(&handle);
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
