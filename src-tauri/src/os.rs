@@ -61,7 +61,9 @@ fn open_with(opener: &Path, url: &str, wait: Duration) -> Result<(), Error> {
                 return Ok(());
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(25)),
-            Err(e) => return Err(no_browser("opener_failed", format!("cannot tell whether {name} opened a browser: {e}"))),
+            Err(e) => {
+                return Err(no_browser("opener_failed", format!("cannot tell whether {name} opened a browser: {e}")));
+            }
         }
     }
 }
@@ -109,7 +111,8 @@ mod tests {
         assert!(missing.hint.as_deref().unwrap().contains("copy it"));
 
         // What xdg-open does without a browser: "no method available", exit status 3.
-        let none = opener(dir.path(), "no-browser", "echo \"xdg-open: no method available for opening '$1'\" >&2; exit 3");
+        let none =
+            opener(dir.path(), "no-browser", "echo \"xdg-open: no method available for opening '$1'\" >&2; exit 3");
         let failed = open_with(&none, url, wait).unwrap_err();
         assert_eq!((failed.code, failed.detail.as_deref()), (ErrorCode::NoBrowser, Some("opener_failed")));
         assert!(failed.message.contains("found no browser") && failed.message.contains('3'), "{}", failed.message);

@@ -73,7 +73,8 @@ fn people(b: &mut String, personas: &[Persona], checked: Option<&str>) {
             initials = escape(&initials(&person.display_name)),
             name = escape(&person.display_name),
             title = escape(&person.title),
-            dept = if person.department.is_empty() { String::new() } else { format!(", {}", escape(&person.department)) },
+            dept =
+                if person.department.is_empty() { String::new() } else { format!(", {}", escape(&person.department)) },
             label = if person.label.is_empty() { String::new() } else { format!(" · {}", escape(&person.label)) },
             groups = if person.groups.is_empty() {
                 String::new()

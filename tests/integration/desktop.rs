@@ -295,8 +295,11 @@ async fn regression_the_secret_store_is_checked_again_after_the_fix_without_a_re
     let secrets = dir.path().join("secrets");
     std::fs::create_dir(&secrets).unwrap();
     std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let options =
-        OpenOptions { db: Some(dir.path().join("app.db")), secret_store: SecretStoreKind::File(secrets.clone()), port: 0 };
+    let options = OpenOptions {
+        db: Some(dir.path().join("app.db")),
+        secret_store: SecretStoreKind::File(secrets.clone()),
+        port: 0,
+    };
     let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
     let detail = |e: Option<handshake::Error>| e.and_then(|e| e.detail);
     assert_eq!(detail(desktop.status().secret_store_error).as_deref(), Some("directory_not_private"));

@@ -13,12 +13,8 @@ use command_source::Command;
 
 /// Permissions the main window has beyond its own commands (the README names them):
 /// test-login events, the save dialog for exports, and writing text to the clipboard.
-const EXTRA_PERMISSIONS: &[&str] = &[
-    "core:event:allow-listen",
-    "core:event:allow-unlisten",
-    "dialog:allow-save",
-    CLIPBOARD_WRITE,
-];
+const EXTRA_PERMISSIONS: &[&str] =
+    &["core:event:allow-listen", "core:event:allow-unlisten", "dialog:allow-save", CLIPBOARD_WRITE];
 
 /// The one clipboard permission: the app writes text (every Copy button), never reads.
 const CLIPBOARD_WRITE: &str = "clipboard-manager:allow-write-text";
@@ -190,7 +186,10 @@ fn every_copy_goes_through_the_clipboard_plugin_which_may_only_write() {
             let test = path.to_string_lossy().contains(".test.");
             if source && !test && path != root.join("lib/clipboard.svelte.ts") {
                 let text = std::fs::read_to_string(&path).unwrap();
-                if ["navigator.clipboard", "execCommand(\"copy\")", "plugin-clipboard-manager"].iter().any(|s| text.contains(s)) {
+                if ["navigator.clipboard", "execCommand(\"copy\")", "plugin-clipboard-manager"]
+                    .iter()
+                    .any(|s| text.contains(s))
+                {
                     offenders.push(path.display().to_string());
                 }
             }
