@@ -33,7 +33,7 @@ fn hidden(b: &mut String, name: &str, value: &str) {
 /// fold of a small login window (the person list scrolls on its own past half the height).
 const SIGN_IN_STYLE: &str = "*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,sans-serif;background:#eef1f5;color:#1c2430}\
 .idp{display:flex;justify-content:center;padding:24px 16px}\
-.card{width:100%;max-width:460px;background:#fff;border:1px solid #dde3ea;border-radius:12px;box-shadow:0 4px 18px rgba(20,30,50,.08);padding:24px 28px}\
+.card{width:100%;max-width:500px;background:#fff;border:1px solid #dde3ea;border-radius:12px;box-shadow:0 4px 18px rgba(20,30,50,.08);padding:24px 28px}\
 .brand{display:flex;align-items:center;gap:8px;font-weight:600;font-size:14px;color:#3d4754}\
 .logo{display:inline-grid;place-items:center;width:26px;height:26px;border-radius:7px;background:#1f5fd1;color:#fff;font-size:14px}\
 h1{font-size:1.5rem;margin:14px 0 2px}.to{margin:0 0 14px;color:#4b5563;font-size:14px;overflow-wrap:anywhere}\
@@ -191,7 +191,9 @@ pub(super) fn auto_post(post: &AutoPost, auto: bool) -> Response {
     b.push_str("<button type=\"submit\">Continue</button></form>");
     if !auto {
         b.push_str(
-            "<p>Replay: press Continue, then go back and press Continue again. The second POST is the replay.</p>",
+            "<p>Replay: press Continue, then go back and press Continue again. The second POST is the replay. \
+             (Handshake's own login window closes when the first result arrives: there, run the replay scenario \
+             from the Demo IdP screen, which posts twice.)</p>",
         );
     }
     b.push_str("<script src=\"/demo-idp/autopost.js\"></script>");
