@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine for the desktop app and builds it:
 #   1. Debian packages: the core's (scripts/setup-core.sh) plus WebKitGTK/GTK for Tauri,
-#      Xvfb/D-Bus/ImageMagick for headless runs and screenshots, WebKitWebDriver for the
-#      desktop tests, Debian's Chromium for the browser tests;
+#      Xvfb/D-Bus/ImageMagick for headless runs and screenshots, WebKitWebDriver, GTK's
+#      Python bindings (the clipboard) and xdg-utils for the desktop tests, Debian's
+#      Chromium for the browser tests;
 #   2. the Rust toolchain (scripts/ensure-rust.sh);
 #   3. the UI's npm packages (`npm ci`, skipped when node_modules matches the lock);
 #   4. the UI (ui/dist, replaced only when its content changed, so cargo does not
@@ -30,6 +31,9 @@ packages=(
   xvfb xauth dbus imagemagick
   # the WebDriver server tauri-driver talks to (/usr/bin/WebKitWebDriver)
   webkit2gtk-driver
+  # the desktop tests read the X clipboard back through GTK (ui/e2e/desktop/shell.test.mjs),
+  # and find xdg-open (the system browser's opener) where a user has it
+  python3-gi gir1.2-gtk-3.0 xdg-utils
   # the browser tests drive Debian's Chromium (the npm registry has no browser builds)
   chromium
 )

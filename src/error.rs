@@ -30,6 +30,8 @@ pub enum ErrorCode {
     PortInUse,
     /// The user cancelled a long operation.
     Cancelled,
+    /// No browser opened a page: no opener program, or it found no browser to run.
+    NoBrowser,
     /// The catalog refused a write that would break one of its rules (a UNIQUE or CHECK
     /// constraint, a concurrent change).
     Conflict,
@@ -50,6 +52,7 @@ impl ErrorCode {
             ErrorCode::Io => "io",
             ErrorCode::PortInUse => "port_in_use",
             ErrorCode::Cancelled => "cancelled",
+            ErrorCode::NoBrowser => "no_browser",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Internal => "internal",
         }

@@ -31,6 +31,8 @@ type R<T> = Result<T, Error>;
 
 /// The label of the window the IdP login opens in. It gets no IPC permissions.
 const LOGIN_WINDOW: &str = "idp-login";
+/// The app's window (tauri.conf.json), the one with IPC.
+const MAIN_WINDOW: &str = "main";
 
 /// Every `#[tauri::command]` function below: build.rs reads them from this file, writes this
 /// list and gives each command its own permission.
@@ -158,12 +160,23 @@ async fn preview_mapping(core: Core<'_>, name: String, mapping: MappingDocument)
     core.preview_mapping(name, mapping).await
 }
 
-/// Starts a test login: in an app window (no IPC in it) or the system browser.
+/// Where a test login starts: the URL to open by hand when no browser opened it.
+#[tauri::command(rename_all = "snake_case")]
+async fn login_url(core: Core<'_>, name: String) -> R<String> {
+    core.login_url(name).await
+}
+
+/// Starts a test login: in an app window (no IPC in it) or the system browser (a
+/// `no_browser` error when none opened it: os.rs waits a bounded time to know).
 #[tauri::command(rename_all = "snake_case")]
 async fn open_login(app: tauri::AppHandle, core: Core<'_>, name: String, in_app: bool) -> R<String> {
     let url = core.login_url(name.clone()).await?;
     if !in_app {
-        os::open_in_browser(&url, &core.server_status().base_url)?;
+        let base_url = core.server_status().base_url;
+        let page = url.clone();
+        tauri::async_runtime::spawn_blocking(move || os::open_in_browser(&page, &base_url))
+            .await
+            .map_err(|e| Error::new(handshake::ErrorCode::Internal, format!("opening the browser: {e}")))??;
         return Ok(url);
     }
     let parsed = url.parse().map_err(|e| Error::invalid(format!("bad login URL {url}: {e}")))?;
@@ -174,14 +187,42 @@ async fn open_login(app: tauri::AppHandle, core: Core<'_>, name: String, in_app:
             let _ = w.set_focus();
         }
         None => {
+            let (width, height) = login_window_size(&app);
             WebviewWindowBuilder::new(&app, LOGIN_WINDOW, WebviewUrl::External(parsed))
                 .title(format!("Sign in: {name}"))
-                .inner_size(920.0, 760.0)
+                .inner_size(width, height)
                 .build()
                 .map_err(window_error)?;
         }
     }
     Ok(url)
+}
+
+/// The login window's size: 920×760, or smaller to fit where the main window fits (a
+/// small laptop's screen), so the IdP's Sign in button is not below the screen's edge.
+fn login_window_size(app: &tauri::AppHandle) -> (f64, f64) {
+    let main = app.get_webview_window(MAIN_WINDOW).and_then(|w| {
+        let scale = w.scale_factor().ok()?;
+        Some(w.inner_size().ok()?.to_logical::<f64>(scale))
+    });
+    match main {
+        Some(size) => (size.width.min(920.0), size.height.min(760.0)),
+        None => (920.0, 760.0),
+    }
+}
+
+/// A result arrived: the login window has done its job. It closes, and the main window
+/// comes forward (focused, so the keyboard and its focus rings work there at once) with
+/// the result, which the UI shows from the event.
+pub fn login_done(app: &tauri::AppHandle) {
+    if let Some(login) = app.get_webview_window(LOGIN_WINDOW) {
+        let _ = login.close();
+    }
+    if let Some(main) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = main.unminimize();
+        let _ = main.show();
+        let _ = main.set_focus();
+    }
 }
 
 #[tauri::command(rename_all = "snake_case")]

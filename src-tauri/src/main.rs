@@ -33,6 +33,7 @@ fn main() {
     let desktop = Arc::new(desktop);
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
         .manage(desktop.clone())
         .setup(move |app| {
             let status = tauri::async_runtime::block_on(desktop.start_server(port));
@@ -48,6 +49,7 @@ fn main() {
                     match events.recv().await {
                         Ok(summary) => {
                             let _ = handle.emit(TEST_LOGIN_EVENT, summary);
+                            commands::login_done(&handle);
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -25,7 +25,6 @@ use crate::login::TestLoginSummary;
 use crate::metadata;
 use crate::provision::MappingDocument;
 use crate::secrets::{self, SecretStore};
-use crate::sensitive::Sensitive;
 use crate::server::{self, AppState, Pool};
 use crate::store::Store;
 use crate::workbench::{
@@ -34,24 +33,6 @@ use crate::workbench::{
     TestLoginDetail, UserDetail, Workbench,
 };
 pub use views::*;
-
-/// A secret store that could not be opened: every use reports why.
-struct UnavailableStore(Error);
-
-impl SecretStore for UnavailableStore {
-    fn get(&self, _: &str) -> Result<Option<Sensitive<Vec<u8>>>> {
-        Err(self.0.clone())
-    }
-    fn set(&self, _: &str, _: &Sensitive<Vec<u8>>) -> Result<()> {
-        Err(self.0.clone())
-    }
-    fn delete(&self, _: &str) -> Result<()> {
-        Err(self.0.clone())
-    }
-    fn describe(&self) -> String {
-        "unavailable".into()
-    }
-}
 
 /// An audit export: the file's content and how many rows it holds.
 #[derive(Debug, Clone)]
@@ -70,8 +51,8 @@ pub struct Desktop {
     /// The OS user the audit log names on admin rows.
     actor: String,
     clock: Arc<dyn Clock>,
+    /// Checked again on every use and status (a fixed store works without a restart).
     secrets: Arc<dyn SecretStore>,
-    secret_store_error: Option<Error>,
     events: broadcast::Sender<TestLoginSummary>,
     state: RwLock<AppState>,
     status: Mutex<ServerStatus>,
@@ -90,10 +71,8 @@ impl Desktop {
         let db = Store::resolve_path(options.db.as_deref())?;
         // Fail early on an unusable catalog, with its own message.
         drop(Store::open(&db)?);
-        let (secrets, secret_store_error) = match secrets::open(&options.secret_store) {
-            Ok(s) => (s, None),
-            Err(e) => (Arc::new(UnavailableStore(e.clone())) as Arc<dyn SecretStore>, Some(e)),
-        };
+        // Never fails here: an unusable store shows in the status, and works once fixed.
+        let secrets = secrets::open_when_usable(&options.secret_store);
         let (events, _) = broadcast::channel(64);
         let port = options.port;
         let state = AppState::with_events(
@@ -107,7 +86,6 @@ impl Desktop {
             actor: options.actor.clone(),
             clock,
             secrets,
-            secret_store_error,
             events,
             state: RwLock::new(state),
             status: Mutex::new(status),
@@ -166,7 +144,7 @@ impl Desktop {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             database: self.db.display().to_string(),
             secret_store: self.secrets.describe(),
-            secret_store_error: self.secret_store_error.clone(),
+            secret_store_error: self.secrets.check().err(),
             server: self.server_status(),
         }
     }

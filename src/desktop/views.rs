@@ -24,7 +24,8 @@ pub struct AppStatus {
     pub version: String,
     pub database: String,
     pub secret_store: String,
-    /// Set when the secret store cannot be used: imports and test logins then fail with it.
+    /// Set when the secret store cannot be used now (checked at each call): imports and test
+    /// logins then fail with it, until it is fixed.
     pub secret_store_error: Option<crate::Error>,
     pub server: ServerStatus,
 }

@@ -158,4 +158,8 @@ impl SecretStore for FileStore {
     fn describe(&self) -> String {
         format!("files in {} (0600)", self.dir.display())
     }
+
+    fn check(&self) -> Result<()> {
+        self.check_dir()
+    }
 }

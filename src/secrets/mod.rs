@@ -120,6 +120,11 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, key: &str) -> Result<()>;
     /// Where the secrets are, for people: "Secret Service (keyring)", "files in /x (0600)"...
     fn describe(&self) -> String;
+    /// Whether the store is usable now, as far as that can be told without a secret (the
+    /// file store's directory is private; the keyring shows only on its first operation).
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Opens the store of the given kind.
@@ -132,6 +137,54 @@ pub fn open(kind: &SecretStoreKind) -> Result<Arc<dyn SecretStore>> {
         SecretStoreKind::Keyring => Ok(Arc::new(KeyringStore::from_env()?)),
         SecretStoreKind::File(dir) => open_file_store(dir),
         SecretStoreKind::Memory => Ok(Arc::new(MemoryStore::new())),
+    }
+}
+
+/// The store of the given kind, opened when first usable: a store that cannot be opened
+/// now (a secret directory others can read) is tried again on every operation and
+/// [`SecretStore::check`], so fixing it (the hint's `chmod 700`) takes effect at once,
+/// without a restart. Once open, it is the store [`open`] gives.
+pub fn open_when_usable(kind: &SecretStoreKind) -> Arc<dyn SecretStore> {
+    Arc::new(Reopening { kind: kind.clone(), opened: Mutex::new(None) })
+}
+
+/// See [`open_when_usable`].
+struct Reopening {
+    kind: SecretStoreKind,
+    opened: Mutex<Option<Arc<dyn SecretStore>>>,
+}
+
+impl Reopening {
+    fn store(&self) -> Result<Arc<dyn SecretStore>> {
+        // A panic while holding the lock leaves at worst nothing cached: recover.
+        let mut opened = self.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(store) = opened.as_ref() {
+            return Ok(store.clone());
+        }
+        let store = open(&self.kind)?;
+        *opened = Some(store.clone());
+        Ok(store)
+    }
+}
+
+impl SecretStore for Reopening {
+    fn get(&self, key: &str) -> Result<Option<Sensitive<Vec<u8>>>> {
+        self.store()?.get(key)
+    }
+    fn set(&self, key: &str, value: &Sensitive<Vec<u8>>) -> Result<()> {
+        self.store()?.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<()> {
+        self.store()?.delete(key)
+    }
+    fn describe(&self) -> String {
+        match self.store() {
+            Ok(store) => store.describe(),
+            Err(_) => format!("unavailable ({})", self.kind),
+        }
+    }
+    fn check(&self) -> Result<()> {
+        self.store()?.check()
     }
 }
 

@@ -18,9 +18,14 @@ th{background:#f3f6f9}code,pre{font:13px ui-monospace,monospace}pre{background:#
 th,pre{background:#1c232c}td,th{border-color:#2a333e}.ok{background:#123320}.bad{background:#3a1616}a{color:#8ab4f8}}";
 
 pub fn layout(title: &str, body: &str) -> String {
+    layout_styled(title, STYLE, body)
+}
+
+/// A page with its own style sheet (`style` is ours, never input).
+pub fn layout_styled(title: &str, style: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{} · Handshake</title><style>{STYLE}</style></head><body>{body}</body></html>",
+         <title>{} · Handshake</title><style>{style}</style></head><body>{body}</body></html>",
         escape(title)
     )
 }

@@ -330,7 +330,15 @@ async fn sp_initiated_login_honours_in_response_to_and_relay_state() {
     let token = hidden(&picker, "token");
     assert!(picker.contains("Priya Shah") && picker.contains("wrong-audience") && !picker.contains("<script>"));
     assert!(picker.contains("<form id=\"signin\" method=\"post\" action=\"/demo-idp/sso\">"));
-    assert!(picker.contains("id=\"persona-0\"") && picker.contains("<button type=\"submit\">Sign in</button>"));
+    assert!(
+        picker.contains("id=\"persona-0\"")
+            && picker.contains("<button type=\"submit\" class=\"signin\">Sign in</button>")
+    );
+    // Like a real IdP's sign-in: the people first, then Sign in, the scenario behind Advanced.
+    let at = |s: &str| picker.find(s).unwrap_or_else(|| panic!("no {s} in the picker"));
+    assert!(at("id=\"persona-0\"") < at("class=\"signin\"") && at("class=\"signin\"") < at("<details>"));
+    assert!(at("<details>") < at("name=\"scenario\"") && at("name=\"scenario\"") < at("</details>"));
+    assert!(at("name=\"skew_minutes\"") < at("</details>"));
 
     let form = [
         ("connection", "demo"),

@@ -292,3 +292,42 @@ async fn error_details_cross_ipc_intact() {
     let e = desktop.import_connection(generator::fixture_connection("acme")).await.unwrap_err();
     assert_eq!((e.code, e.detail.as_deref()), (ErrorCode::SecretStoreUnavailable, Some("directory_not_private")));
 }
+
+/// The banner says "run chmod 700 … and try again": after the chmod, trying again works,
+/// without restarting the app. The store used to be opened once, at launch, and its
+/// failure kept for the life of the process; now the status and every operation check it
+/// again (and a store made non-private while the app runs is caught as well).
+#[cfg(unix)]
+#[tokio::test]
+async fn regression_the_secret_store_is_checked_again_after_the_fix_without_a_restart() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir(&secrets).unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let options = OpenOptions {
+        db: Some(dir.path().join("app.db")),
+        secret_store: SecretStoreKind::File(secrets.clone()),
+        port: 0,
+    };
+    let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
+    let detail = |e: Option<handshake::Error>| e.and_then(|e| e.detail);
+    assert_eq!(detail(desktop.status().secret_store_error).as_deref(), Some("directory_not_private"));
+    let e = desktop.import_connection(generator::fixture_connection("acme")).await.unwrap_err();
+    assert_eq!(e.detail.as_deref(), Some("directory_not_private"));
+
+    // What the hint says: chmod 700, then try again.
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(desktop.status().secret_store_error, None, "the status checks the store again");
+    desktop.import_connection(generator::fixture_connection("acme")).await.unwrap();
+    assert!(desktop.status().secret_store.contains(&secrets.display().to_string()));
+
+    // Opened the other way round: a store that becomes non-private is refused at once, and
+    // the status says so.
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o750)).unwrap();
+    assert_eq!(detail(desktop.status().secret_store_error).as_deref(), Some("directory_not_private"));
+    let e = desktop.rotate_sp_key("acme".into()).await.unwrap_err();
+    assert_eq!(e.detail.as_deref(), Some("directory_not_private"));
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o700)).unwrap();
+    desktop.rotate_sp_key("acme".into()).await.unwrap();
+}

@@ -12,8 +12,12 @@ mod command_source;
 use command_source::Command;
 
 /// Permissions the main window has beyond its own commands (the README names them):
-/// test-login events, and the save dialog for exports.
-const EXTRA_PERMISSIONS: &[&str] = &["core:event:allow-listen", "core:event:allow-unlisten", "dialog:allow-save"];
+/// test-login events, the save dialog for exports, and writing text to the clipboard.
+const EXTRA_PERMISSIONS: &[&str] =
+    &["core:event:allow-listen", "core:event:allow-unlisten", "dialog:allow-save", CLIPBOARD_WRITE];
+
+/// The one clipboard permission: the app writes text (every Copy button), never reads.
+const CLIPBOARD_WRITE: &str = "clipboard-manager:allow-write-text";
 
 fn repo_file(path: &str) -> String {
     let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -144,4 +148,52 @@ fn the_command_reader_refuses_what_it_cannot_read() {
         let e = command_source::parse(bad).unwrap_err();
         assert!(e.contains(says), "{bad:?}: {e}");
     }
+}
+
+/// Every copy goes through the Tauri clipboard plugin (a webview's own clipboard API refuses
+/// a write that follows an `await`: "The request is not allowed by the user agent"): the
+/// plugin is registered, the main window may write text and nothing else of the clipboard,
+/// and ui/src/lib/clipboard.svelte.ts is the only UI code that touches a clipboard.
+#[test]
+fn every_copy_goes_through_the_clipboard_plugin_which_may_only_write() {
+    let capability: serde_json::Value = serde_json::from_str(&repo_file("src-tauri/capabilities/main.json")).unwrap();
+    let clipboard: Vec<&str> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .filter(|p| p.starts_with("clipboard-manager:"))
+        .collect();
+    assert_eq!(clipboard, [CLIPBOARD_WRITE], "the main window writes text to the clipboard and never reads it");
+    assert!(
+        repo_file("src-tauri/src/main.rs").contains(".plugin(tauri_plugin_clipboard_manager::init())"),
+        "src-tauri/src/main.rs registers the clipboard plugin"
+    );
+    let helper = repo_file("ui/src/lib/clipboard.svelte.ts");
+    assert!(helper.contains("@tauri-apps/plugin-clipboard-manager"), "the copy helper uses the plugin");
+
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src");
+    let mut stack = vec![root.clone()];
+    let mut offenders = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let source = path.extension().is_some_and(|e| e == "ts" || e == "svelte");
+            let test = path.to_string_lossy().contains(".test.");
+            if source && !test && path != root.join("lib/clipboard.svelte.ts") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if ["navigator.clipboard", "execCommand(\"copy\")", "plugin-clipboard-manager"]
+                    .iter()
+                    .any(|s| text.contains(s))
+                {
+                    offenders.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "only ui/src/lib/clipboard.svelte.ts may touch the clipboard: {offenders:?}");
 }

@@ -70,6 +70,36 @@ describe("App shell", () => {
     expect(alert.textContent).toContain("no D-Bus session");
   });
 
+  test("Check again asks the core again, and the banner goes once the store works", async () => {
+    const broken = appStatus({
+      secret_store_error: {
+        code: "secret_store_unavailable",
+        message: "refusing to keep secrets in /home/a/secrets: group or others can access it (mode 0755)",
+        detail: "directory_not_private",
+        hint: "Run `chmod 700 /home/a/secrets` and try again.",
+      },
+    });
+    api.appStatus.mockResolvedValueOnce(broken).mockResolvedValueOnce(broken).mockResolvedValue(appStatus());
+    render(App);
+    await screen.findByTestId("secret-store-banner");
+    await fireEvent.click(screen.getByRole("button", { name: "Check again" }));
+    await waitFor(() => expect(api.appStatus).toHaveBeenCalledTimes(2));
+    expect(screen.getByTestId("secret-store-banner")).toBeTruthy(); // still broken
+    await fireEvent.click(screen.getByRole("button", { name: "Check again" }));
+    await waitFor(() => expect(screen.queryByTestId("secret-store-banner")).toBeNull());
+    expect(api.appStatus).toHaveBeenCalledTimes(3);
+  });
+
+  test("a skip link reaches the main area", async () => {
+    render(App);
+    const skip = screen.getByRole("link", { name: "Skip to main content" });
+    const all = [...document.querySelectorAll<HTMLElement>("a[href], button, input, select, textarea")];
+    expect(all[0]).toBe(skip); // the first Tab stop
+    await fireEvent.click(skip);
+    expect(document.activeElement).toBe(document.getElementById("main-content"));
+    expect(document.activeElement?.tagName).toBe("MAIN");
+  });
+
   test("navigation marks the current page", async () => {
     render(App);
     const nav = screen.getByRole("navigation", { name: "Main" });

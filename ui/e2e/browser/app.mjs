@@ -110,6 +110,11 @@ export function serveApp(backend, options = {}) {
     );
   });
   backend.on("plugin:dialog|save", ({ options: o }) => `${SAVE_PATH}/${o.defaultPath}`);
+  // Every copy goes through the clipboard plugin: the last text written is the clipboard.
+  backend.on("plugin:clipboard-manager|write_text", ({ text }) => {
+    state.clipboard = text;
+    return null;
+  });
   // The Demo IdP screen (no snapshot: the hand-written catalog in the core's shapes that the
   // unit tests use too).
   const demo = JSON.parse(readFileSync(join(uiDir, "src", "screens", "demo", "fixture.json"), "utf8"));

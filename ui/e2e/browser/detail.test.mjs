@@ -7,9 +7,8 @@ import { openConnection, seeText, serveApp, waitForCall } from "./app.mjs";
 const SP_ENTITY_ID = "https://app.example.com/saml/metadata";
 const ACS_URL = "https://app.example.com/saml/acs";
 
-export async function sp_tab_shows_entity_id_and_acs_url_with_copy_buttons(page, backend, ctx) {
-  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: ctx.baseURL });
-  serveApp(backend);
+export async function sp_tab_shows_entity_id_and_acs_url_with_copy_buttons(page, backend) {
+  const state = serveApp(backend);
   await openApp(page);
   await openConnection(page, "acme", "Service provider");
   const panel = page.getByRole("tabpanel", { name: "Service provider" });
@@ -27,9 +26,49 @@ export async function sp_tab_shows_entity_id_and_acs_url_with_copy_buttons(page,
     const button = panel.getByRole("button", { name: label });
     await button.click();
     await seeText(panel.getByText("✓ Copied"), "Copied");
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), value, `${label} copies ${value}`);
+    assert.equal(state.clipboard, value, `${label} copies ${value} through the clipboard plugin`);
     await panel.getByRole("button", { name: label }).waitFor({ timeout: 5_000 }); // back to its label
   }
+}
+
+const SP_METADATA = '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://app.example.com/saml/metadata"/>';
+
+export async function copy_sp_metadata_puts_the_metadata_on_the_clipboard(page, backend) {
+  const state = serveApp(backend);
+  backend.reply("sp_metadata", SP_METADATA);
+  await openApp(page);
+  await openConnection(page, "acme", "Service provider");
+  const panel = page.getByRole("tabpanel", { name: "Service provider" });
+  await panel.getByRole("button", { name: "Copy SP metadata" }).click();
+  await seeText(page.locator(".toast"), "SP metadata copied to the clipboard");
+  assert.deepEqual(backend.calls("sp_metadata"), [{ name: "acme" }]);
+  assert.equal(state.clipboard, SP_METADATA, "the metadata fetched first, then written through the plugin");
+  assert.equal(await page.getByTestId("copy-fallback").count(), 0);
+}
+
+export async function a_failed_copy_offers_the_text_selected_and_save(page, backend) {
+  serveApp(backend);
+  backend.reply("sp_metadata", SP_METADATA);
+  backend.fail("plugin:clipboard-manager|write_text", "The request is not allowed by the user agent");
+  backend.reply("save_sp_metadata", null);
+  await openApp(page);
+  await openConnection(page, "acme", "Service provider");
+  const panel = page.getByRole("tabpanel", { name: "Service provider" });
+  await panel.getByRole("button", { name: "Copy SP metadata" }).click();
+
+  const dialog = page.getByRole("dialog", { name: "Copy the SP metadata by hand" });
+  await seeText(dialog, "could not put the SP metadata on the clipboard");
+  const area = dialog.getByRole("textbox", { name: "the SP metadata to copy" });
+  assert.equal(await area.inputValue(), SP_METADATA);
+  // Selected and focused: Ctrl+C copies it.
+  await page.waitForFunction(() => {
+    const a = document.activeElement;
+    return a instanceof HTMLTextAreaElement && a.selectionStart === 0 && a.selectionEnd === a.value.length;
+  });
+  await dialog.getByRole("button", { name: "Save to a file…" }).click();
+  const saved = await waitForCall(backend, "save_sp_metadata");
+  assert.equal(saved.name, "acme");
+  await dialog.waitFor({ state: "hidden", timeout: 5_000 });
 }
 
 export async function mapping_edit_is_previewed_live_and_saved(page, backend) {

@@ -254,3 +254,29 @@ export async function an_analyze_error_is_shown(page, backend) {
   await seeText(alert, "Error code: not_found");
   assert.equal(await panel.getByTestId("test-login-result").count(), 0);
 }
+
+export async function no_system_browser_says_so_with_the_login_url_to_copy(page, backend) {
+  const state = serveApp(backend);
+  // What src-tauri/src/os.rs answers when xdg-open finds no browser.
+  backend.fail("open_login", {
+    code: "no_browser",
+    message: "xdg-open found no browser to open the sign-in page (exit status: 3)",
+    detail: "opener_failed",
+    hint: "Open the login URL in a browser yourself (copy it), set a default browser (xdg-settings or $BROWSER), or sign in in an app window instead.",
+  });
+  backend.on("login_url", ({ name }) => `http://127.0.0.1:7777/saml/${name}/login`);
+  await openApp(page);
+  const panel = await openTestLogin(page, backend, "acme");
+  await panel.getByRole("button", { name: "System browser" }).click();
+  await panel.getByRole("button", { name: "Start test login" }).click();
+  assert.deepEqual(await waitForCall(backend, "open_login"), { name: "acme", in_app: false });
+
+  const box = panel.getByTestId("no-browser");
+  await seeText(box, "No browser opened the sign-in page");
+  await seeText(box, "found no browser");
+  await seeText(panel.getByTestId("no-browser-url"), LOGIN_URL);
+  assert.equal(await panel.getByText("Waiting for the IdP to post to the ACS…").count(), 0, "no endless wait");
+  await box.getByRole("button", { name: "Copy login URL" }).click();
+  await seeText(box, "✓ Copied");
+  assert.equal(state.clipboard, LOGIN_URL);
+}

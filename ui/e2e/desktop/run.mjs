@@ -32,6 +32,8 @@
 // Environment: APP (required), TAURI_DRIVER_PORT (4444), E2E_TEST_TIMEOUT_MS (180000),
 // E2E_TIMEOUT_MS (whole run, 600000), E2E_OUT (<repo>/target/e2e/desktop),
 // E2E_MEASUREMENTS (<repo>/target/desktop-measurements.json), and for tests:
+// (a test that needs the app in another environment, e.g. no browser on PATH or another
+// secret store, sets `test.launch = () => ({ env })`: see application() below)
 // E2E_IDP_METADATA_URL, E2E_IDP_USER, E2E_IDP_PASSWORD, E2E_CONNECTION, HANDSHAKE_PORT.
 import { remote } from "webdriverio";
 import { execFileSync } from "node:child_process";
@@ -156,9 +158,25 @@ function writeResults() {
 }
 
 // ---- per-test session and helpers -----------------------------------------------------------
+/**
+ * The program the session launches: APP, or for a test with its own environment
+ * (`test.launch = () => ({ env: { NAME: "value" or null to unset } })`) a small script that
+ * sets it and execs APP (so /proc still shows APP: the memory sampler finds it).
+ */
+function application(t) {
+  const launch = typeof t.fn.launch === "function" ? t.fn.launch() : null;
+  if (!launch?.env) return app;
+  const quote = (v) => `'${String(v).replaceAll("'", `'\\''`)}'`;
+  const lines = Object.entries(launch.env).map(([k, v]) => (v === null ? `unset ${k}` : `export ${k}=${quote(v)}`));
+  const file = join(ensureDir(join(outDir, "launch")), `${slug(t.full)}.sh`);
+  writeFileSync(file, `#!/bin/sh\n${lines.join("\n")}\nexec ${quote(app)} "$@"\n`, { mode: 0o755 });
+  return file;
+}
+
 async function open(t) {
   const sel = readySelector();
   results.ready_selector = sel;
+  const program = application(t);
   const t0 = performance.now();
   const browser = await remote({
     hostname: "127.0.0.1",
@@ -167,7 +185,7 @@ async function open(t) {
     connectionRetryTimeout: 90_000,
     connectionRetryCount: 1,
     capabilities: {
-      "tauri:options": { application: app },
+      "tauri:options": { application: program },
       // Plain WebDriver: WebKitWebDriver has no WebDriver BiDi.
       "wdio:enforceWebDriverClassic": true,
     },

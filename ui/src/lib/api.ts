@@ -53,6 +53,7 @@ export function describeError(e: unknown): string {
       secret_missing: "The SP key is missing",
       network: "Network problem",
       port_in_use: "Port in use",
+      no_browser: "No browser opened the page",
       storage: "Database error",
       conflict: "The catalog refused the change",
       ipc: "The app could not run this",
@@ -105,7 +106,9 @@ export const api = {
     call<MappingPreview>("preview_mapping", { name, mapping }),
 
   /** Opens the IdP login (in an app window, or the system browser); returns the URL. */
+  /** Starts a test login; in the system browser, a `no_browser` error when none opened it. */
   openLogin: (name: string, in_app: boolean) => call<string>("open_login", { name, in_app }),
+  loginUrl: (name: string) => call<string>("login_url", { name }),
   testLogins: (connection: string | null, limit: number) =>
     call<TestLoginSummary[]>("test_logins", { connection, limit }),
   testLogin: (id: number) => call<TestLoginDetail>("test_login", { id }),

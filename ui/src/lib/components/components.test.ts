@@ -1,7 +1,6 @@
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { describe, expect, test, vi } from "vitest";
 import ConfirmDialog from "./ConfirmDialog.svelte";
-import CopyButton from "./CopyButton.svelte";
 import ErrorBanner from "./ErrorBanner.svelte";
 import Tabs from "./Tabs.svelte";
 import { ApiError } from "../api";
@@ -50,17 +49,6 @@ describe("Tabs", () => {
     expect(onselect).toHaveBeenLastCalledWith("c");
     await fireEvent.keyDown(a, { key: "Home" });
     expect(onselect).toHaveBeenLastCalledWith("a");
-  });
-});
-
-describe("CopyButton", () => {
-  test("copies and says so", async () => {
-    const writeText = vi.fn(async () => {});
-    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
-    render(CopyButton, { value: "AB:CD", label: "Copy fingerprint" });
-    await fireEvent.click(screen.getByRole("button", { name: "Copy fingerprint" }));
-    expect(writeText).toHaveBeenCalledWith("AB:CD");
-    expect(await screen.findByText("Copied to clipboard")).toBeTruthy();
   });
 });
 

@@ -14,11 +14,12 @@ detail: string | null,
  */
 hint: string | null, };
 
-export type ErrorCode = "invalid_input" | "not_found" | "already_exists" | "invalid_metadata" | "secret_store_unavailable" | "secret_missing" | "storage" | "network" | "io" | "port_in_use" | "cancelled" | "conflict" | "internal";
+export type ErrorCode = "invalid_input" | "not_found" | "already_exists" | "invalid_metadata" | "secret_store_unavailable" | "secret_missing" | "storage" | "network" | "io" | "port_in_use" | "cancelled" | "no_browser" | "conflict" | "internal";
 
 export type AppStatus = { version: string, database: string, secret_store: string, 
 /**
- * Set when the secret store cannot be used: imports and test logins then fail with it.
+ * Set when the secret store cannot be used now (checked at each call): imports and test
+ * logins then fail with it, until it is fixed.
  */
 secret_store_error: Error | null, server: ServerStatus, };
 

@@ -2,7 +2,7 @@ import { fireEvent, render, screen } from "@testing-library/svelte";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 
 vi.mock("../../lib/api", () => import("../../lib/apiMock"));
-import { api, onTestLogin, resetApiMock, testLoginHandlers, unlisten } from "../../lib/apiMock";
+import { ApiError, api, onTestLogin, resetApiMock, testLoginHandlers, unlisten } from "../../lib/apiMock";
 import TestLoginPanel from "./TestLoginPanel.svelte";
 import { analyzeResult, createdReport, loginDetail, rejectedReport, summary } from "./fixtures";
 
@@ -44,6 +44,37 @@ describe("TestLoginPanel", () => {
     render(TestLoginPanel, { name: "okta-prod" });
     await fireEvent.click(screen.getByTestId("start-test-login"));
     expect((await screen.findByRole("alert")).textContent).toContain("not running on port 7777");
+  });
+
+  test("no browser: says so at once, with the login URL to copy and the app window to use instead", async () => {
+    const url = "http://127.0.0.1:7777/saml/okta-prod/login";
+    api.openLogin.mockRejectedValueOnce(
+      new ApiError("no_browser", "xdg-open found no browser to open the sign-in page (exit status: 3)", "opener_failed", "Open the login URL in a browser yourself (copy it).")
+    );
+    api.loginUrl.mockResolvedValue(url);
+    render(TestLoginPanel, { name: "okta-prod" });
+    await listening();
+    await fireEvent.click(screen.getByRole("button", { name: "System browser" }));
+    await fireEvent.click(screen.getByTestId("start-test-login"));
+    const box = await screen.findByTestId("no-browser");
+    expect(box.textContent).toContain("No browser opened the sign-in page");
+    expect(box.textContent).toContain("found no browser");
+    expect(api.loginUrl).toHaveBeenCalledWith("okta-prod");
+    expect(screen.getByTestId("no-browser-url").textContent).toBe(url);
+    expect(screen.getByRole("button", { name: "Copy login URL" }).getAttribute("data-copy-value")).toBe(url);
+    expect(screen.queryByText("Waiting for the IdP to post to the ACS…")).toBeNull(); // no endless wait
+    expect(screen.queryByText("Could not start the test login")).toBeNull(); // not a raw error banner
+
+    // A result from the URL opened by hand still shows.
+    api.testLogin.mockResolvedValue(loginDetail(9, createdReport()));
+    testLoginHandlers[0](summary(9));
+    await screen.findByTestId("test-login-result");
+
+    api.openLogin.mockResolvedValue(url);
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in in an app window instead" }));
+    expect(api.openLogin).toHaveBeenLastCalledWith("okta-prod", true);
+    await vi.waitFor(() => expect(screen.queryByTestId("no-browser")).toBeNull());
+    expect(screen.getByRole("button", { name: "App window" }).getAttribute("aria-pressed")).toBe("true");
   });
 
   test("an event for this connection loads and shows the result", async () => {
