@@ -309,6 +309,7 @@ async fn regression_the_secret_store_is_checked_again_after_the_fix_without_a_re
         db: Some(dir.path().join("app.db")),
         secret_store: SecretStoreKind::File(secrets.clone()),
         port: 0,
+        actor: "ada".into(),
     };
     let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
     let detail = |e: Option<handshake::Error>| e.and_then(|e| e.detail);
