@@ -101,7 +101,14 @@ fn print_result(result: &ScenarioResult) {
     println!("verdict:      {}", verdict.as_str().unwrap_or_default());
     println!("outcome:      {}", result.outcome);
     println!("failed check: {}", result.failed_check.map_or("-", |c| c.as_str()));
-    println!("intended:     {}", if result.as_expected { "yes" } else { "NO" });
+    println!("intended:     {} ({})", if result.as_expected { "yes" } else { "NO" }, result.intended);
+    println!("\n{}", result.summary.happened);
+    if let Some(why) = &result.summary.why {
+        println!("Why: {why}");
+    }
+    if let Some(change) = &result.summary.change {
+        println!("What to change: {change}");
+    }
     if let Some(u) = &result.user {
         println!();
         print_user(u);

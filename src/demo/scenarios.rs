@@ -76,6 +76,14 @@ pub struct Expected {
     pub failed_check: Option<Stop>,
 }
 
+impl Expected {
+    /// The intended outcome in the terms a result's summary starts with ("Rejected at the
+    /// audience check", "Denied by the missing_attribute rule", "Signed in").
+    pub fn term(&self) -> String {
+        crate::login::summary::term(self.verdict == DemoVerdict::Accepted, self.failed_check)
+    }
+}
+
 /// One row of the library.
 #[derive(Debug)]
 pub struct ScenarioSpec {

@@ -79,10 +79,11 @@ impl StoryStep {
         }
     }
 
-    /// Whether the IdP already shows this step's change.
-    pub fn done(self, p: &Persona) -> bool {
+    /// Whether this step's effect is already there: the person has an account in Handshake
+    /// (`has_account`, the joiner), or the IdP shows the step's change (mover, leaver).
+    pub fn done(self, p: &Persona, has_account: bool) -> bool {
         match self {
-            StoryStep::Joiner => false,
+            StoryStep::Joiner => has_account,
             StoryStep::Mover => promoted(p) == *p,
             StoryStep::Leaver => !p.active,
         }
@@ -138,8 +139,10 @@ pub struct StoryStepView {
     pub step: StoryStep,
     pub title: String,
     pub text: String,
-    /// The IdP already shows this step's change (running it again only signs in).
+    /// The step's effect is already there (running it again only signs in).
     pub done: bool,
+    /// How the step's sign-in should end, in the terms of its result's summary.
+    pub intended: String,
 }
 
 /// The story with its person (none when the demo IdP has nobody).
@@ -148,19 +151,31 @@ pub struct StoryStepView {
 pub struct DemoStory {
     pub person: Option<Persona>,
     pub steps: Vec<StoryStepView>,
+    /// The story starts from its known state: no step's effect is there yet (no account,
+    /// not promoted, active at the IdP). Otherwise the app offers to start over.
+    pub fresh: bool,
 }
 
 impl DemoStory {
-    pub fn of(personas: &[Persona]) -> Self {
+    /// The story of the person among `personas`; `has_account`: she has an account in
+    /// Handshake (at the demo connection).
+    pub fn of(personas: &[Persona], has_account: bool) -> Self {
         let person = person(personas).cloned();
-        let steps = match &person {
+        let steps: Vec<StoryStepView> = match &person {
             None => Vec::new(),
             Some(p) => StoryStep::ALL
                 .into_iter()
-                .map(|step| StoryStepView { step, title: step.title().into(), text: step.text(p), done: step.done(p) })
+                .map(|step| StoryStepView {
+                    step,
+                    title: step.title().into(),
+                    text: step.text(p),
+                    done: step.done(p, has_account),
+                    intended: step.expected().term(),
+                })
                 .collect(),
         };
-        DemoStory { person, steps }
+        let fresh = !steps.iter().any(|s| s.done);
+        DemoStory { person, steps, fresh }
     }
 }
 
@@ -176,8 +191,18 @@ mod tests {
         assert!(p.label.starts_with("New hire"));
         let moved = StoryStep::Mover.change(p).unwrap();
         assert!(moved.groups.contains(&"admins".to_owned()) && !moved.groups.contains(&"sales".to_owned()));
-        assert!(StoryStep::Mover.done(&moved) && !StoryStep::Mover.done(p));
+        assert!(StoryStep::Mover.done(&moved, false) && !StoryStep::Mover.done(p, false));
         assert_eq!(StoryStep::Mover.change(&moved).unwrap(), moved);
-        assert!(StoryStep::Leaver.done(&StoryStep::Leaver.change(p).unwrap()));
+        assert!(StoryStep::Leaver.done(&StoryStep::Leaver.change(p).unwrap(), false));
+        assert!(StoryStep::Joiner.done(p, true) && !StoryStep::Joiner.done(p, false));
+    }
+
+    #[test]
+    fn each_step_has_its_own_intended_outcome_in_the_results_terms() {
+        let story = DemoStory::of(&defaults(), false);
+        let intended: Vec<&str> = story.steps.iter().map(|s| s.intended.as_str()).collect();
+        assert_eq!(intended, ["Signed in", "Signed in", "Rejected at the status check"]);
+        assert!(story.fresh);
+        assert!(!DemoStory::of(&defaults(), true).fresh, "an account from an earlier run: not the known start");
     }
 }

@@ -70,6 +70,7 @@ pub fn typescript() -> String {
         login::Stop,
         login::DenialCode,
         login::StoppedBy,
+        login::Summary,
         directory::User,
         directory::Identity,
         directory::UserStatus,

@@ -14,12 +14,14 @@ pub mod pipeline;
 pub mod record;
 pub mod report;
 pub mod saml;
+pub mod summary;
 
 use chrono::{DateTime, Utc};
 
 pub use outcome::{Denial, DenialCode, Outcome, Stop, StoppedBy};
 pub use record::{LoginKind, LoginStart, TestLogin, TestLoginSummary};
 pub use report::ProvisionReport;
+pub use summary::Summary;
 
 use crate::provision::Claims;
 use crate::validate::{CheckResult, Verdict};

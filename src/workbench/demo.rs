@@ -15,10 +15,10 @@ use crate::demo::{
     DemoVerdict, Expected, METADATA_SOURCE, PendingRequest, Persona, PreparedScenario, ScenarioId, SignInForm,
     SignMode, demo_mapping, find_persona, idp, metadata_xml,
 };
-use crate::directory::User;
+use crate::directory::{FieldChange, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::idp::SigningKey;
-use crate::login::{Outcome, Stop};
+use crate::login::{Outcome, Stop, Summary};
 use crate::secrets;
 use crate::sp;
 use crate::store;
@@ -71,6 +71,8 @@ pub struct ScenarioInfo {
     pub flow: Flow,
     /// With the demo IdP's current style and the default clock skew.
     pub expected: Expected,
+    /// `expected` in the terms of a result's summary ("Denied by the missing_attribute rule").
+    pub intended: String,
 }
 
 /// What `demo --list` prints.
@@ -100,6 +102,7 @@ pub struct ScenarioRequest {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ScenarioResult {
+    /// The scenario's name; for a story step, the step's (`leaver`), which has its own intended outcome.
     pub scenario: String,
     /// `accepted` only when the login ended with a signed-in user.
     pub verdict: DemoVerdict,
@@ -110,6 +113,12 @@ pub struct ScenarioResult {
     pub expected: Expected,
     /// Verdict and failed check are the intended ones.
     pub as_expected: bool,
+    /// `expected` in the terms of `summary` ("Rejected at the status check").
+    pub intended: String,
+    /// What happened, why, what an admin would change: the words the full result shows too.
+    pub summary: Summary,
+    /// What the login changed in the account (the mover's promotion), as the full result shows it.
+    pub diff: Vec<FieldChange>,
     pub persona: String,
     pub connection: String,
     /// The test login at the ACS (the last one, for `replay`).
@@ -347,10 +356,24 @@ impl Workbench {
                 explanation: s.explanation.into(),
                 flow: s.flow,
                 expected: s.id.expected(identity.style, scenarios::DEFAULT_SKEW_MINUTES),
+                intended: s.id.expected(identity.style, scenarios::DEFAULT_SKEW_MINUTES).term(),
             })
             .collect();
         let personas = self.demo_personas()?;
-        Ok(DemoCatalog { style: identity.style, scenarios, story: DemoStory::of(&personas), personas })
+        let story = self.demo_story(&personas)?;
+        Ok(DemoCatalog { style: identity.style, scenarios, story, personas })
+    }
+
+    /// The story as far as the IdP's people and the demo connection's accounts show it.
+    fn demo_story(&self, personas: &[Persona]) -> Result<DemoStory> {
+        let has_account = match story::person(personas) {
+            Some(p) if self.store().get_connection(DEMO_CONNECTION).is_ok() => {
+                let query = UserQuery { connection: Some(DEMO_CONNECTION.into()), text: Some(p.email.clone()) };
+                self.users(&query)?.iter().any(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&p.email)))
+            }
+            _ => false,
+        };
+        Ok(DemoStory::of(personas, has_account))
     }
 
     /// The demo IdP's SSO endpoint reading an AuthnRequest: it must come from a connection
@@ -495,6 +518,9 @@ impl Workbench {
         let as_expected = verdict == prepared.expected.verdict && failed_check == prepared.expected.failed_check;
         Ok(ScenarioResult {
             scenario: prepared.scenario.name().into(),
+            intended: prepared.expected.term(),
+            summary: Summary::of(&t.report),
+            diff: t.report.diff.clone(),
             verdict,
             failed_check,
             outcome: t.report.outcome,
@@ -528,9 +554,11 @@ impl Workbench {
 
     /// The result of a driven story step, read from its test login.
     pub fn story_step_result(&self, prepared: &PreparedStoryStep, test_login_id: i64) -> Result<StoryStepResult> {
-        let result = self.scenario_result(&prepared.scenario, test_login_id)?;
+        let mut result = self.scenario_result(&prepared.scenario, test_login_id)?;
+        // The step's own name: its intended outcome is the step's, not the happy scenario's.
+        result.scenario = prepared.step.as_str().into();
         let all = self.demo_personas()?;
         let moral = find_persona(&all, &prepared.scenario.persona).map(|p| prepared.step.moral(p)).unwrap_or_default();
-        Ok(StoryStepResult { step: prepared.step, result, moral, story: DemoStory::of(&all) })
+        Ok(StoryStepResult { step: prepared.step, result, moral, story: self.demo_story(&all)? })
     }
 }

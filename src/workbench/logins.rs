@@ -46,6 +46,8 @@ pub struct XmlLine {
 pub struct TestLoginDetail {
     pub login: TestLogin,
     pub xml: Vec<XmlLine>,
+    /// The verdict in sentences, the same words a scenario's row shows.
+    pub summary: crate::login::Summary,
 }
 
 impl Workbench {
@@ -314,7 +316,8 @@ impl Workbench {
             .as_deref()
             .map(|x| xmlview::lines(x, login.report.response_signed, login.report.assertion_signed))
             .unwrap_or_default();
-        Ok(TestLoginDetail { login, xml })
+        let summary = crate::login::Summary::of(&login.report);
+        Ok(TestLoginDetail { login, xml, summary })
     }
 
     /// Test logins, newest first, of one connection or all (at most `limit`, 1 to 1,000).

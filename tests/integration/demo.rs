@@ -226,6 +226,55 @@ async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
     assert_eq!(users[0].roles, vec!["admin", "developer"]);
 }
 
+/// Issue #13: the leaver's refusal at the IdP is the step's own intended outcome, told in the
+/// terms of its result (not the happy scenario's "rejected, not as intended"); the story knows
+/// where it stands (the joiner's account is detected), and the mover's result carries its diff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_story_leaver_is_an_intended_rejection_in_its_own_terms() {
+    use handshake::demo::StoryStep;
+    let d = demo().await;
+    let story = d.desktop.demo_catalog().await.unwrap().story;
+    assert!(story.fresh, "a new demo starts the story from its known state");
+    let intended: Vec<&str> = story.steps.iter().map(|s| s.intended.as_str()).collect();
+    assert_eq!(intended, ["Signed in", "Signed in", "Rejected at the status check"]);
+
+    d.desktop.run_story_step(StoryStep::Joiner).await.unwrap();
+    let after = d.desktop.demo_catalog().await.unwrap().story;
+    assert!(after.steps[0].done && !after.fresh, "the joiner's account is detected");
+    let mover = d.desktop.run_story_step(StoryStep::Mover).await.unwrap().result;
+    assert!(mover.diff.iter().any(|c| c.field == "roles"), "the mover's result carries its diff: {:?}", mover.diff);
+
+    for _ in 0..2 {
+        // Deactivated at the IdP, then "try to sign in again": both are the intended refusal.
+        let leaver = d.desktop.run_story_step(StoryStep::Leaver).await.unwrap().result;
+        assert_eq!(leaver.scenario, "leaver", "the step's own name, not the happy scenario's");
+        assert!(leaver.as_expected, "{leaver:?}");
+        assert_eq!(leaver.intended, "Rejected at the status check");
+        assert!(leaver.summary.happened.starts_with(&leaver.intended), "{}", leaver.summary.happened);
+        assert!(leaver.summary.why.is_some() && leaver.summary.change.is_some(), "{:?}", leaver.summary);
+        // The full result tells the same words.
+        let detail = d.desktop.test_login(leaver.test_login_id).await.unwrap();
+        assert_eq!(detail.summary, leaver.summary);
+    }
+}
+
+/// Issue #13: an intended denial and its result use the same term ("Denied by the
+/// missing_attribute rule"), in the library, the inline result and the full result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_scenario_intended_and_result_use_the_same_terms() {
+    let d = demo().await;
+    let catalog = d.desktop.demo_catalog().await.unwrap();
+    let info = catalog.scenarios.iter().find(|s| s.name == "missing-email").unwrap();
+    assert_eq!(info.intended, "Denied by the missing_attribute rule");
+    let r = d.run(ScenarioId::MissingEmail, None).await;
+    assert!(r.as_expected);
+    assert_eq!(r.intended, info.intended);
+    assert!(r.summary.happened.starts_with("Denied by the missing_attribute rule: "), "{}", r.summary.happened);
+    let audience = d.run(ScenarioId::WrongAudience, None).await;
+    assert!(audience.summary.happened.starts_with("Rejected at the audience check: "), "{}", audience.summary.happened);
+    assert_eq!(d.desktop.test_login(audience.test_login_id).await.unwrap().summary, audience.summary);
+}
+
 async fn first_id(d: &Demo) -> i64 {
     d.demo_users().await[0].id
 }

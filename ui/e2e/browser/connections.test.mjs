@@ -29,7 +29,7 @@ export async function list_shows_test_status_and_certificate_badges(page, backen
   assert.match((await badge("acme-staging", "Failing").getAttribute("class")) ?? "", /\bbad\b/);
   assert.match((await badge("okta-legacy", "Expires in").getAttribute("class")) ?? "", /\bwarn\b/);
   assert.match((await badge("adfs-contoso", "Expired").getAttribute("class")) ?? "", /\bbad\b/);
-  assert.equal(await connectionRow(page, "acme").getByRole("cell").nth(5).textContent(), "2", "user count");
+  assert.equal(await connectionRow(page, "acme").getByRole("cell").nth(4).textContent(), "2", "user count");
 }
 
 export async function filter_narrows_by_name_vendor_and_entity_id(page, backend) {

@@ -90,7 +90,8 @@ export async function a_rejected_login_leads_with_the_failed_check(page, backend
 
   const result = panel.getByTestId("test-login-result");
   const outcome = result.getByTestId("outcome");
-  await seeText(outcome, "The response was rejected");
+  // The core's sentence, the words the Demo screen's inline result shows too.
+  await seeText(outcome, "Rejected at the audience check: the response was not accepted.");
   await seeText(outcome, "Failed check: AudienceRestriction names the SP entityID exactly (audience)");
   await seeText(outcome, "Expected https://app.example.com/saml/metadata");
   await seeText(outcome, 'Actual Audience "https://other.example/saml/metadata"');
@@ -108,8 +109,10 @@ export async function a_rejected_login_leads_with_the_failed_check(page, backend
   await seeText(first, "audience · audience_mismatch");
   await seeText(first, "https://app.example.com/saml/metadata");
   await seeText(first, 'Audience "https://other.example/saml/metadata"');
-  await seeText(checks.locator("tbody tr").nth(1), "How to fix:");
-  assert.equal(await checks.locator("tbody tr").nth(2).getAttribute("data-status"), "pass");
+  // Expected and actual stacked under the check, the fix with them.
+  await seeText(first.locator('[data-value="expected"]'), "https://app.example.com/saml/metadata");
+  await seeText(first, "How to fix:");
+  assert.equal(await checks.locator("tbody tr").nth(1).getAttribute("data-status"), "pass");
 
   // The claims are still shown, and the XML (signed: the signatures verified).
   await seeText(result.getByTestId("attributes"), "ada@example.com");
@@ -131,7 +134,7 @@ export async function an_event_for_another_connection_is_ignored(page, backend) 
 
   // This connection's event still comes through afterwards.
   await backend.emit("test-login", backend.snapshot("test_login_event_created"));
-  await seeText(panel.getByTestId("outcome"), "Signed in: a new user was created (JIT)");
+  await seeText(panel.getByTestId("outcome"), "Signed in: a new user was created (just-in-time provisioning).");
   assert.deepEqual(backend.calls("test_login"), [{ id: 1 }]);
 }
 
@@ -142,7 +145,7 @@ export async function an_earlier_login_opens_from_the_list(page, backend) {
   const earlier = panel.getByTestId("earlier-logins");
   await seeText(earlier.locator('tr[data-login-id="1"]'), "Created");
   await earlier.getByRole("button", { name: /Open test login #1 / }).click();
-  await seeText(panel.getByTestId("outcome"), "Signed in: a new user was created (JIT)");
+  await seeText(panel.getByTestId("outcome"), "Signed in: a new user was created (just-in-time provisioning).");
   // Created from nothing: every field is new.
   await seeText(panel.getByTestId("user-diff").locator('tr[data-field="email"]'), "(empty) → ada@example.com");
 }

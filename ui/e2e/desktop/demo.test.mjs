@@ -112,9 +112,9 @@ export async function first_run_demo_connection_to_provisioned_user(browser, ctx
     ctx.measure("demo_scenario_click_to_result_ms", Math.round(performance.now() - tRun));
     assert.equal(await verdict.getAttribute("data-verdict"), "rejected");
     const shown = await verdict.getText();
-    assert.match(shown, /rejected/);
-    assert.match(shown, /audience/);
+    assert.match(shown, /Rejected at the audience check/);
     assert.match(shown, /as intended/);
+    assert.doesNotMatch(shown, /not as intended/);
     await dismissToasts();
     await scrollTo('[data-testid="scenarios"]');
     const top = await browser.execute(() => document.querySelector("main").scrollTop);
@@ -141,7 +141,7 @@ export async function first_run_demo_connection_to_provisioned_user(browser, ctx
     await ctx.click('[data-testid="story-leaver"]');
     await textUntil(
       '[data-testid="story-result"]',
-      (t) => /rejected/i.test(t) && /SCIM/.test(t) && /as intended/.test(t),
+      (t) => /rejected/i.test(t) && /SCIM/.test(t) && /as intended/.test(t) && !/not as intended/.test(t),
       "the leaver refused by the IdP, the account kept",
     );
     await scrollTo('[data-testid="story"]');

@@ -350,6 +350,8 @@ export type StoppedBy = { stop: Stop,
  */
 code: string, message: string, hint: string, };
 
+export type Summary = { happened: string, why: string | null, change: string | null, };
+
 export type User = { id: number, 
 /**
  * The connection whose login created the account.
@@ -462,7 +464,11 @@ export type TestLoginSummary = { id: number, at: string, connection: string, kin
 
 export type LoginKind = "sp_initiated" | "idp_initiated" | "unknown_request";
 
-export type TestLoginDetail = { login: TestLogin, xml: Array<XmlLine>, };
+export type TestLoginDetail = { login: TestLogin, xml: Array<XmlLine>, 
+/**
+ * The verdict in sentences, the same words a scenario's row shows.
+ */
+summary: Summary, };
 
 export type XmlLine = { depth: number, text: string, 
 /**
@@ -606,7 +612,11 @@ export type ScenarioInfo = { name: string, title: string, explanation: string, f
 /**
  * With the demo IdP's current style and the default clock skew.
  */
-expected: Expected, };
+expected: Expected, 
+/**
+ * `expected` in the terms of a result's summary ("Denied by the missing_attribute rule").
+ */
+intended: string, };
 
 export type ScenarioRequest = { scenario: ScenarioId, persona: string | null, 
 /**
@@ -614,7 +624,11 @@ export type ScenarioRequest = { scenario: ScenarioId, persona: string | null,
  */
 skew_minutes: number | null, };
 
-export type ScenarioResult = { scenario: string, 
+export type ScenarioResult = { 
+/**
+ * The scenario's name; for a story step, the step's (`leaver`), which has its own intended outcome.
+ */
+scenario: string, 
 /**
  * `accepted` only when the login ended with a signed-in user.
  */
@@ -626,7 +640,19 @@ failed_check: Stop | null, outcome: Outcome, user: User | null, expected: Expect
 /**
  * Verdict and failed check are the intended ones.
  */
-as_expected: boolean, persona: string, connection: string, 
+as_expected: boolean, 
+/**
+ * `expected` in the terms of `summary` ("Rejected at the status check").
+ */
+intended: string, 
+/**
+ * What happened, why, what an admin would change: the words the full result shows too.
+ */
+summary: Summary, 
+/**
+ * What the login changed in the account (the mover's promotion), as the full result shows it.
+ */
+diff: Array<FieldChange>, persona: string, connection: string, 
 /**
  * The test login at the ACS (the last one, for `replay`).
  */
@@ -646,11 +672,20 @@ export type StoryStep = "joiner" | "mover" | "leaver";
 
 export type StoryStepView = { step: StoryStep, title: string, text: string, 
 /**
- * The IdP already shows this step's change (running it again only signs in).
+ * The step's effect is already there (running it again only signs in).
  */
-done: boolean, };
+done: boolean, 
+/**
+ * How the step's sign-in should end, in the terms of its result's summary.
+ */
+intended: string, };
 
-export type DemoStory = { person: Persona | null, steps: Array<StoryStepView>, };
+export type DemoStory = { person: Persona | null, steps: Array<StoryStepView>, 
+/**
+ * The story starts from its known state: no step's effect is there yet (no account,
+ * not promoted, active at the IdP). Otherwise the app offers to start over.
+ */
+fresh: boolean, };
 
 export type StoryStepResult = { step: StoryStep, result: ScenarioResult, moral: string, story: DemoStory, };
 

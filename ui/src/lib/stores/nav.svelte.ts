@@ -3,6 +3,7 @@
 //
 //   go("connections") | go("import") | go("users") | go("audit") | go("demo")
 //   go("connection", { name: "okta-prod", tab: "sp" })   // tab optional: "" = the detail's default
+//   go("connection", { name: "demo", tab: "test", testLogin: 42 })   // opens that test login's result
 
 export type View = "connections" | "import" | "connection" | "users" | "audit" | "demo";
 
@@ -11,12 +12,15 @@ export interface NavParams {
   name?: string;
   /** The detail tab id, for view "connection" ("" lets the detail screen choose). */
   tab?: string;
+  /** A test login to show on the "test" tab (a scenario's "Open result"). */
+  testLogin?: number;
 }
 
 export const nav = $state({
   view: "connections" as View,
   name: "",
   tab: "",
+  testLogin: null as number | null,
   go,
 });
 
@@ -25,6 +29,7 @@ export function go(view: View, params: NavParams = {}): void {
   nav.view = view;
   nav.name = params.name ?? "";
   nav.tab = params.tab ?? "";
+  nav.testLogin = params.testLogin ?? null;
 }
 
 /** Changes only the detail tab (keeps the connection). */

@@ -14,6 +14,7 @@ import Connections from "../Connections.svelte";
 import { nav, go } from "../../lib/stores/nav.svelte";
 import { toasts } from "../../lib/stores/toasts.svelte";
 import fixture from "./fixture.json";
+import { clearDemoSession } from "./session.svelte";
 
 // The demo IdP and its catalog, shared with the browser tests' fake backend (e2e/browser/app.mjs).
 const idp = fixture.idp as DemoIdpView;
@@ -29,6 +30,13 @@ function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
     user: null,
     expected: { verdict: "rejected", failed_check: "audience" },
     as_expected: true,
+    intended: "Rejected at the audience check",
+    summary: {
+      happened: "Rejected at the audience check: the response was not accepted.",
+      why: "The Audience is the production SP's entityID.",
+      change: "Set the IdP app's Audience to this SP's entityID.",
+    },
+    diff: [],
     persona: priya.email,
     connection: "demo",
     test_login_id: 7,
@@ -44,6 +52,7 @@ function story(done: { mover?: boolean; leaver?: boolean } = {}): DemoStory {
 
 beforeEach(() => {
   vi.clearAllMocks();
+  clearDemoSession();
   toasts.items.length = 0;
   go("demo");
   api.demoIdp.mockResolvedValue(idp);
@@ -57,7 +66,8 @@ describe("Demo", () => {
     expect(screen.getByText("http://127.0.0.1:7777/demo-idp/metadata")).toBeTruthy();
     const table = screen.getByTestId("scenario-table");
     expect(within(table).getByText("Wrong audience")).toBeTruthy();
-    expect(within(table).getByText("audience")).toBeTruthy();
+    // The intended outcome in the core's terms (the words a result starts with).
+    expect(within(table).getByText("Rejected at the audience check")).toBeTruthy();
     const people = screen.getByTestId("persona-table");
     expect(within(people).getByText("Priya Shah")).toBeTruthy();
     expect(within(people).getByText("everyone, engineering")).toBeTruthy();
@@ -132,11 +142,28 @@ describe("Demo", () => {
     expect(api.runScenario).toHaveBeenCalledWith({ scenario: "wrong-audience", persona: "demo-0002", skew_minutes: null });
     const shown = await screen.findByTestId("scenario-result-wrong-audience");
     expect(shown.dataset.verdict).toBe("rejected");
-    expect(within(shown).getByText("rejected", { selector: ".badge" })).toBeTruthy();
+    expect(within(shown).getByText("Rejected", { selector: ".badge" })).toBeTruthy();
     expect(within(shown).getByText("audience")).toBeTruthy();
     expect(within(shown).getByText("as intended")).toBeTruthy();
+    // The core's sentences: what happened, why, what to change.
+    const sentence = within(shown).getByTestId("verdict-sentence").textContent ?? "";
+    expect(sentence).toContain("Rejected at the audience check: the response was not accepted.");
+    expect(sentence).toContain("The Audience is the production SP's entityID.");
+    expect(sentence).toContain("How to fix: Set the IdP app's Audience");
     await fireEvent.click(within(shown).getByRole("button", { name: "Open result" }));
-    expect([nav.view, nav.name, nav.tab]).toEqual(["connection", "demo", "test"]);
+    // That exact test login, not just the tab.
+    expect([nav.view, nav.name, nav.tab, nav.testLogin]).toEqual(["connection", "demo", "test", 7]);
+  });
+
+  test("scenario results and story progress stay when the screen is left and opened again", async () => {
+    api.runScenario.mockResolvedValue(result());
+    const first = render(Demo);
+    await screen.findByTestId("scenario-table");
+    await fireEvent.click(screen.getByTestId("run-scenario-wrong-audience"));
+    await screen.findByTestId("scenario-result-wrong-audience");
+    first.unmount();
+    render(Demo);
+    expect(await screen.findByTestId("scenario-result-wrong-audience")).toBeTruthy();
   });
 
   test("clock-skew sends its minutes", async () => {
@@ -157,10 +184,19 @@ describe("Demo", () => {
     await waitFor(() => expect(api.demoCatalog).toHaveBeenCalledTimes(2));
   });
 
-  test("story mode: each step is one core call, and its result and moral show", async () => {
+  test("story mode: each step is one core call, ticked, with its result, diff and moral inline", async () => {
     const promoted: StoryStepResult = {
       step: "mover",
-      result: result({ scenario: "happy", verdict: "accepted", failed_check: null, outcome: "updated" }),
+      result: result({
+        scenario: "mover",
+        verdict: "accepted",
+        failed_check: null,
+        outcome: "updated",
+        expected: { verdict: "accepted", failed_check: null },
+        intended: "Signed in",
+        summary: { happened: "Signed in: the user's record was updated from the IdP's claims.", why: null, change: null },
+        diff: [{ field: "roles", before: ["member"], after: ["admin", "developer"] }],
+      }),
       moral: "Priya's department, title and roles follow the IdP at each login.",
       story: story({ mover: true }),
     };
@@ -170,12 +206,59 @@ describe("Demo", () => {
     });
     render(Demo);
     await screen.findByTestId("story");
+    // One person, one set of parentheses at most.
+    expect(screen.getByTestId("story").textContent).not.toContain("((");
     expect(screen.getByTestId("story-step-mover").textContent).toContain("moves to Engineering");
+    expect(screen.getByTestId("story-step-leaver").textContent).toContain("Intended: Rejected at the status check");
+    expect(screen.getByTestId("story-step-mover").dataset.done).toBe("false");
     await fireEvent.click(await screen.findByRole("button", { name: "Promote Priya, then sign in" }));
     expect(api.runStoryStep).toHaveBeenCalledWith("mover");
-    expect((await screen.findByTestId("story-result")).textContent).toContain("follow the IdP");
+    const shown = await screen.findByTestId("story-result");
+    expect(shown.textContent).toContain("follow the IdP");
+    expect(within(shown).getByTestId("story-diff").textContent).toContain("developer");
     expect(await screen.findByRole("button", { name: "Sign in again" })).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId("story-step-mover").dataset.done).toBe("true"));
     await waitFor(() => expect(api.demoCatalog).toHaveBeenCalledTimes(2)); // the people reload
+  });
+
+  test("the leaver's refusal is the step's intended outcome, told in the same words", async () => {
+    const leaver: StoryStepResult = {
+      step: "leaver",
+      result: result({
+        scenario: "leaver",
+        failed_check: "status",
+        expected: { verdict: "rejected", failed_check: "status" },
+        intended: "Rejected at the status check",
+        summary: {
+          happened: "Rejected at the status check: the response was not accepted.",
+          why: "The IdP answered RequestDenied.",
+          change: "Activate the person at the IdP.",
+        },
+      }),
+      moral: "The IdP refused Priya, and her account is still in Handshake's directory.",
+      story: story({ leaver: true }),
+    };
+    api.runStoryStep.mockResolvedValue(leaver);
+    render(Demo);
+    await fireEvent.click(await screen.findByTestId("story-leaver"));
+    const shown = await screen.findByTestId("story-result");
+    expect(within(shown).getByText("as intended")).toBeTruthy();
+    expect(within(shown).queryByText("not as intended")).toBeNull();
+    expect(within(shown).getByTestId("verdict-sentence").textContent).toContain("Rejected at the status check");
+  });
+
+  test("a story an earlier run left half-told offers to start over (a reset of the demo data)", async () => {
+    api.demoCatalog.mockResolvedValue({ ...catalog, story: { ...story({ mover: true }), fresh: false } });
+    api.resetDemo.mockResolvedValue({ users_removed: 1, test_logins_removed: 2, personas: 6 } satisfies DemoReset);
+    render(Demo);
+    const note = await screen.findByTestId("story-not-fresh");
+    expect(screen.getByTestId("story-step-mover").dataset.done).toBe("true");
+    api.demoCatalog.mockResolvedValue(catalog);
+    await fireEvent.click(within(note).getByRole("button", { name: "Start over" }));
+    await fireEvent.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Start over" }));
+    expect(api.resetDemo).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(screen.queryByTestId("story-not-fresh")).toBeNull());
+    expect(screen.getByTestId("story-step-mover").dataset.done).toBe("false");
   });
 
   test("edit saves every field through setDemoPersona", async () => {

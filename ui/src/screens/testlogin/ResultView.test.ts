@@ -12,7 +12,10 @@ describe("ResultView", () => {
     expect(root.getAttribute("data-test-login-id")).toBe("12");
 
     const outcome = screen.getByTestId("outcome");
-    expect(outcome.textContent).toContain("The response was rejected");
+    // The core's sentence (Summary.happened), the words the Demo screen's inline row shows too.
+    expect(screen.getByTestId("outcome-headline").textContent?.trim()).toBe(
+      "Rejected at the audience check: the response was not accepted.",
+    );
     expect(outcome.textContent).toContain("AudienceRestriction names the SP entityID exactly");
     expect(outcome.textContent).toContain("https://wrong.example/sp");
     expect(outcome.textContent).toContain("Set the Audience URI in the IdP to the SP entityID");
@@ -22,8 +25,9 @@ describe("ResultView", () => {
     expect(rows[0].dataset.status).toBe("fail");
     expect(rows[0].textContent).toContain("http://127.0.0.1:7777/saml/okta-prod/metadata");
     expect(rows[0].textContent).toContain("https://wrong.example/sp");
-    // The hint row follows the failed row.
-    expect(rows[0].nextElementSibling?.textContent).toContain("How to fix");
+    // The hint sits under the failed check, with its expected and actual values.
+    expect(rows[0].textContent).toContain("How to fix");
+    expect(rows[0].querySelector('[data-value="expected"]')?.textContent).toContain("saml/okta-prod/metadata");
     expect(rows).toHaveLength(13);
     // No user section for a rejected response.
     expect(screen.queryByTestId("user-record")).toBeNull();
@@ -40,7 +44,7 @@ describe("ResultView", () => {
     const row = within(screen.getByTestId("checks")).getAllByRole("row").find((r) => r.dataset.check === "audience")!;
     const found = [...row.querySelectorAll("li[data-problem]")].map((li) => li.textContent);
     expect(found).toEqual(["urn:sp", "urn:sp", 'Audience "https://first.example"', 'Audience "https://second.example"']);
-    const fixes = row.nextElementSibling!.querySelectorAll("li");
+    const fixes = row.querySelectorAll(".hint li");
     expect([...fixes].map((li) => li.textContent)).toEqual(["Fix the first restriction", "Fix the second restriction"]);
   });
 

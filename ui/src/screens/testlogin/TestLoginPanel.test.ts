@@ -39,6 +39,15 @@ describe("TestLoginPanel", () => {
     expect(screen.getByRole("button", { name: "System browser" }).getAttribute("aria-pressed")).toBe("true");
   });
 
+  test("opened for a test login (a scenario's Open result), it shows that exact result", async () => {
+    api.testLogin.mockResolvedValue(loginDetail(42, rejectedReport()));
+    render(TestLoginPanel, { name: "okta-prod", open: 42 });
+    const result = await screen.findByTestId("test-login-result");
+    expect(api.testLogin).toHaveBeenCalledWith(42);
+    expect(result.getAttribute("data-test-login-id")).toBe("42");
+    expect(screen.queryByText(/No result on screen/)).toBeNull();
+  });
+
   test("a start error is shown", async () => {
     api.openLogin.mockRejectedValue(new Error("the embedded SP is not running on port 7777"));
     render(TestLoginPanel, { name: "okta-prod" });

@@ -2,7 +2,7 @@
 // generated from Rust, so a change there breaks the tests at compile time).
 import type {
   AnalyzeResult, Attribute, CheckResult, ConnectionView, MappingDocument, MappingPreview, Outcome, PresetInfo,
-  ProvisionReport, SecurityPolicy, TestLoginDetail, TestLoginSummary, Trace, User, XmlLine,
+  ProvisionReport, Summary, SecurityPolicy, TestLoginDetail, TestLoginSummary, Trace, User, XmlLine,
 } from "../../lib/generated/types";
 import acme from "../../lib/testdata/connection_acme.json";
 import { idp, user as screenUser } from "../testFixtures";
@@ -268,7 +268,22 @@ export function loginDetail(id: number, report: ProvisionReport, connection = "o
       response_xml_bytes: null,
     },
     xml: xmlLines,
+    summary: summaryOf(report),
   };
+}
+
+/** The core's Summary of `report` (src/login/summary.rs), with the core's words. */
+export function summaryOf(report: ProvisionReport): Summary {
+  const stop = report.stopped_by;
+  const what: Record<string, string> = {
+    created: "Signed in: a new user was created (just-in-time provisioning).",
+    updated: "Signed in: the user's record was updated from the IdP's claims.",
+    unchanged: "Signed in: the user already existed and nothing changed.",
+    linked: "Signed in: the login was linked to an existing account by email.",
+    denied: `Denied by the ${report.failed_check} rule: the response is valid, but provisioning refused the user.`,
+    rejected: `Rejected at the ${report.failed_check} check: the response was not accepted.`,
+  };
+  return { happened: what[report.outcome], why: stop?.message ?? null, change: stop?.hint ?? null };
 }
 
 export function summary(id: number, outcome: Outcome = "created", connection = "okta-prod"): TestLoginSummary {
