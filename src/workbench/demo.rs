@@ -15,7 +15,7 @@ use crate::demo::{
     DemoVerdict, Expected, METADATA_SOURCE, PendingRequest, Persona, PreparedScenario, ScenarioId, SignInForm,
     SignMode, demo_mapping, find_persona, idp, metadata_xml,
 };
-use crate::directory::{FieldChange, User};
+use crate::directory::{FieldChange, User, UserQuery};
 use crate::error::{Error, ErrorCode, Result};
 use crate::idp::SigningKey;
 use crate::login::{Outcome, Stop, Summary};
