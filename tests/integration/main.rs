@@ -9,6 +9,7 @@ mod demo;
 mod desktop;
 mod diagnosis;
 mod e2e;
+mod first_login;
 mod fixtures;
 mod hostile;
 mod identity;
