@@ -441,11 +441,15 @@ pub fn map_field(rule: &FieldRule, claims: &Claims, mapped: &BTreeMap<String, Ve
         }
     };
     // The trace names the candidate that matched, the rule's description otherwise.
-    let source = match tried.iter().find(|c| c.matched) {
-        Some(c) if c.candidate.starts_with("NameID") || c.candidate.starts_with("template") => {
-            format!("{} ({})", c.candidate, rule.source.describe())
+    let source = match tried.iter().enumerate().find(|(_, c)| c.matched) {
+        Some((k, c)) => {
+            let kind = if c.candidate.starts_with("NameID") || c.candidate.starts_with("template") {
+                ""
+            } else {
+                "attribute "
+            };
+            format!("{kind}{} (the first present: candidate {} of {})", c.candidate, k + 1, candidates(&rule.source))
         }
-        Some(c) => format!("attribute {} ({})", c.candidate, rule.source.describe()),
         None => rule.source.describe(),
     };
     let mut values = raw.clone();
@@ -477,6 +481,16 @@ pub fn map_field(rule: &FieldRule, claims: &Claims, mapped: &BTreeMap<String, Ve
         required: rule.required,
         hints,
         tried,
+    }
+}
+
+/// How many candidates a source tries.
+fn candidates(source: &Source) -> usize {
+    match source {
+        Source::FirstOf { names, name_id_email, otherwise } => {
+            names.len() + usize::from(*name_id_email) + usize::from(otherwise.is_some())
+        }
+        _ => 1,
     }
 }
 
