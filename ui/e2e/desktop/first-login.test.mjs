@@ -86,6 +86,9 @@ async function setUp(browser, ctx) {
     h.log(`screenshot: ${await ctx.screenshot(name)}`);
   };
   const openConnection = async (tab) => {
+    // (Users first: the Connections screen reloads its list when it opens.)
+    await ctx.click('//aside//button[normalize-space()="Users"]');
+    await h.el('main[data-view="users"]');
     await ctx.click('//aside//button[normalize-space()="Connections"]');
     await ctx.click(`//tr[@data-connection="${CONNECTION}"]//button[normalize-space()="${CONNECTION}"]`);
     await h.el(`[data-testid="connection-detail"][data-connection="${CONNECTION}"]`);
