@@ -144,7 +144,7 @@ pub enum Denial {
         arrived: Vec<String>,
         near_miss: Option<String>,
         /// An attribute that arrived and fits the field (`mail` for email).
-        fix: Option<crate::provision::MappingFix>,
+        fix: Option<Box<crate::provision::MappingFix>>,
     },
     GroupOverage,
     DomainNotAllowed {
@@ -206,7 +206,7 @@ impl Denial {
     /// The one-click fix of a missing attribute, when an attribute that arrived fits.
     pub fn mapping_fix(&self) -> Option<&crate::provision::MappingFix> {
         match self {
-            Denial::MissingAttribute { fix, .. } => fix.as_ref(),
+            Denial::MissingAttribute { fix, .. } => fix.as_deref(),
             _ => None,
         }
     }
