@@ -90,7 +90,10 @@ async function setUp(browser, ctx) {
     await ctx.click('//aside//button[normalize-space()="Users"]');
     await h.el('main[data-view="users"]');
     await ctx.click('//aside//button[normalize-space()="Connections"]');
-    await ctx.click(`//tr[@data-connection="${CONNECTION}"]//button[normalize-space()="${CONNECTION}"]`);
+    // A script click: under ~1230 px the Connections table's own layout bug (issue #13, another
+    // fix) lets an invisible scrollbar take WebDriver's click on the name.
+    const name = await h.el(`//tr[@data-connection="${CONNECTION}"]//button[normalize-space()="${CONNECTION}"]`);
+    await browser.execute((b) => b.click(), name);
     await h.el(`[data-testid="connection-detail"][data-connection="${CONNECTION}"]`);
     await ctx.click(`[data-testid="tab-${tab}"]`);
   };
