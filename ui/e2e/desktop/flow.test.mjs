@@ -123,10 +123,10 @@ export async function import_map_test_login_users_audit(browser, ctx) {
   // (first-login.test.mjs proves a login with no edit). A custom field from the IdP's
   // department attribute.
   const before = (await browser.$$('tr[data-testid^="mapping-row-"]')).length;
-  // Mid-screen first: WebDriver scrolls a target only to the screen's bottom edge, where the
-  // sticky save bar sits.
-  await browser.execute((b) => b.scrollIntoView({ block: "center" }), await el('[data-testid="add-field"]'));
-  await ctx.click('[data-testid="add-field"]');
+  // Focus and Enter, as a keyboard user adds a field: the new row's field picker takes the
+  // focus, scrolled out from under the sticky save bar.
+  await browser.execute((b) => b.focus(), await el('[data-testid="add-field"]'));
+  await browser.keys(["Enter"]);
   const n = before + 1;
   await pollUntil(async () => (await browser.$$('tr[data-testid^="mapping-row-"]')).length === n, {
     what: `a field row number ${n}`,
