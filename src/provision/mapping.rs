@@ -375,6 +375,7 @@ fn read_first_of(
             return (values, Vec::new(), tried);
         }
         hints.extend(template_hints);
+        hints.truncate(MAX_CANDIDATE_HINTS);
     }
     (Vec::new(), hints, tried)
 }
