@@ -177,11 +177,12 @@ export async function one_click_fix_and_the_mapping_table_at_1024(page, backend,
 
   // "+ Transform": a menu button; arrows move, Enter applies, focus returns to the button.
   const add = mapping.getByRole("button", { name: "Add a transform to groups" });
+  await page.waitForTimeout(400); // the fix's own preview has gone out (debounced)
+  const before = backend.calls("preview_mapping").length;
   await add.focus();
   await page.keyboard.press("ArrowDown");
   await mapping.getByRole("menu").waitFor();
   await page.keyboard.press("ArrowDown");
-  const before = backend.calls("preview_mapping").length;
   await page.waitForTimeout(400); // past the preview's debounce: moving applies nothing
   assert.equal(backend.calls("preview_mapping").length, before);
   await page.keyboard.press("Enter");
