@@ -5,6 +5,7 @@
 #   scripts/simplesamlphp.sh install
 #   scripts/simplesamlphp.sh start --dir DIR --port PORT --sp-entity-id ID --acs-url URL \
 #        [--sp-cert PEM_FILE] [--encrypt] [--users FILE] [--slo-url URL] [--force-authn]
+#        [--nameid-attribute ATTR]   # the attribute sent as the email-format NameID (default email)
 #   scripts/simplesamlphp.sh users --dir DIR --users FILE    # swap the user list of a running IdP
 #   scripts/simplesamlphp.sh stop --dir DIR
 #
@@ -142,7 +143,7 @@ cmd_users() {
 # ---------------------------------------------------------------------------------------------
 cmd_start() {
     local dir="" port="" sp_entity_id="" acs_url="" sp_cert="" encrypt=0 users="" slo_url=""
-    local force_authn=0 timeout=${SSP_START_TIMEOUT:-30}
+    local force_authn=0 timeout=${SSP_START_TIMEOUT:-30} nameid_attribute=email
     while [ $# -gt 0 ]; do
         case $1 in
             --dir) dir=$2; shift 2 ;;
@@ -154,6 +155,7 @@ cmd_start() {
             --users) users=$2; shift 2 ;;
             --slo-url) slo_url=$2; shift 2 ;;
             --force-authn) force_authn=1; shift ;;
+            --nameid-attribute) nameid_attribute=$2; shift 2 ;;
             --timeout) timeout=$2; shift 2 ;;
             *) die "start: unknown argument $1" ;;
         esac
@@ -210,7 +212,7 @@ JSON
     # Generate the PHP config files; values go through var_export so any string is safe.
     SSP_DIR=$dir SSP_PORT=$port SSP_SP_ENTITY_ID=$sp_entity_id SSP_ACS_URL=$acs_url \
     SSP_SP_CERT_B64=$sp_cert_b64 SSP_ENCRYPT=$encrypt SSP_SLO_URL=$slo_url \
-    SSP_FORCE_AUTHN=$force_authn php <<'PHP' || die "config generation failed"
+    SSP_FORCE_AUTHN=$force_authn SSP_NAMEID_ATTRIBUTE=$nameid_attribute php <<'PHP' || die "config generation failed"
 <?php
 $dir = getenv('SSP_DIR');
 $port = (int) getenv('SSP_PORT');
@@ -345,7 +347,7 @@ $sp = [
         'isDefault' => true,
     ]],
     'NameIDFormat' => 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-    'simplesaml.nameidattribute' => 'email',
+    'simplesaml.nameidattribute' => getenv('SSP_NAMEID_ATTRIBUTE'),
     'simplesaml.attributes' => true,
     'attributes.NameFormat' => 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic',
     'saml20.sign.assertion' => true,

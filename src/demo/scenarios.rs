@@ -6,7 +6,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::styles::{DemoStyle, GROUPS_LINK};
-use crate::idp::response::NAMEID_TRANSIENT;
+use crate::idp::response::{NAMEID_PERSISTENT, NAMEID_TRANSIENT};
 use crate::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm};
 use crate::login::Stop;
 
@@ -370,8 +370,13 @@ pub fn apply(id: ScenarioId, plan: &mut Plan, style: DemoStyle, skew_minutes: i6
             r.response_issuer = Some(OTHER_IDP_ENTITY_ID.into());
             r.assertion_issuer = OTHER_IDP_ENTITY_ID.into();
         }
+        // No address anywhere: without the attribute, and with a NameID that is not in email
+        // format (the default mapping would read an email-format NameID as the address).
         S::MissingEmail => match style.email_claim() {
-            Some(claim) => r.attributes.retain(|a| a.name != claim),
+            Some(claim) => {
+                r.attributes.retain(|a| a.name != claim);
+                r.name_id_format = NAMEID_PERSISTENT.into();
+            }
             None => r.name_id.clear(),
         },
         S::DelimitedGroups => {

@@ -65,6 +65,8 @@ pub fn typescript() -> String {
         provision::rules::AccessTrace,
         provision::mapping::FieldTrace,
         provision::mapping::StepTrace,
+        provision::mapping::CandidateTrace,
+        provision::MappingFix,
         provision::Claims,
         login::Outcome,
         login::Stop,

@@ -143,6 +143,8 @@ pub enum Denial {
         source: String,
         arrived: Vec<String>,
         near_miss: Option<String>,
+        /// An attribute that arrived and fits the field (`mail` for email).
+        fix: Option<Box<crate::provision::MappingFix>>,
     },
     GroupOverage,
     DomainNotAllowed {
@@ -201,6 +203,14 @@ pub enum Denial {
 }
 
 impl Denial {
+    /// The one-click fix of a missing attribute, when an attribute that arrived fits.
+    pub fn mapping_fix(&self) -> Option<&crate::provision::MappingFix> {
+        match self {
+            Denial::MissingAttribute { fix, .. } => fix.as_deref(),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> DenialCode {
         match self {
             Denial::Replay { .. } => DenialCode::Replay,
@@ -306,6 +316,10 @@ impl Denial {
                 "Have the IdP send the value the mapping keys users by, or key users by another attribute.".into()
             }
             Denial::MissingAttribute { near_miss: Some(h), .. } => format!("Near miss: {h}."),
+            Denial::MissingAttribute { fix: Some(f), .. } => format!(
+                "Map {} from the attribute {}, which arrived with {:?}; or have the IdP send one of the names tried.",
+                f.field, f.attribute, f.value
+            ),
             Denial::MissingAttribute { field, .. } => format!(
                 "Have the IdP send the attribute, map {field} from an attribute that did arrive, or make the field optional."
             ),

@@ -33,6 +33,7 @@ pub fn record(
         response_signed: judgement.response_signed,
         assertion_signed: judgement.assertion_signed,
         encrypted: judgement.encrypted,
+        mapping_fix: None,
     };
     let Some(login) = &judgement.login else {
         let entry = AuditEntry {
@@ -74,5 +75,6 @@ pub fn record(
     report.user = result.user;
     report.diff = result.diff;
     report.trace = Some(result.trace);
+    report.mapping_fix = result.mapping_fix;
     Ok(report)
 }

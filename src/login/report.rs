@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Outcome, Stop, StoppedBy};
 use crate::directory::{FieldChange, User};
-use crate::provision::Trace;
+use crate::provision::{MappingFix, Trace};
 use crate::store::bounded;
 use crate::validate::{Attribute, CheckResult, NameId, Verdict};
 
@@ -33,6 +33,10 @@ pub struct ProvisionReport {
     pub assertion_signed: bool,
     #[serde(default)]
     pub encrypted: bool,
+    /// For a login denied for a missing attribute: an attribute that arrived and fits the
+    /// field, to map it from in one click.
+    #[serde(default)]
+    pub mapping_fix: Option<MappingFix>,
 }
 
 impl ProvisionReport {

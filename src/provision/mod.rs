@@ -2,6 +2,7 @@
 //! document, in one transaction with its audit row. The same code runs as a dry run, in a
 //! transaction that is rolled back, so a dry run predicts exactly what a login would do.
 
+pub mod fix;
 mod linking;
 pub mod mapping;
 pub mod presets;
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 pub use crate::directory::{AuditEntry, FieldChange, Identity, User, UserSource, UserStatus};
 pub use crate::login::{Denial, Outcome};
+pub use fix::MappingFix;
 pub use mapping::{Claims, FieldRule, Source, Transform};
 use rules::Provisioning;
 pub use rules::{MappingDocument, Profile, RoleSync, Trace, UpdatePolicy};
@@ -36,6 +38,8 @@ pub struct ProvisionResult {
     pub trace: Trace,
     /// The rule that denied the login (or `replay` that rejected it), with its message and hint.
     pub stopped_by: Option<StoppedBy>,
+    /// For a login denied for a missing attribute: the attribute that arrived to map it from.
+    pub mapping_fix: Option<MappingFix>,
 }
 
 /// One login to provision.
@@ -256,6 +260,7 @@ pub(crate) fn provision_in(tx: &WriteTx<'_>, login: &Login<'_>) -> Result<Provis
         diff: decision.diff,
         trace,
         stopped_by: decision.denial.as_ref().map(StoppedBy::from),
+        mapping_fix: decision.denial.as_ref().and_then(Denial::mapping_fix).cloned(),
     })
 }
 

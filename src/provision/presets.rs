@@ -29,16 +29,82 @@ fn email(source: Source) -> FieldRule {
     FieldRule::new("email", source).with(Transform::Trim).with(Transform::Lowercase).required()
 }
 
-/// NameID subject, plain attribute names: what a generic SAML IdP sends.
+fn first_of(names: &[&str]) -> Source {
+    Source::FirstOf { names: names.iter().map(|n| (*n).to_owned()).collect(), name_id_email: false, otherwise: None }
+}
+
+/// The names the default mapping tries for each field, in order: the plain names (Okta,
+/// OneLogin, JumpCloud, Google), the LDAP names SimpleSAMLphp and Shibboleth send (`mail`,
+/// `givenName`, `sn`) as Name or FriendlyName, the claim URIs of Entra ID and AD FS, and the
+/// `urn:oid:` names of the eduPerson/SAML2 attribute profile.
+pub const EMAIL_NAMES: [&str; 6] = [
+    "email",
+    "mail",
+    "emailAddress",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+    "urn:oid:0.9.2342.19200300.100.1.3",
+    "User.email",
+];
+pub const GIVEN_NAME_NAMES: [&str; 7] = [
+    "firstName",
+    "givenName",
+    "given_name",
+    "first_name",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+    "urn:oid:2.5.4.42",
+    "User.FirstName",
+];
+pub const FAMILY_NAME_NAMES: [&str; 8] = [
+    "lastName",
+    "sn",
+    "surname",
+    "family_name",
+    "last_name",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+    "urn:oid:2.5.4.4",
+    "User.LastName",
+];
+pub const DISPLAY_NAME_NAMES: [&str; 7] = [
+    "displayName",
+    "display_name",
+    "name",
+    "cn",
+    "http://schemas.microsoft.com/identity/claims/displayname",
+    "urn:oid:2.16.840.1.113730.3.1.241",
+    "urn:oid:2.5.4.3",
+];
+pub const GROUPS_NAMES: [&str; 6] = [
+    "groups",
+    "memberOf",
+    "isMemberOf",
+    "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+    "http://schemas.xmlsoap.org/claims/Group",
+    "urn:oid:1.3.6.1.4.1.5923.1.5.1.1",
+];
+
+/// The default mapping, for any IdP: NameID subject, and each field from the first of its
+/// usual names that arrived (the trace says which); email also from an email-format NameID,
+/// the display name also from the given and family names.
 pub fn generic() -> MappingDocument {
     doc(
         Source::NameId,
         vec![
-            email(attr("email")),
-            FieldRule::new("given_name", attr("firstName")),
-            FieldRule::new("family_name", attr("lastName")),
-            FieldRule::new("display_name", display_from_names()),
-            FieldRule::new("groups", attr("groups")),
+            email(Source::FirstOf {
+                names: EMAIL_NAMES.iter().map(|n| (*n).to_owned()).collect(),
+                name_id_email: true,
+                otherwise: None,
+            }),
+            FieldRule::new("given_name", first_of(&GIVEN_NAME_NAMES)),
+            FieldRule::new("family_name", first_of(&FAMILY_NAME_NAMES)),
+            FieldRule::new(
+                "display_name",
+                Source::FirstOf {
+                    names: DISPLAY_NAME_NAMES.iter().map(|n| (*n).to_owned()).collect(),
+                    name_id_email: false,
+                    otherwise: Some("{given_name} {family_name}".into()),
+                },
+            ),
+            FieldRule::new("groups", first_of(&GROUPS_NAMES)),
         ],
     )
 }

@@ -306,6 +306,7 @@ fn decide(
             source: missing.source.clone(),
             arrived: claims.attributes.iter().map(|a| a.name.clone()).collect(),
             near_miss: missing.hints.first().cloned(),
+            fix: super::fix::suggest(&missing.target, claims).map(Box::new),
         });
     }
     let groups_mapped = doc.fields.iter().any(|f| f.target == "groups");

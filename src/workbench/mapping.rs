@@ -66,6 +66,8 @@ pub struct MappingPreview {
     pub stopped_by: Option<StoppedBy>,
     /// Set when the mapping itself is invalid (bad regex, duplicate target...).
     pub error: Option<crate::Error>,
+    /// For a missing attribute: an attribute of these claims to map the field from.
+    pub mapping_fix: Option<provision::MappingFix>,
 }
 
 impl Workbench {
@@ -142,6 +144,7 @@ impl Workbench {
             trace: None,
             stopped_by: None,
             error: None,
+            mapping_fix: None,
         };
         if test_login_id.is_none() {
             return Ok(preview);
@@ -153,6 +156,7 @@ impl Workbench {
                 preview.diff = r.diff;
                 preview.trace = Some(r.trace);
                 preview.stopped_by = r.stopped_by;
+                preview.mapping_fix = r.mapping_fix;
             }
             Err(e) if e.code == ErrorCode::InvalidInput => preview.error = Some(e),
             Err(e) => return Err(e),

@@ -86,6 +86,10 @@ impl World {
     }
 
     fn start_idp(&self, encrypt_to: Option<&Path>) {
+        self.start_idp_with(encrypt_to, &[]);
+    }
+
+    fn start_idp_with(&self, encrypt_to: Option<&Path>, extra: &[&str]) {
         let users = self.dir.path().join("users.json");
         let mut cmd = Command::new("bash");
         cmd.arg(root().join("scripts/simplesamlphp.sh")).args([
@@ -104,8 +108,28 @@ impl World {
         if let Some(cert) = encrypt_to {
             cmd.args(["--encrypt", "--sp-cert", cert.to_str().unwrap()]);
         }
+        cmd.args(extra);
         let out = cmd.output().unwrap();
         assert!(out.status.success(), "simplesamlphp start: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// Starts `handshake serve` on the world's catalog and waits until it answers.
+fn serve(w: &mut World) {
+    let sp = Command::new(env!("CARGO_BIN_EXE_handshake"))
+        .args(["serve"])
+        .env("HANDSHAKE_DB", w.dir.path().join("handshake.db"))
+        .env("HANDSHAKE_SECRET_STORE", format!("file:{}", w.dir.path().join("secrets").display()))
+        .env("HANDSHAKE_PORT", w.sp_port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    w.procs.sp = Some(sp);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client().get(format!("{}/", w.sp())).send().is_err() {
+        assert!(Instant::now() < deadline, "handshake serve did not come up");
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -253,21 +277,7 @@ fn real_idp_sp_and_idp_initiated_with_and_without_encryption() {
     );
 
     // handshake serve, the real binary.
-    let sp = Command::new(env!("CARGO_BIN_EXE_handshake"))
-        .args(["serve"])
-        .env("HANDSHAKE_DB", w.dir.path().join("handshake.db"))
-        .env("HANDSHAKE_SECRET_STORE", format!("file:{}", w.dir.path().join("secrets").display()))
-        .env("HANDSHAKE_PORT", w.sp_port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    w.procs.sp = Some(sp);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while client().get(format!("{}/", w.sp())).send().is_err() {
-        assert!(Instant::now() < deadline, "handshake serve did not come up");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    serve(&mut w);
 
     // 1. SP-initiated: the user is created with mapped fields and roles from groups.
     let (page, first_response, took) = sp_initiated(&w, "correct horse").unwrap();
@@ -339,4 +349,45 @@ fn real_idp_sp_and_idp_initiated_with_and_without_encryption() {
     let t = latest_test_login(&w);
     assert!(t["response_xml"].as_str().unwrap().contains("EncryptedAssertion"));
     assert_eq!(t["report"]["user"]["email"], "ada@example.com");
+}
+
+/// A stock SimpleSAMLphp sends LDAP names (`mail`, `givenName`, `sn`), not `email`: imported
+/// and logged in with no mapping edit, the default mapping provisions the user, and the trace
+/// says the email came from `mail`. (The default mapping used to deny it: missing `email`.)
+#[test]
+fn regression_first_login_against_simplesamlphp_needs_no_mapping_edit() {
+    if !enabled() {
+        println!("SKIPPED: set HANDSHAKE_E2E=1 (scripts/test.sh does, after installing SimpleSAMLphp)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let idp_dir = dir.path().join("idp");
+    let mut w = World { idp_port: free_port(), sp_port: free_port(), procs: Processes { idp_dir, sp: None }, dir };
+    let users = serde_json::json!({
+        "ada": {"password": "correct horse", "uid": ["ada"], "mail": ["ada@example.com"], "givenName": ["Ada"],
+                "sn": ["Lovelace"], "cn": ["Ada Lovelace"], "eduPersonAffiliation": ["member", "staff"]}
+    });
+    std::fs::write(w.dir.path().join("users.json"), users.to_string()).unwrap();
+    // The NameID (email format) is the user's `mail`, as an SP entry of a stock install sets it.
+    w.start_idp_with(None, &["--nameid-attribute", "mail"]);
+
+    let metadata_url = format!("{}/saml2/idp/metadata.php", w.idp());
+    let imported = w.json(&["connection", "import", "--name", "ssp", "--metadata", &metadata_url, "--json"]);
+    assert_eq!(imported["vendor"]["id"], "simplesamlphp");
+    serve(&mut w);
+
+    let (page, _, _) = sp_initiated(&w, "correct horse").unwrap();
+    assert!(page.contains("CREATED"), "{page}");
+    let t = latest_test_login(&w);
+    let user = &t["report"]["user"];
+    assert_eq!(user["email"], "ada@example.com");
+    assert_eq!((user["given_name"].as_str(), user["family_name"].as_str()), (Some("Ada"), Some("Lovelace")));
+    assert_eq!(user["display_name"], "Ada Lovelace", "from cn");
+    let email = t["report"]["trace"]["fields"].as_array().unwrap().iter().find(|f| f["target"] == "email").unwrap();
+    assert_eq!(
+        email["tried"],
+        serde_json::json!([{"candidate": "email", "matched": false}, {"candidate": "mail", "matched": true}])
+    );
+    assert!(email["source"].as_str().unwrap().starts_with("attribute mail"), "{email}");
+    assert!(page.contains("mail"), "the result page names the attribute");
 }

@@ -11,6 +11,7 @@ mod demo;
 mod desktop;
 mod diagnosis;
 mod e2e;
+mod first_login;
 mod fixtures;
 mod health;
 mod hostile;

@@ -323,7 +323,7 @@ fn delimited_groups_without_split_get_a_hint() {
 
 #[test]
 fn missing_required_attribute_names_it_and_lists_what_arrived() {
-    let b = Bench::new();
+    let b = Bench::new().with_mapping(&doc_with(vec![FieldRule::new("email", Source::attribute("email")).required()]));
     let r = b.login(&b.response("x", &[("mail", &["a@example.com"]), ("firstName", &["Ada"])]));
     assert_denied(&r, "missing_attribute");
     let msg = r.message().unwrap();
@@ -721,7 +721,7 @@ fn audit_log_records_every_attempt_and_exports() {
     let b = Bench::new();
     b.login(&b.response("ada@example.com", ADA));
     b.login(&b.response("ada@example.com", &[("email", &["ada@example.com"]), ("firstName", &["=HYPERLINK(\"x\")"])]));
-    b.login(&b.response("=HYPERLINK(1)", &[("mail", &["nope"])]));
+    b.login(&b.response("=HYPERLINK(1)", &[("contact", &["nope"])]));
     let entries =
         b.wb.audit(&handshake::directory::AuditQuery { connection: Some("acme".into()), ..logins() }).unwrap();
     assert_eq!(

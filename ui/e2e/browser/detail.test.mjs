@@ -1,6 +1,7 @@
 // A connection's detail: the SP values to give the IdP, the attribute mapping editor with
 // its live preview, the security policy.
 import assert from "node:assert/strict";
+import { pollUntil } from "../harness.mjs";
 import { openApp } from "./helpers.mjs";
 import { openConnection, seeText, serveApp, waitForCall } from "./app.mjs";
 
@@ -166,4 +167,67 @@ export async function security_save_error_is_shown(page, backend) {
   await panel.getByRole("button", { name: "Save policy" }).click();
   await seeText(panel.getByRole("alert"), "Could not save the policy: there is no connection named");
   await seeText(panel, "Unsaved changes"); // the edit is kept
+}
+
+// At 1024x640: a login denied for a missing attribute offers the one-click fix, which opens the
+// Mapping tab with that row changed (unsaved, focused); the mapping table keeps its Preview
+// column and row buttons without scrolling sideways; "+ Transform" is a menu button.
+export async function one_click_fix_and_the_mapping_table_at_1024(page, backend, ctx) {
+  await page.setViewportSize({ width: 1024, height: 640 });
+  serveApp(backend);
+  const denied = structuredClone(backend.snapshot("test_login_created"));
+  Object.assign(denied.login.report, {
+    outcome: "denied",
+    user: null,
+    diff: [],
+    failed_check: "missing_attribute",
+    stopped_by: { stop: "missing_attribute", code: "missing_attribute", message: "required field email is empty", hint: "Map email from the attribute mail" },
+    mapping_fix: { field: "email", attribute: "mail", value: "ada@example.com" },
+  });
+  backend.on("test_login", () => denied);
+  await openApp(page);
+  await openConnection(page, "acme", "Test login");
+  const panel = page.getByRole("tabpanel", { name: "Test login" });
+  await page.getByRole("tab", { name: "Test login" }).waitFor();
+  await backend.emit("test-login", backend.snapshot("test_login_event_created"));
+  const fix = panel.getByRole("button", { name: "Map email from mail" });
+  await fix.waitFor();
+  await ctx.screenshot("one-click-fix-result-1024");
+  await fix.click();
+
+  const mapping = page.getByRole("tabpanel", { name: "Attribute mapping" });
+  const source = mapping.getByRole("textbox", { name: "Source of email: attribute name" });
+  await source.waitFor();
+  assert.equal(await source.inputValue(), "mail");
+  await pollUntil(() => source.evaluate((e) => e === document.activeElement), { what: "the fixed row's source to be focused" });
+  assert.ok(await mapping.getByTestId("save-mapping").isEnabled(), "unsaved: Save enabled");
+  await seeText(mapping.getByTestId("applied-fix"), "now reads the attribute mail");
+  assert.deepEqual(backend.calls("set_mapping"), [], "nothing saved yet");
+
+  const fits = await page.evaluate(() => {
+    const wrap = document.querySelector('[data-testid="mapping-row-email"]').closest(".table-wrap");
+    const right = wrap.getBoundingClientRect().right;
+    const buttons = [...wrap.querySelectorAll("td.row-actions button")].map((b) => b.getBoundingClientRect().right);
+    return { scroll: wrap.scrollWidth, client: wrap.clientWidth, right, buttons: Math.max(...buttons) };
+  });
+  assert.ok(fits.scroll <= fits.client + 1, `the table scrolls sideways: ${JSON.stringify(fits)}`);
+  assert.ok(fits.buttons <= fits.right, `row buttons cut: ${JSON.stringify(fits)}`);
+  await ctx.screenshot("one-click-fix-mapping-1024");
+
+  // "+ Transform": a menu button; arrows move, Enter applies, focus returns to the button.
+  const add = mapping.getByRole("button", { name: "Add a transform to groups" });
+  await page.waitForTimeout(400); // the fix's own preview has gone out (debounced)
+  const before = backend.calls("preview_mapping").length;
+  await add.focus();
+  await page.keyboard.press("ArrowDown");
+  await mapping.getByRole("menu").waitFor();
+  await page.keyboard.press("ArrowDown");
+  await page.waitForTimeout(400); // past the preview's debounce: moving applies nothing
+  assert.equal(backend.calls("preview_mapping").length, before);
+  await page.keyboard.press("Enter");
+  const previewed = await waitForCall(backend, "preview_mapping", ({ mapping: m }) =>
+    m.fields.some((f) => f.target === "groups" && (f.transforms ?? []).some((t) => t.op === "lowercase")),
+  );
+  assert.ok(previewed);
+  assert.equal(await add.evaluate((e) => e === document.activeElement), true, "focus back on + Transform");
 }

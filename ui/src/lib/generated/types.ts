@@ -99,7 +99,12 @@ stopped_by: StoppedBy | null, user: User | null, diff: Array<FieldChange>, trace
 /**
  * Which parts a verified signature covered, and whether the assertion was encrypted.
  */
-response_signed: boolean, assertion_signed: boolean, encrypted: boolean, };
+response_signed: boolean, assertion_signed: boolean, encrypted: boolean, 
+/**
+ * For a login denied for a missing attribute: an attribute that arrived and fits the
+ * field, to map it from in one click.
+ */
+mapping_fix: MappingFix | null, };
 
 export type Endpoint = { binding: string, location: string, };
 
@@ -229,7 +234,11 @@ stopped_by: StoppedBy | null,
 /**
  * Set when the mapping itself is invalid (bad regex, duplicate target...).
  */
-error: Error | null, };
+error: Error | null, 
+/**
+ * For a missing attribute: an attribute of these claims to map the field from.
+ */
+mapping_fix: MappingFix | null, };
 
 export type MappingDocument = { 
 /**
@@ -252,7 +261,7 @@ friendly_name_fallback: boolean,
 /**
  * Only an attribute with this NameFormat matches (any when absent).
  */
-name_format?: string | null, } | { "type": "constant", value: string, } | { "type": "template", template: string, } | { "type": "field", name: string, };
+name_format?: string | null, } | { "type": "constant", value: string, } | { "type": "template", template: string, } | { "type": "field", name: string, } | { "type": "first_of", names: Array<string>, name_id_email: boolean, otherwise?: string | null, };
 
 export type Transform = { "op": "trim" } | { "op": "lowercase" } | { "op": "split", delimiter: string, } | { "op": "regex", pattern: string, group: number, } | { "op": "first" } | { "op": "all" };
 
@@ -332,9 +341,25 @@ value: Array<string>, matched: boolean, required: boolean,
  * Near misses: the attribute exists under another case, only as FriendlyName, with
  * another NameFormat, or as one delimited string.
  */
-hints?: Array<string>, };
+hints?: Array<string>, 
+/**
+ * For a source with candidates: each one tried, in order, up to the one that matched.
+ */
+tried?: Array<CandidateTrace>, };
 
 export type StepTrace = { transform: string, output: Array<string>, };
+
+export type CandidateTrace = { 
+/**
+ * The attribute name, `NameID (email format)` or the template.
+ */
+candidate: string, matched: boolean, };
+
+export type MappingFix = { field: string, attribute: string, 
+/**
+ * The first value it carried, for the button's explanation.
+ */
+value: string, };
 
 export type Claims = { name_id: NameId | null, attributes: Array<Attribute>, };
 

@@ -55,7 +55,8 @@ describe("MappingEditor", () => {
   test("adding a transform calls previewMapping with it", async () => {
     render(MappingEditor, { m: new MappingState("okta-prod", mappingDocument()) });
     await vi.waitFor(() => expect(api.previewMapping).toHaveBeenCalledTimes(1));
-    await fireEvent.change(screen.getByLabelText("Add a transform to groups"), { target: { value: "split" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add a transform to groups" }));
+    await fireEvent.click(await screen.findByRole("menuitem", { name: "Split" }));
     await vi.waitFor(() => expect(api.previewMapping).toHaveBeenCalledTimes(2));
     expect(lastPreviewDoc().fields[2].transforms).toEqual([{ op: "split", delimiter: "," }]);
     // Then remove a transform of email.
@@ -77,6 +78,108 @@ describe("MappingEditor", () => {
     expect(m.draft?.roles.rules).toHaveLength(3); // roles kept
     expect(api.setMapping).not.toHaveBeenCalled();
     expect(m.dirty).toBe(true);
+  });
+
+  test("the + Transform menu applies only on Enter: arrows move, Escape closes, focus returns", async () => {
+    const m = new MappingState("okta-prod", mappingDocument());
+    render(MappingEditor, { m });
+    const button = screen.getByRole("button", { name: "Add a transform to groups" });
+    expect(button.getAttribute("aria-haspopup")).toBe("menu");
+    button.focus();
+    await fireEvent.keyDown(button, { key: "ArrowDown" });
+    const menu = await screen.findByRole("menu");
+    expect(button.getAttribute("aria-expanded")).toBe("true");
+    expect(document.activeElement?.textContent?.trim()).toBe("Trim");
+    await fireEvent.keyDown(menu, { key: "ArrowDown" });
+    await fireEvent.keyDown(menu, { key: "ArrowDown" });
+    expect(document.activeElement?.textContent?.trim()).toBe("Split");
+    expect(m.draft?.fields[2].transforms).toEqual([]); // moving applies nothing
+    await fireEvent.keyDown(menu, { key: "Escape" });
+    expect(screen.queryByRole("menu")).toBeNull();
+    expect(document.activeElement).toBe(button);
+    expect(m.draft?.fields[2].transforms).toEqual([]);
+    await fireEvent.keyDown(button, { key: "ArrowUp" }); // opens on the last item
+    expect(document.activeElement?.textContent?.trim()).toBe("All values");
+    await fireEvent.keyDown(screen.getByRole("menu"), { key: "Home" });
+    await fireEvent.keyDown(screen.getByRole("menu"), { key: "ArrowDown" });
+    await fireEvent.keyDown(screen.getByRole("menu"), { key: "Enter" });
+    expect(m.draft?.fields[2].transforms).toEqual([{ op: "lowercase" }]);
+    expect(screen.queryByRole("menu")).toBeNull();
+    expect(document.activeElement).toBe(button);
+  });
+
+  test("a new empty row is no error until Save; Save then names it and sends nothing", async () => {
+    const m = new MappingState("okta-prod", mappingDocument());
+    render(MappingEditor, { m });
+    await vi.waitFor(() => expect(api.previewMapping).toHaveBeenCalledTimes(1));
+    await fireEvent.click(screen.getByTestId("add-field"));
+    const row = screen.getByTestId(/^mapping-row-(username|new-)/);
+    await vi.waitFor(() => expect(api.previewMapping).toHaveBeenCalledTimes(2));
+    expect(lastPreviewDoc().fields).toHaveLength(3); // the blank row is not previewed
+    expect(row.querySelector('[aria-invalid="true"]')).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+    await fireEvent.click(screen.getByTestId("save-mapping"));
+    expect(api.setMapping).not.toHaveBeenCalled();
+    expect((await screen.findByTestId("save-blocked")).textContent).toContain("Field row 4 is not filled in");
+    expect(row.querySelector('[aria-invalid="true"]')).toBeTruthy();
+  });
+
+  test("removing a row moves the focus to the next row's remove button, then to + Add field", async () => {
+    render(MappingEditor, { m: new MappingState("okta-prod", mappingDocument()) });
+    await fireEvent.click(screen.getByRole("button", { name: "Remove given_name" }));
+    await vi.waitFor(() => expect(document.activeElement?.getAttribute("aria-label")).toBe("Remove groups"));
+    await fireEvent.click(screen.getByRole("button", { name: "Remove groups" }));
+    await vi.waitFor(() => expect(document.activeElement?.getAttribute("aria-label")).toBe("Remove email"));
+    await fireEvent.click(screen.getByRole("button", { name: "Remove email" }));
+    await vi.waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("add-field")));
+  });
+
+  test("the detected vendor's preset is pre-selected, and applying one says what it did", async () => {
+    const m = new MappingState("okta-prod", mappingDocument());
+    render(MappingEditor, { m, vendor: "entra" });
+    const picker = screen.getByLabelText("Start from a preset") as HTMLSelectElement;
+    await vi.waitFor(() => expect(picker.value).toBe("entra"));
+    expect(screen.getByRole("option", { name: "Microsoft Entra ID (detected)" })).toBeTruthy();
+    await fireEvent.click(screen.getByTestId("apply-preset"));
+    await fireEvent.click(await screen.findByRole("button", { name: "Replace fields" }));
+    await vi.waitFor(() => expect(screen.getByTestId("preset-note").textContent).toContain("Applied the Microsoft Entra ID preset"));
+    expect(picker.value).toBe("entra"); // the picker keeps the choice
+    expect((screen.getByTestId("save-mapping") as HTMLButtonElement).disabled).toBe(false);
+    // Applying it again changes nothing, and says so.
+    await fireEvent.click(screen.getByTestId("apply-preset"));
+    await fireEvent.click(await screen.findByRole("button", { name: "Replace fields" }));
+    await vi.waitFor(() => expect(screen.getByTestId("preset-note").textContent).toContain("already matches"));
+  });
+
+  test("a one-click fix changes the row, unsaved, and focuses its source", async () => {
+    const m = new MappingState("okta-prod", mappingDocument());
+    render(MappingEditor, { m });
+    m.applyFix({ field: "email", attribute: "mail", value: "ada@acme.com" });
+    const input = (await screen.findByLabelText("Source of email: attribute name")) as HTMLInputElement;
+    await vi.waitFor(() => expect(document.activeElement).toBe(input));
+    expect(input.value).toBe("mail");
+    expect(m.dirty).toBe(true);
+    expect(screen.getByTestId("applied-fix").textContent).toContain("now reads the attribute mail");
+    expect((screen.getByTestId("save-mapping") as HTMLButtonElement).disabled).toBe(false);
+    expect(api.setMapping).not.toHaveBeenCalled();
+  });
+
+  test("a first-of source edits its names, one per line", async () => {
+    const doc = mappingDocument();
+    doc.fields[0].source = { type: "first_of", names: ["email", "mail"], name_id_email: true };
+    const m = new MappingState("okta-prod", doc);
+    render(MappingEditor, { m });
+    const names = screen.getByLabelText("Source of email: attribute names, one per line, tried in order") as HTMLTextAreaElement;
+    expect(names.value).toBe("email\nmail");
+    await fireEvent.input(names, { target: { value: "email\nmail\nurn:oid:0.9.2342.19200300.100.1.3\n" } });
+    await vi.waitFor(() =>
+      expect(lastPreviewDoc().fields[0].source).toEqual({
+        type: "first_of",
+        names: ["email", "mail", "urn:oid:0.9.2342.19200300.100.1.3"],
+        name_id_email: true,
+        otherwise: null,
+      }),
+    );
   });
 
   test("save calls setMapping with the edited document", async () => {

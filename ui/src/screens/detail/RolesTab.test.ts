@@ -45,6 +45,17 @@ describe("RolesTab", () => {
     expect(screen.getByTestId("access-preview").textContent).toContain("domain acme.com");
   });
 
+  test("a new blank rule is no error until Save is tried", async () => {
+    render(RolesTab, { m: new MappingState("okta-prod", mappingDocument()) });
+    await fireEvent.click(screen.getByTestId("add-role-rule"));
+    expect(screen.queryByText("Enter the role to grant")).toBeNull();
+    expect(screen.getByLabelText("Rule 4: role to grant").getAttribute("aria-invalid")).toBe("false");
+    await fireEvent.click(screen.getByTestId("save-roles"));
+    expect(api.setMapping).not.toHaveBeenCalled();
+    expect((await screen.findByTestId("save-blocked")).textContent).toContain("Role rule 4 is not filled in");
+    expect(screen.getByText("Enter the role to grant")).toBeTruthy();
+  });
+
   test("adding a rule, a domain and deny-on-no-match are saved", async () => {
     render(RolesTab, { m: new MappingState("okta-prod", mappingDocument()) });
     await fireEvent.click(screen.getByTestId("add-role-rule"));

@@ -5,7 +5,7 @@
 import { api, describeError } from "../../lib/api";
 import { action } from "../../lib/action.svelte";
 import { Resource } from "../../lib/resource.svelte";
-import type { MappingDocument, MappingPreview, RoleRule, Source, FieldRule } from "../../lib/generated/types";
+import type { MappingDocument, MappingFix, MappingPreview, RoleRule, Source, FieldRule } from "../../lib/generated/types";
 
 export const PREVIEW_DEBOUNCE_MS = 300;
 
@@ -25,6 +25,13 @@ function normalSource(s: Source): Source {
       return { type: "template", template: s.template };
     case "field":
       return { type: "field", name: s.name };
+    case "first_of":
+      return {
+        type: "first_of",
+        names: s.names.map((n) => n.trim()).filter((n) => n !== ""),
+        name_id_email: s.name_id_email,
+        otherwise: s.otherwise ? s.otherwise : null,
+      };
     default:
       return { type: "name_id" };
   }
@@ -76,6 +83,27 @@ export function normalizeDocument(d: MappingDocument): MappingDocument {
   };
 }
 
+/** A field row nobody has filled in yet: no target, or a source with no name to read. */
+export function blankField(f: FieldRule): boolean {
+  const s = f.source;
+  return (
+    f.target.trim() === "" ||
+    (s.type === "attribute" && s.name.trim() === "") ||
+    (s.type === "first_of" && s.names.every((n) => n.trim() === "") && !s.name_id_email && !s.otherwise)
+  );
+}
+
+/** A role rule nobody has filled in yet: no role to grant, or nothing to compare with. */
+export function blankRule(r: RoleRule): boolean {
+  return r.grant.trim() === "" || (r.op === "one_of" ? (r.values ?? []).length === 0 : (r.value ?? "").trim() === "");
+}
+
+/** The draft as the live preview runs it: rows still blank are left out (not an error until Save). */
+export function previewDocument(d: MappingDocument): MappingDocument {
+  const n = normalizeDocument(d);
+  return { ...n, fields: n.fields.filter((f) => !blankField(f)), roles: { ...n.roles, rules: n.roles.rules.filter((r) => !blankRule(r)) } };
+}
+
 /** Which part of the document differs from the saved one. */
 export type Section = "mapping" | "roles" | "provisioning";
 
@@ -89,6 +117,14 @@ export class MappingState {
   savedAt = $state<number | null>(null);
   /** The mapping field row the claims table fills when an attribute is clicked. */
   activeField = $state<number | null>(null);
+  /** Save was tried with blank rows: they are shown as errors from now on. */
+  validate = $state(false);
+  /** Why the last Save did not send anything (blank rows). */
+  blockedSave = $state<string | null>(null);
+  /** Bumped when a field row should take the focus (a one-click fix opened it). */
+  focusRequest = $state(0);
+  /** A one-click fix that opened this mapping, for the editor's note. */
+  appliedFix = $state<MappingFix | null>(null);
 
   readonly #stored = new Resource<string, MappingDocument | null>((name) => api.mapping(name), null);
   readonly #saving = action(
@@ -114,6 +150,32 @@ export class MappingState {
     const n = normalizeDocument(doc);
     this.saved = n;
     this.draft = normalizeDocument(n);
+    const fix = pendingFixes.get(this.name);
+    if (fix) {
+      pendingFixes.delete(this.name);
+      this.applyFix(fix);
+    }
+  }
+
+  /**
+   * The one-click fix of a login denied for a missing attribute: the field's row reads the
+   * attribute that arrived (a new row when the field is not mapped), unsaved, and focused.
+   */
+  applyFix(fix: MappingFix) {
+    const d = this.draft;
+    if (!d) return;
+    const source: Source = { type: "attribute", name: fix.attribute, case_insensitive: false, friendly_name_fallback: true, name_format: null };
+    let i = d.fields.findIndex((f) => f.target === fix.field);
+    if (i >= 0) {
+      d.fields[i].source = source;
+    } else {
+      const email = fix.field === "email";
+      d.fields.push({ target: fix.field, source, transforms: email ? [{ op: "trim" }, { op: "lowercase" }] : [], required: email });
+      i = d.fields.length - 1;
+    }
+    this.activeField = i;
+    this.appliedFix = fix;
+    this.focusRequest += 1;
   }
 
   get loading(): boolean {
@@ -164,6 +226,19 @@ export class MappingState {
   /** Saves the whole document; true when saved. Errors stay in `saveError`. */
   async save(): Promise<boolean> {
     if (!this.draft) return false;
+    const blank = this.draft.fields.findIndex(blankField);
+    const blankRole = this.draft.roles.rules.findIndex(blankRule);
+    if (blank >= 0 || blankRole >= 0) {
+      this.validate = true;
+      this.blockedSave =
+        blank >= 0
+          ? `Field row ${blank + 1} is not filled in: give it a field name and a source, or remove it.`
+          : `Role rule ${blankRole + 1} is not filled in: give it a value and a role, or remove it.`;
+      return false;
+    }
+    this.blockedSave = null;
+    this.validate = false;
+    this.appliedFix = null;
     return (await this.#saving.run(this.#snapshot())) ?? false;
   }
 
@@ -171,11 +246,14 @@ export class MappingState {
   reset() {
     if (this.saved) this.draft = normalizeDocument(this.saved);
     this.#saving.error = null;
+    this.blockedSave = null;
+    this.validate = false;
+    this.appliedFix = null;
   }
 
   /** Asks for a preview of the draft after a short pause (successive edits coalesce). */
   requestPreview() {
-    if (this.draft) void this.#preview.load(this.#snapshot(), { delay: PREVIEW_DEBOUNCE_MS });
+    if (this.draft) void this.#preview.load(previewDocument(this.#snapshot()), { delay: PREVIEW_DEBOUNCE_MS });
   }
 
   /** Drops a preview on its way (the tab closed). */
@@ -189,6 +267,18 @@ export class MappingState {
 }
 
 const states = new Map<string, MappingState>();
+/** One-click fixes waiting for their connection's mapping to load. */
+const pendingFixes = new Map<string, MappingFix>();
+
+/**
+ * Opens a one-click fix in the connection's mapping: applied to the loaded draft now, or as
+ * soon as the mapping loads (the Mapping tab opens next).
+ */
+export function requestFix(name: string, fix: MappingFix) {
+  const existing = states.get(name);
+  if (existing?.draft && !existing.loading) existing.applyFix(fix);
+  else pendingFixes.set(name, fix);
+}
 
 /**
  * The mapping state of a connection. Kept per connection for the session, so leaving the
@@ -205,4 +295,5 @@ export function mappingStateFor(name: string): MappingState {
 /** Forgets cached states (tests). */
 export function clearMappingStates() {
   states.clear();
+  pendingFixes.clear();
 }

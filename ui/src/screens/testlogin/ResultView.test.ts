@@ -1,9 +1,12 @@
-import { render, screen, within } from "@testing-library/svelte";
+import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { describe, expect, test, vi } from "vitest";
 
 vi.mock("../../lib/api", () => import("../../lib/apiMock"));
 import ResultView from "./ResultView.svelte";
-import { createdReport, loginDetail, rejectedReport, xmlLines } from "./fixtures";
+import { createdReport, loginDetail, mappingDocument, rejectedReport, xmlLines } from "./fixtures";
+import { nav } from "../../lib/stores/nav.svelte";
+import { clearMappingStates, mappingStateFor } from "../detail/mappingState.svelte";
+import { api } from "../../lib/apiMock";
 
 describe("ResultView", () => {
   test("a rejected response shows the failed check first, with expected, actual and hint", () => {
@@ -90,5 +93,33 @@ describe("ResultView", () => {
     expect(xml.querySelectorAll(".line")).toHaveLength(400);
     screen.getByRole("button", { name: "Show all 1000 lines" }).click();
     await vi.waitFor(() => expect(xml.querySelectorAll(".line")).toHaveLength(1000));
+  });
+
+  test("a login denied for a missing attribute offers the one-click fix: the Mapping tab with that row changed", async () => {
+    clearMappingStates();
+    const report = createdReport();
+    report.outcome = "denied";
+    report.user = null;
+    report.diff = [];
+    report.failed_check = "missing_attribute";
+    report.stopped_by = { stop: "missing_attribute", code: "missing_attribute", message: "required field email is empty", hint: "Map email from the attribute mail" };
+    report.mapping_fix = { field: "email", attribute: "mail", value: "ada@acme.com" };
+    render(ResultView, { detail: loginDetail(21, report) });
+    const button = screen.getByRole("button", { name: "Map email from mail" });
+    api.mapping.mockResolvedValue(mappingDocument());
+    await fireEvent.click(button);
+    expect(nav).toMatchObject({ view: "connection", name: "okta-prod", tab: "mapping" });
+    // The Mapping tab loads the connection's mapping with the fix applied, unsaved.
+    const m = mappingStateFor("okta-prod");
+    await m.load();
+    expect(m.draft?.fields[0].source).toMatchObject({ type: "attribute", name: "mail" });
+    expect(m.dirty).toBe(true);
+    expect(m.activeField).toBe(0);
+    expect(api.setMapping).not.toHaveBeenCalled();
+  });
+
+  test("no fix button without a typed fix", () => {
+    render(ResultView, { detail: loginDetail(22, rejectedReport()) });
+    expect(screen.queryByTestId("mapping-fix")).toBeNull();
   });
 });

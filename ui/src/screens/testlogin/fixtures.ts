@@ -218,6 +218,7 @@ export function createdReport(): ProvisionReport {
     response_signed: false,
     assertion_signed: true,
     encrypted: false,
+    mapping_fix: null,
   };
 }
 
@@ -242,6 +243,7 @@ export function rejectedReport(): ProvisionReport {
     response_signed: false,
     assertion_signed: true,
     encrypted: false,
+    mapping_fix: null,
   };
 }
 
@@ -327,6 +329,7 @@ export function mappingPreview(overrides: Partial<MappingPreview> = {}): Mapping
     diff: [],
     trace: trace(),
     stopped_by: null,
+    mapping_fix: null,
     error: null,
     ...overrides,
   };

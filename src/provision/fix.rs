@@ -1,0 +1,105 @@
+//! The one-click fix for a login denied for a missing attribute: when an attribute that did
+//! arrive looks like it carries the missing field (for email, a value that is an address; for
+//! the others, a name that says so), map the field from it. Computed from the login's own
+//! attributes, never guessed from words on a screen.
+
+use serde::{Deserialize, Serialize};
+
+use super::mapping::Claims;
+use crate::identity::email;
+
+/// Map `field` from `attribute`, which arrived in this login carrying `value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct MappingFix {
+    pub field: String,
+    pub attribute: String,
+    /// The first value it carried, for the button's explanation.
+    pub value: String,
+}
+
+/// Words an attribute's name (its last segment, lower case, letters and digits only) holds
+/// when it carries the field. Short words must be the whole name (`sn`, `cn`).
+fn words(field: &str) -> &'static [&'static str] {
+    match field {
+        "email" => &["mail", "email", "emailaddress"],
+        "given_name" => &["givenname", "firstname", "given", "first"],
+        "family_name" => &["sn", "surname", "familyname", "lastname", "family", "last"],
+        "display_name" => &["displayname", "cn", "fullname", "commonname"],
+        "username" => &["uid", "username", "userid", "login", "upn", "principal"],
+        "groups" => &["groups", "group", "memberof", "roles", "role"],
+        _ => &[],
+    }
+}
+
+/// The last segment of a name (`.../claims/emailaddress`, `User.email`), folded for comparing.
+fn folded_tail(name: &str) -> String {
+    let tail = name.rsplit(['/', ':', '.']).next().unwrap_or(name);
+    tail.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+fn names_field(field: &str, name: &str) -> bool {
+    let folded = folded_tail(name);
+    let own: String = field.chars().filter(char::is_ascii_alphanumeric).collect();
+    folded == own || words(field).iter().any(|w| folded == *w || (w.len() >= 4 && folded.contains(w)))
+}
+
+/// The attribute to map `field` from, when one that arrived fits: for email the first whose
+/// value is an address (those whose name says mail first); otherwise the first whose Name or
+/// FriendlyName names the field and that has a value.
+pub fn suggest(field: &str, claims: &Claims) -> Option<MappingFix> {
+    let with_value = claims.attributes.iter().filter_map(|a| {
+        let v = a.values.iter().find(|v| !crate::identity::xml_trim(v).is_empty())?;
+        Some((a, v))
+    });
+    let named = |a: &crate::validate::Attribute| {
+        names_field(field, &a.name) || a.friendly_name.as_deref().is_some_and(|f| names_field(field, f))
+    };
+    let pick = if field == "email" {
+        let addresses: Vec<_> =
+            with_value.filter(|(_, v)| email::canonical(crate::identity::xml_trim(v)).is_ok()).collect();
+        addresses.iter().find(|(a, _)| named(a)).or_else(|| addresses.first()).copied()
+    } else {
+        with_value.into_iter().find(|(a, _)| named(a))
+    };
+    pick.map(|(a, v)| MappingFix { field: field.to_owned(), attribute: a.name.clone(), value: v.clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::Attribute;
+
+    fn claims(attrs: &[(&str, &str)]) -> Claims {
+        Claims {
+            name_id: None,
+            attributes: attrs
+                .iter()
+                .map(|(n, v)| Attribute {
+                    name: (*n).into(),
+                    name_format: None,
+                    friendly_name: None,
+                    values: vec![(*v).into()],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn email_comes_from_an_attribute_holding_an_address_named_mail_first() {
+        let c = claims(&[("uid", "ada"), ("contact", "ada@example.com"), ("Mail-Primary", "ada@example.org")]);
+        let fix = suggest("email", &c).unwrap();
+        assert_eq!((fix.attribute.as_str(), fix.value.as_str()), ("Mail-Primary", "ada@example.org"));
+        assert_eq!(suggest("email", &claims(&[("contact", "ada@example.com")])).unwrap().attribute, "contact");
+        assert_eq!(suggest("email", &claims(&[("mail", "not an address")])), None);
+    }
+
+    #[test]
+    fn names_come_from_an_attribute_named_for_them() {
+        let c = claims(&[("urn:oid:2.5.4.4", "x"), ("SN", "Lovelace"), ("User.GivenName", "Ada")]);
+        assert_eq!(suggest("family_name", &c).unwrap().attribute, "SN");
+        assert_eq!(suggest("given_name", &c).unwrap().attribute, "User.GivenName");
+        assert_eq!(suggest("department", &claims(&[("Department", "R&D")])).unwrap().attribute, "Department");
+        assert_eq!(suggest("display_name", &claims(&[("snack", "tea")])), None);
+    }
+}
