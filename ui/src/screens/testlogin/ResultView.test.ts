@@ -105,6 +105,9 @@ describe("ResultView", () => {
     report.stopped_by = { stop: "missing_attribute", code: "missing_attribute", message: "required field email is empty", hint: "Map email from the attribute mail" };
     report.mapping_fix = { field: "email", attribute: "mail", value: "ada@acme.com" };
     render(ResultView, { detail: loginDetail(21, report) });
+    // regression: Svelte drops a space at the start of a block; the hint and where to fix it
+    // read as two words ("…mail (Mapping tab)"), not "…mail(Mapping tab)".
+    expect(document.body.textContent).toMatch(/Map email from the attribute mail \(/);
     const button = screen.getByRole("button", { name: "Map email from mail" });
     api.mapping.mockResolvedValue(mappingDocument());
     await fireEvent.click(button);
