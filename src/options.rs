@@ -70,18 +70,52 @@ impl OpenOptions {
 /// Longest actor name kept (characters).
 const MAX_ACTOR_CHARS: usize = 64;
 
-/// The login name of the OS user (`USER`, then `LOGNAME`, then Windows' `USERNAME`), or
-/// [`UNKNOWN_ACTOR`]: an admin action never fails because the name cannot be told. Control
-/// characters are dropped and the name is cut to 64 characters. The one place both shells
-/// learn who is acting.
+/// The login name of the OS user (`USER`, then `LOGNAME`, then Windows' `USERNAME`, then the
+/// account name of this process's user id), or [`UNKNOWN_ACTOR`]: an admin action never fails
+/// because the name cannot be told. Control characters are dropped and the name is cut to 64
+/// characters. The one place both shells learn who is acting.
 pub fn os_user(env: impl Fn(&str) -> Option<String>) -> String {
+    os_user_or(env, account_of_this_process)
+}
+
+fn os_user_or(env: impl Fn(&str) -> Option<String>, account: impl FnOnce() -> Option<String>) -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .into_iter()
         .filter_map(&env)
+        // Services, containers and test drivers often start programs without USER/LOGNAME.
+        .chain(std::iter::once_with(account).flatten())
         .map(|v| v.chars().filter(|c| !c.is_control()).take(MAX_ACTOR_CHARS).collect::<String>())
         .map(|v| v.trim().to_owned())
         .find(|v| !v.is_empty())
         .unwrap_or_else(|| UNKNOWN_ACTOR.to_owned())
+}
+
+/// The account name of the user this process runs as (the owner of `/proc/self`, looked up in
+/// `/etc/passwd`, read up to 1 MiB); `None` where there is no such file.
+#[cfg(unix)]
+fn account_of_this_process() -> Option<String> {
+    use std::io::Read as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let mut passwd = String::new();
+    std::fs::File::open("/etc/passwd").ok()?.take(1 << 20).read_to_string(&mut passwd).ok()?;
+    passwd_name(&passwd, uid)
+}
+
+#[cfg(not(unix))]
+fn account_of_this_process() -> Option<String> {
+    None
+}
+
+/// The name of `uid` in passwd(5) text (`name:password:uid:...`).
+#[cfg_attr(not(unix), allow(dead_code))]
+fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?;
+        (id.parse::<u32>().ok()? == uid && !name.is_empty()).then(|| name.to_owned())
+    })
 }
 
 #[cfg(test)]
@@ -116,7 +150,15 @@ mod tests {
         assert_eq!(os_user(env(&[("USER", "ada"), ("LOGNAME", "root")])), "ada");
         assert_eq!(os_user(env(&[("USER", " "), ("LOGNAME", "grace")])), "grace");
         assert_eq!(os_user(env(&[("USERNAME", "win\u{7}user")])), "winuser");
-        assert_eq!(os_user(env(&[])), "unknown");
+        assert_eq!(os_user_or(env(&[]), || None), "unknown");
+        // regression: an app started without USER/LOGNAME (a service, a test driver) named
+        // every admin "unknown": the account of the process's user id comes next.
+        assert_eq!(os_user_or(env(&[]), || Some("root".into())), "root");
+        assert_eq!(os_user_or(env(&[("USER", "ada")]), || Some("root".into())), "ada");
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n\nbroken\nada:x:1000:1000::/home/ada:/bin/sh\n";
+        assert_eq!(passwd_name(passwd, 1000).as_deref(), Some("ada"));
+        assert_eq!(passwd_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(passwd_name(passwd, 7), None);
         let o = OpenOptions::resolve_with(Given::default(), env(&[("USER", "ada")])).unwrap();
         assert_eq!(o.actor, "ada");
     }
