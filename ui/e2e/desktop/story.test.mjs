@@ -15,6 +15,7 @@
 // Leaves the catalog as it found it (the demo data reset, the demo connections removed).
 import assert from "node:assert/strict";
 import { WINDOW, uiHelpers } from "./helpers.mjs";
+import { pollUntil } from "../harness.mjs";
 
 const SIZES = [
   { width: 1024, height: 640, theme: "Light" },
@@ -100,8 +101,21 @@ export async function story_mode_and_open_result_at_two_sizes(browser, ctx) {
       for (const s of ["joiner", "mover", "leaver"]) assert.equal(await stepDone(s), "true", `${s} is still ticked`);
 
       // A library scenario's "Open result": that exact test login, with the row's words.
+      // The library keeps the last run of each scenario across screens (and across this loop's
+      // two sizes): wait for THIS run's row, the one naming a test login newer than any before.
+      const [previous] = await ctx.ipc("test_logins", { connection: "demo", limit: 1 });
       await ctx.click('[data-testid="run-scenario-wrong-audience"]');
-      const row = await el('[data-testid="scenario-result-wrong-audience"]', { timeout: 30_000 });
+      const rowSel = '[data-testid="scenario-result-wrong-audience"]';
+      let runId = 0;
+      await pollUntil(
+        async () => {
+          const rows = await browser.$$(rowSel);
+          runId = rows.length ? Number(await rows[0].getAttribute("data-test-login-id")) : 0;
+          return runId > (previous?.id ?? 0);
+        },
+        { what: "this run's wrong-audience result", timeout: 30_000 },
+      );
+      const row = await el(rowSel);
       await textUntil(
         '[data-testid="scenario-result-wrong-audience"] [data-testid="verdict-sentence"]',
         (t) => t.startsWith("Rejected at the audience check"),
@@ -111,6 +125,7 @@ export async function story_mode_and_open_result_at_two_sizes(browser, ctx) {
       const why = (await (await el('[data-testid="scenario-result-wrong-audience"] .why')).getText()).trim();
       assert.match(await row.getText(), /as intended/);
       const [latest] = await ctx.ipc("test_logins", { connection: "demo", limit: 1 });
+      assert.equal(latest.id, runId, "the row names the run's own test login");
       await scrollTo('[data-testid="scenario-result-wrong-audience"]');
       await painted();
       log(`screenshot: ${await ctx.screenshot(`scenario-row-${tag(v)}`)}`);
