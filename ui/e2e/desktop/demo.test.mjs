@@ -22,16 +22,7 @@ import { WINDOW, uiHelpers } from "./helpers.mjs";
 const FIRST_RUN_BUDGET_MS = 60_000;
 
 export async function first_run_demo_connection_to_provisioned_user(browser, ctx) {
-  const { log, shot, el, textUntil, find, dismissToasts, fitWindow } = uiHelpers(browser, ctx);
-  const scrollTo = (selector) =>
-    browser.execute((s) => {
-      const main = document.querySelector("main");
-      const r = document.querySelector(s).getBoundingClientRect();
-      main.scrollTo({ top: main.scrollTop + r.top - main.getBoundingClientRect().top - 16, behavior: "instant" });
-    }, selector);
-  // Two animation frames: the scrolled view is painted before a screenshot (WebKit's
-  // screenshot is the last painted frame).
-  const painted = () => browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+  const { log, shot, el, textUntil, find, dismissToasts, fitWindow, scrollTo, painted } = uiHelpers(browser, ctx);
 
   try {
     // ---- 1. launched on the empty catalog -------------------------------------------------------

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pollUntil } from "../harness.mjs";
-import { WINDOW, uiHelpers } from "./helpers.mjs";
+import { WINDOW, scrollMainTo, uiHelpers } from "./helpers.mjs";
 
 const CONNECTION = "stock";
 const PASSWORD = "correct horse";
@@ -80,9 +80,8 @@ async function setUp(browser, ctx) {
     const inner = await browser.execute(() => [window.innerWidth, window.innerHeight]);
     h.log(`window ${width}x${height} ${theme.toLowerCase()}: webview ${inner.join("x")}`);
   };
-  const painted = () => browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
   const shot = async (name) => {
-    await painted();
+    await h.painted();
     h.log(`screenshot: ${await ctx.screenshot(name)}`);
   };
   // Script clicks for the connection's name and tabs: under ~1230 px the Connections table and
@@ -132,14 +131,6 @@ async function setUp(browser, ctx) {
   };
   return { ...h, size, shot, openConnection, testLogin, cleanUp, jsClick };
 }
-
-/** Scrolls <main> so `selector` is in view (its top 16 px under the screen's top). */
-const scrollTo = (browser, selector) =>
-  browser.execute((s) => {
-    const main = document.querySelector("main");
-    const r = document.querySelector(s).getBoundingClientRect();
-    main.scrollTop += r.top - main.getBoundingClientRect().top - 16;
-  }, selector);
 
 /** The mapping table fits: no sideways scroll, Preview and every row's buttons inside the screen. */
 async function assertMappingTableFits(browser, what) {
@@ -198,9 +189,9 @@ export async function first_login_against_simplesamlphp_needs_no_mapping_edit(br
         return [r.left, r.right, document.querySelector("main").getBoundingClientRect().right];
       });
       assert.ok(rect[1] <= rect[2] + 0.5, `${s.width}: the outcome fits the screen (${rect})`);
-      await scrollTo(browser, '[data-testid="test-login-result"]');
+      await scrollMainTo(browser, '[data-testid="test-login-result"]');
       await t.shot(`first-login-${s.width}x${s.height}-${s.theme.toLowerCase()}`);
-      await scrollTo(browser, '[data-testid="tried-email"]');
+      await scrollMainTo(browser, '[data-testid="tried-email"]');
       await t.shot(`first-login-trace-${s.width}x${s.height}-${s.theme.toLowerCase()}`);
     }
     assert.deepEqual(
@@ -274,7 +265,7 @@ export async function missing_attribute_one_click_fix_and_the_mapping_table_fits
     const created = await t.testLogin("grace", id);
     assert.equal(await created.getAttribute("data-outcome"), "created");
     await t.textUntil('[data-testid="user-record"]', (x) => x.includes("grace@example.com"), "grace's record");
-    await scrollTo(browser, '[data-testid="test-login-result"]');
+    await scrollMainTo(browser, '[data-testid="test-login-result"]');
     await t.shot("one-click-fix-created-1280x800-dark");
 
     // ---- 4. the mapping table at both sizes: Preview and row buttons on screen -------------------
@@ -284,7 +275,7 @@ export async function missing_attribute_one_click_fix_and_the_mapping_table_fits
       await t.textUntil('[data-testid="preview-status"]', (x) => /test login #\d+/.test(x), "the preview with claims");
       const m = await assertMappingTableFits(browser, `${s.width}x${s.height}`);
       t.log(`${s.width}x${s.height}: mapping table ${m.clientWidth} px wide, Preview ends at ${Math.round(m.previewRight)}, buttons at ${Math.round(m.buttonsRight)} (screen ${Math.round(m.right)})`);
-      await scrollTo(browser, '[data-testid="mapping-subject"]');
+      await scrollMainTo(browser, '[data-testid="mapping-subject"]');
       await t.shot(`mapping-table-${s.width}x${s.height}-${s.theme.toLowerCase()}`);
     }
   } finally {

@@ -35,20 +35,8 @@ export async function import_map_test_login_users_audit(browser, ctx) {
   for (const [k, v] of Object.entries({ idpMetadataUrl, idpUser, idpPassword, connection, spPort })) {
     assert.ok(v, `ctx.env.${k} is not set: run this through scripts/test-desktop.sh`);
   }
-  const { log, shot, el, textUntil, find, collectScriptErrors, dismissToasts, fitWindow } = uiHelpers(browser, ctx);
+  const { log, shot, el, textUntil, find, collectScriptErrors, dismissToasts, fitWindow, scrollTo } = uiHelpers(browser, ctx);
   const sidebar = (label) => ctx.click(`//aside//button[normalize-space()="${label}"]`);
-  // Scrolls the screen (<main>, the app's scroller) to show `selector` at its top or bottom.
-  const scrollTo = (selector, where = "top") =>
-    browser.execute(
-      (s, w) => {
-        const main = document.querySelector("main");
-        const r = document.querySelector(s).getBoundingClientRect();
-        const m = main.getBoundingClientRect();
-        main.scrollTop += w === "top" ? r.top - m.top - 16 : r.bottom - m.bottom + 16;
-      },
-      selector,
-      where,
-    );
   /** The window itself never scrolls (only <main> and the sidebar do): the shell stays put. */
   const windowStill = async (where) => {
     const [top, height, inner] = await browser.execute(() => [

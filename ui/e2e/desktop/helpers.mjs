@@ -5,6 +5,28 @@ import { pollUntil } from "../harness.mjs";
 /** The window the README screenshots show: the app's default size. */
 export const WINDOW = { width: 1280, height: 820 };
 
+/**
+ * Scrolls the screen (<main>, the app's scroller) to show `selector` 16 px under its top, or
+ * (where = "bottom") 16 px above its bottom. Instant, whatever the page's scroll-behavior.
+ */
+export const scrollMainTo = (browser, selector, where = "top") =>
+  browser.execute(
+    (s, w) => {
+      const main = document.querySelector("main");
+      const r = document.querySelector(s).getBoundingClientRect();
+      const m = main.getBoundingClientRect();
+      const by = w === "top" ? r.top - m.top - 16 : r.bottom - m.bottom + 16;
+      main.scrollTo({ top: main.scrollTop + by, behavior: "instant" });
+    },
+    selector,
+    where,
+  );
+
+/** Two animation frames: what changed is painted before a screenshot (WebKit's screenshot is
+ *  the last painted frame). */
+export const painted = (browser) =>
+  browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+
 /** The helpers of one test's session (`browser`, `ctx` as the runner gives them). */
 export function uiHelpers(browser, ctx) {
   const log = (s) => console.log(`     ${s}`);
@@ -61,5 +83,16 @@ export function uiHelpers(browser, ctx) {
     }
     log(`webview ${size.join("x")}`);
   };
-  return { log, shot, el, textUntil, find, collectScriptErrors, dismissToasts, fitWindow };
+  return {
+    log,
+    shot,
+    el,
+    textUntil,
+    find,
+    collectScriptErrors,
+    dismissToasts,
+    fitWindow,
+    scrollTo: (selector, where) => scrollMainTo(browser, selector, where),
+    painted: () => painted(browser),
+  };
 }

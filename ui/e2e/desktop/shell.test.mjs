@@ -17,7 +17,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pollUntil } from "../harness.mjs";
-import { uiHelpers } from "./helpers.mjs";
+import { painted, uiHelpers } from "./helpers.mjs";
 
 const SIZES = [
   { width: 1024, height: 640, theme: "Light" },
@@ -61,9 +61,6 @@ async function setSize(browser, ctx, log, { width, height, theme }) {
   log(`window ${width}x${height} ${theme.toLowerCase()}: webview ${inner.join("x")}`);
   return `${width}x${height}-${theme.toLowerCase()}`;
 }
-
-const painted = (browser) =>
-  browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
 
 /** The empty catalog's one button: the demo connection, landing on its detail screen. */
 async function createDemo(ctx, el) {

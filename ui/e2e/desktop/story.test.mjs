@@ -29,13 +29,6 @@ function helpers(browser, ctx) {
     await ctx.click(`//aside//button[normalize-space()="${label}"]`);
     await h.el(`main[data-view="${view}"]`);
   };
-  const scrollTo = (selector) =>
-    browser.execute((s) => {
-      const main = document.querySelector("main");
-      const r = document.querySelector(s).getBoundingClientRect();
-      main.scrollTo({ top: main.scrollTop + r.top - main.getBoundingClientRect().top - 16, behavior: "instant" });
-    }, selector);
-  const painted = () => browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
   /** Sizes the window and picks the theme; returns the webview's inner size. */
   const setUp = async (v) => {
     await browser.setWindowSize(v.width, v.height).catch((e) => h.log(`(setWindowSize: ${e.message})`));
@@ -52,7 +45,7 @@ function helpers(browser, ctx) {
         .map((w) => `${w.querySelector("table")?.dataset.testid ?? w.querySelector("caption")?.textContent ?? "a table"}: ${w.scrollWidth} > ${w.clientWidth}`),
     );
   const noSideways = async (where) => assert.deepEqual(await sideways(), [], `${where}: no table scrolls sideways`);
-  return { ...h, sidebar, scrollTo, painted, setUp, noSideways };
+  return { ...h, sidebar, setUp, noSideways };
 }
 
 export async function story_mode_and_open_result_at_two_sizes(browser, ctx) {
