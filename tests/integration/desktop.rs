@@ -253,7 +253,6 @@ fn the_xml_view_marks_signed_and_encrypted_parts_and_survives_hostile_input() {
 /// cross IPC (serialised), not flattened into the family code.
 #[tokio::test]
 async fn error_details_cross_ipc_intact() {
-    use std::os::unix::fs::PermissionsExt as _;
     let a = app();
     let bad = generator::fixture_connection("acme");
     let bad = handshake::workbench::ImportRequest { metadata_xml: "<md:EntityDescriptor".into(), ..bad };
@@ -270,17 +269,7 @@ async fn error_details_cross_ipc_intact() {
 
     // A secret directory others can read: the app opens, says why secrets are unavailable,
     // and the same detail comes back from an operation that needs a secret.
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets");
-    std::fs::create_dir(&secrets).unwrap();
-    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let options = OpenOptions {
-        db: Some(dir.path().join("app.db")),
-        secret_store: SecretStoreKind::File(secrets.clone()),
-        port: 0,
-        actor: "ada".into(),
-    };
-    let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
+    let (_dir, _secrets, desktop) = app_with_a_secret_directory_others_can_read();
     let status = serde_json::to_value(desktop.status()).unwrap();
     let err = &status["secret_store_error"];
     assert_eq!(
@@ -301,17 +290,7 @@ async fn error_details_cross_ipc_intact() {
 #[tokio::test]
 async fn regression_the_secret_store_is_checked_again_after_the_fix_without_a_restart() {
     use std::os::unix::fs::PermissionsExt as _;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets");
-    std::fs::create_dir(&secrets).unwrap();
-    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let options = OpenOptions {
-        db: Some(dir.path().join("app.db")),
-        secret_store: SecretStoreKind::File(secrets.clone()),
-        port: 0,
-        actor: "ada".into(),
-    };
-    let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
+    let (_dir, secrets, desktop) = app_with_a_secret_directory_others_can_read();
     let detail = |e: Option<handshake::Error>| e.and_then(|e| e.detail);
     assert_eq!(detail(desktop.status().secret_store_error).as_deref(), Some("directory_not_private"));
     let e = desktop.import_connection(generator::fixture_connection("acme")).await.unwrap_err();
@@ -331,4 +310,22 @@ async fn regression_the_secret_store_is_checked_again_after_the_fix_without_a_re
     assert_eq!(e.detail.as_deref(), Some("directory_not_private"));
     std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o700)).unwrap();
     desktop.rotate_sp_key("acme".into()).await.unwrap();
+}
+
+/// The app on a catalog whose file secret store is a directory others can read (0755).
+#[cfg(unix)]
+fn app_with_a_secret_directory_others_can_read() -> (tempfile::TempDir, std::path::PathBuf, Desktop) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir(&secrets).unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let options = OpenOptions {
+        db: Some(dir.path().join("app.db")),
+        secret_store: SecretStoreKind::File(secrets.clone()),
+        port: 0,
+        actor: "ada".into(),
+    };
+    let desktop = Desktop::open(&options, Arc::new(FixedClock(generator::judged_at()))).unwrap();
+    (dir, secrets, desktop)
 }

@@ -102,22 +102,16 @@ fn the_ui_api_calls_exactly_the_commands_with_their_arguments() {
 
 #[test]
 fn only_the_api_module_invokes_commands() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src");
-    let mut stack = vec![root.clone()];
-    let mut offenders = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "ts" || e == "svelte")
-                && path != root.join("lib/api.ts")
-                && std::fs::read_to_string(&path).unwrap().contains("@tauri-apps/api/core")
-            {
-                offenders.push(path.display().to_string());
-            }
-        }
-    }
+    let root = ui_src();
+    let offenders: Vec<String> = ui_source_files()
+        .into_iter()
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "ts" || e == "svelte")
+                && *path != root.join("lib/api.ts")
+                && std::fs::read_to_string(path).unwrap().contains("@tauri-apps/api/core")
+        })
+        .map(|path| path.display().to_string())
+        .collect();
     assert!(offenders.is_empty(), "only ui/src/lib/api.ts may invoke commands: {offenders:?}");
 }
 
@@ -172,28 +166,37 @@ fn every_copy_goes_through_the_clipboard_plugin_which_may_only_write() {
     let helper = repo_file("ui/src/lib/clipboard.svelte.ts");
     assert!(helper.contains("@tauri-apps/plugin-clipboard-manager"), "the copy helper uses the plugin");
 
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src");
-    let mut stack = vec![root.clone()];
-    let mut offenders = Vec::new();
+    let root = ui_src();
+    let offenders: Vec<String> = ui_source_files()
+        .into_iter()
+        .filter(|path| {
+            let source = path.extension().is_some_and(|e| e == "ts" || e == "svelte");
+            let test = path.to_string_lossy().contains(".test.");
+            source && !test && *path != root.join("lib/clipboard.svelte.ts") && {
+                let text = std::fs::read_to_string(path).unwrap();
+                ["navigator.clipboard", "execCommand(\"copy\")", "plugin-clipboard-manager"]
+                    .iter()
+                    .any(|s| text.contains(s))
+            }
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "only ui/src/lib/clipboard.svelte.ts may touch the clipboard: {offenders:?}");
+}
+
+fn ui_src() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src")
+}
+
+/// Every file under ui/src (recursively).
+fn ui_source_files() -> Vec<PathBuf> {
+    let mut stack = vec![ui_src()];
+    let mut files = Vec::new();
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let source = path.extension().is_some_and(|e| e == "ts" || e == "svelte");
-            let test = path.to_string_lossy().contains(".test.");
-            if source && !test && path != root.join("lib/clipboard.svelte.ts") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                if ["navigator.clipboard", "execCommand(\"copy\")", "plugin-clipboard-manager"]
-                    .iter()
-                    .any(|s| text.contains(s))
-                {
-                    offenders.push(path.display().to_string());
-                }
-            }
+            if path.is_dir() { stack.push(path) } else { files.push(path) }
         }
     }
-    assert!(offenders.is_empty(), "only ui/src/lib/clipboard.svelte.ts may touch the clipboard: {offenders:?}");
+    files
 }
