@@ -1,5 +1,6 @@
 //! The append-only audit log: one row per login attempt and admin action.
 
+use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::{Read, WriteTx, bounded, format_time, json, parse_time};
@@ -50,7 +51,9 @@ pub const UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS: i64 = 60;
 /// it wrote.
 pub fn insert_unauthenticated_audit(tx: &WriteTx<'_>, e: &AuditEntry, connection_id: Option<i64>) -> Result<bool> {
     let conn = tx.db();
-    let since = e.at - chrono::Duration::seconds(UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS);
+    let since =
+        e.at.checked_sub_signed(chrono::Duration::seconds(UNAUTHENTICATED_AUDIT_INTERVAL_SECONDS))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let recent: bool = conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM audit_log WHERE connection_name = ?1 AND authenticated = 0 \

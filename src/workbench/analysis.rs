@@ -11,7 +11,7 @@
 //! catalog consumed is `replay`); judged as the SP it was addressed to, it does not: that
 //! SP's replay cache is not this catalog's.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike as _, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Expect, Workbench, XmlLine, normalise_response_input, xmlview};
@@ -24,6 +24,8 @@ use crate::validate::{self, Addressing, Capture, CaptureAt, CaptureSp, Judging, 
 pub const NO_ADDRESSED_VALUE: &str = "no_addressed_value";
 /// Error detail: judged at the response's own time, but it has no readable IssueInstant.
 pub const NO_ISSUE_INSTANT: &str = "no_issue_instant";
+/// Error detail: the instant to judge at is outside the years 1970 to 9999.
+pub const INSTANT_OUT_OF_RANGE: &str = "instant_out_of_range";
 
 /// Which SP a captured response is judged as.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,6 +205,15 @@ impl Workbench {
                 }
             },
         };
+        // The instant can come from the response itself: bound it before any date arithmetic
+        // (chrono's panics on overflow; xs:dateTime allows years from -262143).
+        if !(1970..=9999).contains(&at.value.year()) {
+            return Err(Error::invalid(format!(
+                "cannot judge at {}: the instant must be between the years 1970 and 9999",
+                at.value.to_rfc3339()
+            ))
+            .detail(INSTANT_OUT_OF_RANGE));
+        }
         let own = c.sp.resolve(&c.name, self.base_url());
         let (sp, entity_id, acs_url, capture_sp) = match &context.judge_as {
             JudgeAs::Connection => (

@@ -291,3 +291,25 @@ fn a_connection_to_the_same_idp_with_a_newer_certificate_keeps_the_rotation_hint
     assert_eq!(signature.violation.as_deref(), Some("signature_invalid"));
     assert!(signature.hint.as_deref().unwrap().contains("re-import its metadata"), "{:?}", signature.hint);
 }
+
+/// regression: "judge at its own time" took the instant from the response; a crafted
+/// IssueInstant at chrono's far past made date arithmetic overflow and panic (poisoning the
+/// workbench the embedded SP shares). The instant is bounded first: a clear error instead.
+#[test]
+fn regression_an_instant_from_the_response_outside_the_sane_years_is_refused_not_a_panic() {
+    let c = catalog();
+    for year in ["-262143", "0001", "1969"] {
+        let xml = format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="{year}-01-01T00:00:00Z"><saml:Issuer>{idp}</saml:Issuer><saml:Assertion ID="_a1" Version="2.0" IssueInstant="{year}-01-01T00:00:00Z"><saml:Issuer>{idp}</saml:Issuer></saml:Assertion></samlp:Response>"#,
+            idp = generator::IDP_ENTITY_ID
+        );
+        for judge_as in [JudgeAs::Connection, addressed()] {
+            let context = JudgingContext { judge_as, judge_at: JudgeAt::Response };
+            let e = c.wb.analyze_response("local", &xml, &context, generator::judged_at()).unwrap_err();
+            assert_eq!(e.detail.as_deref(), Some("instant_out_of_range"), "{year}: {e:?}");
+        }
+    }
+    let far = JudgingContext { judge_as: addressed(), judge_at: JudgeAt::Instant { at: DateTime::<Utc>::MIN_UTC } };
+    let e = c.wb.analyze_response("local", &response("capture_production"), &far, generator::judged_at()).unwrap_err();
+    assert_eq!(e.detail.as_deref(), Some("instant_out_of_range"));
+}
