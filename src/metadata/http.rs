@@ -100,6 +100,15 @@ pub async fn fetch_with(url: &str, limits: FetchLimits) -> crate::Result<String>
 }
 
 /// The URL for messages, without a password.
+/// Where metadata came from, as it may be stored and shown: a URL's password is a secret
+/// (`https://user:***@idp.example/metadata`); a file path or "stdin" stays as it is.
+pub fn shown_source(source: &str) -> String {
+    match url::Url::parse(source) {
+        Ok(u) if u.password().is_some() => redacted(&u),
+        _ => source.to_owned(),
+    }
+}
+
 fn redacted(url: &url::Url) -> String {
     if url.password().is_some() {
         let mut shown = url.clone();

@@ -34,7 +34,7 @@ use serde::Serialize;
 
 pub use certificates::EXPIRY_WARNING_DAYS;
 pub use error::MetadataError;
-pub use http::{FETCH_TIMEOUT, FetchLimits, MAX_METADATA_BYTES, fetch, fetch_with};
+pub use http::{FETCH_TIMEOUT, FetchLimits, MAX_METADATA_BYTES, fetch, fetch_with, shown_source};
 pub use warnings::MetadataWarning;
 
 use crate::connection::IdpDescriptor;

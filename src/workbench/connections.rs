@@ -236,7 +236,8 @@ impl Workbench {
             },
             policy,
             metadata_xml: request.metadata_xml.clone(),
-            metadata_source: request.source.clone(),
+            // A URL's password never reaches SQLite, the audit log or an export.
+            metadata_source: metadata::shown_source(&request.source),
         };
         let stored = self.insert_with_new_key(new, now, |tx, stored| {
             let mut diff = Vec::new();
@@ -446,7 +447,7 @@ impl Workbench {
         let mut c = before.clone();
         c.idp = imported.idp;
         c.metadata_xml = xml.to_owned();
-        c.metadata_source = source.to_owned();
+        c.metadata_source = metadata::shown_source(source);
         c.metadata_imported_at = now;
         let mut diff = audit::idp_diff(&before.idp, &c.idp);
         if before.metadata_source != c.metadata_source {

@@ -266,3 +266,26 @@ fn regression_a_crash_before_the_audit_row_leaves_neither_the_change_nor_the_row
     assert_eq!(text.lines().count(), 3, "{text}"); // header, import, policy
     assert!(text.contains("\"connection_import\"") && text.contains("\"policy_change\""), "{text}");
 }
+
+/// regression: importing from `https://user:password@host/...` wrote the password into the
+/// catalog and, through the import's audit row (message and diff), into the append-only log
+/// and both exports. The source is stored and shown with the password masked.
+#[test]
+fn regression_a_metadata_urls_password_reaches_neither_the_catalog_nor_the_audit_log() {
+    let b = Bench::new().with_actor("ada");
+    let mut request = generator::fixture_connection("beta");
+    request.source = "https://admin:s3cret-pw@idp.example/metadata".into();
+    b.wb.import_connection(&request, now()).unwrap();
+    let xml = generator::fixture_connection("x").metadata_xml;
+    b.wb.replace_metadata("beta", &xml, "https://admin:0ther-pw@idp.example/metadata", now()).unwrap();
+    let stored = b.wb.connection("beta", now()).unwrap().metadata_source;
+    assert_eq!(stored, "https://admin:***@idp.example/metadata");
+    for format in [AuditFormat::Csv, AuditFormat::JsonLines] {
+        let (out, _) = b.wb.export_audit(&AuditQuery::default(), format).unwrap();
+        assert!(!out.contains("s3cret-pw") && !out.contains("0ther-pw"), "{out}");
+    }
+    let db = crate::sql(b.wb.store());
+    let dump: String =
+        db.query_row("SELECT group_concat(metadata_source, ' ') FROM connections", [], |r| r.get(0)).unwrap();
+    assert!(!dump.contains("pw"), "{dump}");
+}
