@@ -1,7 +1,9 @@
 //! The one-click fix for a login denied for a missing attribute: when an attribute that did
-//! arrive looks like it carries the missing field (for email, a value that is an address; for
-//! the others, a name that says so), map the field from it. Computed from the login's own
-//! attributes, never guessed from words on a screen.
+//! arrive is named for the missing field (for email, also holding an address), map the field
+//! from it. Computed from the login's own attributes, never guessed from words on a screen.
+//! An email keys account linking, so the fix never offers an address that is not the user's
+//! own primary one: not an unnamed attribute that happens to hold an address (`manager`), not
+//! a secondary, personal or recovery address the user may edit at the IdP (`secondEmail`).
 
 use serde::{Deserialize, Serialize};
 
@@ -38,15 +40,39 @@ fn folded_tail(name: &str) -> String {
     tail.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
+/// Parts of a name that say it holds someone else's, or not the primary, value.
+const NOT_THE_USERS_OWN: &[&str] = &[
+    "second",
+    "other",
+    "alternat",
+    "personal",
+    "private",
+    "recovery",
+    "backup",
+    "manager",
+    "assistant",
+    "secretary",
+    "delegate",
+    "sponsor",
+    "owner",
+    "parent",
+    "emergency",
+    "forward",
+    "previous",
+    "former",
+];
+
 fn names_field(field: &str, name: &str) -> bool {
     let folded = folded_tail(name);
+    if NOT_THE_USERS_OWN.iter().any(|w| folded.contains(w)) {
+        return false;
+    }
     let own: String = field.chars().filter(char::is_ascii_alphanumeric).collect();
     folded == own || words(field).iter().any(|w| folded == *w || (w.len() >= 4 && folded.contains(w)))
 }
 
-/// The attribute to map `field` from, when one that arrived fits: for email the first whose
-/// value is an address (those whose name says mail first); otherwise the first whose Name or
-/// FriendlyName names the field and that has a value.
+/// The attribute to map `field` from, when one that arrived fits: the first whose Name or
+/// FriendlyName names the field and that has a value (for email, a value that is an address).
 pub fn suggest(field: &str, claims: &Claims) -> Option<MappingFix> {
     let with_value = claims.attributes.iter().filter_map(|a| {
         let v = a.values.iter().find(|v| !crate::identity::xml_trim(v).is_empty())?;
@@ -56,9 +82,7 @@ pub fn suggest(field: &str, claims: &Claims) -> Option<MappingFix> {
         names_field(field, &a.name) || a.friendly_name.as_deref().is_some_and(|f| names_field(field, f))
     };
     let pick = if field == "email" {
-        let addresses: Vec<_> =
-            with_value.filter(|(_, v)| email::canonical(crate::identity::xml_trim(v)).is_ok()).collect();
-        addresses.iter().find(|(a, _)| named(a)).or_else(|| addresses.first()).copied()
+        with_value.filter(|(_, v)| email::canonical(crate::identity::xml_trim(v)).is_ok()).find(|(a, _)| named(a))
     } else {
         with_value.into_iter().find(|(a, _)| named(a))
     };
@@ -90,8 +114,25 @@ mod tests {
         let c = claims(&[("uid", "ada"), ("contact", "ada@example.com"), ("Mail-Primary", "ada@example.org")]);
         let fix = suggest("email", &c).unwrap();
         assert_eq!((fix.attribute.as_str(), fix.value.as_str()), ("Mail-Primary", "ada@example.org"));
-        assert_eq!(suggest("email", &claims(&[("contact", "ada@example.com")])).unwrap().attribute, "contact");
+        assert_eq!(
+            suggest("email", &claims(&[("contactEmail", "ada@example.com")])).unwrap().attribute,
+            "contactEmail"
+        );
         assert_eq!(suggest("email", &claims(&[("mail", "not an address")])), None);
+    }
+
+    /// regression: the fix offered `manager` (any attribute holding an address) or Okta's
+    /// user-editable `secondEmail`; saved, a login would carry someone else's address, and
+    /// with linking by email on, land in that person's account.
+    #[test]
+    fn regression_the_email_fix_never_offers_an_unnamed_or_secondary_address() {
+        for name in ["manager", "contact", "secondEmail", "personalEmail", "otherMails", "recoveryEmail", "managerMail"]
+        {
+            assert_eq!(suggest("email", &claims(&[(name, "boss@example.com")])), None, "{name}");
+        }
+        let c =
+            claims(&[("manager", "boss@example.com"), ("secondEmail", "x@example.com"), ("mail", "ada@example.com")]);
+        assert_eq!(suggest("email", &c).unwrap().attribute, "mail");
     }
 
     #[test]

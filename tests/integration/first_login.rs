@@ -108,15 +108,15 @@ fn regression_missing_email_offers_to_map_it_from_the_attribute_that_carries_it(
     let b = Bench::new();
     let attrs = vec![
         AttributeSpec::new("uid", &["ada"]),
-        AttributeSpec::new("contactAddress", &["ada@example.com"]),
+        AttributeSpec::new("contactEmail", &["ada@example.com"]),
         AttributeSpec::new("givenName", &["Ada"]),
     ];
     let r = b.login(&persistent(&b, attrs.clone()));
     assert_eq!(r.reason(), Some("missing_attribute"), "{:?}", r.message());
-    let fix = MappingFix { field: "email".into(), attribute: "contactAddress".into(), value: "ada@example.com".into() };
+    let fix = MappingFix { field: "email".into(), attribute: "contactEmail".into(), value: "ada@example.com".into() };
     assert_eq!(r.mapping_fix.as_ref(), Some(&fix));
     let hint = &r.stopped_by.as_ref().unwrap().hint;
-    assert!(hint.contains("Map email from the attribute contactAddress"), "{hint}");
+    assert!(hint.contains("Map email from the attribute contactEmail"), "{hint}");
     // A dry run of the same claims (what the mapping editor previews) offers the same fix.
     let claims = handshake::provision::Claims {
         name_id: r.name_id.clone(),
