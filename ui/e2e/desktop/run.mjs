@@ -178,17 +178,25 @@ async function open(t) {
   results.ready_selector = sel;
   const program = application(t);
   const t0 = performance.now();
-  const browser = await remote({
-    hostname: "127.0.0.1",
-    port: driverPort,
-    logLevel: "warn",
-    connectionRetryTimeout: 90_000,
-    connectionRetryCount: 1,
-    capabilities: {
-      "tauri:options": { application: program },
-      // Plain WebDriver: WebKitWebDriver has no WebDriver BiDi.
-      "wdio:enforceWebDriverClassic": true,
-    },
+  const session = () =>
+    remote({
+      hostname: "127.0.0.1",
+      port: driverPort,
+      logLevel: "warn",
+      connectionRetryTimeout: 45_000,
+      connectionRetryCount: 0,
+      capabilities: {
+        "tauri:options": { application: program },
+        // Plain WebDriver: WebKitWebDriver has no WebDriver BiDi.
+        "wdio:enforceWebDriverClassic": true,
+      },
+    });
+  // One more launch when the first never answers: under Xvfb a launch now and then fails to
+  // open its GTK display ("Failed to initialize GTK") and WebKitWebDriver then never replies.
+  // Said in the log, so a launch that fails twice is still a failure.
+  const browser = await session().catch((e) => {
+    console.log(`     (the app's session did not start: ${String(e.message).slice(0, 160)}; launching it again)`);
+    return session();
   });
   sessions.add(browser);
   const tSession = performance.now();
