@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::certs::Certificate;
+use crate::oidc::OidcSettings;
 
 pub use crate::saml::{BINDING_HTTP_POST, BINDING_HTTP_REDIRECT};
 
@@ -172,6 +173,34 @@ pub struct Connection {
     pub metadata_imported_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The OpenID Connect side; `None` for a SAML connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<OidcSettings>,
+}
+
+/// The protocol a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub enum Protocol {
+    #[default]
+    Saml,
+    Oidc,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Saml => "saml",
+            Protocol::Oidc => "oidc",
+        }
+    }
+}
+
+impl Connection {
+    pub fn protocol(&self) -> Protocol {
+        if self.oidc.is_some() { Protocol::Oidc } else { Protocol::Saml }
+    }
 }
 
 /// The longest connection name, in characters (ASCII only, so also bytes).

@@ -23,6 +23,7 @@ pub mod xs_datetime;
 pub use error::{Error, ErrorCode, Result};
 pub mod login;
 pub mod metadata;
+pub mod oidc;
 pub mod options;
 pub mod provision;
 pub mod secrets;

@@ -357,6 +357,8 @@ impl ConnectionRow {
             metadata_imported_at,
             created_at,
             updated_at,
+            // Stored by migration 0007 (issue #14); until then every connection is SAML.
+            oidc: None,
             name,
         })
     }

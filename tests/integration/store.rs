@@ -130,6 +130,7 @@ fn expected(id: i64, c: &NewConnection, now: DateTime<Utc>) -> Connection {
         metadata_imported_at: now,
         created_at: now,
         updated_at: now,
+        oidc: None,
     }
 }
 
