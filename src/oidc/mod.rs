@@ -5,6 +5,9 @@
 //!
 //! Nothing here holds SQL, and nothing here reads the wall clock: `now` is a parameter.
 
+pub mod discovery;
+pub mod http;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
