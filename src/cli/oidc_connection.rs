@@ -96,7 +96,11 @@ pub fn print_oidc_connection(c: &ConnectionView, o: &OidcView) {
     if let Some(u) = &o.userinfo_endpoint {
         println!("  userinfo:      {u}{}", if o.call_userinfo { "" } else { " (not called)" });
     }
-    println!("  JWKS:          {} (keys: {})", o.jwks_uri, if o.jwks_kids.is_empty() { "none cached".to_owned() } else { o.jwks_kids.join(", ") });
+    println!(
+        "  JWKS:          {} (keys: {})",
+        o.jwks_uri,
+        if o.jwks_kids.is_empty() { "none cached".to_owned() } else { o.jwks_kids.join(", ") }
+    );
     println!("  client ID:     {} ({})", o.client_id, o.client_auth.as_str());
     println!("  scopes:        {}", o.scopes.join(" "));
     println!("  algorithms:    {}", o.allowed_algs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "));

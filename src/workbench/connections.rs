@@ -438,7 +438,11 @@ impl Workbench {
         let name = name.unwrap_or(&file.name);
         if let Some(settings) = file.oidc {
             let view = self.import_oidc_file(name, settings, file.policy, file.mapping, &file.metadata_source, now)?;
-            return Ok(ImportOutcome { connection: view, warnings: vec![], vendor: *vendor::guess(&file.idp_entity_id, &[]) });
+            return Ok(ImportOutcome {
+                connection: view,
+                warnings: vec![],
+                vendor: *vendor::guess(&file.idp_entity_id, &[]),
+            });
         }
         let request = ImportRequest {
             name: name.to_owned(),
@@ -557,9 +561,8 @@ fn suggest_name(wb: &Workbench, idp: Option<&IdpDescriptor>, vendor: &str) -> Re
 
 /// [`suggest_name`] from an entityID or OIDC issuer.
 pub(super) fn suggest_name_for(wb: &Workbench, entity_id: &str, vendor: &str) -> Result<String> {
-    let host = url::Url::parse(entity_id)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| h.split('.').next().unwrap_or(h).to_owned()));
+    let host =
+        url::Url::parse(entity_id).ok().and_then(|u| u.host_str().map(|h| h.split('.').next().unwrap_or(h).to_owned()));
     let base = if vendor != "generic" { vendor.to_owned() } else { host.unwrap_or_else(|| "idp".to_owned()) };
     let base: String = base.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(48).collect();
     let base = if base.is_empty() { "idp".to_owned() } else { base.to_lowercase() };

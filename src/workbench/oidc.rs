@@ -41,7 +41,10 @@ pub struct ManualEndpoints {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OidcSource {
     /// A discovery document fetched for what the admin typed (an issuer or discovery URL).
-    Discovery { typed_url: String, discovery_json: String },
+    Discovery {
+        typed_url: String,
+        discovery_json: String,
+    },
     Manual(ManualEndpoints),
 }
 
@@ -149,8 +152,7 @@ fn redirect_uris(base_url: &str, name: &str, first: RedirectHost) -> Vec<String>
 fn default_client_auth(has_secret: bool, offered: &[String]) -> ClientAuth {
     if !has_secret {
         ClientAuth::None
-    } else if !offered.iter().any(|m| m == "client_secret_basic") && offered.iter().any(|m| m == "client_secret_post")
-    {
+    } else if !offered.iter().any(|m| m == "client_secret_basic") && offered.iter().any(|m| m == "client_secret_post") {
         ClientAuth::ClientSecretPost
     } else {
         ClientAuth::ClientSecretBasic
@@ -205,12 +207,17 @@ fn check_settings(s: &OidcSettings, has_secret: bool) -> Result<()> {
         .into_iter()
         .chain([("jwks_uri", &s.jwks_uri)])
     {
-        discovery::check_endpoint(field, value)?;
+        discovery::check_endpoint(field, value).map_err(typed)?;
     }
     if let Some(u) = &s.userinfo_endpoint {
-        discovery::check_endpoint("userinfo_endpoint", u)?;
+        discovery::check_endpoint("userinfo_endpoint", u).map_err(typed)?;
     }
     Ok(())
+}
+
+/// An endpoint the admin typed (or kept) is the admin's input, not the OP's document.
+fn typed(e: discovery::DiscoveryError) -> Error {
+    Error::invalid(e.to_string()).detail(e.code()).hint(e.hint())
 }
 
 /// What an admin sees of OIDC settings in a diff: no raw documents (the JWKS by key ids).
@@ -363,7 +370,8 @@ impl Workbench {
             diff.push(audit::change("metadata_source", Value::Null, stored.metadata_source.clone()));
             diff.push(audit::change("oidc.client_secret", Value::Null, if has_secret { "set" } else { "none" }));
             diff.push(audit::change("mapping", Value::Null, "the generic preset"));
-            let message = format!("Added OpenID Connect connection {} for issuer {}", stored.name, stored.idp.entity_id);
+            let message =
+                format!("Added OpenID Connect connection {} for issuer {}", stored.name, stored.idp.entity_id);
             self.record_admin(&tx, AdminChange::on(AdminAction::ConnectionImport, &stored, message, diff), now)?;
             tx.commit()?;
             Ok(stored)
@@ -432,7 +440,12 @@ impl Workbench {
     }
 
     /// Changes an OIDC connection's client and token settings (and its clock skew).
-    pub fn set_oidc_settings(&self, name: &str, patch: &OidcSettingsPatch, now: DateTime<Utc>) -> Result<ConnectionView> {
+    pub fn set_oidc_settings(
+        &self,
+        name: &str,
+        patch: &OidcSettingsPatch,
+        now: DateTime<Utc>,
+    ) -> Result<ConnectionView> {
         let mut c = self.store().get_connection(name)?;
         let before = oidc_of(&c)?.clone();
         let mut s = before.clone();
@@ -571,7 +584,8 @@ fn oidc_idp(issuer: &str) -> IdpDescriptor {
 
 /// A new connection's settings, and its `metadata_source` (the discovery URL or "manual").
 fn settings_from(req: &AddOidc, now: DateTime<Utc>) -> Result<(OidcSettings, String)> {
-    let jwks_json = req.jwks_json.as_deref().map(|j| discovery::check_public_jwks(j).map(|_| j.to_owned())).transpose()?;
+    let jwks_json =
+        req.jwks_json.as_deref().map(|j| discovery::check_public_jwks(j).map(|_| j.to_owned())).transpose()?;
     let has_secret = req.client_secret.as_ref().is_some_and(|s| !s.expose().is_empty());
     let scopes = req.scopes.clone().unwrap_or_else(|| DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect());
     let base = |issuer: String, authorization_endpoint, token_endpoint, userinfo_endpoint, jwks_uri| OidcSettings {
@@ -609,7 +623,9 @@ fn settings_from(req: &AddOidc, now: DateTime<Utc>) -> Result<(OidcSettings, Str
         OidcSource::Manual(m) => {
             let issuer = m.issuer.trim().to_owned();
             if issuer.is_empty() {
-                return Err(Error::invalid("the issuer is empty: give the OP's issuer identifier exactly as its ID tokens name it"));
+                return Err(Error::invalid(
+                    "the issuer is empty: give the OP's issuer identifier exactly as its ID tokens name it",
+                ));
             }
             let userinfo = m.userinfo_endpoint.clone().filter(|u| !u.trim().is_empty());
             let mut s = base(
