@@ -411,6 +411,15 @@ fn regression_the_client_secret_is_only_in_the_secret_store() {
         ["http://127.0.0.1:7777/oidc/corp-oidc/callback", "http://localhost:7777/oidc/corp-oidc/callback"]
     );
     assert_eq!(o.scopes, ["openid", "email", "profile"]);
+    let summaries = wb.connection_summaries(at(0)).unwrap();
+    assert_eq!(
+        (summaries[0].protocol, summaries[0].redirect_uri.as_deref(), summaries[0].idp_entity_id.as_str()),
+        (
+            handshake::connection::Protocol::Oidc,
+            Some("http://127.0.0.1:7777/oidc/corp-oidc/callback"),
+            op.base.as_str()
+        )
+    );
     let stored = secret_store.get(&secrets::oidc_client_secret("corp-oidc")).unwrap().unwrap();
     assert_eq!(stored.expose().as_slice(), CLIENT_SECRET.as_bytes());
     assert_eq!(wb.oidc_client_secret("corp-oidc").unwrap().unwrap().expose(), CLIENT_SECRET);
