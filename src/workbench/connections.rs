@@ -1,6 +1,8 @@
 //! Connections: importing an IdP's metadata (and applying the detected product's mapping
 //! preset), listing them with their status, copies and files, re-imports, the security
-//! policy, and the SP side (URLs, key pair, metadata).
+//! policy, and the SP side (URLs, key pair, metadata). About 620 lines: the operations both
+//! protocols share (list, copy, file, removal) stay here with SAML import; the OIDC-only ones
+//! are in `oidc.rs` and `oidc_changes.rs`.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
