@@ -31,6 +31,13 @@ pub struct OidcSettingsPatch {
 }
 
 impl Workbench {
+    /// Where to fetch the connection's discovery document again, and the one issuer it must
+    /// name (the shells fetch, then call [`Workbench::rediscover_preview`]).
+    pub fn rediscover_target(&self, name: &str) -> Result<Typed> {
+        let c = self.store().get_connection(name)?;
+        Ok(stored_typed(oidc_of(&c)?))
+    }
+
     /// What replacing the connection's discovery document with `discovery_json` would change.
     pub fn rediscover_preview(&self, name: &str, discovery_json: &str) -> Result<Vec<MetadataChange>> {
         let c = self.store().get_connection(name)?;

@@ -732,3 +732,42 @@ fn cli_add_oidc_list_show_export_remove() {
     let db = std::fs::read(d.join("catalog.db")).unwrap();
     assert!(!db.windows(20).any(|w| w == &CLIENT_SECRET.as_bytes()[..20]));
 }
+
+#[test]
+fn cli_rediscover_and_set_oidc() {
+    let op = TestOp::standard();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let add = ["connection", "add-oidc", "--name", "op", "--issuer", &op.base, "--client-id", "cid", "--json"];
+    json_of(&cli(d, &add, None));
+    let unchanged = json_of(&cli(d, &["connection", "rediscover", "--name", "op", "--json"], None));
+    assert_eq!(unchanged, serde_json::json!([]));
+    op.serve("/.well-known/openid-configuration", &op.discovery(&op.base).replace("/auth", "/v2/auth"));
+    let changes = json_of(&cli(d, &["connection", "rediscover", "--name", "op", "--json"], None));
+    assert_eq!(changes[0]["field"], "authorization_endpoint");
+    assert_eq!(changes[0]["after"], format!("{}/v2/auth", op.base));
+    let applied = json_of(&cli(d, &["connection", "rediscover", "--name", "op", "--apply", "--json"], None));
+    assert_eq!(applied["oidc"]["authorization_endpoint"], format!("{}/v2/auth", op.base));
+
+    // HS256 needs a secret: refused alone, accepted with one from stdin.
+    let hs = ["connection", "set-oidc", "--name", "op", "--allowed-algs", "RS256,HS256", "--json"];
+    let out = cli(d, &hs, None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HS256 is keyed with the client secret"));
+    let mut with_secret = hs.to_vec();
+    with_secret.extend([
+        "--client-secret-stdin",
+        "--client-auth",
+        "client_secret_post",
+        "--redirect-host",
+        "localhost",
+    ]);
+    let set = json_of(&cli(d, &with_secret, Some(CLIENT_SECRET)));
+    assert_eq!(set["oidc"]["allowed_algs"], serde_json::json!(["RS256", "HS256"]));
+    assert_eq!(set["oidc"]["client_auth"], "client_secret_post");
+    assert_eq!(set["oidc"]["redirect_uri"], "http://localhost:7777/oidc/op/callback");
+    let out = cli(d, &["connection", "set-oidc", "--name", "op", "--allowed-algs", "none"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"none\" is not an algorithm"));
+    let db = std::fs::read(d.join("catalog.db")).unwrap();
+    assert!(!db.windows(20).any(|w| w == &CLIENT_SECRET.as_bytes()[..20]));
+}
