@@ -384,11 +384,12 @@ fn decide(
     }
     let groups_mapped = doc.fields.iter().any(|f| f.target == "groups");
     let groups = mapped.get("groups").cloned().unwrap_or_default();
-    if groups_mapped && groups.is_empty() {
-        if let Some(marker) = claims.attributes.iter().find(|a| OVERAGE_MARKERS.contains(&a.name.as_str())) {
-            trace.notes.push(overage_note(claims, marker));
-            return Err(Denial::GroupOverage);
-        }
+    if groups_mapped
+        && groups.is_empty()
+        && let Some(marker) = claims.attributes.iter().find(|a| OVERAGE_MARKERS.contains(&a.name.as_str()))
+    {
+        trace.notes.push(overage_note(claims, marker));
+        return Err(Denial::GroupOverage);
     }
     let first = |k: &str| mapped.get(k).and_then(|v| v.first()).cloned();
     // As mapped: matching uses the canonical form (crate::identity::email), display keeps this.

@@ -265,7 +265,7 @@ fn auth0_namespaced_claims_map_from_any_namespace() {
 /// An OIDC login with the same address and `email_verified: false` is never linked to it, even
 /// though linking is on and the domain is verified at that connection too; the trace says why.
 #[test]
-fn an_address_the_op_says_is_unverified_is_never_linked() {
+fn regression_an_address_the_op_says_is_unverified_is_never_linked() {
     let mut saml = MappingDocument::default();
     saml.provisioning.link_by_email = true;
     saml.provisioning.verified_domains = vec!["example.com".into()];
@@ -302,7 +302,7 @@ fn an_address_the_op_says_is_unverified_is_never_linked() {
 /// An address the OP says is unverified never becomes a verified address of a new account,
 /// even at a connection that lists the domain as verified.
 #[test]
-fn a_new_account_from_an_unverified_address_is_not_email_verified() {
+fn regression_a_new_account_from_an_unverified_address_is_not_email_verified() {
     let mut doc = presets::oidc_generic();
     doc.provisioning.verified_domains = vec!["example.com".into()];
     let b = bench_with(&doc);
