@@ -254,15 +254,15 @@ impl EmailVerified {
     /// strings `"true"`/`"false"` in any case, as Amazon Cognito and Entra ID send them. Every
     /// value must agree.
     pub fn of(claims: &Claims) -> Self {
-        let values: Vec<&String> = claims
-            .attributes
-            .iter()
-            .filter(|a| a.name == crate::oidc::claims::EMAIL_VERIFIED)
-            .flat_map(|a| a.values.iter())
-            .collect();
+        let sent: Vec<&crate::validate::Attribute> =
+            claims.attributes.iter().filter(|a| a.name == crate::oidc::claims::EMAIL_VERIFIED).collect();
+        let values: Vec<&String> = sent.iter().flat_map(|a| a.values.iter()).collect();
         let read: Vec<Option<bool>> = values.iter().map(|v| crate::oidc::claims::string_bool(v)).collect();
-        if values.is_empty() {
+        if sent.is_empty() {
             EmailVerified::Absent
+        } else if values.is_empty() {
+            // `"email_verified": []` or `[null]`: sent, but saying nothing.
+            EmailVerified::Unreadable("(no value)".into())
         } else if read.iter().all(|r| *r == Some(true)) {
             EmailVerified::Verified
         } else if read.iter().all(|r| *r == Some(false)) {
@@ -511,4 +511,35 @@ fn decide(
         roles,
         custom,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::Attribute;
+
+    fn with(values: Option<&[&str]>) -> Claims {
+        let attributes = values
+            .map(|v| Attribute {
+                name: "email_verified".into(),
+                name_format: None,
+                friendly_name: None,
+                values: v.iter().map(|s| (*s).to_owned()).collect(),
+            })
+            .into_iter()
+            .collect();
+        Claims { name_id: None, attributes, notes: Vec::new() }
+    }
+
+    #[test]
+    fn email_verified_reads_booleans_and_string_booleans_and_fails_closed() {
+        assert_eq!(EmailVerified::of(&with(None)), EmailVerified::Absent);
+        assert_eq!(EmailVerified::of(&with(Some(&["true"]))), EmailVerified::Verified);
+        assert_eq!(EmailVerified::of(&with(Some(&["True", "TRUE"]))), EmailVerified::Verified);
+        assert_eq!(EmailVerified::of(&with(Some(&["false"]))), EmailVerified::Unverified);
+        assert_eq!(EmailVerified::of(&with(Some(&["FALSE"]))), EmailVerified::Unverified);
+        for odd in [&["true", "false"][..], &["yes"], &["1"], &[]] {
+            assert!(matches!(EmailVerified::of(&with(Some(odd))), EmailVerified::Unreadable(_)), "{odd:?}");
+        }
+    }
 }
