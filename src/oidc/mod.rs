@@ -7,6 +7,7 @@
 
 pub mod discovery;
 pub mod http;
+pub mod claims;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
