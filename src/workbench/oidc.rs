@@ -145,11 +145,10 @@ fn default_client_auth(has_secret: bool, offered: &[String]) -> ClientAuth {
     }
 }
 
-/// The mapping a new OIDC connection starts with. OIDC claims have standard names (`sub`,
-/// `email`, `given_name`, `groups`), which the generic preset reads; per-vendor OIDC
-/// presets (`vendor::oidc_mapping`) replace it when they exist.
-fn oidc_preset(_vendor: &Vendor) -> MappingDocument {
-    crate::provision::presets::generic()
+/// The mapping a new OIDC connection starts with: the OIDC preset of the product its issuer
+/// names (`vendor::guess_oidc`), else the generic OIDC one.
+fn oidc_preset(vendor: &Vendor) -> MappingDocument {
+    vendor.oidc_mapping().unwrap_or_else(crate::provision::presets::oidc_generic)
 }
 
 /// Refuses settings no OIDC connection may have: each guard names the field.
@@ -298,7 +297,7 @@ impl Workbench {
     pub fn preview_oidc(&self, discovery_json: &str, typed_url: &str, name: Option<&str>) -> Result<OidcPreview> {
         let typed = Typed::parse(typed_url);
         let d = discovery::check(discovery_json, &typed)?;
-        let vendor = vendor::guess(&d.issuer, &[]);
+        let vendor = vendor::guess_oidc(&d.issuer);
         let suggested_name = match name {
             Some(n) => n.to_owned(),
             None => super::connections::suggest_name_for(self, &d.issuer, vendor.id)?,
@@ -331,7 +330,7 @@ impl Workbench {
         let (settings, source) = settings_from(req, now)?;
         let has_secret = req.client_secret.as_ref().is_some_and(|s| !s.expose().is_empty());
         check_settings(&settings, has_secret)?;
-        let vendor = vendor::guess(&settings.issuer, &[]);
+        let vendor = vendor::guess_oidc(&settings.issuer);
         let mapping = oidc_preset(vendor);
         let new = NewConnection {
             name: req.name.clone(),
@@ -355,7 +354,7 @@ impl Workbench {
             audit::diff_values("oidc", &json!({}), &after, &mut diff);
             diff.push(audit::change("metadata_source", Value::Null, stored.metadata_source.clone()));
             diff.push(audit::change("oidc.client_secret", Value::Null, if has_secret { "set" } else { "none" }));
-            diff.push(audit::change("mapping", Value::Null, "the generic preset"));
+            diff.push(audit::change("mapping", Value::Null, format!("the {} OIDC preset", vendor.id)));
             let message =
                 format!("Added OpenID Connect connection {} for issuer {}", stored.name, stored.idp.entity_id);
             self.record_admin(&tx, AdminChange::on(AdminAction::ConnectionImport, &stored, message, diff), now)?;
