@@ -5,6 +5,8 @@
 //!
 //! Nothing here holds SQL, and nothing here reads the wall clock: `now` is a parameter.
 
+pub mod rp;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
