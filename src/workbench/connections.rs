@@ -238,6 +238,7 @@ impl Workbench {
             metadata_xml: request.metadata_xml.clone(),
             // A URL's password never reaches SQLite, the audit log or an export.
             metadata_source: metadata::shown_source(&request.source),
+            oidc: None,
         };
         let stored = self.insert_with_new_key(new, now, |tx, stored| {
             let mut diff = Vec::new();
@@ -366,6 +367,7 @@ impl Workbench {
             policy: source.policy.clone(),
             metadata_xml: source.metadata_xml.clone(),
             metadata_source: source.metadata_source.clone(),
+            oidc: source.oidc.clone(),
         };
         let copy = self.insert_with_new_key(new, now, |tx, copy| {
             store::mappings::set_mapping(tx, copy.id, &mapping, now)?;
