@@ -22,7 +22,7 @@ use oauth2::{
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::{ClientAuth, Exchange, OidcSettings};
+use super::{ClientAuth, Exchange, OidcSettings, RedirectHost};
 use crate::error::{Error, ErrorCode, Result};
 use crate::sensitive::Sensitive;
 
@@ -163,6 +163,29 @@ impl<'c> AsyncHttpClient<'c> for BoundedHttp {
     }
 }
 
+/// A client that remembers the status of the last answer.
+struct Observed<'a> {
+    http: &'a BoundedHttp,
+    status: AtomicU16,
+}
+
+impl<'c> AsyncHttpClient<'c> for Observed<'_> {
+    type Error = HttpFailure;
+    type Future = Pin<Box<dyn Future<Output = std::result::Result<HttpResponse, HttpFailure>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let answer = self.http.send(request).await;
+            let code = match &answer {
+                Ok(r) => Some(r.status().as_u16()),
+                Err(f) => f.status,
+            };
+            self.status.store(code.unwrap_or(0), Ordering::Relaxed);
+            answer
+        })
+    }
+}
+
 /// Reads a body, refusing more than `max_bytes` (announced or streamed).
 // TODO(flow): use the shared bounded reader of src/oidc/http.rs once it lands (helper "model").
 async fn read_capped(response: &mut reqwest::Response, max_bytes: usize) -> std::result::Result<Vec<u8>, String> {
@@ -283,9 +306,19 @@ type OidcClient<HasAuthUrl, HasTokenUrl> = oauth2::Client<
     HasTokenUrl,
 >;
 
-/// The PKCE S256 challenge (RFC 7636 §4.2) of a verifier.
-pub fn pkce_challenge(verifier: &Sensitive<String>) -> String {
-    PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.expose().clone())).as_str().to_owned()
+/// The embedded SP's redirect URI for a connection: `{base}/oidc/{name}/callback`, on
+/// `127.0.0.1` or, for OPs that allow plain HTTP only for `localhost` (Entra ID), on
+/// `localhost` with the same port. This is what gets registered at the OP.
+pub fn redirect_uri(base_url: &str, connection_name: &str, host: RedirectHost) -> String {
+    let base = base_url.trim_end_matches('/');
+    let base = match host {
+        RedirectHost::Loopback => base.to_owned(),
+        RedirectHost::Localhost => match base.strip_prefix("http://127.0.0.1") {
+            Some(port) => format!("http://localhost{port}"),
+            None => base.to_owned(),
+        },
+    };
+    format!("{base}/oidc/{}/callback", crate::connection::url_segment(connection_name))
 }
 
 /// The scopes sent: the connection's, with `openid` first when it is missing (without it an
@@ -382,25 +415,13 @@ pub async fn exchange(
         }
     };
     // The status of the answer, whatever oauth2 makes of its body (its error type has none).
-    let status = AtomicU16::new(0);
-    let observed = |request: HttpRequest| {
-        let status = &status;
-        async move {
-            let answer = http.send(request).await;
-            let code = match &answer {
-                Ok(r) => Some(r.status().as_u16()),
-                Err(f) => f.status,
-            };
-            status.store(code.unwrap_or(0), Ordering::Relaxed);
-            answer
-        }
-    };
+    let observed = Observed { http, status: AtomicU16::new(0) };
     let result = client
         .exchange_code(AuthorizationCode::new(code.expose().clone()))
         .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose().clone()))
         .request_async(&observed)
         .await;
-    let status = Some(status.load(Ordering::Relaxed)).filter(|s| *s != 0);
+    let status = Some(observed.status.load(Ordering::Relaxed)).filter(|s| *s != 0);
     match result {
         Ok(answer) => {
             let TokenAnswer { access_token, token_type, scopes, id_token, refresh_token, .. } = answer;

@@ -120,9 +120,13 @@ async fn exchange_with(op: &Loopback, auth: ClientAuth, secret: Option<&Sensitiv
 }
 
 #[test]
-fn the_pkce_challenge_is_s256_of_the_verifier() {
-    // RFC 7636 Appendix B.
-    assert_eq!(pkce_challenge(&verifier()), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+fn the_redirect_uri_is_on_the_loopback_name_the_connection_asks_for() {
+    let base = "http://127.0.0.1:7777/";
+    assert_eq!(
+        redirect_uri(base, "acme corp", RedirectHost::Loopback),
+        "http://127.0.0.1:7777/oidc/acme%20corp/callback"
+    );
+    assert_eq!(redirect_uri(base, "acme", RedirectHost::Localhost), "http://localhost:7777/oidc/acme/callback");
 }
 
 #[test]
