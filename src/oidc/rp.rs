@@ -1,8 +1,8 @@
 //! The relying party's side of the code flow, over the network: the authorization URL, the
-//! code exchange at the token endpoint, userinfo and the JWKS. The OAuth plumbing (request
+//! code exchange at the token endpoint, and userinfo (the JWKS is `oidc::http`'s). The OAuth plumbing (request
 //! shapes, client authentication, PKCE, OP error responses) is the `oauth2` crate's; the HTTP
 //! underneath is ours: [`BoundedHttp`] over reqwest, bounded in time and size, following no
-//! redirect where a secret travels (the token and userinfo requests).
+//! redirect (a secret travels in every request it makes).
 //!
 //! Nothing here judges a token (that is `judge.rs`), and nothing here stores anything: the
 //! access token is wrapped in [`Sensitive`] the moment it is read, the refresh token is
@@ -33,10 +33,6 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 pub const MAX_TOKEN_RESPONSE_BYTES: usize = 1024 * 1024;
 /// Largest userinfo response read.
 pub const MAX_USERINFO_BYTES: usize = 1024 * 1024;
-/// Largest JWKS read (the judge also allows at most 100 keys).
-pub const MAX_JWKS_BYTES: usize = 512 * 1024;
-/// Redirects followed when fetching a JWKS (public data, no credentials travel).
-pub const MAX_JWKS_REDIRECTS: usize = 3;
 /// Longest OP-chosen text (`error`, `error_description`, `error_uri`) kept from an error.
 const MAX_OP_TEXT: usize = 1024;
 
@@ -56,49 +52,27 @@ impl std::fmt::Display for HttpFailure {
 
 impl std::error::Error for HttpFailure {}
 
-/// An HTTP client for the OP: http(s) only, a total timeout, a body cap, and redirects
-/// followed only when built for public documents ([`BoundedHttp::for_documents`]).
+/// An HTTP client for the token and userinfo endpoints: http(s) only, a total timeout, a
+/// body cap, and no redirect followed (the client secret, the code and the access token go
+/// to the URL configured, nowhere else). Discovery and the JWKS, public documents, are
+/// fetched by `oidc::http`.
 #[derive(Debug, Clone)]
 pub struct BoundedHttp {
     client: reqwest::Client,
     max_bytes: usize,
     timeout: Duration,
-    follows_redirects: bool,
 }
 
 impl BoundedHttp {
-    /// For the token and userinfo endpoints: a redirect is an answer, never followed (the
-    /// client secret, the code and the access token go to the URL configured, nowhere else).
-    pub fn for_secrets(max_bytes: usize, timeout: Duration) -> Result<Self> {
-        Self::build(max_bytes, timeout, false)
-    }
-
-    /// For public documents (a JWKS): at most [`MAX_JWKS_REDIRECTS`] redirects, http(s) only.
-    pub fn for_documents(max_bytes: usize, timeout: Duration) -> Result<Self> {
-        Self::build(max_bytes, timeout, true)
-    }
-
-    fn build(max_bytes: usize, timeout: Duration, follows_redirects: bool) -> Result<Self> {
-        let policy = if follows_redirects {
-            reqwest::redirect::Policy::custom(|attempt| {
-                if attempt.previous().len() >= MAX_JWKS_REDIRECTS {
-                    attempt.error(format!("more than {MAX_JWKS_REDIRECTS} redirects"))
-                } else if !matches!(attempt.url().scheme(), "http" | "https") {
-                    attempt.error("a redirect to a URL that is not http or https")
-                } else {
-                    attempt.follow()
-                }
-            })
-        } else {
-            reqwest::redirect::Policy::none()
-        };
+    /// A client whose answers may be at most `max_bytes` long and take at most `timeout`.
+    pub fn new(max_bytes: usize, timeout: Duration) -> Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
-            .redirect(policy)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Handshake/", env!("CARGO_PKG_VERSION"), " (OpenID Connect RP)"))
             .build()
             .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot set up the HTTP client: {e}")))?;
-        Ok(BoundedHttp { client, max_bytes, timeout, follows_redirects })
+        Ok(BoundedHttp { client, max_bytes, timeout })
     }
 
     /// Sends one request; any complete answer (whatever its status) is a response, except a
@@ -122,7 +96,7 @@ impl BoundedHttp {
             fail(None, format!("{shown}: {what}"))
         })?;
         let status = response.status();
-        if status.is_redirection() && !self.follows_redirects {
+        if status.is_redirection() {
             let to = response
                 .headers()
                 .get(reqwest::header::LOCATION)
@@ -518,35 +492,9 @@ fn get(url: &str, what: &str) -> Result<oauth2::http::request::Builder> {
     Ok(oauth2::http::Request::get(parsed.as_str()))
 }
 
-/// Downloads the OP's JWKS (public keys; redirects followed within limits). The text is
-/// returned as is: the judge parses it and keeps only usable public keys.
-pub async fn fetch_jwks(http: &BoundedHttp, jwks_uri: &str) -> Result<String> {
-    let network = |detail: String| Error::new(ErrorCode::Network, format!("fetching the JWKS failed: {detail}"));
-    let request = get(jwks_uri, "the JWKS URI")?
-        .header(oauth2::http::header::ACCEPT, "application/jwk-set+json, application/json;q=0.9")
-        .body(Vec::new())
-        .map_err(|_| Error::invalid(format!("the JWKS URI {jwks_uri:?} is not a valid URL")))?;
-    let response = http.send(request).await.map_err(|f| network(f.detail))?;
-    let status = response.status().as_u16();
-    if status != 200 {
-        return Err(network(format!("the OP answered HTTP {status}")));
-    }
-    let text =
-        String::from_utf8(response.into_body()).map_err(|_| network("the answer is not UTF-8 text".to_owned()))?;
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(doc)) if doc.get("keys").is_some_and(Value::is_array) => Ok(text),
-        _ => Err(network("the answer is not a JWK Set (a JSON object with a \"keys\" array)".to_owned())),
-    }
-}
-
 /// A bounded client for the token and userinfo requests with the default limits.
 pub fn secret_client(max_bytes: usize) -> Result<BoundedHttp> {
-    BoundedHttp::for_secrets(max_bytes, REQUEST_TIMEOUT)
-}
-
-/// A bounded client for JWKS downloads with the default limits.
-pub fn jwks_client() -> Result<BoundedHttp> {
-    BoundedHttp::for_documents(MAX_JWKS_BYTES, REQUEST_TIMEOUT)
+    BoundedHttp::new(max_bytes, REQUEST_TIMEOUT)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use super::refusal::Refusal;
 use super::{Answer, AppState, LoginQuery, connection_name, publish};
 use crate::oidc::{Exchange, rp};
 use crate::sensitive::Sensitive;
-use crate::workbench::oidc_login::{CallbackFacts, CallbackPlan, CallbackQuery, ExchangeInputs};
+use crate::workbench::oidc_login::{CallbackFacts, CallbackPlan, CallbackQuery, ExchangeInputs, names_unknown_kid};
 
 /// The shortest time between two JWKS refetches of one connection: a token naming an
 /// unknown `kid` cannot make Handshake hammer the OP.
@@ -133,7 +133,7 @@ async fn redeem(state: &AppState, inputs: &ExchangeInputs) -> CallbackFacts {
         Err(e) => Exchange::Failed { status: None, detail: e.message },
     };
     if let Exchange::Tokens { id_token: Some(token), access_token, .. } = &exchange {
-        if crate::oidc::jwks::needs_refetch(token, inputs.settings.jwks_json.as_deref()) {
+        if names_unknown_kid(token, inputs.settings.jwks_json.as_deref()) {
             refetch_jwks(state, inputs, &mut facts).await;
         }
         if inputs.settings.call_userinfo
@@ -159,12 +159,9 @@ async fn refetch_jwks(state: &AppState, inputs: &ExchangeInputs, facts: &mut Cal
         ));
         return;
     }
-    let fetched = match rp::jwks_client() {
-        Ok(http) => rp::fetch_jwks(&http, &inputs.settings.jwks_uri).await,
-        Err(e) => Err(e),
-    };
-    match fetched.and_then(|text| crate::oidc::jwks::public_jwks(&text)) {
-        Ok(jwks) => facts.refetched_jwks = Some(jwks),
+    // The one bounded JWKS fetch (`oidc::http`): within limits, public keys only.
+    match crate::oidc::http::fetch_jwks(&inputs.settings.jwks_uri).await {
+        Ok((jwks, _)) => facts.refetched_jwks = Some(jwks),
         Err(e) => {
             facts.jwks_note = Some(format!(
                 "The ID token names a key the cached JWKS lacks; fetching the JWKS again failed: {}",

@@ -157,7 +157,9 @@ impl Workbench {
         else {
             return Ok(CallbackPlan::Complete);
         };
-        if store::replay::consumed(self.store(), &code_key(&c, code))? {
+        if let Some(key) = code_key(&c, code)
+            && store::replay::consumed(self.store(), &key)?
+        {
             return Ok(CallbackPlan::Complete);
         }
         let key = secrets::state_key(self.secrets().as_ref())?;
@@ -185,9 +187,10 @@ impl Workbench {
         let settings = oidc_settings(&c)?.clone();
         let matched = self.match_state(&c, query, now)?;
         let code_replayed = match (&matched.state, &query.code) {
-            (StateMatch::Matched { .. }, Some(code)) if facts.exchange.is_none() => {
-                store::replay::consumed(self.store(), &code_key(&c, code))?
-            }
+            (StateMatch::Matched { .. }, Some(code)) if facts.exchange.is_none() => match code_key(&c, code) {
+                Some(key) => store::replay::consumed(self.store(), &key)?,
+                None => false,
+            },
             _ => false,
         };
         // Judged before the write lock is taken.
@@ -276,9 +279,10 @@ impl Workbench {
         let settings = oidc_settings(&c)?;
         let secret = self.oidc_client_secret(&c.name)?;
         let report = self.judge_offline(&c, settings, secret.as_ref(), token, at, nonce);
-        let judgement = login::oidc::judge(&c, &report, None);
+        let (header, claims) = (report.header.clone(), report.claims.clone());
+        let judgement = adapt(&c, report, None);
         let provision = self.record(&c, &judgement, at, dry_run)?;
-        Ok(IdTokenProvision { report: provision, header: report.header, claims: report.claims })
+        Ok(IdTokenProvision { report: provision, header, claims })
     }
 
     pub(crate) fn judge_offline(
@@ -355,6 +359,12 @@ impl Workbench {
             Some(Exchange::Tokens { id_token: Some(t), .. }) => t.as_str(),
             _ => "",
         };
+        // A code used before was not sent: the token endpoint check says so.
+        let not_sent = Exchange::Failed {
+            status: None,
+            detail: "not sent: an earlier login consumed this authorization code".to_owned(),
+        };
+        let exchange = if code_replayed { Some(&not_sent) } else { facts.exchange.as_ref() };
         let jwks = facts.refetched_jwks.as_deref().or(settings.jwks_json.as_deref());
         let ctx = oidc::Context {
             settings,
@@ -365,7 +375,7 @@ impl Workbench {
             jwks_json: jwks,
             jwks_refetched: facts.refetched_jwks.is_some(),
             state: Some(&matched.state),
-            exchange: facts.exchange.as_ref(),
+            exchange,
             code: query.code.as_ref(),
             userinfo: facts.userinfo.as_ref(),
         };
@@ -374,9 +384,9 @@ impl Workbench {
         if let Some(e) = &facts.userinfo_error {
             report.notes.push(format!("userinfo gave no claims: {e}"));
         }
-        let mut judgement = login::oidc::judge(c, &report, query.code.as_ref());
-        if code_replayed && let Some(code) = &query.code {
-            let denial = Denial::Replay { kind: login::oidc::REPLAY_CODE, id: code_key(c, code).id };
+        let mut judgement = adapt(c, report, facts.userinfo.as_ref());
+        if code_replayed && let Some(key) = query.code.as_ref().and_then(|code| code_key(c, code)) {
+            let denial = Denial::Replay { kind: login::oidc::REPLAY_CODE, id: key.id };
             judgement.verdict = Verdict::Rejected;
             judgement.failure = Some(StoppedBy::from(&denial));
             judgement.login = None;
@@ -405,8 +415,37 @@ fn op_error(query: &CallbackQuery) -> Option<StateMatch> {
 }
 
 /// The replay key of an authorization code: its SHA-256, never the code itself.
-fn code_key(c: &Connection, code: &Sensitive<String>) -> ReplayKey {
-    login::oidc::code_replay_key(&c.idp.entity_id, code)
+fn code_key(c: &Connection, code: &Sensitive<String>) -> Option<ReplayKey> {
+    Some(ReplayKey {
+        issuer: c.idp.entity_id.clone(),
+        kind: login::oidc::REPLAY_CODE,
+        id: oidc::judge::code_id(code.expose())?,
+        not_on_or_after: None,
+    })
+}
+
+/// The judge's report in the pipeline's terms. The claims mapped are the ID token's, plus
+/// the userinfo claims it lacks (an OP may put `email` or `groups` only there); the judge
+/// has checked that userinfo speaks of the same `sub`.
+fn adapt(c: &Connection, report: oidc::Report, userinfo: Option<&Map<String, Value>>) -> Judgement {
+    let mut claims = report.claims.clone().unwrap_or_default();
+    if let Some(extra) = userinfo {
+        for (name, value) in extra {
+            claims.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+    }
+    login::oidc::judge(c, report, oidc::claims::claims_of(&claims))
+}
+
+/// True when the ID token names a `kid` the cached JWKS lacks (or nothing usable is
+/// cached): the OP may have rotated its keys, so the JWKS is worth fetching again once.
+pub fn names_unknown_kid(id_token: &str, cached_jwks: Option<&str>) -> bool {
+    let Ok(parsed) = oidc::jose::parse_compact(id_token) else { return false };
+    let kid = parsed.header_str("kid");
+    match cached_jwks.map(oidc::jwks::Jwks::parse) {
+        Some(Ok(jwks)) => jwks.needs_refetch(kid),
+        _ => true,
+    }
 }
 
 /// 256 random bits, base64url without padding.
@@ -462,7 +501,8 @@ impl Workbench {
         }
         let secret = self.oidc_client_secret(&c.name)?;
         let report = self.judge_offline(&c, settings, secret.as_ref(), token, at.value, None);
-        let judgement = login::oidc::judge(&c, &report, None);
+        let signature_verified = report.signature_verified;
+        let judgement = adapt(&c, report, None);
         let provision = self.record(&c, &judgement, at.value, true)?;
         let redirect_uri = rp::redirect_uri(self.base_url(), &c.name, settings.redirect_host);
         let when = at.value.to_rfc3339_opts(SecondsFormat::Secs, true);
@@ -486,7 +526,7 @@ impl Workbench {
             "Dry run: nothing was written (no replay key consumed, no account, no audit row, no test login)."
                 .to_owned(),
         ];
-        let xml = judgement.document.as_deref().map(|d| json_lines(d, report.signature_verified)).unwrap_or_default();
+        let xml = judgement.document.as_deref().map(|d| json_lines(d, signature_verified)).unwrap_or_default();
         let judged = Judged {
             as_addressed: false,
             entity_id: JudgedValue { value: settings.client_id.clone(), source: ValueSource::Connection },
