@@ -9,6 +9,7 @@
 //! 3. the result is a [`ProvisionReport`], shown the same way by the app, the result page and
 //!    the CLI.
 
+pub mod oidc;
 pub mod outcome;
 pub mod pipeline;
 pub mod record;
