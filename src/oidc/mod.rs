@@ -5,6 +5,7 @@
 //!
 //! Nothing here holds SQL, and nothing here reads the wall clock: `now` is a parameter.
 
+pub mod claims;
 pub mod jose;
 pub mod judge;
 pub mod jwks;

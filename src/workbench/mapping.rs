@@ -127,7 +127,10 @@ impl Workbench {
         for s in store::logins::test_logins(self.store(), Some(name), PREVIEW_LOOKBACK)? {
             let t = self.test_login(s.id)?;
             if t.report.name_id.is_some() || !t.report.attributes.is_empty() {
-                found = Some((t.id, Claims { name_id: t.report.name_id, attributes: t.report.attributes }));
+                found = Some((
+                    t.id,
+                    Claims { name_id: t.report.name_id, attributes: t.report.attributes, notes: Vec::new() },
+                ));
                 break;
             }
         }
