@@ -16,6 +16,7 @@ mod hints;
 mod id_token;
 mod input;
 mod json;
+mod oidc_connection;
 mod print;
 mod serve;
 
