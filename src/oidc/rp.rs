@@ -22,8 +22,9 @@ use oauth2::{
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::{ClientAuth, Exchange, OidcSettings, RedirectHost};
+use super::{ClientAuth, Exchange, OidcSettings};
 use crate::error::{Error, ErrorCode, Result};
+use crate::metadata::http::{FetchLimits, describe, read_capped};
 use crate::sensitive::Sensitive;
 
 /// Total time one request may take (connect, answer and body).
@@ -59,20 +60,22 @@ impl std::error::Error for HttpFailure {}
 #[derive(Debug, Clone)]
 pub struct BoundedHttp {
     client: reqwest::Client,
-    max_bytes: usize,
-    timeout: Duration,
+    limits: FetchLimits,
+    /// What its answers are, in messages ("token response").
+    what: &'static str,
 }
 
 impl BoundedHttp {
-    /// A client whose answers may be at most `max_bytes` long and take at most `timeout`.
-    pub fn new(max_bytes: usize, timeout: Duration) -> Result<Self> {
+    /// A client whose answers (`what`, in messages) may be at most `max_bytes` long and take
+    /// at most `timeout`.
+    pub fn new(what: &'static str, max_bytes: usize, timeout: Duration) -> Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Handshake/", env!("CARGO_PKG_VERSION"), " (OpenID Connect RP)"))
             .build()
             .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot set up the HTTP client: {e}")))?;
-        Ok(BoundedHttp { client, max_bytes, timeout })
+        Ok(BoundedHttp { client, limits: FetchLimits { max_bytes, timeout }, what })
     }
 
     /// Sends one request; any complete answer (whatever its status) is a response, except a
@@ -86,15 +89,12 @@ impl BoundedHttp {
         }
         let shown = shown_url(&url);
         let request = reqwest::Request::try_from(request)
-            .map_err(|e| fail(None, format!("cannot build the request to {shown}: {}", cause_chain(&e))))?;
-        let mut response = self.client.execute(request).await.map_err(|e| {
-            let what = if e.is_timeout() {
-                format!("no complete answer within {} s", self.timeout.as_secs_f64())
-            } else {
-                cause_chain(&e)
-            };
-            fail(None, format!("{shown}: {what}"))
-        })?;
+            .map_err(|e| fail(None, format!("cannot build the request to {shown}: {}", describe(&e, self.limits))))?;
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| fail(None, format!("{shown}: {}", describe(&e, self.limits))))?;
         let status = response.status();
         if status.is_redirection() {
             let to = response
@@ -115,7 +115,8 @@ impl BoundedHttp {
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
         }
-        let body = read_capped(&mut response, self.max_bytes)
+        // The one body-capping loop every bounded fetch shares.
+        let body = read_capped(response, self.limits, self.what)
             .await
             .map_err(|detail| fail(Some(status.as_u16()), format!("{shown}: {detail}")))?;
         builder
@@ -160,53 +161,10 @@ impl<'c> AsyncHttpClient<'c> for Observed<'_> {
     }
 }
 
-/// Reads a body, refusing more than `max_bytes` (announced or streamed).
-// TODO(flow): use the shared bounded reader of src/oidc/http.rs once it lands (helper "model").
-async fn read_capped(response: &mut reqwest::Response, max_bytes: usize) -> std::result::Result<Vec<u8>, String> {
-    if let Some(announced) = response.content_length()
-        && usize::try_from(announced).map_or(true, |n| n > max_bytes)
-    {
-        return Err(format!("the server announces {announced} bytes, more than the {max_bytes}-byte limit"));
-    }
-    let mut body: Vec<u8> = Vec::new();
-    while let Some(chunk) =
-        response.chunk().await.map_err(|e| format!("reading the answer failed: {}", cause_chain(&e)))?
-    {
-        if body.len() + chunk.len() > max_bytes {
-            return Err(format!("the answer is larger than the {max_bytes}-byte limit"));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 /// The URL without path, query or credentials: what messages may name.
 fn shown_url(url: &url::Url) -> String {
     let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
     format!("{}://{}{port}{}", url.scheme(), url.host_str().unwrap_or(""), url.path())
-}
-
-fn cause_chain(e: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    let kind = if e.is_connect() {
-        "cannot connect"
-    } else if e.is_redirect() {
-        "redirect refused"
-    } else if e.is_body() || e.is_decode() {
-        "reading the answer failed"
-    } else {
-        "the request failed"
-    };
-    parts.insert(0, kind.to_owned());
-    parts.join(": ")
 }
 
 fn cut(s: &str, max: usize) -> String {
@@ -279,21 +237,6 @@ type OidcClient<HasAuthUrl, HasTokenUrl> = oauth2::Client<
     EndpointNotSet,
     HasTokenUrl,
 >;
-
-/// The embedded SP's redirect URI for a connection: `{base}/oidc/{name}/callback`, on
-/// `127.0.0.1` or, for OPs that allow plain HTTP only for `localhost` (Entra ID), on
-/// `localhost` with the same port. This is what gets registered at the OP.
-pub fn redirect_uri(base_url: &str, connection_name: &str, host: RedirectHost) -> String {
-    let base = base_url.trim_end_matches('/');
-    let base = match host {
-        RedirectHost::Loopback => base.to_owned(),
-        RedirectHost::Localhost => match base.strip_prefix("http://127.0.0.1") {
-            Some(port) => format!("http://localhost{port}"),
-            None => base.to_owned(),
-        },
-    };
-    format!("{base}/oidc/{}/callback", crate::connection::url_segment(connection_name))
-}
 
 /// The scopes sent: the connection's, with `openid` first when it is missing (without it an
 /// OP answers plain OAuth, with no ID token).
@@ -492,9 +435,14 @@ fn get(url: &str, what: &str) -> Result<oauth2::http::request::Builder> {
     Ok(oauth2::http::Request::get(parsed.as_str()))
 }
 
-/// A bounded client for the token and userinfo requests with the default limits.
-pub fn secret_client(max_bytes: usize) -> Result<BoundedHttp> {
-    BoundedHttp::new(max_bytes, REQUEST_TIMEOUT)
+/// A bounded client for the token endpoint with the default limits.
+pub fn token_client() -> Result<BoundedHttp> {
+    BoundedHttp::new("the token response", MAX_TOKEN_RESPONSE_BYTES, REQUEST_TIMEOUT)
+}
+
+/// A bounded client for the userinfo endpoint with the default limits.
+pub fn userinfo_client() -> Result<BoundedHttp> {
+    BoundedHttp::new("the userinfo response", MAX_USERINFO_BYTES, REQUEST_TIMEOUT)
 }
 
 #[cfg(test)]

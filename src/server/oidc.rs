@@ -118,7 +118,7 @@ pub(crate) async fn callback(
 /// userinfo. Every failure becomes a fact the judge reports, never an error page.
 async fn redeem(state: &AppState, inputs: &ExchangeInputs) -> CallbackFacts {
     let mut facts = CallbackFacts::default();
-    let exchange = match rp::secret_client(rp::MAX_TOKEN_RESPONSE_BYTES) {
+    let exchange = match rp::token_client() {
         Ok(http) => {
             rp::exchange(
                 &http,
@@ -175,6 +175,6 @@ async fn userinfo(
     endpoint: &str,
     access_token: &Sensitive<String>,
 ) -> crate::Result<serde_json::Map<String, serde_json::Value>> {
-    let http = rp::secret_client(rp::MAX_USERINFO_BYTES)?;
+    let http = rp::userinfo_client()?;
     rp::userinfo(&http, endpoint, access_token).await
 }

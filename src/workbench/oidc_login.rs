@@ -33,7 +33,6 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::login::record::{MAX_KEPT_GARBAGE, MAX_OUTSTANDING_REQUESTS, REQUEST_LIFETIME_MINUTES, safe_return_path};
 use crate::login::{self, Denial, Judgement, LoginKind, LoginStart, ProvisionReport, ReplayKey, StoppedBy, TestLogin};
 use crate::oidc::{self, Exchange, OidcSettings, StateMatch, rp};
-use crate::secrets;
 use crate::sensitive::Sensitive;
 use crate::store::logins::{DocumentFormat, NewTestLogin};
 use crate::store::oidc::{NewOidcRequest, StoredOidcRequest};
@@ -115,9 +114,8 @@ impl Workbench {
         let settings = oidc_settings(&c)?;
         let state = random_token()?;
         let nonce = random_token()?;
-        let key = secrets::state_key(self.secrets().as_ref())?;
-        let verifier = secrets::pkce_verifier(&key, &state)?;
-        let redirect_uri = rp::redirect_uri(self.base_url(), &c.name, settings.redirect_host);
+        let verifier = self.oidc_pkce_verifier(&state)?;
+        let redirect_uri = self.oidc_redirect_uri(&c)?;
         let url = rp::authorize_url(settings, &redirect_uri, &state, &nonce, &verifier)?;
         let expires_at = now + Duration::minutes(REQUEST_LIFETIME_MINUTES);
         let return_to = return_to.and_then(safe_return_path);
@@ -162,13 +160,12 @@ impl Workbench {
         {
             return Ok(CallbackPlan::Complete);
         }
-        let key = secrets::state_key(self.secrets().as_ref())?;
         Ok(CallbackPlan::Exchange(Box::new(ExchangeInputs {
             connection_id: c.id,
             settings: settings.clone(),
             client_secret: self.oidc_client_secret(&c.name)?,
             code: code.clone(),
-            pkce_verifier: secrets::pkce_verifier(&key, &request.state)?,
+            pkce_verifier: self.oidc_pkce_verifier(&request.state)?,
             redirect_uri: request.redirect_uri.clone(),
         })))
     }
@@ -308,14 +305,6 @@ impl Workbench {
             userinfo: None,
         };
         oidc::judge::judge(token.trim(), &ctx)
-    }
-
-    /// The connection's client secret, if one is stored.
-    pub(crate) fn oidc_client_secret(&self, name: &str) -> Result<Option<Sensitive<String>>> {
-        let Some(bytes) = self.secrets().get(&secrets::oidc_client_secret(name))? else { return Ok(None) };
-        String::from_utf8(bytes.into_inner()).map(|s| Some(Sensitive::new(s))).map_err(|_| {
-            Error::new(ErrorCode::SecretMissing, format!("the client secret of {name} in the secret store is not text"))
-        })
     }
 
     /// The callback's state against the outstanding requests of this connection, at `now`.
@@ -504,7 +493,7 @@ impl Workbench {
         let signature_verified = report.signature_verified;
         let judgement = adapt(&c, report, None);
         let provision = self.record(&c, &judgement, at.value, true)?;
-        let redirect_uri = rp::redirect_uri(self.base_url(), &c.name, settings.redirect_host);
+        let redirect_uri = self.oidc_redirect_uri(&c)?;
         let when = at.value.to_rfc3339_opts(SecondsFormat::Secs, true);
         let notes = vec![
             format!(

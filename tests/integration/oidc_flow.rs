@@ -449,7 +449,7 @@ fn failed_check(t: &handshake::login::TestLogin) -> Option<String> {
     t.report.failed_check.map(|s| s.as_str().to_owned())
 }
 
-fn check<'a>(t: &'a handshake::login::TestLogin, id: CheckId) -> &'a handshake::validate::CheckResult {
+fn check(t: &handshake::login::TestLogin, id: CheckId) -> &handshake::validate::CheckResult {
     t.report.checks.iter().find(|c| c.id == id).unwrap()
 }
 
