@@ -327,9 +327,11 @@ impl Workbench {
         store::logins::test_logins(self.store(), connection, limit.clamp(1, 1000))
     }
 
-    /// Where a browser starts an SP-initiated test login at the embedded SP on `base_url`.
+    /// Where a browser starts an SP-initiated test login at the embedded SP on `base_url`
+    /// (`/saml/{name}/login`, or `/oidc/{name}/login` for an OpenID Connect connection).
     pub fn login_url(&self, name: &str, base_url: &str) -> Result<String> {
         let c = self.store().get_connection(name)?;
-        Ok(format!("{}/saml/{}/login", base_url.trim_end_matches('/'), connection::url_segment(&c.name)))
+        let protocol = if c.oidc.is_some() { "oidc" } else { "saml" };
+        Ok(format!("{}/{protocol}/{}/login", base_url.trim_end_matches('/'), connection::url_segment(&c.name)))
     }
 }

@@ -137,13 +137,6 @@ impl Workbench {
         Ok(LoginStart { request_id: state, redirect_url: url, signed: false, expires_at })
     }
 
-    /// Where a browser starts an OIDC test login at the embedded SP on `base_url`.
-    pub fn oidc_login_url(&self, name: &str, base_url: &str) -> Result<String> {
-        let c = self.store().get_connection(name)?;
-        oidc_settings(&c)?;
-        Ok(format!("{}/oidc/{}/login", base_url.trim_end_matches('/'), crate::connection::url_segment(&c.name)))
-    }
-
     /// Read-only: what the callback may do. The code is redeemed only for an outstanding
     /// request of this connection and only if no login consumed it before (a replayed code
     /// never reaches the OP again).

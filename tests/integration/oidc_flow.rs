@@ -471,6 +471,8 @@ async fn a_login_creates_the_user_and_records_the_test_login() {
     assert_eq!(sp.count("SELECT count(*) FROM oidc_requests WHERE used_at IS NOT NULL"), 1);
     // The nonce and the code are consumed.
     assert_eq!(sp.count("SELECT count(*) FROM consumed_ids WHERE kind IN ('oidc_nonce', 'oidc_code')"), 2);
+    let detail = sp.workbench().test_login_detail(t.id).unwrap();
+    assert!(detail.xml.iter().any(|l| l.text.starts_with("\"sub\": \"ada-sub\"") && l.signed), "{:#?}", detail.xml);
     let document = t.response_xml.as_deref().unwrap();
     let doc: Value = serde_json::from_str(document).unwrap();
     assert_eq!(doc["claims"]["sub"], "ada-sub", "{document}");
@@ -768,4 +770,35 @@ fn cli_provision_id_token_dry_run_writes_nothing_and_then_provisions() {
     let (code, json) = o.run(&args);
     assert_eq!((code, json["outcome"].as_str()), (1, Some("rejected")));
     assert_eq!(json["failed_check"], "replay", "{json:#}");
+}
+
+#[test]
+fn a_pasted_id_token_is_judged_by_the_capture_analysis_and_writes_nothing() {
+    use handshake::workbench::{JudgeAt, JudgingContext};
+    let o = Offline::new();
+    let secrets =
+        handshake::secrets::open(&handshake::secrets::SecretStoreKind::File(o.dir.path().join("secrets"))).unwrap();
+    let wb = Workbench::with_parts(Store::open(&o.dir.path().join("catalog.db")).unwrap(), secrets, SP_BASE.into());
+    let token = std::fs::read_to_string(&o.token).unwrap();
+    // At the token's own iat: accepted, as a dry run.
+    let context = JudgingContext { judge_at: JudgeAt::Response, ..JudgingContext::default() };
+    let r = wb.analyze_response("acme", &token, &context, o.at + Duration::days(30)).unwrap();
+    assert_eq!(r.at, o.at);
+    assert_eq!(r.report.outcome, Outcome::Created, "{:#?}", r.report);
+    assert!(r.report.dry_run);
+    assert_eq!(r.judged.entity_id.value, CLIENT_ID);
+    assert_eq!(r.judged.acs_url.value, format!("{SP_BASE}/oidc/acme/callback"));
+    assert!(r.xml.iter().any(|l| l.text.contains("\"sub\": \"ada-sub\"") && l.signed), "{:#?}", r.xml);
+    assert!(!r.xml.iter().any(|l| l.text.contains(token.trim())), "the compact token is never shown");
+    // Now (a month later): the time window fails.
+    let r = wb.analyze_response("acme", &token, &JudgingContext::default(), o.at + Duration::days(30)).unwrap();
+    assert_eq!(r.report.failed_check.map(|s| s.as_str()), Some("time_window"));
+    // Nothing was written, either time.
+    let store = Store::open(&o.dir.path().join("catalog.db")).unwrap();
+    let written: i64 = crate::sql(&store)
+        .query_row("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM consumed_ids) + (SELECT count(*) FROM audit_log WHERE kind = 'login')", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(written, 0);
+    // The test-login button's URL follows the protocol.
+    assert_eq!(wb.login_url("acme", SP_BASE).unwrap(), format!("{SP_BASE}/oidc/acme/login"));
 }
