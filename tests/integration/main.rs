@@ -22,6 +22,7 @@ mod metadata;
 mod namespaces;
 mod oidc_connections;
 mod oidc_flow;
+mod oidc_mapping;
 mod oidc_op;
 mod oidc_validation;
 mod provisioning;
