@@ -8,6 +8,7 @@ mod analysis;
 mod cli;
 mod crash;
 mod demo;
+mod demo_op;
 mod desktop;
 mod diagnosis;
 mod e2e;
