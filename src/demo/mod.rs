@@ -10,6 +10,7 @@
 
 pub mod idp;
 pub mod op;
+mod op_sessions;
 mod op_twist;
 pub mod personas;
 pub mod run;
