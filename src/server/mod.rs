@@ -9,6 +9,7 @@
 mod body;
 mod csrf;
 pub mod demo_idp;
+mod demo_op;
 mod demo_pages;
 mod guard;
 pub mod oidc;
@@ -58,6 +59,8 @@ pub struct AppState {
     csrf: Arc<CsrfKey>,
     /// When each OIDC connection's JWKS was last fetched again for an unknown `kid`.
     jwks_refetches: Arc<oidc::RefetchGate>,
+    /// The demo OP's codes and access tokens: in memory only, never in SQLite.
+    demo_op: Arc<crate::demo::op::Sessions>,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
             port: 0,
             csrf: Arc::new(CsrfKey::generate()?),
             jwks_refetches: Arc::default(),
+            demo_op: Arc::default(),
         })
     }
 
@@ -108,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/oidc/{connection}/callback", get(oidc::callback))
         .route("/test-logins/{id}", get(test_login))
         .merge(demo_idp::routes())
+        .merge(demo_op::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(port, guard::only_own_host))
