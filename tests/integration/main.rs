@@ -20,6 +20,7 @@ mod identity_attacks;
 mod layout;
 mod metadata;
 mod namespaces;
+mod oidc_oracle;
 mod oidc_validation;
 mod provisioning;
 mod secrets;
