@@ -20,6 +20,7 @@ use handshake::validate::{CheckId, Verdict};
 /// - `exp-string`: with `accept-rfc3339-timestamps` (needed for Auth0's `updated_at`) it also
 ///   reads an RFC 3339 string as `exp`; RFC 7519 §2 defines a NumericDate as a number;
 /// - `at-hash-mismatch`, `c-hash-mismatch`: left to the caller (`AccessTokenHash`).
+///
 /// Each is a deliberate rule of ours, per OpenID Connect Core §3.1.3.7 / §3.1.3.6.
 const STRICTER_THAN_ORACLE: [&str; 8] = [
     "weak-rsa-1024",
