@@ -423,17 +423,6 @@ fn adapt(c: &Connection, report: oidc::Report, userinfo: Option<&Map<String, Val
     login::oidc::judge(c, report, oidc::claims::claims_of(&claims))
 }
 
-/// True when the ID token names a `kid` the cached JWKS lacks (or nothing usable is
-/// cached): the OP may have rotated its keys, so the JWKS is worth fetching again once.
-pub fn names_unknown_kid(id_token: &str, cached_jwks: Option<&str>) -> bool {
-    let Ok(parsed) = oidc::jose::parse_compact(id_token) else { return false };
-    let kid = parsed.header_str("kid");
-    match cached_jwks.map(oidc::jwks::Jwks::parse) {
-        Some(Ok(jwks)) => jwks.needs_refetch(kid),
-        _ => true,
-    }
-}
-
 /// 256 random bits, base64url without padding.
 fn random_token() -> Result<String> {
     let mut bytes = [0u8; RANDOM_BYTES];
