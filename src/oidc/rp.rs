@@ -1,8 +1,9 @@
 //! The relying party's side of the code flow, over the network: the authorization URL, the
-//! code exchange at the token endpoint, and userinfo (the JWKS is `oidc::http`'s). The OAuth plumbing (request
-//! shapes, client authentication, PKCE, OP error responses) is the `oauth2` crate's; the HTTP
-//! underneath is ours: [`BoundedHttp`] over reqwest, bounded in time and size, following no
-//! redirect (a secret travels in every request it makes).
+//! code exchange at the token endpoint, and userinfo (the JWKS is `oidc::http`'s). The OAuth
+//! plumbing (request shapes, client authentication, PKCE, OP error responses) is the
+//! `oauth2` crate's; the HTTP underneath is ours: [`BoundedHttp`] over reqwest, bounded in
+//! time and size (the body cap is `metadata::http::read_capped`, shared by every fetch),
+//! following no redirect (a secret travels in every request it makes).
 //!
 //! Nothing here judges a token (that is `judge.rs`), and nothing here stores anything: the
 //! access token is wrapped in [`Sensitive`] the moment it is read, the refresh token is
@@ -37,8 +38,8 @@ pub const MAX_USERINFO_BYTES: usize = 1024 * 1024;
 /// Longest OP-chosen text (`error`, `error_description`, `error_uri`) kept from an error.
 const MAX_OP_TEXT: usize = 1024;
 
-/// Why an HTTP exchange gave no usable answer. Never holds a secret: only the URL's origin,
-/// the status and the cause.
+/// Why an HTTP exchange gave no usable answer. Never holds a secret: only the URL (without
+/// query or credentials), the status and the cause.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpFailure {
     pub status: Option<u16>,
@@ -79,7 +80,7 @@ impl BoundedHttp {
     }
 
     /// Sends one request; any complete answer (whatever its status) is a response, except a
-    /// redirect from a client that follows none, which is a failure naming where it pointed.
+    /// redirect, which is a failure naming where it pointed (never followed).
     pub async fn send(&self, request: HttpRequest) -> std::result::Result<HttpResponse, HttpFailure> {
         let fail = |status: Option<u16>, detail: String| HttpFailure { status, detail };
         let uri = request.uri().to_string();
