@@ -15,12 +15,17 @@ pub fn judge(connection: &Connection, report: Report) -> Judgement {
     let login = report.accepted().then(|| VerifiedLogin {
         issuer: connection.idp.entity_id.clone(),
         claims: claims.clone(),
-        replay: report.assertion_id.clone().map(|id| ReplayKey {
-            issuer: connection.idp.entity_id.clone(),
-            kind: REPLAY_KIND,
-            id,
-            not_on_or_after: report.not_on_or_after,
-        }),
+        replay: report
+            .assertion_id
+            .clone()
+            .map(|id| ReplayKey {
+                issuer: connection.idp.entity_id.clone(),
+                kind: REPLAY_KIND,
+                id,
+                not_on_or_after: report.not_on_or_after,
+            })
+            .into_iter()
+            .collect(),
     });
     Judgement {
         verdict: report.verdict,

@@ -9,8 +9,10 @@
 mod body;
 mod csrf;
 pub mod demo_idp;
+mod demo_op;
 mod demo_pages;
 mod guard;
+pub mod oidc;
 pub mod page;
 mod pool;
 mod refusal;
@@ -55,6 +57,10 @@ pub struct AppState {
     port: u16,
     /// Keys the anti-CSRF tokens of this server's forms (made here, never stored).
     csrf: Arc<CsrfKey>,
+    /// When each OIDC connection's JWKS was last fetched again for an unknown `kid`.
+    jwks_refetches: Arc<oidc::RefetchGate>,
+    /// The demo OP's codes and access tokens: in memory only, never in SQLite.
+    demo_op: Arc<crate::demo::op::Sessions>,
 }
 
 impl AppState {
@@ -65,7 +71,15 @@ impl AppState {
 
     /// A state that publishes to an existing channel (the app keeps one across SP restarts).
     pub fn with_events(pool: Pool, clock: Arc<dyn Clock>, events: broadcast::Sender<TestLoginSummary>) -> Result<Self> {
-        Ok(AppState { pool: Arc::new(pool), clock, events, port: 0, csrf: Arc::new(CsrfKey::generate()?) })
+        Ok(AppState {
+            pool: Arc::new(pool),
+            clock,
+            events,
+            port: 0,
+            csrf: Arc::new(CsrfKey::generate()?),
+            jwks_refetches: Arc::default(),
+            demo_op: Arc::default(),
+        })
     }
 
     /// The same state for a server on 127.0.0.1:`port` (tests that drive `router` without a
@@ -94,8 +108,11 @@ pub fn router(state: AppState) -> Router {
         .route("/saml/{connection}/metadata", get(metadata))
         .route("/saml/{connection}/login", get(login))
         .route("/saml/{connection}/acs", post(acs))
+        .route("/oidc/{connection}/login", get(oidc::login))
+        .route("/oidc/{connection}/callback", get(oidc::callback))
         .route("/test-logins/{id}", get(test_login))
         .merge(demo_idp::routes())
+        .merge(demo_op::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(port, guard::only_own_host))
@@ -135,7 +152,7 @@ async fn not_found() -> Response {
         page::error_page(
             404,
             "Not found",
-            "Handshake serves /, /saml/{connection}/metadata, /saml/{connection}/login, /saml/{connection}/acs and the demo IdP under /demo-idp/.",
+            "Handshake serves /, /saml/{connection}/metadata, /saml/{connection}/login, /saml/{connection}/acs, /oidc/{connection}/login, /oidc/{connection}/callback and the demo IdP under /demo-idp/.",
         ),
     )
 }
@@ -155,10 +172,10 @@ async fn metadata(State(state): State<AppState>, Path(connection): Path<String>)
 }
 
 #[derive(Deserialize)]
-struct LoginQuery {
+pub(crate) struct LoginQuery {
     /// A path inside Handshake to offer after the result.
     #[serde(rename = "return")]
-    return_to: Option<String>,
+    pub(crate) return_to: Option<String>,
 }
 
 async fn login(State(state): State<AppState>, Path(connection): Path<String>, Query(q): Query<LoginQuery>) -> Answer {
@@ -192,6 +209,19 @@ async fn acs(State(state): State<AppState>, Path(connection): Path<String>, head
         failed_check = t.report.failed_check.map(|s| s.as_str()).unwrap_or("-"),
         "test login"
     );
+    publish(&state, &t);
+    // Not a SAML response at all: a 400, with the same explanation.
+    let unreadable =
+        t.report.checks.iter().any(|c| c.id == CheckId::Parse && c.status == crate::validate::CheckStatus::Fail);
+    if unreadable {
+        return Ok(html(StatusCode::BAD_REQUEST, page::result(&t)));
+    }
+    // Post/Redirect/Get: a reload shows the result instead of resubmitting the form.
+    Ok(Redirect::to(&format!("/test-logins/{}", t.id)).into_response())
+}
+
+/// Tells the desktop app (if it listens) about a completed test login.
+fn publish(state: &AppState, t: &crate::login::TestLogin) {
     let summary = TestLoginSummary {
         id: t.id,
         at: t.at,
@@ -202,14 +232,6 @@ async fn acs(State(state): State<AppState>, Path(connection): Path<String>, head
         user_id: t.report.user.as_ref().map(|u| u.id),
     };
     let _ = state.events.send(summary);
-    // Not a SAML response at all: a 400, with the same explanation.
-    let unreadable =
-        t.report.checks.iter().any(|c| c.id == CheckId::Parse && c.status == crate::validate::CheckStatus::Fail);
-    if unreadable {
-        return Ok(html(StatusCode::BAD_REQUEST, page::result(&t)));
-    }
-    // Post/Redirect/Get: a reload shows the result instead of resubmitting the form.
-    Ok(Redirect::to(&format!("/test-logins/{}", t.id)).into_response())
 }
 
 async fn test_login(State(state): State<AppState>, Path(id): Path<String>) -> Answer {

@@ -188,7 +188,7 @@ impl Workbench {
         let mapping = self.mapping_of(&c)?;
         provision::provision(
             self.store(),
-            &provision::Login { connection: &c, mapping: &mapping, claims, replay: None, now, dry_run: true },
+            &provision::Login { connection: &c, mapping: &mapping, claims, replay: Vec::new(), now, dry_run: true },
         )
     }
 
@@ -204,7 +204,7 @@ impl Workbench {
         mapping.check().map_err(|e| Error::invalid(format!("the mapping is not valid: {e}")))?;
         provision::provision(
             self.store(),
-            &provision::Login { connection: &c, mapping, claims, replay: None, now, dry_run: true },
+            &provision::Login { connection: &c, mapping, claims, replay: Vec::new(), now, dry_run: true },
         )
     }
 }
