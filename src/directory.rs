@@ -121,6 +121,10 @@ pub enum AdminAction {
     SpKeyRotate,
     /// The SP key pair replaced with an admin's own.
     SpKeyReplace,
+    /// An OpenID Connect connection's client, scopes, algorithms, audiences or redirect host.
+    OidcSettingsChange,
+    /// An OpenID Connect connection's client secret set, replaced or removed (never shown).
+    OidcSecretChange,
     UserActivate,
     UserDeactivate,
     UserDelete,
@@ -128,7 +132,7 @@ pub enum AdminAction {
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 13] = [
+    pub const ALL: [AdminAction; 15] = [
         AdminAction::ConnectionImport,
         AdminAction::ConnectionDuplicate,
         AdminAction::ConnectionReimport,
@@ -138,6 +142,8 @@ impl AdminAction {
         AdminAction::SpUrlsChange,
         AdminAction::SpKeyRotate,
         AdminAction::SpKeyReplace,
+        AdminAction::OidcSettingsChange,
+        AdminAction::OidcSecretChange,
         AdminAction::UserActivate,
         AdminAction::UserDeactivate,
         AdminAction::UserDelete,
@@ -155,6 +161,8 @@ impl AdminAction {
             AdminAction::SpUrlsChange => "sp_urls_change",
             AdminAction::SpKeyRotate => "sp_key_rotate",
             AdminAction::SpKeyReplace => "sp_key_replace",
+            AdminAction::OidcSettingsChange => "oidc_settings_change",
+            AdminAction::OidcSecretChange => "oidc_secret_change",
             AdminAction::UserActivate => "user_activate",
             AdminAction::UserDeactivate => "user_deactivate",
             AdminAction::UserDelete => "user_delete",

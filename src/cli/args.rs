@@ -186,6 +186,11 @@ pub enum ConnectionCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add an OpenID Connect connection: from the OP's issuer (discovery), or from its
+    /// endpoints typed by hand. The JWKS is fetched either way.
+    AddOidc(AddOidcArgs),
+    /// Print a connection as a JSON file (no private key, no client secret).
+    Export { name: String },
     /// Use your own SP key and certificate (PEM) instead of the generated pair.
     SetSpKey {
         #[arg(long)]
@@ -216,6 +221,40 @@ pub enum ConnectionCommand {
     },
     /// Change the security policy; flags left out keep their value.
     SetPolicy(SetPolicyArgs),
+}
+
+#[derive(Args)]
+pub struct AddOidcArgs {
+    #[arg(long)]
+    pub name: String,
+    /// The OP's issuer (or its /.well-known/openid-configuration URL): discovery.
+    #[arg(long, value_name = "URL", required_unless_present = "authorization_endpoint")]
+    pub issuer: Option<String>,
+    #[arg(long, value_name = "URL", conflicts_with = "issuer", requires_all = ["token_endpoint", "jwks_uri", "issuer_id"])]
+    pub authorization_endpoint: Option<String>,
+    #[arg(long, value_name = "URL", conflicts_with = "issuer")]
+    pub token_endpoint: Option<String>,
+    #[arg(long, value_name = "URL", conflicts_with = "issuer")]
+    pub jwks_uri: Option<String>,
+    #[arg(long, value_name = "URL", conflicts_with = "issuer")]
+    pub userinfo_endpoint: Option<String>,
+    /// The issuer identifier exactly as the OP's ID tokens name it (with endpoints by hand).
+    #[arg(long, value_name = "ID", conflicts_with = "issuer")]
+    pub issuer_id: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    /// Read the client secret from stdin (never from a flag: it would be in the shell history).
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// How to authenticate at the token endpoint (default: client_secret_basic with a secret,
+    /// none without).
+    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
+    pub client_auth: Option<String>,
+    /// Space-separated scopes (default "openid email profile").
+    #[arg(long)]
+    pub scopes: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]

@@ -56,7 +56,11 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
                 }
                 println!("{:<24} {:<60} CERTIFICATES", "NAME", "IDP ENTITY ID");
                 for c in list {
-                    println!("{:<24} {:<60} {}", c.name, c.idp_entity_id, cert_summary(c, now));
+                    let last = match &c.oidc {
+                        Some(o) => format!("OIDC, redirect URI {}", o.redirect_uri),
+                        None => cert_summary(c, now),
+                    };
+                    println!("{:<24} {:<60} {last}", c.name, c.idp_entity_id);
                     if let Some(note) = handshake::demo::helper_note(&c.name, &c.idp_entity_id) {
                         println!("  {note}");
                     }
@@ -75,6 +79,8 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
             })?;
         }
         ConnectionCommand::SpMetadata { name } => print!("{}", wb.sp_metadata(&name)?),
+        ConnectionCommand::AddOidc(args) => super::oidc_connection::add_oidc(wb, args, now)?,
+        ConnectionCommand::Export { name } => println!("{}", wb.export_connection(&name)?),
         ConnectionCommand::SetPolicy(args) => set_policy(wb, args, now)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -15,6 +15,7 @@ mod demo;
 mod hints;
 mod input;
 mod json;
+mod oidc_connection;
 mod print;
 mod serve;
 

@@ -145,6 +145,9 @@ pub fn print_mapping(connection: &str, doc: &MappingDocument) {
 }
 
 pub fn print_connection(c: &ConnectionView, now: DateTime<Utc>) {
+    if let Some(o) = &c.oidc {
+        return super::oidc_connection::print_oidc_connection(c, o);
+    }
     println!("Connection {}", c.name);
     println!("  IdP entityID:  {}", c.idp_entity_id);
     for e in &c.sso {

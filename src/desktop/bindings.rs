@@ -4,7 +4,7 @@
 use ts_rs::TS;
 
 use crate::workbench::demo as demo_api;
-use crate::{certs, connection, demo, directory, error, login, metadata, provision, validate, vendor, workbench};
+use crate::{certs, connection, demo, directory, error, login, metadata, oidc, provision, validate, vendor, workbench};
 
 /// Where the UI keeps the generated file, relative to the repository root.
 pub const PATH: &str = "ui/src/lib/generated/types.ts";
@@ -30,6 +30,12 @@ pub fn typescript() -> String {
         vendor::Vendor,
         workbench::ConnectionView,
         workbench::SpView,
+        connection::Protocol,
+        workbench::OidcView,
+        workbench::OidcPreview,
+        oidc::Alg,
+        oidc::ClientAuth,
+        oidc::RedirectHost,
         workbench::ImportRequest,
         workbench::ImportOutcome,
         workbench::RemoveOutcome,

@@ -1,5 +1,7 @@
-//! Fetching a metadata document over HTTP(S): http/https only, bounded in time and size,
-//! UTF-8, with messages that name the URL (without its password) and the cause.
+//! Fetching a document over HTTP(S): http/https only, bounded in time, size and redirects,
+//! UTF-8, with messages that name the URL (without its password) and the cause. Metadata
+//! import uses it directly; `oidc::http` (discovery, JWKS) through [`get_text`] and
+//! [`read_capped`].
 
 use super::text::quote;
 use crate::{Error, ErrorCode};
@@ -29,6 +31,35 @@ pub async fn fetch(url: &str) -> crate::Result<String> {
 
 /// [`fetch`] with explicit limits.
 pub async fn fetch_with(url: &str, limits: FetchLimits) -> crate::Result<String> {
+    let request = BoundedGet {
+        limits,
+        accept: "application/samlmetadata+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1",
+        what: "metadata",
+        purpose: "SAML metadata import",
+        max_redirects: DEFAULT_MAX_REDIRECTS,
+    };
+    get_text(url, &request).await
+}
+
+/// How many redirects a fetch follows unless told otherwise (reqwest's default).
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+
+/// One bounded GET: what to accept, what the document is called in messages, and how many
+/// redirects (each to http or https only) it may follow.
+#[derive(Debug, Clone, Copy)]
+pub struct BoundedGet<'a> {
+    pub limits: FetchLimits,
+    pub accept: &'a str,
+    /// The document, in messages: "metadata", "discovery document", "JWKS".
+    pub what: &'a str,
+    /// Said in the User-Agent: "SAML metadata import", "OpenID Connect discovery".
+    pub purpose: &'a str,
+    pub max_redirects: usize,
+}
+
+/// Downloads a text document: http/https only, bounded in time, size and redirects, UTF-8.
+/// Every failure is an error naming the URL (without its password) and the cause.
+pub async fn get_text(url: &str, request: &BoundedGet<'_>) -> crate::Result<String> {
     let parsed =
         url::Url::parse(url.trim()).map_err(|e| Error::invalid(format!("{} is not a valid URL: {e}", quote(url))))?;
     let shown = redacted(&parsed);
@@ -38,29 +69,30 @@ pub async fn fetch_with(url: &str, limits: FetchLimits) -> crate::Result<String>
             parsed.scheme()
         )));
     }
+    let limits = request.limits;
     let network = |what: String| Error::new(ErrorCode::Network, format!("fetching {shown} failed: {what}"));
-    let describe = |e: &reqwest::Error| {
-        if e.is_timeout() {
-            format!("no complete answer within {} s", limits.timeout.as_secs_f64())
-        } else {
-            cause_chain(e)
-        }
-    };
-
+    let max_redirects = request.max_redirects;
     let client = reqwest::Client::builder()
         .timeout(limits.timeout)
-        .user_agent(concat!("Handshake/", env!("CARGO_PKG_VERSION"), " (SAML metadata import)"))
+        .user_agent(format!("Handshake/{} ({})", env!("CARGO_PKG_VERSION"), request.purpose))
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > max_redirects {
+                attempt.error(format!("more than {max_redirects} redirects"))
+            } else if !matches!(attempt.url().scheme(), "http" | "https") {
+                let scheme = attempt.url().scheme().to_owned();
+                attempt.error(format!("a redirect to a {scheme}: URL"))
+            } else {
+                attempt.follow()
+            }
+        }))
         .build()
         .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot set up the HTTP client: {}", cause_chain(&e))))?;
-    let mut response = client
+    let response = client
         .get(parsed.clone())
-        .header(
-            reqwest::header::ACCEPT,
-            "application/samlmetadata+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1",
-        )
+        .header(reqwest::header::ACCEPT, request.accept)
         .send()
         .await
-        .map_err(|e| network(describe(&e)))?;
+        .map_err(|e| network(describe(&e, limits)))?;
 
     let status = response.status();
     if !status.is_success() {
@@ -70,24 +102,7 @@ pub async fn fetch_with(url: &str, limits: FetchLimits) -> crate::Result<String>
             status.canonical_reason().map(|r| format!(" {r}")).unwrap_or_default()
         )));
     }
-    let limit_mib = limits.max_bytes as f64 / (1024.0 * 1024.0);
-    if let Some(announced) = response.content_length()
-        && usize::try_from(announced).map_or(true, |n| n > limits.max_bytes)
-    {
-        return Err(network(format!(
-            "the server announces {announced} bytes, more than the {limit_mib} MiB limit for metadata"
-        )));
-    }
-    let mut body: Vec<u8> = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| network(describe(&e)))? {
-        if body.len() + chunk.len() > limits.max_bytes {
-            return Err(network(format!(
-                "the body is larger than the {limit_mib} MiB limit for metadata (stopped after {} bytes)",
-                body.len() + chunk.len()
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_capped(response, limits, request.what).await.map_err(network)?;
     String::from_utf8(body).map_err(|e| {
         let bytes = e.as_bytes();
         let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
@@ -97,6 +112,42 @@ pub async fn fetch_with(url: &str, limits: FetchLimits) -> crate::Result<String>
             if utf16 { "; it starts with a UTF-16 byte-order mark: save it as UTF-8 and import the file" } else { "" }
         ))
     })
+}
+
+/// Reads a response's body, refusing one over `limits.max_bytes` (announced or not) and
+/// stopping as soon as it is over: the one body-capping loop of every bounded fetch. The
+/// error is the reason, without the URL (the caller names it).
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    limits: FetchLimits,
+    what: &str,
+) -> std::result::Result<Vec<u8>, String> {
+    let limit_mib = limits.max_bytes as f64 / (1024.0 * 1024.0);
+    if let Some(announced) = response.content_length()
+        && usize::try_from(announced).map_or(true, |n| n > limits.max_bytes)
+    {
+        return Err(format!("the server announces {announced} bytes, more than the {limit_mib} MiB limit for {what}"));
+    }
+    let mut body: Vec<u8> = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e, limits))? {
+        if body.len() + chunk.len() > limits.max_bytes {
+            return Err(format!(
+                "the body is larger than the {limit_mib} MiB limit for {what} (stopped after {} bytes)",
+                body.len() + chunk.len()
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A transport failure for messages: a timeout says the limit, anything else its causes.
+pub fn describe(e: &reqwest::Error, limits: FetchLimits) -> String {
+    if e.is_timeout() {
+        format!("no complete answer within {} s", limits.timeout.as_secs_f64())
+    } else {
+        cause_chain(e)
+    }
 }
 
 /// The URL for messages, without a password.

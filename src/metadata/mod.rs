@@ -24,7 +24,7 @@ mod descriptor;
 mod document;
 mod entities;
 mod error;
-mod http;
+pub mod http;
 mod roles;
 mod text;
 mod warnings;

@@ -6,6 +6,8 @@
 //! Nothing here holds SQL, and nothing here reads the wall clock: `now` is a parameter.
 
 pub mod claims;
+pub mod discovery;
+pub mod http;
 pub mod jose;
 pub mod judge;
 pub mod jwks;

@@ -14,7 +14,8 @@
 //!   atomically. For headless machines and CI.
 //! * `memory`: a map in this process, lost at exit. For tests and demos.
 //!
-//! Keys look like `sp-key/<connection-name>` ([`sp_key`]) or `demo-idp-key`
+//! Keys look like `sp-key/<connection-name>` ([`sp_key`]), `oidc-client-secret/<name>`
+//! ([`oidc_client_secret`]), `oidc-state-hmac` ([`OIDC_STATE_KEY`]) or `demo-idp-key`
 //! ([`DEMO_IDP_KEY`]); see [`validate_key`] for the exact rules.
 //!
 //! # Blocking
@@ -290,6 +291,12 @@ impl SecretStore for MemoryStore {
 #[cfg(unix)]
 mod file;
 mod keyring;
+mod oidc;
+
+pub use self::oidc::{
+    OIDC_STATE_KEY, STATE_KEY_BYTES, connection_keys, oidc_client_key, oidc_client_secret, pkce_challenge,
+    pkce_verifier, state_key,
+};
 
 pub use self::keyring::KeyringStore;
 #[cfg(unix)]

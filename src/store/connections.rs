@@ -7,8 +7,9 @@ use rusqlite::{OptionalExtension as _, Row, ToSql, params};
 
 use super::{Read, Store, WriteTx, format_time, insert_row, parse_time, update_row};
 use crate::certs::Certificate;
-use crate::connection::{Connection, Endpoint, IdpDescriptor, SecurityPolicy, SpConfig, check_name};
+use crate::connection::{Connection, Endpoint, IdpDescriptor, Protocol, SecurityPolicy, SpConfig, check_name};
 use crate::error::{Error, ErrorCode, Result};
+use crate::oidc::OidcSettings;
 
 /// A connection to be created. `id` and the timestamps are assigned by [`Store::insert_connection`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct NewConnection {
     pub policy: SecurityPolicy,
     pub metadata_xml: String,
     pub metadata_source: String,
+    /// The OpenID Connect side (`None`: a SAML connection). Its issuer must be `idp.entity_id`.
+    pub oidc: Option<OidcSettings>,
 }
 
 impl Store {
@@ -71,7 +74,8 @@ impl Store {
 pub fn insert(tx: &WriteTx<'_>, c: &NewConnection, now: DateTime<Utc>) -> Result<Connection> {
     check_name(&c.name).map_err(Error::invalid)?;
     let imported = format_time(now);
-    let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?;
+    let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?
+        .with_oidc(c.oidc.as_ref())?;
     if id_by_name(tx.db(), &c.name)?.is_some() {
         return Err(already_exists(&c.name));
     }
@@ -88,7 +92,8 @@ pub fn insert(tx: &WriteTx<'_>, c: &NewConnection, now: DateTime<Utc>) -> Result
 pub fn update(tx: &WriteTx<'_>, c: &Connection, now: DateTime<Utc>) -> Result<Connection> {
     check_name(&c.name).map_err(Error::invalid)?;
     let imported = format_time(c.metadata_imported_at);
-    let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?;
+    let row = WriteRow::new(&c.name, &c.idp, &c.sp, &c.policy, (&c.metadata_xml, &c.metadata_source, &imported), now)?
+        .with_oidc(c.oidc.as_ref())?;
     match id_by_name(tx.db(), &c.name)? {
         Some(other) if other != c.id => return Err(already_exists(&c.name)),
         _ => {}
@@ -97,7 +102,7 @@ pub fn update(tx: &WriteTx<'_>, c: &Connection, now: DateTime<Utc>) -> Result<Co
     if changed == 0 {
         return Err(Error::not_found(format!("connection {:?} (id {}) is no longer in the catalog", c.name, c.id)));
     }
-    for table in ["connection_certificates", "connection_endpoints", "connection_name_id_formats"] {
+    for table in ["connection_certificates", "connection_endpoints", "connection_name_id_formats", "connection_oidc"] {
         tx.db().execute(&format!("DELETE FROM {table} WHERE connection_id = ?1"), [c.id])?;
     }
     write_children(tx.db(), c.id, &row)?;
@@ -164,6 +169,8 @@ struct WriteRow<'a> {
     certificates: Vec<(Vec<u8>, String, String)>,
     endpoints: Vec<(&'static str, Endpoint)>,
     name_id_formats: Vec<String>,
+    protocol: &'static str,
+    oidc: Option<&'a OidcSettings>,
 }
 
 impl<'a> WriteRow<'a> {
@@ -207,7 +214,28 @@ impl<'a> WriteRow<'a> {
             certificates,
             endpoints,
             name_id_formats: idp.name_id_formats.clone(),
+            protocol: Protocol::Saml.as_str(),
+            oidc: None,
         })
+    }
+
+    /// An OIDC connection's settings: its issuer is the IdP's entityID, and it has no SAML
+    /// certificates or endpoints (the catalog would otherwise hold two contradicting IdPs).
+    fn with_oidc(mut self, oidc: Option<&'a OidcSettings>) -> Result<Self> {
+        let Some(settings) = oidc else { return Ok(self) };
+        let bad = |what: String| Error::invalid(format!("the OIDC connection {:?} {what}", self.name));
+        if settings.issuer != self.idp.entity_id {
+            return Err(bad(format!(
+                "has issuer {:?} but IdP entityID {:?}: they must be the same",
+                settings.issuer, self.idp.entity_id
+            )));
+        }
+        if !self.certificates.is_empty() || !self.endpoints.is_empty() {
+            return Err(bad("cannot have SAML signing certificates or endpoints".to_owned()));
+        }
+        self.protocol = Protocol::Oidc.as_str();
+        self.oidc = Some(settings);
+        Ok(self)
     }
 
     /// The `connections` columns both an insert and an update write, with their values.
@@ -225,6 +253,7 @@ impl<'a> WriteRow<'a> {
             ("sp_certificate", &self.sp_certificate),
             ("policy", &self.policy),
             ("updated_at", &self.updated_at),
+            ("protocol", &self.protocol),
         ]
     }
 }
@@ -263,12 +292,15 @@ fn write_children(tx: &rusqlite::Connection, id: i64, row: &WriteRow) -> Result<
     for (position, format) in (0_i64..).zip(&row.name_id_formats) {
         formats.execute(params![id, position, format])?;
     }
+    if let Some(settings) = row.oidc {
+        super::oidc::write_settings(tx, id, settings)?;
+    }
     Ok(())
 }
 
 const CONNECTION_COLUMNS: &str = "id, name, idp_entity_id, want_authn_requests_signed, valid_until, \
      metadata_xml, metadata_source, metadata_imported_at, sp_entity_id, sp_acs_url, sp_certificate, \
-     policy, created_at, updated_at";
+     policy, created_at, updated_at, protocol";
 
 fn load_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Connection> {
     let row = conn
@@ -294,6 +326,7 @@ struct ConnectionRow {
     policy: String,
     created_at: String,
     updated_at: String,
+    protocol: String,
 }
 
 impl ConnectionRow {
@@ -314,6 +347,7 @@ impl ConnectionRow {
             policy: r.get(11)?,
             created_at: r.get(12)?,
             updated_at: r.get(13)?,
+            protocol: r.get(14)?,
         })
     }
 
@@ -338,6 +372,14 @@ impl ConnectionRow {
             "SELECT format FROM connection_name_id_formats WHERE connection_id = ?1 ORDER BY position",
         )?;
         let name_id_formats = stmt.query_map([self.id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        let oidc = match self.protocol.as_str() {
+            "saml" => None,
+            "oidc" => Some(
+                super::oidc::load_settings(conn, self.id)?
+                    .ok_or_else(|| corrupt(&name, "OIDC settings", "the connection_oidc row is missing"))?,
+            ),
+            other => return Err(corrupt(&name, "protocol", format!("unknown protocol {other:?}"))),
+        };
 
         Ok(Connection {
             id: self.id,
@@ -357,8 +399,7 @@ impl ConnectionRow {
             metadata_imported_at,
             created_at,
             updated_at,
-            // Stored by migration 0007 (issue #14); until then every connection is SAML.
-            oidc: None,
+            oidc,
             name,
         })
     }

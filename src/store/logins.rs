@@ -82,6 +82,42 @@ pub struct NewTestLogin<'a> {
     pub response_xml: Option<&'a str>,
     pub response_xml_bytes: Option<usize>,
     pub authenticated: bool,
+    /// What `response_xml` holds.
+    pub document_format: DocumentFormat,
+}
+
+/// What a test login's stored document is: a SAMLResponse's XML, or an OIDC login's JSON
+/// (decoded header and claims; never the compact token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DocumentFormat {
+    #[default]
+    SamlXml,
+    OidcJson,
+}
+
+impl DocumentFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentFormat::SamlXml => "saml_xml",
+            DocumentFormat::OidcJson => "oidc_json",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [DocumentFormat::SamlXml, DocumentFormat::OidcJson].into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// The format of test login `id`'s stored document (`None`: no such login).
+pub fn document_format(db: &impl Read, id: i64) -> Result<Option<DocumentFormat>> {
+    let text: Option<String> =
+        db.db().query_row("SELECT document_format FROM test_logins WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    text.map(|t| {
+        DocumentFormat::parse(&t).ok_or_else(|| {
+            Error::new(ErrorCode::Storage, format!("test login {id} has an unknown document format {t:?}"))
+        })
+    })
+    .transpose()
 }
 
 fn encode(report: &ProvisionReport) -> Result<String> {
@@ -94,7 +130,8 @@ pub fn insert_test_login(tx: &WriteTx<'_>, t: &NewTestLogin<'_>, keep_unauthenti
     let conn = tx.db();
     conn.execute(
         "INSERT INTO test_logins (at, connection_id, connection_name, kind, request_id, outcome, failed_check, user_id, \
-         response_xml, report, response_xml_bytes, authenticated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         response_xml, report, response_xml_bytes, authenticated, document_format) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             format_time(t.at),
             t.connection_id,
@@ -108,6 +145,7 @@ pub fn insert_test_login(tx: &WriteTx<'_>, t: &NewTestLogin<'_>, keep_unauthenti
             encode(t.report)?,
             t.response_xml_bytes.and_then(|n| i64::try_from(n).ok()),
             t.authenticated,
+            t.document_format.as_str(),
         ],
     )?;
     let id = conn.last_insert_rowid();

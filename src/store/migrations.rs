@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/0004_demo.sql")),
     (5, include_str!("../../migrations/0005_identity_hardening.sql")),
     (6, include_str!("../../migrations/0006_admin_audit.sql")),
+    (7, include_str!("../../migrations/0007_oidc.sql")),
 ];
 
 /// The schema version this build creates and understands (the last migration's version).

@@ -2,7 +2,8 @@
 //!
 //! One file per table family, each a set of typed functions: [`connections`],
 //! [`mappings`], [`users`] (accounts and their IdP identities), [`audit`], [`replay`]
-//! (consumed IDs), [`logins`] (outstanding requests and test-login records) and [`demo`] (the
+//! (consumed IDs), [`logins`] (outstanding requests and test-login records), [`oidc`] (OIDC
+//! settings and authorization requests) and [`demo`] (the
 //! demo IdP's identity and people). Reads take anything that can [`Read`] (the store, or a
 //! write transaction that sees its own writes); writes take a [`WriteTx`], so that what one
 //! operation writes commits together or not at all. Outside this folder, clippy refuses the
@@ -24,6 +25,7 @@ mod functions;
 pub mod logins;
 pub mod mappings;
 pub mod migrations;
+pub mod oidc;
 pub mod replay;
 pub mod users;
 

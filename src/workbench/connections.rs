@@ -11,7 +11,7 @@ use super::audit::{self, AdminChange};
 use super::sp_side::sp_overrides_diff;
 use super::{ConnectionView, Workbench};
 use crate::certs::Certificate;
-use crate::connection::{Connection, IdpDescriptor, SecurityPolicy, SpConfig, check_name};
+use crate::connection::{Connection, IdpDescriptor, Protocol, SecurityPolicy, SpConfig, check_name};
 use crate::directory::{AdminAction, FieldChange};
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::Stop;
@@ -112,6 +112,7 @@ impl CertificateExpiry {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ConnectionSummary {
     pub name: String,
+    pub protocol: Protocol,
     pub idp_entity_id: String,
     /// The product detected from the entityID and endpoints (`generic` when unrecognised).
     pub vendor: Vendor,
@@ -185,6 +186,10 @@ pub struct ConnectionFile {
     pub acs_url: Option<String>,
     pub policy: crate::connection::SecurityPolicy,
     pub mapping: MappingDocument,
+    /// An OpenID Connect connection's settings with its cached JWKS (public keys); never
+    /// its client secret. Absent for a SAML connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<crate::oidc::OidcSettings>,
 }
 
 fn check_url(what: &str, value: &str) -> Result<()> {
@@ -238,6 +243,7 @@ impl Workbench {
             metadata_xml: request.metadata_xml.clone(),
             // A URL's password never reaches SQLite, the audit log or an export.
             metadata_source: metadata::shown_source(&request.source),
+            oidc: None,
         };
         let stored = self.insert_with_new_key(new, now, |tx, stored| {
             let mut diff = Vec::new();
@@ -338,21 +344,32 @@ impl Workbench {
         store::connections::remove(&tx, &connection.name)?;
         let mut diff = Vec::new();
         audit::diff_values("idp", &audit::idp_value(&connection.idp), &serde_json::json!({}), &mut diff);
-        diff.push(audit::change("sp.key", "kept", "removed"));
+        if connection.oidc.is_some() {
+            diff.push(audit::change("oidc.client_secret", "kept", "removed"));
+        } else {
+            diff.push(audit::change("sp.key", "kept", "removed"));
+        }
         let message = format!("Removed connection {}", connection.name);
         self.record_admin(&tx, AdminChange::on(AdminAction::ConnectionRemove, &connection, message, diff), now)?;
         tx.commit()?;
-        let key_removed = match self.secrets().delete(&secrets::sp_key(&connection.name)) {
-            Ok(()) => None,
-            Err(e) => Some(format!("the SP key could not be removed from the secret store: {}", e.message)),
-        };
-        Ok(RemoveOutcome { name: connection.name, warning: key_removed })
+        // Every secret a connection can own (SP key, OIDC client secret and key): a removed
+        // connection's name may be reused, and must not inherit them.
+        let failed: Vec<String> = secrets::connection_keys(&connection.name)
+            .iter()
+            .filter_map(|key| self.secrets().delete(key).err().map(|e| format!("{key}: {}", e.message)))
+            .collect();
+        let warning = (!failed.is_empty())
+            .then(|| format!("secrets could not be removed from the secret store: {}", failed.join("; ")));
+        Ok(RemoveOutcome { name: connection.name, warning })
     }
 
     /// A copy of a connection under a new name: same IdP, policy and mapping, its own SP
     /// key pair, and SP URLs that follow the new name unless they were set explicitly.
     pub fn duplicate_connection(&self, name: &str, new_name: &str, now: DateTime<Utc>) -> Result<ConnectionView> {
         let source = self.store().get_connection(name)?;
+        if source.oidc.is_some() {
+            return Ok(self.view(&self.duplicate_oidc(&source, new_name, now)?, now));
+        }
         self.free_name(new_name)?;
         let mapping = self.mapping(name)?;
         let new = NewConnection {
@@ -366,6 +383,7 @@ impl Workbench {
             policy: source.policy.clone(),
             metadata_xml: source.metadata_xml.clone(),
             metadata_source: source.metadata_source.clone(),
+            oidc: source.oidc.clone(),
         };
         let copy = self.insert_with_new_key(new, now, |tx, copy| {
             store::mappings::set_mapping(tx, copy.id, &mapping, now)?;
@@ -394,6 +412,7 @@ impl Workbench {
             acs_url: c.sp.acs_url.clone(),
             policy: c.policy.clone(),
             mapping: self.mapping(name)?,
+            oidc: c.oidc.clone(),
         };
         serde_json::to_string_pretty(&file).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))
     }
@@ -417,6 +436,14 @@ impl Workbench {
         file.mapping.check().map_err(|e| Error::invalid(format!("the file's mapping is not valid: {e}")))?;
         file.policy.check().map_err(|e| Error::invalid(format!("the file's security policy is not valid: {e}")))?;
         let name = name.unwrap_or(&file.name);
+        if let Some(settings) = file.oidc {
+            let view = self.import_oidc_file(name, settings, file.policy, file.mapping, &file.metadata_source, now)?;
+            return Ok(ImportOutcome {
+                connection: view,
+                warnings: vec![],
+                vendor: *vendor::guess(&file.idp_entity_id, &[]),
+            });
+        }
         let request = ImportRequest {
             name: name.to_owned(),
             metadata_xml: file.metadata_xml,
@@ -504,6 +531,7 @@ fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<Conn
     let vendor = vendor::guess(&c.idp_entity_id, &c.sso);
     let certificate =
         c.signing_certificates.iter().min_by_key(|cert| cert.not_after).map(|cert| CertificateExpiry::of(cert, now));
+    let protocol = c.protocol;
     let status = match &last {
         None => TestStatus::NeverTested,
         Some(t) if t.outcome.signed_in() => TestStatus::Ok,
@@ -512,6 +540,7 @@ fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<Conn
     let user_count = store::users::count_users(wb.store(), &c.name)?;
     let demo_helper = crate::demo::helper_note(&c.name, &c.idp_entity_id).map(str::to_owned);
     Ok(ConnectionSummary {
+        protocol,
         demo_helper,
         vendor: *vendor,
         status,
@@ -527,9 +556,13 @@ fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<Conn
 
 /// A free connection name from the IdP: the vendor id, or the entityID's host, plus a number if taken.
 fn suggest_name(wb: &Workbench, idp: Option<&IdpDescriptor>, vendor: &str) -> Result<String> {
-    let host = idp
-        .and_then(|i| url::Url::parse(&i.entity_id).ok())
-        .and_then(|u| u.host_str().map(|h| h.split('.').next().unwrap_or(h).to_owned()));
+    suggest_name_for(wb, idp.map_or("", |i| i.entity_id.as_str()), vendor)
+}
+
+/// [`suggest_name`] from an entityID or OIDC issuer.
+pub(super) fn suggest_name_for(wb: &Workbench, entity_id: &str, vendor: &str) -> Result<String> {
+    let host =
+        url::Url::parse(entity_id).ok().and_then(|u| u.host_str().map(|h| h.split('.').next().unwrap_or(h).to_owned()));
     let base = if vendor != "generic" { vendor.to_owned() } else { host.unwrap_or_else(|| "idp".to_owned()) };
     let base: String = base.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(48).collect();
     let base = if base.is_empty() { "idp".to_owned() } else { base.to_lowercase() };

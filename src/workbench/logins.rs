@@ -285,6 +285,7 @@ impl Workbench {
                 response_xml: response_xml.as_deref(),
                 response_xml_bytes,
                 authenticated: judgement.authenticated,
+                document_format: store::logins::DocumentFormat::SamlXml,
             },
             MAX_KEPT_GARBAGE,
         )?;

@@ -9,6 +9,8 @@
 //! - [`analysis`]: judge a captured response offline, as this connection's SP or as the SP
 //!   it was addressed to, now or at its own time (writes nothing);
 //! - [`mapping`]: the mapping document, presets, previews and dry runs;
+//! - [`oidc`]: OpenID Connect connections: discovery preview, add, re-discover, settings
+//!   and client secret;
 //! - [`directory`]: users and the audit log: search, detail, status, delete, export;
 //! - [`demo`]: the built-in demo IdP, its people, scenarios and story, and reset.
 //!
@@ -30,6 +32,7 @@ mod demo_reset;
 pub mod directory;
 pub mod logins;
 pub mod mapping;
+pub mod oidc;
 mod sp_side;
 pub mod xmlview;
 
@@ -40,7 +43,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::certs::Certificate;
-use crate::connection::{self, Connection, Endpoint, SecurityPolicy};
+use crate::connection::{self, Connection, Endpoint, Protocol, SecurityPolicy};
 use crate::error::Result;
 use crate::secrets::{self, SecretStore};
 use crate::sensitive::Sensitive;
@@ -61,6 +64,7 @@ pub use directory::{AuditFormat, UserDetail, render_audit};
 pub use logins::XmlLine;
 pub use logins::{BenchResult, TestLoginDetail};
 pub use mapping::{MappingPreview, PresetInfo};
+pub use oidc::{AddOidc, ManualEndpoints, OidcPreview, OidcSettingsPatch, OidcSource, OidcView};
 
 pub struct Workbench {
     store: Store,
@@ -75,6 +79,8 @@ pub struct Workbench {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ConnectionView {
     pub name: String,
+    pub protocol: Protocol,
+    /// For an OIDC connection, `idp_entity_id` is its issuer.
     pub idp_entity_id: String,
     pub sso: Vec<Endpoint>,
     pub slo: Vec<Endpoint>,
@@ -90,6 +96,10 @@ pub struct ConnectionView {
     pub metadata_imported_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The OpenID Connect side; absent for a SAML connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub oidc: Option<OidcView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +159,8 @@ impl Workbench {
         let resolved = c.sp.resolve(&c.name, &self.base_url);
         ConnectionView {
             name: c.name.clone(),
+            protocol: c.protocol(),
+            oidc: self.oidc_view(c),
             idp_entity_id: c.idp.entity_id.clone(),
             sso: c.idp.sso.clone(),
             slo: c.idp.slo.clone(),

@@ -93,6 +93,36 @@ fn every_action() -> (Bench, Vec<AuditEntry>, Vec<String>) {
         wb.set_sp_key("gamma", pair.key_pem, pair.certificate.pem().as_bytes(), now()).unwrap();
     }));
     keep(&["beta", "gamma"]);
+    // An OpenID Connect connection (endpoints by hand: no network), its settings and secret.
+    let add = handshake::workbench::AddOidc {
+        name: "oidc".into(),
+        source: handshake::workbench::OidcSource::Manual(handshake::workbench::ManualEndpoints {
+            issuer: "https://op.example".into(),
+            authorization_endpoint: "https://op.example/authorize".into(),
+            token_endpoint: "https://op.example/token".into(),
+            jwks_uri: "https://op.example/jwks".into(),
+            userinfo_endpoint: None,
+        }),
+        jwks_json: Some(crate::oidc_connections::JWKS.into()),
+        client_id: "cid".into(),
+        client_secret: Some(handshake::sensitive::Sensitive::new(crate::oidc_connections::CLIENT_SECRET.into())),
+        client_auth: None,
+        scopes: None,
+    };
+    let added = one_row(wb, AdminAction::ConnectionImport, |wb| {
+        wb.add_oidc_connection(&add, now()).unwrap();
+    });
+    assert_eq!(field(&added, "oidc.client_secret").after, "set");
+    assert_eq!(field(&added, "oidc.issuer").after, "https://op.example");
+    rows.push(one_row(wb, AdminAction::OidcSettingsChange, |wb| {
+        let patch = handshake::workbench::OidcSettingsPatch { client_id: Some("cid-2".into()), ..Default::default() };
+        wb.set_oidc_settings("oidc", &patch, now()).unwrap();
+    }));
+    rows.push(one_row(wb, AdminAction::OidcSecretChange, |wb| {
+        let secret = format!("{}-rotated", crate::oidc_connections::CLIENT_SECRET);
+        wb.set_oidc_client_secret("oidc", Some(handshake::sensitive::Sensitive::new(secret)), now()).unwrap();
+    }));
+    rows.push(added);
     rows.push(one_row(wb, AdminAction::UserDeactivate, |wb| {
         wb.set_user_status(user, UserStatus::Deactivated, now()).unwrap();
     }));
@@ -107,6 +137,7 @@ fn every_action() -> (Bench, Vec<AuditEntry>, Vec<String>) {
     }));
     wb.create_demo(None, now()).unwrap();
     keep(&["demo", "demo-idp"]);
+    keys.push(crate::oidc_connections::CLIENT_SECRET.to_owned());
     rows.push(one_row(wb, AdminAction::DemoReset, |wb| {
         wb.reset_demo(now()).unwrap();
     }));
@@ -145,6 +176,9 @@ fn regression_every_admin_action_writes_one_audit_row_with_actor_and_diff() {
     assert_eq!(field(deactivate, "status").after, "deactivated");
     assert_eq!(field(by(AdminAction::UserDelete), "user").before["email"], "ada@example.com");
     assert!(field(by(AdminAction::DemoReset), "personas").after.as_str().unwrap().ends_with("default personas"));
+    assert_eq!(field(by(AdminAction::OidcSettingsChange), "oidc.client_id").after, "cid-2");
+    let secret = field(by(AdminAction::OidcSecretChange), "oidc.client_secret");
+    assert_eq!((secret.before.clone(), secret.after.clone()), ("set".into(), "replaced".into()));
     // Filters: by kind and by action; logins stay login rows.
     let logins = b.wb.audit(&AuditQuery { kind: Some(AuditKind::Login), ..AuditQuery::default() }).unwrap();
     assert!(

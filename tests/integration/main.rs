@@ -22,6 +22,7 @@ mod identity_attacks;
 mod layout;
 mod metadata;
 mod namespaces;
+mod oidc_connections;
 mod oidc_op;
 mod oidc_validation;
 mod provisioning;

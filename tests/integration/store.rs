@@ -95,6 +95,7 @@ fn full(name: &str) -> NewConnection {
         },
         metadata_xml: "<md:EntityDescriptor entityID=\"x\">ünïcödé</md:EntityDescriptor>".into(),
         metadata_source: "https://idp.example/metadata?x=1".into(),
+        oidc: None,
     }
 }
 
@@ -115,6 +116,7 @@ fn minimal(name: &str) -> NewConnection {
         policy: SecurityPolicy::default(),
         metadata_xml: String::new(),
         metadata_source: "stdin".into(),
+        oidc: None,
     }
 }
 
@@ -130,7 +132,7 @@ fn expected(id: i64, c: &NewConnection, now: DateTime<Utc>) -> Connection {
         metadata_imported_at: now,
         created_at: now,
         updated_at: now,
-        oidc: None,
+        oidc: c.oidc.clone(),
     }
 }
 
@@ -591,4 +593,50 @@ fn resolve_path_reads_handshake_db_from_the_environment() {
     let default = Store::default_path().unwrap();
     assert!(out.contains(&format!("RESOLVED_NONE={}\n", default.display())), "{out}");
     assert!(out.contains("RESOLVED_CLI=/from/cli.db\n"), "{out}");
+}
+
+/// Migration 7 (OpenID Connect, issue #14) on a catalog an older Handshake left at
+/// version 6: its connections become SAML ones, its test logins hold SAML XML, and the new
+/// tables are there, empty.
+#[test]
+fn a_version_6_catalog_migrates_to_oidc_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v6.db");
+    // Migration 5 needs the catalog's SQL functions: let the store build the schema, then
+    // take migration 7 back out, leaving the version-6 schema an older Handshake wrote.
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE oidc_requests; DROP TABLE connection_oidc;
+             ALTER TABLE connections DROP COLUMN protocol; ALTER TABLE test_logins DROP COLUMN document_format;
+             PRAGMA user_version = 6;",
+        )
+        .unwrap();
+        conn.execute_batch(
+            "INSERT INTO connections (id, name, idp_entity_id, want_authn_requests_signed, metadata_xml, metadata_source,
+                metadata_imported_at, policy, created_at, updated_at)
+             VALUES (1, 'corp', 'https://idp.corp.example', 0, '<x/>', 'test', '2026-01-01T00:00:00.000000000Z', '{}',
+                '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z');
+             INSERT INTO test_logins (at, connection_id, connection_name, kind, outcome, report)
+             VALUES ('2026-01-01T00:00:00.000000000Z', 1, 'corp', 'sp_initiated', 'rejected', '{}');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 7);
+    let c = store.get_connection("corp").unwrap();
+    assert_eq!((c.protocol(), c.oidc), (handshake::connection::Protocol::Saml, None));
+    let raw = crate::sql(&store);
+    let (protocol, format): (String, String) = raw
+        .query_row("SELECT protocol, (SELECT document_format FROM test_logins) FROM connections", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((protocol.as_str(), format.as_str()), ("saml", "saml_xml"));
+    for table in ["connection_oidc", "oidc_requests"] {
+        let n: i64 = raw.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+    assert!(raw.execute("UPDATE connections SET protocol = 'ws-fed'", []).is_err(), "protocol is checked");
 }

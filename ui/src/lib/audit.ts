@@ -15,6 +15,8 @@ export const ADMIN_ACTIONS: Record<AdminAction, string> = {
   sp_urls_change: "SP URLs changed",
   sp_key_rotate: "SP key rotated",
   sp_key_replace: "SP key replaced",
+  oidc_settings_change: "OIDC settings changed",
+  oidc_secret_change: "OIDC client secret changed",
   user_activate: "User activated",
   user_deactivate: "User deactivated",
   user_delete: "User deleted",

@@ -9,6 +9,7 @@ export const NOW = new Date("2026-11-23T14:05:00Z");
 export function summary(over: Partial<ConnectionSummary> = {}): ConnectionSummary {
   return {
     name: "okta-prod",
+    protocol: "saml",
     idp_entity_id: "http://www.okta.com/exk1abcd",
     vendor: { id: "okta", label: "Okta", preset: true },
     status: "never_tested",
@@ -79,6 +80,7 @@ export function preview(over: Partial<MetadataPreview> = {}): MetadataPreview {
 export function view(name: string): ConnectionView {
   return {
     name,
+    protocol: "saml",
     idp_entity_id: idp.entity_id,
     sso: idp.sso,
     slo: [],

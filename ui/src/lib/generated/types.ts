@@ -29,7 +29,7 @@ export type ServerStatus = { running: boolean, port: number, base_url: string,
  */
 error: Error | null, };
 
-export type ConnectionSummary = { name: string, idp_entity_id: string, 
+export type ConnectionSummary = { name: string, protocol: Protocol, idp_entity_id: string, 
 /**
  * The product detected from the entityID and endpoints (`generic` when unrecognised).
  */
@@ -60,17 +60,61 @@ id: string, label: string,
  */
 preset: boolean, };
 
-export type ConnectionView = { name: string, idp_entity_id: string, sso: Array<Endpoint>, slo: Array<Endpoint>, name_id_formats: Array<string>, want_authn_requests_signed: boolean, valid_until: string | null, signing_certificates: Array<Certificate>, 
+export type ConnectionView = { name: string, protocol: Protocol, 
+/**
+ * For an OIDC connection, `idp_entity_id` is its issuer.
+ */
+idp_entity_id: string, sso: Array<Endpoint>, slo: Array<Endpoint>, name_id_formats: Array<string>, want_authn_requests_signed: boolean, valid_until: string | null, signing_certificates: Array<Certificate>, 
 /**
  * How soon each signing certificate expires, in the same order (the one expiry rule).
  */
-certificate_expiry: Array<CertificateExpiry>, sp: SpView, policy: SecurityPolicy, metadata_source: string, metadata_imported_at: string, created_at: string, updated_at: string, };
+certificate_expiry: Array<CertificateExpiry>, sp: SpView, policy: SecurityPolicy, metadata_source: string, metadata_imported_at: string, created_at: string, updated_at: string, 
+/**
+ * The OpenID Connect side; absent for a SAML connection.
+ */
+oidc?: OidcView, };
 
 export type SpView = { entity_id: string, acs_url: string, 
 /**
  * False when derived from the embedded SP's base URL (follows `--port`).
  */
 entity_id_explicit: boolean, acs_url_explicit: boolean, certificate: Certificate | null, certificate_expiry: CertificateExpiry | null, };
+
+export type Protocol = "saml" | "oidc";
+
+export type OidcView = { issuer: string, discovery_url: string | null, discovered_at: string | null, authorization_endpoint: string, token_endpoint: string, userinfo_endpoint: string | null, jwks_uri: string, jwks_fetched_at: string | null, 
+/**
+ * The cached JWKS's key ids (`#n` for a key without one).
+ */
+jwks_kids: Array<string>, client_id: string, client_auth: ClientAuth, scopes: Array<string>, allowed_algs: Array<Alg>, trusted_audiences: Array<string>, call_userinfo: boolean, redirect_host: RedirectHost, 
+/**
+ * The redirect URI in effect (on the chosen host), then the one on the other host.
+ */
+redirect_uri: string, redirect_uris: Array<string>, };
+
+export type OidcPreview = { issuer: string, discovery_url: string, authorization_endpoint: string, token_endpoint: string, userinfo_endpoint: string | null, jwks_uri: string, end_session_endpoint: string | null, 
+/**
+ * `id_token_signing_alg_values_supported`, as the OP lists it.
+ */
+signing_algs_offered: Array<string>, 
+/**
+ * What the connection will allow: the offered ones Handshake verifies with public keys.
+ */
+allowed_algs: Array<Alg>, token_endpoint_auth_methods: Array<string>, 
+/**
+ * The client authentication a confidential client will use.
+ */
+client_auth: ClientAuth, scopes_supported: Array<string>, notes: Array<string>, vendor: Vendor, suggested_name: string, 
+/**
+ * The redirect URIs to register at the OP (on 127.0.0.1 and on localhost).
+ */
+redirect_uris: Array<string>, };
+
+export type Alg = "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "HS256" | "HS384" | "HS512";
+
+export type ClientAuth = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
+
+export type RedirectHost = "loopback" | "localhost";
 
 export type ImportRequest = { name: string, metadata_xml: string, 
 /**
@@ -587,7 +631,7 @@ action: AdminAction | null, };
 
 export type AuditKind = "login" | "admin";
 
-export type AdminAction = "connection_import" | "connection_duplicate" | "connection_reimport" | "connection_remove" | "mapping_change" | "policy_change" | "sp_urls_change" | "sp_key_rotate" | "sp_key_replace" | "user_activate" | "user_deactivate" | "user_delete" | "demo_reset";
+export type AdminAction = "connection_import" | "connection_duplicate" | "connection_reimport" | "connection_remove" | "mapping_change" | "policy_change" | "sp_urls_change" | "sp_key_rotate" | "sp_key_replace" | "oidc_settings_change" | "oidc_secret_change" | "user_activate" | "user_deactivate" | "user_delete" | "demo_reset";
 
 export type AuditFormat = "csv" | "json_lines";
 

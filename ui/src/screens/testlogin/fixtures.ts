@@ -15,6 +15,7 @@ export function connectionView(overrides: Partial<ConnectionView> = {}): Connect
   const { entity_id, signing_certificates: _, ...endpoints } = structuredClone(idp);
   return {
     name: "okta-prod",
+    protocol: "saml",
     idp_entity_id: entity_id,
     ...endpoints,
     signing_certificates: [
