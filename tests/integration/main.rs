@@ -24,6 +24,8 @@ mod metadata;
 mod namespaces;
 mod oidc_connections;
 mod oidc_demo;
+mod oidc_fake_op;
+mod oidc_flow;
 mod oidc_mapping;
 mod oidc_op;
 mod oidc_validation;
