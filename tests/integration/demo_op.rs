@@ -554,3 +554,28 @@ async fn each_token_twist_fails_the_judge_at_its_intended_check() {
         assert_eq!(failed, check, "{scenario}: {:?}", report.failure);
     }
 }
+
+/// Userinfo answers with the same person-claim twists as the ID token: an RP that merges
+/// userinfo into the claims (Handshake's does) used to get the email and the groups back
+/// from userinfo, so `oidc-missing-email` and `oidc-group-overage` were signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_userinfo_carries_the_scenarios_claim_twists() {
+    let o = op().await;
+    let userinfo = |tokens: Value| {
+        let http = o.http.clone();
+        let url = format!("{}/userinfo", o.issuer());
+        async move {
+            let me = http.get(url).bearer_auth(tokens["access_token"].as_str().unwrap()).send().await.unwrap();
+            serde_json::from_str::<Value>(&me.text().await.unwrap()).unwrap()
+        }
+    };
+    let me = userinfo(o.tokens("oidc-missing-email").await.1).await;
+    assert_eq!((me["sub"].is_string(), me.get("email")), (true, None), "{me}");
+    let me = userinfo(o.tokens("oidc-group-overage").await.1).await;
+    assert!(me.get("groups").is_none() && me["_claim_names"]["groups"] == "src1", "{me}");
+    let me = userinfo(o.tokens("oidc-email-unverified").await.1).await;
+    assert_eq!(me["email_verified"], false);
+    // Token-only twists stay in the token.
+    let me = userinfo(o.tokens("oidc-wrong-audience").await.1).await;
+    assert!(me.get("aud").is_none(), "{me}");
+}

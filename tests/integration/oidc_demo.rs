@@ -123,10 +123,12 @@ async fn every_oidc_scenario_ends_in_its_intended_verdict_and_check() {
                 assert!(login.report.checks.iter().all(|c| c.status != CheckStatus::Fail), "{name}");
             }
             ScenarioId::OidcCodeReplay => {
-                // Refused by the replay cache before any exchange: the token endpoint was not
-                // called again (it would have answered invalid_grant, a token_response failure).
-                assert_ne!(check(&login, "token_response").status, CheckStatus::Fail);
-                assert!(r.user.is_none() || r.verdict == DemoVerdict::Rejected);
+                // Refused by the replay cache before any exchange: the code was not sent to
+                // the token endpoint again (the demo OP would have answered invalid_grant).
+                let token = check(&login, "token_response");
+                assert!(token.actual.starts_with("not sent"), "{token:?}");
+                assert!(!token.actual.contains("invalid_grant"), "{token:?}");
+                assert_eq!(login.report.reason(), Some("replay"));
             }
             _ => {}
         }
