@@ -20,7 +20,7 @@ use handshake::secrets::SecretStoreKind;
 use handshake::store::Store;
 use handshake::workbench::Workbench;
 
-use crate::oidc_fake_op::{FakeOp, add_connection};
+use crate::fake_op::{FakeOp, add_connection};
 use crate::provisioning::idp_key;
 use crate::validation::generator;
 

@@ -1,5 +1,5 @@
 //! OpenID Connect test logins through the embedded SP, against the minimal OP of
-//! `oidc_fake_op.rs`: the flow's own behaviour (state, code replay, OP errors, the JWKS refetch,
+//! `fake_op.rs`: the flow's own behaviour (state, code replay, OP errors, the JWKS refetch,
 //! secrets, the Host guard), and ID tokens judged offline (CLI, capture analysis). The proof
 //! against a real OP is `e2e_oidc.rs`.
 
@@ -21,7 +21,7 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
-use crate::oidc_fake_op::{CLIENT_ID, CLIENT_SECRET, FakeOp, TestClock, add_connection, callback_path, start_time};
+use crate::fake_op::{CLIENT_ID, CLIENT_SECRET, FakeOp, TestClock, add_connection, callback_path, start_time};
 
 /// The embedded SP of the router-driven tests (no socket: requests name this Host).
 const SP_BASE: &str = "http://127.0.0.1:7777";
