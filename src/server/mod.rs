@@ -57,10 +57,10 @@ pub struct AppState {
     port: u16,
     /// Keys the anti-CSRF tokens of this server's forms (made here, never stored).
     csrf: Arc<CsrfKey>,
-    /// The demo OP's codes and access tokens: in memory only, never in SQLite.
-    demo_op: Arc<crate::demo::op::Sessions>,
     /// When each OIDC connection's JWKS was last fetched again for an unknown `kid`.
     jwks_refetches: Arc<oidc::RefetchGate>,
+    /// The demo OP's codes and access tokens: in memory only, never in SQLite.
+    demo_op: Arc<crate::demo::op::Sessions>,
 }
 
 impl AppState {
@@ -77,8 +77,8 @@ impl AppState {
             events,
             port: 0,
             csrf: Arc::new(CsrfKey::generate()?),
-            demo_op: Arc::default(),
             jwks_refetches: Arc::default(),
+            demo_op: Arc::default(),
         })
     }
 

@@ -20,7 +20,7 @@ use super::refusal::Refusal;
 use super::{Answer, AppState, LoginQuery, connection_name, publish};
 use crate::oidc::{Exchange, rp};
 use crate::sensitive::Sensitive;
-use crate::workbench::oidc_login::{CallbackFacts, CallbackPlan, CallbackQuery, ExchangeInputs, names_unknown_kid};
+use crate::workbench::oidc_login::{CallbackFacts, CallbackPlan, CallbackQuery, ExchangeInputs};
 
 /// The shortest time between two JWKS refetches of one connection: a token naming an
 /// unknown `kid` cannot make Handshake hammer the OP.
@@ -133,7 +133,7 @@ async fn redeem(state: &AppState, inputs: &ExchangeInputs) -> CallbackFacts {
         Err(e) => Exchange::Failed { status: None, detail: e.message },
     };
     if let Exchange::Tokens { id_token: Some(token), access_token, .. } = &exchange {
-        if names_unknown_kid(token, inputs.settings.jwks_json.as_deref()) {
+        if crate::oidc::jwks::needs_refetch(token, inputs.settings.jwks_json.as_deref()) {
             refetch_jwks(state, inputs, &mut facts).await;
         }
         if inputs.settings.call_userinfo

@@ -341,12 +341,16 @@ impl Workbench {
             Some(Exchange::Tokens { id_token: Some(t), .. }) => t.as_str(),
             _ => "",
         };
-        // A code used before was not sent: the token endpoint check says so.
-        let not_sent = Exchange::Failed {
-            status: None,
-            detail: "not sent: an earlier login consumed this authorization code".to_owned(),
+        // Nothing was sent to the token endpoint although the state matched: say why there.
+        let not_sent = |why: &str| Exchange::Failed { status: None, detail: format!("not sent: {why}") };
+        let not_sent = match (&matched.state, &query.code, &facts.exchange) {
+            _ if code_replayed => Some(not_sent("an earlier login consumed this authorization code")),
+            (StateMatch::Matched { .. }, None, None) => {
+                Some(not_sent("the OP's redirect brought neither a code nor an error"))
+            }
+            _ => None,
         };
-        let exchange = if code_replayed { Some(&not_sent) } else { facts.exchange.as_ref() };
+        let exchange = not_sent.as_ref().or(facts.exchange.as_ref());
         let jwks = facts.refetched_jwks.as_deref().or(settings.jwks_json.as_deref());
         let ctx = oidc::Context {
             settings,
@@ -417,17 +421,6 @@ fn adapt(c: &Connection, report: oidc::Report, userinfo: Option<&Map<String, Val
         }
     }
     login::oidc::judge(c, report, oidc::claims::claims_of(&claims))
-}
-
-/// True when the ID token names a `kid` the cached JWKS lacks (or nothing usable is
-/// cached): the OP may have rotated its keys, so the JWKS is worth fetching again once.
-pub fn names_unknown_kid(id_token: &str, cached_jwks: Option<&str>) -> bool {
-    let Ok(parsed) = oidc::jose::parse_compact(id_token) else { return false };
-    let kid = parsed.header_str("kid");
-    match cached_jwks.map(oidc::jwks::Jwks::parse) {
-        Some(Ok(jwks)) => jwks.needs_refetch(kid),
-        _ => true,
-    }
 }
 
 /// 256 random bits, base64url without padding.

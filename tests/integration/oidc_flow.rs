@@ -184,6 +184,17 @@ async fn an_op_error_at_the_token_endpoint_is_shown_as_token_response() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_callback_without_a_code_is_refused_at_the_token_endpoint_check() {
+    let sp = Sp::new();
+    let auth = sp.start().await;
+    let state = url::Url::parse(&auth).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let t = sp.callback(&format!("/oidc/acme/callback?state={state}")).await;
+    assert_eq!(failed_check(&t).as_deref(), Some("token_response"), "{:#?}", t.report);
+    assert!(check(&t, CheckId::TokenResponse).actual.contains("neither a code nor an error"));
+    assert_eq!(sp.op.op().token_calls, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_op_error_in_the_redirect_is_recorded_as_state() {
     let sp = Sp::new();
     let auth = sp.start().await;
