@@ -222,15 +222,16 @@ fn free_port() -> u16 {
 
 /// `handshake demo --protocol oidc`: the demo OP and `demo-oidc`, served; its login URL
 /// sends the browser to the demo OP's picker. The server is stopped (by its pid) at the end.
+/// `serve` used to list an OIDC connection's test login as `/saml/{name}/login` with an ACS.
 #[test]
-fn cli_demo_serves_the_oidc_demo_connection() {
+fn regression_cli_demo_serves_the_oidc_demo_connection_and_lists_its_oidc_login() {
     let dir = tempfile::tempdir().unwrap();
     let (db, secrets) = (dir.path().join("serve.db"), dir.path().join("secrets"));
     let port = free_port();
     let mut child = cli(&db, &secrets)
         .args(["--port", &port.to_string(), "demo", "--protocol", "oidc", "--json"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     struct Kill(std::process::Child);
@@ -241,7 +242,15 @@ fn cli_demo_serves_the_oidc_demo_connection() {
         }
     }
     let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
     let _server = Kill(child);
+    let (tx, listed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
     let setup: Value = serde_json::Deserializer::from_reader(stdout).into_iter::<Value>().next().unwrap().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     assert_eq!(setup["connection"]["name"], "demo-oidc");
@@ -265,4 +274,13 @@ fn cli_demo_serves_the_oidc_demo_connection() {
     let picker = http.get(location).send().unwrap();
     assert_eq!(picker.status(), 200);
     assert!(picker.text().unwrap().contains(PRIYA), "the person picker");
+
+    // What `serve` lists for the connection: its OIDC login and the redirect URI.
+    let line = std::iter::from_fn(|| listed.recv_timeout(Duration::from_secs(10)).ok())
+        .find(|l| l.contains("demo-oidc: test login"))
+        .expect("serve lists demo-oidc");
+    assert_eq!(
+        line.trim(),
+        format!("demo-oidc: test login {base}/oidc/demo-oidc/login  (redirect URI {base}/oidc/demo-oidc/callback)")
+    );
 }
