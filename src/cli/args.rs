@@ -73,7 +73,7 @@ pub struct DemoArgs {
     /// For clock-skew: how many minutes the IdP's clock is ahead (default 5).
     #[arg(long, requires = "scenario", allow_negative_numbers = true)]
     pub skew_minutes: Option<i64>,
-    /// Claim names and XML shape of this IdP (switches the demo IdP and the demo mapping).
+    /// Claim names and XML shape of this IdP (switches the demo IdP and the demo mapping; SAML only).
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::demo::DemoStyle::names()))]
     pub style: Option<String>,
     /// Run one step of the joiner-mover-leaver story (its change at the demo IdP, then the
@@ -86,6 +86,10 @@ pub struct DemoArgs {
     /// Reset the demo data: default personas, the demo connection's users and test logins removed.
     #[arg(long, conflicts_with_all = ["scenario", "story"])]
     pub reset: bool,
+    /// Which demo connection to create and serve: `saml` (the demo IdP and `demo`, the
+    /// default) or `oidc` (the demo OpenID Provider and `demo-oidc`).
+    #[arg(long, value_parser = ["saml", "oidc"], default_value = "saml", conflicts_with_all = ["scenario", "story", "list", "reset", "style"])]
+    pub protocol: String,
     #[arg(long)]
     pub json: bool,
 }

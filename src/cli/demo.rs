@@ -80,6 +80,20 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    if args.protocol == "oidc" {
+        let setup = wb.create_oidc_demo(now)?;
+        drop(wb);
+        emit(args.json, &setup, |setup| {
+            let issuer = setup.connection.oidc.as_ref().map_or("", |o| o.issuer.as_str());
+            println!(
+                "Demo OpenID Provider {issuer} and connection {} {}.",
+                setup.connection.name,
+                if setup.created { "created" } else { "ready" }
+            );
+            println!("Open this URL to start a test login:\n{}", setup.login_url);
+        })?;
+        return serve(cli);
+    }
     let setup = wb.create_demo(style, now)?;
     drop(wb);
     emit(args.json, &setup, |setup| {

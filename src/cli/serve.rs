@@ -22,7 +22,13 @@ pub fn serve(cli: &Cli) -> Result<ExitCode, Error> {
         let base = handshake::connection::base_url(options.port);
         eprintln!("Handshake SP listening on {base}/ (Ctrl-C to stop)");
         for c in &connections {
-            eprintln!("  {}: test login {base}/saml/{}/login  (ACS {})", c.name, c.name, c.sp.acs_url);
+            let segment = handshake::connection::url_segment(&c.name);
+            match &c.oidc {
+                Some(o) => {
+                    eprintln!("  {}: test login {base}/oidc/{segment}/login  (redirect URI {})", c.name, o.redirect_uri)
+                }
+                None => eprintln!("  {}: test login {base}/saml/{segment}/login  (ACS {})", c.name, c.sp.acs_url),
+            }
         }
         let mut events = state.events.subscribe();
         tokio::spawn(async move {

@@ -15,6 +15,7 @@ mod op_twist;
 pub mod personas;
 pub mod run;
 pub mod scenarios;
+mod scenarios_oidc;
 pub mod story;
 pub mod styles;
 
@@ -37,6 +38,8 @@ pub const DEMO_CONNECTION: &str = "demo";
 /// A copy of the demo connection that refuses IdP-initiated logins, for
 /// `idp-initiated-refused`: the user's own demo connection is never changed by a scenario.
 pub const DEMO_STRICT_CONNECTION: &str = "demo-strict";
+/// The OpenID Connect demo connection (to the demo OP), `create_oidc_demo` makes it.
+pub const DEMO_OIDC_CONNECTION: &str = "demo-oidc";
 /// `metadata_source` of the demo connections.
 pub const METADATA_SOURCE: &str = "built-in demo IdP";
 
@@ -172,9 +175,21 @@ pub fn metadata_xml(base_url: &str, certificate: &Certificate) -> String {
 /// The demo connection's mapping: the style's preset, plus department and title, and role
 /// rules that make the story visible (admins, engineers, contractors; everyone else a member).
 pub fn demo_mapping(style: DemoStyle) -> MappingDocument {
-    let mut doc = style.preset();
-    doc.fields.push(FieldRule::new("department", Source::attribute(&style.department_claim())));
-    doc.fields.push(FieldRule::new("title", Source::attribute(&style.title_claim())));
+    with_demo_roles(style.preset(), &style.department_claim(), &style.title_claim())
+}
+
+/// The OIDC demo connection's mapping: the demo OP's preset (the standard claims, a verified
+/// email required), plus department and title and the same role rules as the SAML demo.
+pub fn demo_oidc_mapping() -> MappingDocument {
+    let preset = crate::provision::presets::oidc_preset("demo").unwrap_or_else(crate::provision::presets::oidc_generic);
+    let mut doc = with_demo_roles(preset, "department", "title");
+    doc.access.require_email_verified = true;
+    doc
+}
+
+fn with_demo_roles(mut doc: MappingDocument, department_claim: &str, title_claim: &str) -> MappingDocument {
+    doc.fields.push(FieldRule::new("department", Source::attribute(department_claim)));
+    doc.fields.push(FieldRule::new("title", Source::attribute(title_claim)));
     let rule = |field: &str, value: &str, grant: &str| RoleRule {
         source: Source::Field { name: field.into() },
         op: Op::Equals,

@@ -21,7 +21,7 @@ use crate::oidc::Alg;
 use crate::sensitive::Sensitive;
 
 pub use super::op_sessions::{Grant, Redemption, Sessions, TokenError, s256};
-pub use super::op_twist::{OidcSigner, OidcTwist, TWISTS, TwistInfo, twists_for};
+pub use super::op_twist::{OidcSigner, OidcTwist, TWISTS, TwistInfo, twists_for, userinfo_claims};
 
 /// Where the demo OP lives under the embedded server; also its issuer's path.
 pub const PATH: &str = "/demo-idp/oidc";

@@ -112,6 +112,29 @@ pub fn twists_for(name: &str) -> Option<Vec<OidcTwist>> {
     TWISTS.iter().find(|t| t.name == name).map(|t| (t.twists)())
 }
 
+/// Claims only an ID token carries (OIDC Core §2): a twist of these alters the token, never
+/// what userinfo answers.
+const TOKEN_ONLY: [&str; 10] = ["iss", "aud", "exp", "iat", "nbf", "auth_time", "nonce", "at_hash", "azp", "jti"];
+
+/// What userinfo answers for a sign-in: the person's claims with the same claim twists as
+/// the ID token (an OP that leaves the email out of the token leaves it out of userinfo too),
+/// so an RP that merges userinfo into the claims sees the same scenario.
+pub fn userinfo_claims(twists: &[OidcTwist], claims: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = claims.clone();
+    for twist in twists {
+        match twist {
+            OidcTwist::SetClaim(name, value) if !TOKEN_ONLY.contains(&name.as_str()) => {
+                out.insert(name.clone(), value.clone());
+            }
+            OidcTwist::RemoveClaim(name) => {
+                out.remove(name);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Applies the claim and header twists; returns who signs.
 pub(super) fn apply(
     twists: &[OidcTwist],
@@ -186,5 +209,19 @@ mod tests {
         assert!(claims.get("email").is_none() && claims.get("groups").is_none() && claims.get("nbf").is_none());
         assert_eq!(claims["_claim_names"]["groups"], "src1");
         assert_eq!(header["kid"], "k");
+    }
+
+    #[test]
+    fn userinfo_gets_the_person_claim_twists_but_never_the_token_only_ones() {
+        let person = json!({"sub": "p1", "email": "a@b.example", "email_verified": true, "groups": ["g"]});
+        let person = person.as_object().unwrap().clone();
+        let info = |name: &str| userinfo_claims(&twists_for(name).unwrap(), &person);
+        assert!(info("oidc-missing-email").get("email").is_none());
+        assert_eq!(info("oidc-email-unverified")["email_verified"], false);
+        let overage = info("oidc-group-overage");
+        assert!(overage.get("groups").is_none() && overage.get("_claim_names").is_some());
+        for token_twist in ["oidc-wrong-audience", "oidc-nonce-mismatch", "oidc-wrong-issuer", "oidc-expired"] {
+            assert_eq!(info(token_twist), person, "{token_twist}");
+        }
     }
 }

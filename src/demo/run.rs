@@ -1,7 +1,9 @@
 //! Drives a scenario through the real HTTP endpoints, as a browser would: the SP's login
 //! URL, the demo IdP's SSO page (or its IdP-initiated start page), the sign-in form posted
 //! back with its hidden fields (the anti-CSRF token among them) and the page's `Origin`,
-//! the auto-posting form, the SP's ACS.
+//! the auto-posting form, the SP's ACS. An OpenID Connect scenario goes the code flow's
+//! way: the SP's `/oidc/{connection}/login`, the demo OP's person picker, its redirect with
+//! the code to the SP's callback.
 
 use std::sync::LazyLock;
 
@@ -87,13 +89,65 @@ fn location(response: &reqwest::Response, step: &str) -> Result<String> {
 async fn post_to_acs(client: &reqwest::Client, base: &str, form: &Form) -> Result<i64> {
     let response =
         client.post(absolute(base, &form.action)).form(&form.fields).send().await.map_err(|e| failed("the ACS", e))?;
-    let target = location(&response, "the ACS")?;
+    test_login_of(&location(&response, "the ACS")?, "the ACS")
+}
+
+/// The test login a result redirect (`/test-logins/{id}`) points at.
+fn test_login_of(target: &str, step: &str) -> Result<i64> {
     TEST_LOGIN
         .as_ref()
-        .and_then(|re| re.captures(&target))
+        .and_then(|re| re.captures(target))
         .and_then(|c| c.get(1))
         .and_then(|m| m.as_str().parse().ok())
-        .ok_or_else(|| failed("the ACS", format!("it redirected to {target}, not to a test login")))
+        .ok_or_else(|| failed(step, format!("it redirected to {target}, not to a test login")))
+}
+
+/// One OIDC login through the real endpoints: the SP's login (303 to the demo OP), the
+/// OP's person picker posted back with its hidden fields, the `Origin` and `scenario`, the
+/// OP's 303 to the SP's callback, the callback's 303 to the test login it recorded.
+async fn oidc_login(client: &reqwest::Client, base: &str, prepared: &PreparedScenario, scenario: &str) -> Result<i64> {
+    let login = format!("{base}/oidc/{}/login", url_segment(&prepared.connection));
+    let r = client.get(&login).send().await.map_err(|e| failed("the SP's OIDC login", e))?;
+    let authorize = location(&r, "the SP's OIDC login")?;
+    let step = "the demo OP's sign-in page";
+    let r = client.get(absolute(base, &authorize)).send().await.map_err(|e| failed(step, e))?;
+    let picker = read_form(&page(r, step).await?, step)?;
+    let mut fields = picker.fields;
+    fields.push(("persona".into(), prepared.persona.clone()));
+    fields.push(("scenario".into(), scenario.into()));
+    let step = "the demo OP's sign-in";
+    let r = client
+        .post(absolute(base, &picker.action))
+        .header(reqwest::header::ORIGIN, origin_of(base))
+        .form(&fields)
+        .send()
+        .await
+        .map_err(|e| failed(step, e))?;
+    if !r.status().is_redirection() {
+        return Err(failed(step, format!("HTTP {}: {}", r.status(), page_text(r).await)));
+    }
+    let callback = location(&r, step)?;
+    let step = "the SP's OIDC callback";
+    let r = client.get(absolute(base, &callback)).send().await.map_err(|e| failed(step, e))?;
+    if !r.status().is_redirection() {
+        return Err(failed(step, format!("HTTP {}: {}", r.status(), page_text(r).await)));
+    }
+    test_login_of(&location(&r, step)?, step)
+}
+
+/// The start of a page's body, for an error message.
+async fn page_text(r: reqwest::Response) -> String {
+    r.text().await.unwrap_or_default().chars().take(300).collect()
+}
+
+/// An OIDC scenario: one login, or for `oidc-code-replay` a happy login first (its code is
+/// what the OP sends again), then the replaying one.
+async fn drive_oidc(client: &reqwest::Client, base: &str, prepared: &PreparedScenario) -> Result<i64> {
+    let scenario = prepared.scenario.name();
+    if prepared.scenario == ScenarioId::OidcCodeReplay {
+        oidc_login(client, base, prepared, ScenarioId::OidcHappy.name()).await?;
+    }
+    oidc_login(client, base, prepared, scenario).await
 }
 
 /// Runs the prepared scenario against the embedded server at `base_url` (the server must
@@ -119,6 +173,7 @@ pub async fn drive(base_url: &str, prepared: &PreparedScenario) -> Result<i64> {
                 .map_err(|e| failed("the demo IdP's start", e))?;
             (url.to_string(), "the demo IdP's start")
         }
+        Flow::OidcCode => return drive_oidc(&client, base, prepared).await,
     };
     let r = client.get(&page_url).send().await.map_err(|e| failed(step, e))?;
     let sign_in = read_form(&page(r, step).await?, step)?;

@@ -1,10 +1,12 @@
 //! The scenario library: every common way a SAML login goes wrong, produced on purpose by
 //! the demo IdP. A data table says what each scenario is and what Handshake should answer;
-//! [`apply`] is the one place that turns a scenario into changes to the Response.
+//! [`apply`] is the one place that turns a scenario into changes to the Response. The
+//! OpenID Connect scenarios (`oidc-*`, the demo OP's) are in `scenarios_oidc.rs`.
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
+use super::scenarios_oidc::OIDC_SCENARIOS;
 use super::styles::{DemoStyle, GROUPS_LINK};
 use crate::idp::response::{NAMEID_PERSISTENT, NAMEID_TRANSIENT};
 use crate::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm};
@@ -45,6 +47,18 @@ pub enum ScenarioId {
     Replay,
     UnknownInResponseTo,
     IdpInitiatedRefused,
+    OidcHappy,
+    OidcWrongAudience,
+    OidcExpired,
+    OidcUnknownKid,
+    OidcAlgNone,
+    OidcHs256PublicKey,
+    OidcNonceMismatch,
+    OidcWrongIssuer,
+    OidcMissingEmail,
+    OidcEmailUnverified,
+    OidcGroupOverage,
+    OidcCodeReplay,
 }
 
 /// How the login starts.
@@ -56,6 +70,9 @@ pub enum Flow {
     SpInitiated,
     /// The demo IdP posts an unsolicited Response (`/demo-idp/start`).
     IdpInitiated,
+    /// OpenID Connect: Handshake's `/oidc/{connection}/login` sends the browser to the demo
+    /// OP's authorization endpoint; the OP sends a code back to the callback.
+    OidcCode,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +113,7 @@ pub struct ScenarioSpec {
     pub failed_check: Option<&'static str>,
 }
 
-const fn row(
+pub(super) const fn row(
     id: ScenarioId,
     name: &'static str,
     title: &'static str,
@@ -273,10 +290,20 @@ pub const SCENARIOS: [ScenarioSpec; 20] = [
     ),
 ];
 
+/// Every scenario, SAML first, in declaration order.
+pub fn all() -> impl Iterator<Item = &'static ScenarioSpec> {
+    SCENARIOS.iter().chain(OIDC_SCENARIOS.iter())
+}
+
 impl ScenarioId {
     pub fn spec(self) -> &'static ScenarioSpec {
-        // The table lists every variant in declaration order (checked by a test).
-        SCENARIOS.iter().find(|s| s.id == self).unwrap_or(&SCENARIOS[0])
+        // The tables list every variant in declaration order (checked by a test).
+        all().find(|s| s.id == self).unwrap_or(&SCENARIOS[0])
+    }
+
+    /// An OpenID Connect scenario (the demo OP's, at the `demo-oidc` connection).
+    pub fn is_oidc(self) -> bool {
+        self.spec().flow == Flow::OidcCode
     }
 
     pub fn name(self) -> &'static str {
@@ -284,15 +311,16 @@ impl ScenarioId {
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        SCENARIOS.iter().find(|s| s.name == name).map(|s| s.id)
+        all().find(|s| s.name == name).map(|s| s.id)
     }
 
     pub fn names() -> Vec<&'static str> {
-        SCENARIOS.iter().map(|s| s.name).collect()
+        all().map(|s| s.name).collect()
     }
 
     /// What Handshake should answer with this IdP style, when the IdP's clock is
-    /// `skew_minutes` ahead for `clock-skew`. Only two scenarios depend on the style.
+    /// `skew_minutes` ahead for `clock-skew`. Only two scenarios depend on the style (no
+    /// OIDC one: the demo OP has one style).
     pub fn expected(self, style: DemoStyle, skew_minutes: i64) -> Expected {
         let check = match (self, style) {
             // Google sends the email only as the NameID: without it nobody can be identified.
@@ -344,6 +372,19 @@ pub fn apply(id: ScenarioId, plan: &mut Plan, style: DemoStyle, skew_minutes: i6
     let r = &mut plan.response;
     match id {
         S::Happy | S::IdpInitiated | S::Replay | S::IdpInitiatedRefused => {}
+        // The demo OP's scenarios never reach the SAML IdP (its sign-in refuses them).
+        S::OidcHappy
+        | S::OidcWrongAudience
+        | S::OidcExpired
+        | S::OidcUnknownKid
+        | S::OidcAlgNone
+        | S::OidcHs256PublicKey
+        | S::OidcNonceMismatch
+        | S::OidcWrongIssuer
+        | S::OidcMissingEmail
+        | S::OidcEmailUnverified
+        | S::OidcGroupOverage
+        | S::OidcCodeReplay => {}
         S::Encrypted => plan.encryption = Encryption::ToSp,
         S::Unsigned => {
             plan.sign_response = false;
@@ -410,14 +451,43 @@ mod tests {
 
     #[test]
     fn the_table_lists_every_scenario_once_with_its_cli_name() {
-        for (i, s) in SCENARIOS.iter().enumerate() {
+        for (i, s) in all().enumerate() {
             assert_eq!(s.id.spec().name, s.name, "row {i}");
             assert_eq!(ScenarioId::parse(s.name), Some(s.id));
             let json = serde_json::to_string(&s.id).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", s.name), "serde name of row {i}");
+            assert_eq!(s.id.is_oidc(), s.name.starts_with("oidc-"), "{}", s.name);
         }
         let mut names = ScenarioId::names();
+        names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 20);
+        assert_eq!(names.len(), 32);
+    }
+
+    #[test]
+    fn every_oidc_scenario_is_a_demo_op_twist_and_fails_where_the_issue_says() {
+        let intended = [
+            ("oidc-happy", None),
+            ("oidc-wrong-audience", Some("audience")),
+            ("oidc-expired", Some("time_window")),
+            ("oidc-unknown-kid", Some("signature")),
+            ("oidc-alg-none", Some("algorithm")),
+            ("oidc-hs256-public-key", Some("algorithm")),
+            ("oidc-nonce-mismatch", Some("nonce")),
+            ("oidc-wrong-issuer", Some("issuer")),
+            ("oidc-missing-email", Some("missing_attribute")),
+            ("oidc-email-unverified", Some("email_unverified")),
+            ("oidc-group-overage", Some("group_overage")),
+            ("oidc-code-replay", Some("replay")),
+        ];
+        let oidc: Vec<&ScenarioSpec> = all().filter(|s| s.id.is_oidc()).collect();
+        assert_eq!(oidc.len(), intended.len());
+        for (spec, (name, check)) in oidc.iter().zip(intended) {
+            assert_eq!(spec.name, name);
+            assert!(super::super::op::twists_for(name).is_some(), "{name} has twists at the demo OP");
+            let expected = spec.id.expected(DemoStyle::Entra, DEFAULT_SKEW_MINUTES);
+            assert_eq!(expected.failed_check.map(|c| c.as_str()), check, "{name}");
+            assert_eq!(expected.verdict == DemoVerdict::Accepted, check.is_none(), "{name}");
+        }
     }
 }

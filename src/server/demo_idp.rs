@@ -59,8 +59,10 @@ fn nonblank(s: Option<String>) -> Option<String> {
 fn scenario(name: Option<&str>, default: ScenarioId) -> Result<ScenarioId> {
     match name.map(str::trim).filter(|n| !n.is_empty()) {
         None => Ok(default),
-        Some(n) => ScenarioId::parse(n).ok_or_else(|| {
-            Error::invalid(format!("unknown scenario {n:?}; scenarios: {}", ScenarioId::names().join(", ")))
+        // The `oidc-*` scenarios are the demo OP's: the SAML IdP does not know them.
+        Some(n) => ScenarioId::parse(n).filter(|s| !s.is_oidc()).ok_or_else(|| {
+            let saml: Vec<&str> = ScenarioId::names().into_iter().filter(|n| !n.starts_with("oidc-")).collect();
+            Error::invalid(format!("unknown scenario {n:?}; the demo IdP's scenarios: {}", saml.join(", ")))
         }),
     }
 }

@@ -293,7 +293,8 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body) ->
     let answer = state
         .run(move |wb| {
             let key = wb.demo_op_key()?;
-            let access_token = sessions.issue_access_token(grant.claims.clone(), now)?;
+            let userinfo = op::userinfo_claims(&grant.twists, &grant.claims);
+            let access_token = sessions.issue_access_token(userinfo, now)?;
             let id_token = op::id_token(&wb.demo_op_issuer(), &grant, &access_token, &key, now)?;
             Ok(json!({
                 "access_token": access_token,

@@ -11,9 +11,9 @@ use crate::connection::{self, SecurityPolicy};
 use crate::demo::scenarios::{self, Flow};
 use crate::demo::story::{self, DemoStory, StoryStep};
 use crate::demo::{
-    AutoPost, DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_STRICT_CONNECTION, DemoIdentity, DemoStyle, DemoTarget,
-    DemoVerdict, Expected, METADATA_SOURCE, PendingRequest, Persona, PreparedScenario, ScenarioId, SignInForm,
-    SignMode, demo_mapping, find_persona, idp, metadata_xml,
+    AutoPost, DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_OIDC_CONNECTION, DEMO_STRICT_CONNECTION, DemoIdentity,
+    DemoStyle, DemoTarget, DemoVerdict, Expected, METADATA_SOURCE, PendingRequest, Persona, PreparedScenario,
+    ScenarioId, SignInForm, SignMode, demo_mapping, find_persona, idp, metadata_xml,
 };
 use crate::directory::{FieldChange, User, UserQuery};
 use crate::error::{Error, ErrorCode, Result};
@@ -179,7 +179,7 @@ impl Workbench {
         SigningKey::from_pem(&pem, identity.certificate.pem().as_bytes())
     }
 
-    fn demo_view(&self, identity: &DemoIdentity) -> DemoIdpView {
+    pub(super) fn demo_view(&self, identity: &DemoIdentity) -> DemoIdpView {
         let base = self.base_url().trim_end_matches('/');
         DemoIdpView {
             entity_id: DEMO_IDP_ENTITY_ID.into(),
@@ -348,8 +348,7 @@ impl Workbench {
     /// The scenarios (expected outcomes for the current style) and the personas.
     pub fn demo_catalog(&self, now: DateTime<Utc>) -> Result<DemoCatalog> {
         let identity = self.demo_identity(now)?;
-        let scenarios = scenarios::SCENARIOS
-            .iter()
+        let scenarios = scenarios::all()
             .map(|s| ScenarioInfo {
                 name: s.name.into(),
                 title: s.title.into(),
@@ -473,12 +472,14 @@ impl Workbench {
     /// Everything a scenario needs before it is driven over HTTP: the demo connection (and
     /// `demo-strict` when needed) up to date for this port, and the persona chosen.
     pub fn prepare_scenario(&self, request: &ScenarioRequest, now: DateTime<Utc>) -> Result<PreparedScenario> {
-        let setup = self.create_demo(None, now)?;
-        let connection = if request.scenario == ScenarioId::IdpInitiatedRefused {
+        let (setup, connection) = if request.scenario.is_oidc() {
+            (self.create_oidc_demo(now)?, DEMO_OIDC_CONNECTION)
+        } else if request.scenario == ScenarioId::IdpInitiatedRefused {
+            let setup = self.create_demo(None, now)?;
             self.ensure_demo_strict(now)?;
-            DEMO_STRICT_CONNECTION
+            (setup, DEMO_STRICT_CONNECTION)
         } else {
-            DEMO_CONNECTION
+            (self.create_demo(None, now)?, DEMO_CONNECTION)
         };
         let all = self.demo_personas()?;
         let persona = match request.persona.as_deref() {

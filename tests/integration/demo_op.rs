@@ -480,3 +480,102 @@ async fn a_deactivated_person_gets_access_denied() {
     assert_eq!(param(&location, "state").as_deref(), Some(r.state.as_str()));
     assert!(param(&location, "code").is_none());
 }
+
+/// The judge (`oidc::judge`) on what the demo OP issues for each scenario, as an RP that
+/// registered the demo OP would judge it: the happy token and the provisioning scenarios'
+/// tokens pass every token check; each token twist fails at the check its scenario names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_token_twist_fails_the_judge_at_its_intended_check() {
+    use handshake::oidc::{Alg, ClientAuth, Context, Exchange, OidcSettings, RedirectHost, StateMatch};
+    use handshake::sensitive::Sensitive;
+
+    let o = op().await;
+    let discovery = o.get_json("/.well-known/openid-configuration").await;
+    let jwks = o.get_json("/jwks").await.to_string();
+    let settings = OidcSettings {
+        issuer: o.issuer(),
+        discovery_url: Some(format!("{}/.well-known/openid-configuration", o.issuer())),
+        discovery_json: Some(discovery.to_string()),
+        discovered_at: Some(at()),
+        authorization_endpoint: discovery["authorization_endpoint"].as_str().unwrap().into(),
+        token_endpoint: discovery["token_endpoint"].as_str().unwrap().into(),
+        userinfo_endpoint: discovery["userinfo_endpoint"].as_str().map(str::to_owned),
+        jwks_uri: discovery["jwks_uri"].as_str().unwrap().into(),
+        jwks_json: Some(jwks.clone()),
+        jwks_fetched_at: Some(at()),
+        client_id: op::CLIENT_ID.into(),
+        client_auth: ClientAuth::ClientSecretBasic,
+        scopes: vec!["openid".into(), "email".into(), "profile".into(), "groups".into()],
+        allowed_algs: Alg::DEFAULT.to_vec(),
+        trusted_audiences: Vec::new(),
+        call_userinfo: false,
+        redirect_host: RedirectHost::Loopback,
+    };
+    let secret = Sensitive::new(o.secret());
+    let expected = [
+        ("oidc-happy", None),
+        ("oidc-wrong-audience", Some("audience")),
+        ("oidc-expired", Some("time_window")),
+        ("oidc-unknown-kid", Some("signature")),
+        ("oidc-alg-none", Some("algorithm")),
+        ("oidc-hs256-public-key", Some("algorithm")),
+        ("oidc-nonce-mismatch", Some("nonce")),
+        ("oidc-wrong-issuer", Some("issuer")),
+        // Refused later, by provisioning (missing_attribute, email_unverified, group_overage).
+        ("oidc-missing-email", None),
+        ("oidc-email-unverified", None),
+        ("oidc-group-overage", None),
+    ];
+    for (scenario, check) in expected {
+        let (r, tokens) = o.tokens(scenario).await;
+        let id_token = tokens["id_token"].as_str().unwrap();
+        let state = StateMatch::Matched { iss: Some(o.issuer()) };
+        let exchange = Exchange::Tokens {
+            id_token: Some(id_token.to_owned()),
+            access_token: Some(Sensitive::new(tokens["access_token"].as_str().unwrap().to_owned())),
+            token_type: Some("Bearer".into()),
+            scope: tokens["scope"].as_str().map(str::to_owned),
+        };
+        let ctx = Context {
+            settings: &settings,
+            client_secret: Some(&secret),
+            clock_skew_seconds: 120,
+            now: at(),
+            expected_nonce: Some(&r.nonce),
+            jwks_json: Some(&jwks),
+            jwks_refetched: false,
+            state: Some(&state),
+            exchange: Some(&exchange),
+            code: None,
+            userinfo: None,
+        };
+        let report = handshake::oidc::judge::judge(id_token, &ctx);
+        let failed = report.failure.as_ref().map(|f| f.check.as_str());
+        assert_eq!(failed, check, "{scenario}: {:?}", report.failure);
+    }
+}
+
+/// Userinfo answers with the same person-claim twists as the ID token: an RP that merges
+/// userinfo into the claims (Handshake's does) used to get the email and the groups back
+/// from userinfo, so `oidc-missing-email` and `oidc-group-overage` were signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_userinfo_carries_the_scenarios_claim_twists() {
+    let o = op().await;
+    let userinfo = |tokens: Value| {
+        let http = o.http.clone();
+        let url = format!("{}/userinfo", o.issuer());
+        async move {
+            let me = http.get(url).bearer_auth(tokens["access_token"].as_str().unwrap()).send().await.unwrap();
+            serde_json::from_str::<Value>(&me.text().await.unwrap()).unwrap()
+        }
+    };
+    let me = userinfo(o.tokens("oidc-missing-email").await.1).await;
+    assert_eq!((me["sub"].is_string(), me.get("email")), (true, None), "{me}");
+    let me = userinfo(o.tokens("oidc-group-overage").await.1).await;
+    assert!(me.get("groups").is_none() && me["_claim_names"]["groups"] == "src1", "{me}");
+    let me = userinfo(o.tokens("oidc-email-unverified").await.1).await;
+    assert_eq!(me["email_verified"], false);
+    // Token-only twists stay in the token.
+    let me = userinfo(o.tokens("oidc-wrong-audience").await.1).await;
+    assert!(me.get("aud").is_none(), "{me}");
+}

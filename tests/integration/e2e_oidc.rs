@@ -1,7 +1,8 @@
 //! End to end against a real OpenID Provider nobody here wrote: npm `oidc-provider` on
-//! loopback (oidc_op.rs), driven through its real login and consent pages. These tests prove
-//! the harness with a minimal hand-written RP (PKCE S256, state, nonce, client_secret_basic);
-//! the tests through Handshake's own RP routes use the same harness.
+//! loopback (oidc_op.rs), driven through its real login and consent pages. The first tests
+//! prove the harness with a minimal hand-written RP (PKCE S256, state, nonce,
+//! client_secret_basic); the last one goes through Handshake's own RP: `connection add-oidc
+//! --issuer` and `handshake serve` (`/oidc/{name}/login` → OP → `/oidc/{name}/callback`).
 //!
 //! Runs when HANDSHAKE_E2E=1 (see `oidc_op::ready`); otherwise prints that it skipped.
 
@@ -208,4 +209,237 @@ fn real_op_key_rotation_publishes_a_new_kid_that_signs_new_id_tokens() {
     assert_eq!(decode(id_token).0["kid"], new_kid.as_str());
     assert!(verify_rs256(id_token, &jwks(&rp)));
     assert!(verify_rs256(before["id_token"].as_str().unwrap(), &jwks(&rp)), "the old key still verifies");
+}
+
+// ---- Through Handshake's own RP: `connection add-oidc --issuer` and `handshake serve` ----
+
+/// `handshake serve` and its catalog, stopped (by its pid) and removed however the test ends.
+struct Handshake {
+    dir: tempfile::TempDir,
+    port: u16,
+    serve: Option<std::process::Child>,
+}
+
+impl Drop for Handshake {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.serve.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Handshake {
+    fn new() -> Handshake {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Handshake { dir: tempfile::tempdir().unwrap(), port, serve: None }
+    }
+
+    fn sp(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn db(&self) -> std::path::PathBuf {
+        self.dir.path().join("handshake.db")
+    }
+
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_handshake"));
+        c.args(args)
+            .env("HANDSHAKE_DB", self.db())
+            .env("HANDSHAKE_SECRET_STORE", format!("file:{}", self.dir.path().join("secrets").display()))
+            .env("HANDSHAKE_PORT", self.port.to_string());
+        c
+    }
+
+    /// Runs the CLI with `stdin`; its JSON output.
+    fn json(&self, args: &[&str], stdin: &str) -> Value {
+        use std::io::Write as _;
+        let mut child = self
+            .command(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "handshake {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Starts `handshake serve` and waits (bounded) until it answers.
+    fn serve(&mut self) {
+        let child =
+            self.command(&["serve"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn();
+        self.serve = Some(child.unwrap());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while Client::new().get(format!("{}/", self.sp())).send().is_err() {
+            assert!(std::time::Instant::now() < deadline, "handshake serve did not come up");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// The newest test login of connection `op`, read through the core API on the catalog.
+    fn latest(&self) -> Value {
+        let store = handshake::store::Store::open(&self.db()).unwrap();
+        let secrets = std::sync::Arc::new(handshake::secrets::MemoryStore::default());
+        let wb = handshake::workbench::Workbench::with_parts(store, secrets, self.sp());
+        let id = wb.test_logins(Some("op"), 1).unwrap()[0].id;
+        serde_json::to_value(wb.test_login(id).unwrap()).unwrap()
+    }
+
+    /// A test login through Handshake's RP and the OP's real pages: the callback URL the OP
+    /// redirected to, and Handshake's result page.
+    fn login(&self, login: &str) -> (String, String) {
+        let browser = oidc_op::browser();
+        let (callback, page) = oidc_op::walk_to_callback(
+            &browser,
+            &format!("{}/oidc/op/login", self.sp()),
+            login,
+            &format!("{}/oidc/op/callback", self.sp()),
+        );
+        assert!(page.status().is_success(), "{callback}: {}", page.status());
+        (callback, page.text().unwrap())
+    }
+}
+
+fn check<'a>(t: &'a Value, id: &str) -> &'a Value {
+    t["report"]["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no {id}: {t}"))
+}
+
+/// The mapping the test sets: the standard claims, and a role from the OP's groups.
+fn mapping() -> Value {
+    json!({
+        "fields": [
+            {"target": "email", "source": {"type": "attribute", "name": "email"}, "required": true},
+            {"target": "given_name", "source": {"type": "attribute", "name": "given_name"}},
+            {"target": "family_name", "source": {"type": "attribute", "name": "family_name"}},
+            {"target": "display_name", "source": {"type": "attribute", "name": "name"}},
+            {"target": "groups", "source": {"type": "attribute", "name": "groups"}}
+        ],
+        "roles": {
+            "rules": [{"source": {"type": "field", "name": "groups"}, "op": "equals", "value": "Admins", "grant": "admin"}],
+            "default_role": "member"
+        }
+    })
+}
+
+#[test]
+fn real_op_through_handshakes_rp_import_login_update_rotation_wrong_secret_and_replay() {
+    if !oidc_op::ready() {
+        return;
+    }
+    let mut h = Handshake::new();
+    let redirect_uri = format!("{}/oidc/op/callback", h.sp());
+    let client = OpClient::new(CLIENT_ID, SECRET, &redirect_uri);
+    let op = Op::start(&client, &users());
+
+    // Import by discovery URL; the secret from stdin; what to register is the redirect URI.
+    let view = h.json(
+        &[
+            "connection",
+            "add-oidc",
+            "--name",
+            "op",
+            "--issuer",
+            &op.issuer,
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret-stdin",
+            "--scopes",
+            "openid email profile groups",
+            "--json",
+        ],
+        SECRET,
+    );
+    assert_eq!(view["protocol"], "oidc", "{view}");
+    assert_eq!(view["oidc"]["issuer"], op.issuer.as_str());
+    assert_eq!(view["oidc"]["redirect_uri"], redirect_uri.as_str());
+    assert_eq!(view["oidc"]["jwks_kids"], json!(op.kids()));
+    let mapping_path = h.dir.path().join("mapping.json");
+    std::fs::write(&mapping_path, mapping().to_string()).unwrap();
+    let set = h.command(&["mapping", "set", "--connection", "op", "--file", mapping_path.to_str().unwrap()]).output();
+    let set = set.unwrap();
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    h.serve();
+
+    // 1. A login through the OP's login and consent pages: the user is created.
+    let took = std::time::Instant::now();
+    let (first_callback, page) = h.login("ada");
+    println!(
+        "OIDC test login through handshake serve against oidc-provider (login, consent, code exchange, JWKS, \
+         userinfo, provisioning): {} ms wall time",
+        took.elapsed().as_millis()
+    );
+    assert!(page.contains("CREATED"), "{page}");
+    let t = h.latest();
+    assert_eq!(t["report"]["outcome"], "created", "{t}");
+    let user = &t["report"]["user"];
+    assert_eq!(user["email"], "ada@example.com");
+    assert_eq!((user["given_name"].as_str(), user["display_name"].as_str()), (Some("Ada"), Some("Ada Lovelace")));
+    assert_eq!(user["groups"], json!(["Engineering", "Admins"]));
+    assert_eq!(user["roles"], json!(["admin"]), "a role from the OP's groups");
+    for id in ["discovery", "state", "token_response", "signature", "issuer", "audience", "nonce", "userinfo_subject"] {
+        assert_eq!(check(&t, id)["status"], "pass", "{id}: {}", check(&t, id));
+    }
+
+    // 2. A claim changed at the OP: the next login updates the user, with the diff.
+    let mut changed = users();
+    changed["ada"]["given_name"] = json!("Augusta");
+    changed["ada"]["name"] = json!("Augusta Lovelace");
+    changed["ada"]["groups"] = json!(["Engineering"]);
+    op.set_users(&changed);
+    let (_, page) = h.login("ada");
+    assert!(page.contains("UPDATED"), "{page}");
+    let t = h.latest();
+    let diff: Vec<&str> =
+        t["report"]["diff"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(diff, ["given_name", "display_name", "groups", "roles"], "{t}");
+    assert_eq!(t["report"]["user"]["roles"], json!(["member"]));
+
+    // 3. Key rotation at the OP: the new kid is not in the cached JWKS; Handshake fetches it.
+    let old_kids = op.kids();
+    let new_kid = op.rotate();
+    assert!(!old_kids.contains(&new_kid));
+    let (_, page) = h.login("ada");
+    assert!(page.contains("UNCHANGED"), "{page}");
+    let t = h.latest();
+    let signature = check(&t, "signature");
+    assert_eq!(signature["status"], "pass", "{signature}");
+    assert!(signature["actual"].as_str().unwrap().contains("the JWKS was fetched again"), "{signature}");
+    let shown = h.json(&["connection", "show", "op", "--json"], "");
+    assert_eq!(shown["oidc"]["jwks_kids"], json!(op.kids()), "the refetched JWKS is kept: {shown}");
+
+    // 4. The client's secret changed at the OP: the OP's invalid_client in token_response.
+    op.set_client(&OpClient::new(CLIENT_ID, "a secret Handshake does not have", &redirect_uri));
+    let (_, page) = h.login("ada");
+    assert!(page.contains("REJECTED"), "{page}");
+    let t = h.latest();
+    assert_eq!(t["report"]["failed_check"], "token_response", "{t}");
+    let token = check(&t, "token_response");
+    assert!(token["actual"].as_str().unwrap().contains("invalid_client"), "{token}");
+    op.set_client(&client);
+
+    // 5. Code replay: login 1's code with a new login's state is refused by the replay
+    // cache before any call to the OP; the whole old callback again fails at `state`.
+    let browser = oidc_op::browser();
+    let to_op = browser.get(format!("{}/oidc/op/login", h.sp())).send().unwrap();
+    let authorize = to_op.headers()["location"].to_str().unwrap().to_owned();
+    let state = oidc_op::query_param(&authorize, "state").unwrap();
+    let code = oidc_op::query_param(&first_callback, "code").unwrap();
+    let mut replay = reqwest::Url::parse(&redirect_uri).unwrap();
+    replay.query_pairs_mut().append_pair("code", &code).append_pair("state", &state).append_pair("iss", &op.issuer);
+    let page = oidc_op::follow(&browser, replay.as_str()).text().unwrap();
+    assert!(page.contains("REJECTED"), "{page}");
+    let t = h.latest();
+    assert_eq!(t["report"]["failed_check"], "replay", "{t}");
+    assert!(check(&t, "token_response")["actual"].as_str().unwrap().starts_with("not sent"), "{t}");
+    let page = oidc_op::follow(&browser, &first_callback).text().unwrap();
+    assert!(page.contains("REJECTED"), "{page}");
+    assert_eq!(h.latest()["report"]["failed_check"], "state");
+
+    // The client secret is in the secret store only: never in the catalog.
+    let db = std::fs::read(h.db()).unwrap();
+    assert!(!db.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()), "the client secret is in SQLite");
 }

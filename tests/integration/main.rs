@@ -24,6 +24,7 @@ mod layout;
 mod metadata;
 mod namespaces;
 mod oidc_connections;
+mod oidc_demo;
 mod oidc_flow;
 mod oidc_mapping;
 mod oidc_op;

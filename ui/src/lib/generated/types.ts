@@ -695,7 +695,7 @@ active: boolean, };
 
 export type ExtraAttribute = { name: string, values: Array<string>, };
 
-export type ScenarioId = "happy" | "idp-initiated" | "encrypted" | "unsigned" | "unknown-key" | "expired" | "clock-skew" | "wrong-audience" | "wrong-recipient" | "wrong-destination" | "wrong-issuer" | "missing-email" | "delimited-groups" | "group-overage" | "transient-nameid" | "sha1" | "undecryptable" | "replay" | "unknown-in-response-to" | "idp-initiated-refused";
+export type ScenarioId = "happy" | "idp-initiated" | "encrypted" | "unsigned" | "unknown-key" | "expired" | "clock-skew" | "wrong-audience" | "wrong-recipient" | "wrong-destination" | "wrong-issuer" | "missing-email" | "delimited-groups" | "group-overage" | "transient-nameid" | "sha1" | "undecryptable" | "replay" | "unknown-in-response-to" | "idp-initiated-refused" | "oidc-happy" | "oidc-wrong-audience" | "oidc-expired" | "oidc-unknown-kid" | "oidc-alg-none" | "oidc-hs256-public-key" | "oidc-nonce-mismatch" | "oidc-wrong-issuer" | "oidc-missing-email" | "oidc-email-unverified" | "oidc-group-overage" | "oidc-code-replay";
 
 export type ScenarioInfo = { name: string, title: string, explanation: string, flow: Flow, 
 /**
@@ -747,7 +747,7 @@ diff: Array<FieldChange>, persona: string, connection: string,
  */
 test_login_id: number, };
 
-export type Flow = "sp_initiated" | "idp_initiated";
+export type Flow = "sp_initiated" | "idp_initiated" | "oidc_code";
 
 export type DemoVerdict = "accepted" | "rejected";
 
