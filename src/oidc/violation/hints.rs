@@ -164,7 +164,8 @@ impl Violation {
                  user than the ID token (OpenID Connect Core §5.3.2 requires the same sub): its claims are not used."
                 .into(),
             BadClaim { claim, .. } => format!(
-                "The OP writes {claim} with the wrong JSON type; OpenID Connect Core §2 defines its type. Report it to the OP."
+                "The OP writes {claim} with the wrong JSON type (OpenID Connect Core §2 defines the claims' types, RFC 7515 \
+                 the header's; times are NumericDate seconds, RFC 7519 §2). Report it to the OP."
             ),
         }
     }
