@@ -47,6 +47,16 @@ impl Vendor {
         presets::oidc_preset(self.id)
     }
 
+    /// The OIDC scopes this product's preset asks for beyond `openid email profile`: Okta
+    /// (and the demo OP, which imitates it) send `groups` only when asked; Entra, Google,
+    /// Keycloak and Auth0 send theirs (or have no such scope), so they add none.
+    pub fn oidc_scopes(&self) -> &'static [&'static str] {
+        match self.id {
+            "okta" | "demo" => &["groups"],
+            _ => &[],
+        }
+    }
+
     /// The mapping made for this product in a protocol.
     pub fn mapping_for(&self, protocol: Protocol) -> Option<MappingDocument> {
         match protocol {

@@ -269,10 +269,11 @@ pub struct AddOidcArgs {
     #[arg(long)]
     pub client_secret_stdin: bool,
     /// How to authenticate at the token endpoint (default: client_secret_basic with a secret,
-    /// none without).
-    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
+    /// none without; private_key_jwt makes the connection's key pair and shows its public JWK).
+    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"])]
     pub client_auth: Option<String>,
-    /// Space-separated scopes (default "openid email profile").
+    /// Space-separated scopes (default "openid email profile", plus what the preset adds:
+    /// "groups" for Okta and the demo).
     #[arg(long)]
     pub scopes: Option<String>,
     #[arg(long)]
@@ -285,7 +286,7 @@ pub struct SetOidcArgs {
     pub name: String,
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
-    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
+    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"])]
     pub client_auth: Option<String>,
     /// Space-separated scopes ("openid" among them).
     #[arg(long)]

@@ -76,6 +76,9 @@ pub fn add_oidc(wb: &Workbench, args: AddOidcArgs, now: DateTime<Utc>) -> Result
         super::print::print_connection(c, now);
         if let Some(o) = &c.oidc {
             println!("\nNext: register this redirect URI at the OP: {}", o.redirect_uri);
+            if o.client_jwk.is_some() {
+                println!("and the client key's public JWK above (token_endpoint_auth_method private_key_jwt).");
+            }
         }
     })
 }
@@ -98,6 +101,10 @@ pub fn print_oidc_connection(c: &ConnectionView, o: &OidcView) {
         if o.jwks_kids.is_empty() { "none cached".to_owned() } else { o.jwks_kids.join(", ") }
     );
     println!("  client ID:     {} ({})", o.client_id, o.client_auth.as_str());
+    if let Some(jwk) = &o.client_jwk {
+        let text = serde_json::to_string(jwk).unwrap_or_default();
+        println!("  client key:    {} (register this public JWK at the OP)\n    {text}", jwk.kid);
+    }
     println!("  scopes:        {}", o.scopes.join(" "));
     println!("  algorithms:    {}", o.allowed_algs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "));
     if !o.trusted_audiences.is_empty() {
@@ -107,10 +114,11 @@ pub fn print_oidc_connection(c: &ConnectionView, o: &OidcView) {
     println!("  clock skew:    {} s", c.policy.clock_skew_seconds);
 }
 
-/// A `--client-auth` value (clap allows only the three).
+/// A `--client-auth` value (clap allows only the four).
 fn client_auth_arg(a: &str) -> ClientAuth {
     match a {
         "client_secret_post" => ClientAuth::ClientSecretPost,
+        "private_key_jwt" => ClientAuth::PrivateKeyJwt,
         "none" => ClientAuth::None,
         _ => ClientAuth::ClientSecretBasic,
     }

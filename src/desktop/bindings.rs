@@ -35,6 +35,7 @@ pub fn typescript() -> String {
         workbench::OidcPreview,
         oidc::Alg,
         oidc::ClientAuth,
+        oidc::client_key::ClientJwk,
         oidc::RedirectHost,
         workbench::ImportRequest,
         workbench::ImportOutcome,

@@ -6,6 +6,7 @@
 //! Nothing here holds SQL, and nothing here reads the wall clock: `now` is a parameter.
 
 pub mod claims;
+pub mod client_key;
 pub mod discovery;
 pub mod http;
 pub mod jose;

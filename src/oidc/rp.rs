@@ -23,7 +23,7 @@ use oauth2::{
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::{ClientAuth, Exchange, OidcSettings};
+use super::{ClientAuth, Exchange, OidcSettings, client_key};
 use crate::error::{Error, ErrorCode, Result};
 use crate::metadata::http::{FetchLimits, describe, read_capped};
 use crate::sensitive::Sensitive;
@@ -285,6 +285,15 @@ pub fn authorize_url(
     Ok(url.to_string())
 }
 
+/// How the client proves itself at the token endpoint: its secret (`client_secret_basic`,
+/// `_post`) or a client assertion signed with its key (`private_key_jwt`), as the
+/// connection's `client_auth` says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Credential<'a> {
+    pub client_secret: Option<&'a Sensitive<String>>,
+    pub client_assertion: Option<&'a Sensitive<String>>,
+}
+
 /// Redeems an authorization code at the token endpoint. Every way it can go is an
 /// [`Exchange`] for the judge's `token_response` check, never an error: the OP's own error
 /// response (`invalid_grant`, `invalid_client`...) with its status, or why there was no
@@ -293,11 +302,12 @@ pub fn authorize_url(
 pub async fn exchange(
     http: &BoundedHttp,
     settings: &OidcSettings,
-    client_secret: Option<&Sensitive<String>>,
+    credential: Credential<'_>,
     code: &Sensitive<String>,
     pkce_verifier: &Sensitive<String>,
     redirect_uri: &str,
 ) -> Exchange {
+    let Credential { client_secret, client_assertion } = credential;
     let failed = |detail: String| Exchange::Failed { status: None, detail };
     let token_url = match TokenUrl::new(settings.token_endpoint.clone()) {
         Ok(u) => u,
@@ -324,21 +334,30 @@ pub async fn exchange(
                 settings.client_auth.as_str()
             ));
         }
-        (ClientAuth::None, _) => client.set_auth_type(AuthType::RequestBody),
-        (ClientAuth::PrivateKeyJwt, _) => {
+        (ClientAuth::None | ClientAuth::PrivateKeyJwt, _) => client.set_auth_type(AuthType::RequestBody),
+    };
+    let assertion = match (settings.client_auth, client_assertion) {
+        (ClientAuth::PrivateKeyJwt, Some(a)) => Some(a),
+        (ClientAuth::PrivateKeyJwt, None) => {
             return failed(
-                "client authentication private_key_jwt is not supported for test logins yet; the code was not sent"
+                "the connection authenticates with private_key_jwt but no client key is stored for it; the code \
+                 was not sent"
                     .to_owned(),
             );
         }
+        _ => None,
     };
     // The status of the answer, whatever oauth2 makes of its body (its error type has none).
     let observed = Observed { http, status: AtomicU16::new(0) };
-    let result = client
+    let mut request = client
         .exchange_code(AuthorizationCode::new(code.expose().clone()))
-        .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose().clone()))
-        .request_async(&observed)
-        .await;
+        .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose().clone()));
+    if let Some(a) = assertion {
+        request = request
+            .add_extra_param("client_assertion_type", client_key::ASSERTION_TYPE)
+            .add_extra_param("client_assertion", a.expose().clone());
+    }
+    let result = request.request_async(&observed).await;
     let status = Some(observed.status.load(Ordering::Relaxed)).filter(|s| *s != 0);
     match result {
         Ok(answer) => {

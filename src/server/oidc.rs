@@ -123,7 +123,10 @@ async fn redeem(state: &AppState, inputs: &ExchangeInputs) -> CallbackFacts {
             rp::exchange(
                 &http,
                 &inputs.settings,
-                inputs.client_secret.as_ref(),
+                rp::Credential {
+                    client_secret: inputs.client_secret.as_ref(),
+                    client_assertion: inputs.client_assertion.as_ref(),
+                },
                 &inputs.code,
                 &inputs.pkce_verifier,
                 &inputs.redirect_uri,

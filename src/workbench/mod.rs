@@ -37,6 +37,7 @@ pub mod logins;
 pub mod mapping;
 pub mod oidc;
 mod oidc_changes;
+mod oidc_key;
 pub mod oidc_login;
 mod sp_side;
 pub mod xmlview;

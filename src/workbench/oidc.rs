@@ -16,6 +16,7 @@ use crate::connection::{Connection, IdpDescriptor, SecurityPolicy, SpConfig, url
 use crate::directory::{AdminAction, FieldChange};
 use crate::error::{Error, ErrorCode, Result};
 use crate::oidc::discovery::{self, Typed};
+use crate::oidc::client_key::ClientJwk;
 use crate::oidc::{Alg, ClientAuth, DEFAULT_SCOPES, OidcSettings, RedirectHost};
 use crate::provision::MappingDocument;
 use crate::secrets;
@@ -113,6 +114,9 @@ pub struct OidcView {
     /// The redirect URI in effect (on the chosen host), then the one on the other host.
     pub redirect_uri: String,
     pub redirect_uris: Vec<String>,
+    /// With `private_key_jwt`: the public key to register at the OP (the private key is in
+    /// the secret store only).
+    pub client_jwk: Option<ClientJwk>,
 }
 
 /// The redirect URI of a connection on a loopback name: `{base}/oidc/{name}/callback`.
@@ -182,9 +186,7 @@ pub(super) fn check_settings(s: &OidcSettings, has_secret: bool) -> Result<()> {
             s.client_auth.as_str()
         )));
     }
-    if s.client_auth == ClientAuth::PrivateKeyJwt {
-        return Err(Error::invalid("client authentication private_key_jwt is not supported yet: use a client secret"));
-    }
+    super::oidc_key::check_auth_offered(s)?;
     if s.trusted_audiences.iter().any(|a| a == &s.client_id) {
         return Err(Error::invalid("the client ID is always an accepted audience: list only other audiences"));
     }
@@ -266,6 +268,7 @@ impl Workbench {
             redirect_host: s.redirect_host,
             redirect_uri: uris.first().cloned().unwrap_or_default(),
             redirect_uris: uris,
+            client_jwk: self.oidc_client_jwk(c),
         })
     }
 
@@ -345,6 +348,13 @@ impl Workbench {
         if let Some(secret) = req.client_secret.as_ref().filter(|_| has_secret) {
             self.secrets().set(&secret_key, &Sensitive::new(secret.expose().as_bytes().to_vec()))?;
         }
+        let generated = new.oidc.as_ref().map(|s| self.ensure_oidc_client_key(&req.name, s)).transpose();
+        let generated = generated.inspect_err(|_| {
+            if has_secret {
+                let _ = self.secrets().delete(&secret_key);
+            }
+        })?;
+        let generated = generated.unwrap_or(false);
         let written = (|| -> Result<Connection> {
             let tx = self.store().write()?;
             let stored = store::connections::insert(&tx, &new, now)?;
@@ -354,6 +364,9 @@ impl Workbench {
             audit::diff_values("oidc", &json!({}), &after, &mut diff);
             diff.push(audit::change("metadata_source", Value::Null, stored.metadata_source.clone()));
             diff.push(audit::change("oidc.client_secret", Value::Null, if has_secret { "set" } else { "none" }));
+            if generated {
+                diff.push(audit::change("oidc.client_key", Value::Null, "generated"));
+            }
             diff.push(audit::change("mapping", Value::Null, format!("the {} OIDC preset", vendor.id)));
             let message =
                 format!("Added OpenID Connect connection {} for issuer {}", stored.name, stored.idp.entity_id);
@@ -365,6 +378,7 @@ impl Workbench {
             if has_secret {
                 let _ = self.secrets().delete(&secret_key);
             }
+            self.forget_new_client_key(&req.name, generated);
         })?;
         Ok(self.view(&stored, now))
     }
@@ -388,6 +402,11 @@ impl Workbench {
         if let Some(v) = &secret {
             self.secrets().set(&key, &Sensitive::new(v.expose().as_bytes().to_vec()))?;
         }
+        let copied_key = self.copy_oidc_client_key(&source.name, new_name).inspect_err(|_| {
+            if secret.is_some() {
+                let _ = self.secrets().delete(&key);
+            }
+        })?;
         let written = (|| -> Result<Connection> {
             let tx = self.store().write()?;
             let copy = store::connections::insert(&tx, &new, now)?;
@@ -397,6 +416,10 @@ impl Workbench {
                 audit::change("oidc.issuer", Value::Null, copy.idp.entity_id.clone()),
                 audit::change("oidc.client_secret", Value::Null, if secret.is_some() { "copied" } else { "none" }),
             ];
+            let mut diff = diff;
+            if copied_key {
+                diff.push(audit::change("oidc.client_key", Value::Null, "copied"));
+            }
             let message = format!("Copied connection {} as {}", source.name, copy.name);
             self.record_admin(&tx, AdminChange::on(AdminAction::ConnectionDuplicate, &copy, message, diff), now)?;
             tx.commit()?;
@@ -406,6 +429,7 @@ impl Workbench {
             if secret.is_some() {
                 let _ = self.secrets().delete(&key);
             }
+            self.forget_new_client_key(new_name, copied_key);
         })
     }
 }
@@ -423,12 +447,26 @@ fn oidc_idp(issuer: &str) -> IdpDescriptor {
     }
 }
 
+/// The scopes of a new connection when the admin names none: `openid email profile` and
+/// what the issuer's vendor preset adds (`groups` for Okta).
+fn default_scopes(source: &OidcSource) -> Vec<String> {
+    let issuer = match source {
+        OidcSource::Discovery { discovery_json, .. } => serde_json::from_str::<Value>(discovery_json)
+            .ok()
+            .and_then(|d| d.get("issuer").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_default(),
+        OidcSource::Manual(m) => m.issuer.trim().to_owned(),
+    };
+    let extra = vendor::guess_oidc(&issuer).oidc_scopes();
+    DEFAULT_SCOPES.iter().chain(extra).map(|s| (*s).to_owned()).collect()
+}
+
 /// A new connection's settings, and its `metadata_source` (the discovery URL or "manual").
 fn settings_from(req: &AddOidc, now: DateTime<Utc>) -> Result<(OidcSettings, String)> {
     let jwks_json =
         req.jwks_json.as_deref().map(|j| discovery::check_public_jwks(j).map(|_| j.to_owned())).transpose()?;
     let has_secret = req.client_secret.as_ref().is_some_and(|s| !s.expose().is_empty());
-    let scopes = req.scopes.clone().unwrap_or_else(|| DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect());
+    let scopes = req.scopes.clone().unwrap_or_else(|| default_scopes(&req.source));
     let base = |issuer: String, authorization_endpoint, token_endpoint, userinfo_endpoint, jwks_uri| OidcSettings {
         issuer,
         discovery_url: None,
@@ -511,16 +549,25 @@ impl Workbench {
             metadata_source: crate::metadata::shown_source(source),
             oidc: Some(settings),
         };
-        let tx = self.store().write()?;
-        let stored = store::connections::insert(&tx, &new, now)?;
-        store::mappings::set_mapping(&tx, stored.id, &mapping, now)?;
-        let mut diff = Vec::new();
-        let after = stored.oidc.as_ref().map(settings_value).unwrap_or(Value::Null);
-        audit::diff_values("oidc", &json!({}), &after, &mut diff);
-        diff.push(audit::change("mapping", Value::Null, "the connection file"));
-        let message = format!("Imported OpenID Connect connection {} from a connection file", stored.name);
-        self.record_admin(&tx, AdminChange::on(AdminAction::ConnectionImport, &stored, message, diff), now)?;
-        tx.commit()?;
+        // The file has no key: a connection that signs its client assertions gets a new one.
+        let generated = new.oidc.as_ref().map(|s| self.ensure_oidc_client_key(name, s)).transpose()?.unwrap_or(false);
+        let written = (|| -> Result<Connection> {
+            let tx = self.store().write()?;
+            let stored = store::connections::insert(&tx, &new, now)?;
+            store::mappings::set_mapping(&tx, stored.id, &mapping, now)?;
+            let mut diff = Vec::new();
+            let after = stored.oidc.as_ref().map(settings_value).unwrap_or(Value::Null);
+            audit::diff_values("oidc", &json!({}), &after, &mut diff);
+            if generated {
+                diff.push(audit::change("oidc.client_key", Value::Null, "generated"));
+            }
+            diff.push(audit::change("mapping", Value::Null, "the connection file"));
+            let message = format!("Imported OpenID Connect connection {} from a connection file", stored.name);
+            self.record_admin(&tx, AdminChange::on(AdminAction::ConnectionImport, &stored, message, diff), now)?;
+            tx.commit()?;
+            Ok(stored)
+        })();
+        let stored = written.inspect_err(|_| self.forget_new_client_key(name, generated))?;
         Ok(self.view(&stored, now))
     }
 }

@@ -133,9 +133,16 @@ impl Workbench {
             diff.extend(audit::diff_of("policy", &c.policy, &policy)?);
             c.policy = policy;
         }
+        let generated = self.ensure_oidc_client_key(&c.name, &s)?;
+        if generated {
+            diff.push(audit::change("oidc.client_key", "none", "generated"));
+        }
         c.oidc = Some(s);
         let message = format!("Changed the OpenID Connect settings of {}", c.name);
-        Ok(self.view(&self.update_recorded(&c, AdminAction::OidcSettingsChange, message, diff, now)?, now))
+        let updated = self
+            .update_recorded(&c, AdminAction::OidcSettingsChange, message, diff, now)
+            .inspect_err(|_| self.forget_new_client_key(&c.name, generated))?;
+        Ok(self.view(&updated, now))
     }
 
     /// Sets (or, with `None`, removes) the connection's client secret. The audit row says

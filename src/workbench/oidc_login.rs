@@ -71,6 +71,8 @@ pub struct ExchangeInputs {
     pub connection_id: i64,
     pub settings: OidcSettings,
     pub client_secret: Option<Sensitive<String>>,
+    /// The `private_key_jwt` assertion, made at the instant the callback was planned.
+    pub client_assertion: Option<Sensitive<String>>,
     pub code: Sensitive<String>,
     pub pkce_verifier: Sensitive<String>,
     pub redirect_uri: String,
@@ -157,6 +159,7 @@ impl Workbench {
             connection_id: c.id,
             settings: settings.clone(),
             client_secret: self.oidc_client_secret(&c.name)?,
+            client_assertion: self.oidc_client_assertion(&c, settings, now)?,
             code: code.clone(),
             pkce_verifier: self.oidc_pkce_verifier(&request.state)?,
             redirect_uri: request.redirect_uri.clone(),

@@ -116,7 +116,8 @@ fn verifier() -> Sensitive<String> {
 
 async fn exchange_with(op: &Loopback, auth: ClientAuth, secret: Option<&Sensitive<String>>) -> Exchange {
     let http = token_client().unwrap();
-    exchange(&http, &settings(&op.base, auth), secret, &code(), &verifier(), REDIRECT).await
+    let credential = Credential { client_secret: secret, client_assertion: None };
+    exchange(&http, &settings(&op.base, auth), credential, &code(), &verifier(), REDIRECT).await
 }
 
 #[test]
@@ -182,6 +183,30 @@ async fn a_public_client_sends_its_id_and_no_secret() {
     assert!(!seen[0].headers.contains_key("authorization"));
     assert_eq!(seen[0].form["client_id"], "client one");
     assert!(!seen[0].form.contains_key("client_secret"));
+}
+
+#[tokio::test]
+async fn private_key_jwt_sends_the_client_assertion_in_the_body_and_no_secret() {
+    let op = Loopback::start(|_| json(200, &tokens_body())).await;
+    let http = token_client().unwrap();
+    let assertion = Sensitive::new("eyJhbGciOiJSUzI1NiJ9.e30.c2ln".to_owned());
+    let credential = Credential { client_secret: Some(&secret()), client_assertion: Some(&assertion) };
+    let s = settings(&op.base, ClientAuth::PrivateKeyJwt);
+    let answer = exchange(&http, &s, credential, &code(), &verifier(), REDIRECT).await;
+    assert!(matches!(answer, Exchange::Tokens { .. }), "{answer:?}");
+    let seen = op.seen();
+    assert!(!seen[0].headers.contains_key("authorization"));
+    assert_eq!(seen[0].form["client_assertion_type"], "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    assert_eq!(seen[0].form["client_assertion"], assertion.expose().as_str());
+    assert!(!seen[0].form.contains_key("client_secret"));
+
+    // Without a key there is no assertion, and the code is not spent.
+    let op = Loopback::start(|_| json(200, &tokens_body())).await;
+    let s = settings(&op.base, ClientAuth::PrivateKeyJwt);
+    let answer = exchange(&http, &s, Credential::default(), &code(), &verifier(), REDIRECT).await;
+    let Exchange::Failed { status: None, detail } = &answer else { panic!("{answer:?}") };
+    assert!(detail.contains("no client key"), "{detail}");
+    assert!(op.seen().is_empty());
 }
 
 #[tokio::test]
@@ -279,7 +304,7 @@ async fn a_silent_op_times_out() {
     let answer = exchange(
         &http,
         &settings(&base, ClientAuth::ClientSecretBasic),
-        Some(&secret()),
+        Credential { client_secret: Some(&secret()), client_assertion: None },
         &code(),
         &verifier(),
         REDIRECT,
