@@ -78,6 +78,13 @@ pub struct OpState {
     pub token_error: Option<(u16, String)>,
     /// The ID token's `aud` instead of the client ID.
     pub audience: Option<String>,
+    /// The client's registered public JWK: the token endpoint then wants a `private_key_jwt`
+    /// client assertion (RFC 7523) signed with it instead of the client secret.
+    pub client_jwk: Option<Value>,
+    /// `token_endpoint_auth_methods_supported` in the discovery document.
+    pub auth_methods: Vec<String>,
+    /// Every client assertion `jti` accepted (each may be used once).
+    assertion_jtis: Vec<String>,
     /// Every access token issued, with the grant it was issued for.
     access_tokens: Vec<(String, Grant)>,
     pub token_calls: usize,
@@ -137,6 +144,9 @@ impl FakeOp {
             reusable_codes: false,
             token_error: None,
             audience: None,
+            client_jwk: None,
+            auth_methods: vec!["client_secret_basic".into(), "private_key_jwt".into()],
+            assertion_jtis: Vec::new(),
             access_tokens: Vec::new(),
             token_calls: 0,
             jwks_calls: 0,
@@ -240,6 +250,7 @@ async fn discovery(State(s): State<Arc<Mutex<OpState>>>) -> Response {
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": s.lock().unwrap().auth_methods.clone(),
         })
         .to_string(),
     )
@@ -265,14 +276,22 @@ async fn token(
     if let Some((status, body)) = s.token_error.clone() {
         return op_json(StatusCode::from_u16(status).unwrap(), body);
     }
-    // client_secret_basic, each part form-urlencoded (RFC 6749 §2.3.1).
-    let expected = STANDARD.encode(format!(
-        "{}:{}",
-        url::form_urlencoded::byte_serialize(CLIENT_ID.as_bytes()).collect::<String>(),
-        url::form_urlencoded::byte_serialize(CLIENT_SECRET.as_bytes()).collect::<String>()
-    ));
-    if headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some(&format!("Basic {expected}")) {
-        return invalid(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed");
+    if let Some(jwk) = s.client_jwk.clone() {
+        let now = s.clock.now().timestamp();
+        let audience = format!("{}/token", s.issuer);
+        if let Err(why) = check_client_assertion(&form, &jwk, &audience, now, &mut s.assertion_jtis) {
+            return invalid(StatusCode::UNAUTHORIZED, "invalid_client", &why);
+        }
+    } else {
+        // client_secret_basic, each part form-urlencoded (RFC 6749 §2.3.1).
+        let expected = STANDARD.encode(format!(
+            "{}:{}",
+            url::form_urlencoded::byte_serialize(CLIENT_ID.as_bytes()).collect::<String>(),
+            url::form_urlencoded::byte_serialize(CLIENT_SECRET.as_bytes()).collect::<String>()
+        ));
+        if headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some(&format!("Basic {expected}")) {
+            return invalid(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed");
+        }
     }
     if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
         return invalid(StatusCode::BAD_REQUEST, "unsupported_grant_type", "only authorization_code");
@@ -320,6 +339,60 @@ async fn token(
         })
         .to_string(),
     )
+}
+
+/// A `private_key_jwt` client assertion as an OP checks it (RFC 7523 §3): the type, an
+/// RS256 signature by the registered key, `iss` = `sub` = the client, `aud` = the token
+/// endpoint, not expired, a `jti` not seen before.
+fn check_client_assertion(
+    form: &HashMap<String, String>,
+    jwk: &Value,
+    audience: &str,
+    now: i64,
+    seen: &mut Vec<String>,
+) -> Result<(), String> {
+    if form.get("client_assertion_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    {
+        return Err("client_assertion_type is not jwt-bearer".into());
+    }
+    if form.contains_key("client_secret") {
+        return Err("a client secret was sent too".into());
+    }
+    let assertion = form.get("client_assertion").ok_or("no client_assertion")?;
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [h, c, sig] = parts.as_slice() else { return Err("not a compact JWS".into()) };
+    let decode = |p: &str| -> Result<Value, String> {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+    };
+    let (header, claims) = (decode(h)?, decode(c)?);
+    if header["alg"] != "RS256" || header["kid"] != jwk["kid"] {
+        return Err(format!("unexpected header {header}"));
+    }
+    let member = |m: &str| openssl::bn::BigNum::from_slice(&URL_SAFE_NO_PAD.decode(jwk[m].as_str().unwrap()).unwrap());
+    let public = PKey::from_rsa(Rsa::from_public_components(member("n").unwrap(), member("e").unwrap()).unwrap())
+        .unwrap();
+    let mut verifier = openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &public).unwrap();
+    verifier.update(format!("{h}.{c}").as_bytes()).unwrap();
+    let signature = URL_SAFE_NO_PAD.decode(sig).map_err(|e| e.to_string())?;
+    if !verifier.verify(&signature).unwrap_or(false) {
+        return Err("the client assertion's signature does not verify with the registered key".into());
+    }
+    if claims["iss"] != CLIENT_ID || claims["sub"] != CLIENT_ID {
+        return Err("iss and sub must be the client ID".into());
+    }
+    if claims["aud"] != audience {
+        return Err(format!("aud {} is not the token endpoint", claims["aud"]));
+    }
+    if claims["exp"].as_i64().is_none_or(|exp| exp <= now) {
+        return Err("the client assertion expired".into());
+    }
+    let jti = claims["jti"].as_str().ok_or("no jti")?.to_owned();
+    if seen.contains(&jti) {
+        return Err("the client assertion was used before".into());
+    }
+    seen.push(jti);
+    Ok(())
 }
 
 async fn userinfo(State(s): State<Arc<Mutex<OpState>>>, headers: HeaderMap) -> Response {

@@ -23,6 +23,7 @@ mod identity_attacks;
 mod layout;
 mod metadata;
 mod namespaces;
+mod oidc_client_key;
 mod oidc_connections;
 mod oidc_demo;
 mod oidc_flow;
