@@ -443,3 +443,78 @@ fn real_op_through_handshakes_rp_import_login_update_rotation_wrong_secret_and_r
     let db = std::fs::read(h.db()).unwrap();
     assert!(!db.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()), "the client secret is in SQLite");
 }
+
+#[test]
+fn real_op_accepts_handshakes_private_key_jwt_client_assertion() {
+    if !oidc_op::ready() {
+        return;
+    }
+    let mut h = Handshake::new();
+    let redirect_uri = format!("{}/oidc/op/callback", h.sp());
+    // Registered with a secret first: the OP needs a client to start; the key comes next.
+    let op = Op::start(&OpClient::new(CLIENT_ID, SECRET, &redirect_uri), &users());
+
+    // add-oidc with private_key_jwt: the connection's key pair is made, its public JWK shown.
+    let view = h.json(
+        &[
+            "connection",
+            "add-oidc",
+            "--name",
+            "op",
+            "--issuer",
+            &op.issuer,
+            "--client-id",
+            CLIENT_ID,
+            "--client-auth",
+            "private_key_jwt",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(view["oidc"]["client_auth"], "private_key_jwt", "{view}");
+    let jwk = view["oidc"]["client_jwk"].clone();
+    assert_eq!((jwk["kty"].as_str(), jwk["alg"].as_str(), jwk["use"].as_str()), (Some("RSA"), Some("RS256"), Some("sig")));
+    assert!(jwk.get("d").is_none(), "{jwk}");
+    let shown = h.json(&["connection", "show", "op", "--json"], "");
+    assert_eq!(shown["oidc"]["client_jwk"], jwk, "{shown}");
+
+    // The admin registers the public JWK at the OP, with private_key_jwt.
+    let mut client = OpClient::new(CLIENT_ID, SECRET, &redirect_uri);
+    client.auth_method = "private_key_jwt".into();
+    client.jwks = Some(json!({ "keys": [jwk] }));
+    op.set_client(&client);
+    h.serve();
+
+    let (_, page) = h.login("ada");
+    assert!(page.contains("CREATED"), "{page}");
+    let t = h.latest();
+    assert_eq!(t["report"]["outcome"], "created", "{t}");
+    assert_eq!(check(&t, "token_response")["status"], "pass");
+
+    // Another key registered at the OP: the OP's invalid_client, shown in token_response.
+    let other = handshake::idp::jws::jwk_of(
+        &openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap(),
+        jwk["kid"].as_str(),
+    )
+    .unwrap();
+    client.jwks = Some(json!({ "keys": [other] }));
+    op.set_client(&client);
+    let (_, page) = h.login("ada");
+    assert!(page.contains("REJECTED"), "{page}");
+    let t = h.latest();
+    assert_eq!(t["report"]["failed_check"], "token_response", "{t}");
+    assert!(check(&t, "token_response")["actual"].as_str().unwrap().contains("invalid_client"), "{t}");
+
+    // The private key is in the secret store only: no piece of it in the catalog.
+    let db = String::from_utf8_lossy(&std::fs::read(h.db()).unwrap()).into_owned();
+    let secrets = handshake::secrets::FileStore::open(&h.dir.path().join("secrets")).unwrap();
+    use handshake::secrets::SecretStore as _;
+    let pem = secrets.get(&handshake::secrets::oidc_client_key("op")).unwrap().expect("the key is in the secret store");
+    let pem = String::from_utf8(pem.expose().clone()).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(body.len() > 1000, "{}", body.len());
+    for chunk in body.as_bytes().chunks(24).map(|c| std::str::from_utf8(c).unwrap()) {
+        assert!(!db.contains(chunk), "a piece of the private key is in SQLite: {chunk}");
+    }
+    assert!(!db.contains("PRIVATE KEY"));
+}

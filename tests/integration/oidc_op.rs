@@ -56,8 +56,10 @@ pub struct OpClient {
     pub client_id: String,
     pub client_secret: String,
     pub redirect_uris: Vec<String>,
-    /// `client_secret_basic` (the OP's default here) or `client_secret_post`.
+    /// `client_secret_basic` (the OP's default here), `client_secret_post` or `private_key_jwt`.
     pub auth_method: String,
+    /// The client's public keys (`{"keys": [...]}`), for `private_key_jwt`.
+    pub jwks: Option<Value>,
 }
 
 impl OpClient {
@@ -67,16 +69,21 @@ impl OpClient {
             client_secret: client_secret.into(),
             redirect_uris: vec![redirect_uri.into()],
             auth_method: "client_secret_basic".into(),
+            jwks: None,
         }
     }
 
     fn to_json(&self) -> Value {
-        json!({
+        let mut client = json!({
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "redirect_uris": self.redirect_uris,
             "token_endpoint_auth_method": self.auth_method,
-        })
+        });
+        if let Some(jwks) = &self.jwks {
+            client["jwks"] = jwks.clone();
+        }
+        client
     }
 }
 

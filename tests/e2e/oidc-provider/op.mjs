@@ -5,7 +5,8 @@
 //
 // It listens on 127.0.0.1 only (port 0 or no --port: any free port), prints its issuer URL
 // (`http://127.0.0.1:PORT`) as the first line on stdout once it answers, and reads from DIR:
-//   client.json  {client_id, client_secret, redirect_uris[], ...more client metadata}
+//   client.json  {client_id, client_secret, redirect_uris[], ...more client metadata}, e.g.
+//                token_endpoint_auth_method 'private_key_jwt' with jwks {keys: [public JWK]}
 //   users.json   {"<login>": {<claims>}}: the login typed on the OP's login page is the `sub`
 // users.json is read on every claims lookup, so a test may change claims between logins.
 // client.json is read when the Provider is built: at start and at `POST /__test/reload`.
