@@ -99,7 +99,12 @@ jwks_kids: Array<string>, client_id: string, client_auth: ClientAuth, scopes: Ar
 /**
  * The redirect URI in effect (on the chosen host), then the one on the other host.
  */
-redirect_uri: string, redirect_uris: Array<string>, };
+redirect_uri: string, redirect_uris: Array<string>, 
+/**
+ * With `private_key_jwt`: the public key to register at the OP (the private key is in
+ * the secret store only).
+ */
+client_jwk: ClientJwk | null, };
 
 export type OidcPreview = { issuer: string, discovery_url: string, authorization_endpoint: string, token_endpoint: string, userinfo_endpoint: string | null, jwks_uri: string, end_session_endpoint: string | null, 
 /**
@@ -122,6 +127,12 @@ redirect_uris: Array<string>, };
 export type Alg = "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "HS256" | "HS384" | "HS512";
 
 export type ClientAuth = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
+
+export type ClientJwk = { kty: string, n: string, e: string, 
+/**
+ * The RFC 7638 thumbprint of the key.
+ */
+kid: string, use: string, alg: string, };
 
 export type RedirectHost = "loopback" | "localhost";
 
