@@ -473,7 +473,10 @@ fn real_op_accepts_handshakes_private_key_jwt_client_assertion() {
     );
     assert_eq!(view["oidc"]["client_auth"], "private_key_jwt", "{view}");
     let jwk = view["oidc"]["client_jwk"].clone();
-    assert_eq!((jwk["kty"].as_str(), jwk["alg"].as_str(), jwk["use"].as_str()), (Some("RSA"), Some("RS256"), Some("sig")));
+    assert_eq!(
+        (jwk["kty"].as_str(), jwk["alg"].as_str(), jwk["use"].as_str()),
+        (Some("RSA"), Some("RS256"), Some("sig"))
+    );
     assert!(jwk.get("d").is_none(), "{jwk}");
     let shown = h.json(&["connection", "show", "op", "--json"], "");
     assert_eq!(shown["oidc"]["client_jwk"], jwk, "{shown}");

@@ -370,8 +370,8 @@ fn check_client_assertion(
         return Err(format!("unexpected header {header}"));
     }
     let member = |m: &str| openssl::bn::BigNum::from_slice(&URL_SAFE_NO_PAD.decode(jwk[m].as_str().unwrap()).unwrap());
-    let public = PKey::from_rsa(Rsa::from_public_components(member("n").unwrap(), member("e").unwrap()).unwrap())
-        .unwrap();
+    let public =
+        PKey::from_rsa(Rsa::from_public_components(member("n").unwrap(), member("e").unwrap()).unwrap()).unwrap();
     let mut verifier = openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &public).unwrap();
     verifier.update(format!("{h}.{c}").as_bytes()).unwrap();
     let signature = URL_SAFE_NO_PAD.decode(sig).map_err(|e| e.to_string())?;

@@ -78,7 +78,10 @@ impl Sp {
 async fn private_key_jwt_logs_in_with_a_client_assertion_the_op_verifies() {
     let sp = Sp::new();
     let jwk = sp.use_private_key_jwt();
-    assert_eq!((jwk["kty"].as_str(), jwk["use"].as_str(), jwk["alg"].as_str()), (Some("RSA"), Some("sig"), Some("RS256")));
+    assert_eq!(
+        (jwk["kty"].as_str(), jwk["use"].as_str(), jwk["alg"].as_str()),
+        (Some("RSA"), Some("sig"), Some("RS256"))
+    );
     assert_eq!(jwk["kid"].as_str().unwrap(), handshake::idp::jws::thumbprint(&jwk).unwrap());
     assert!(jwk.get("d").is_none(), "{jwk}");
     // The key is made once: choosing it again keeps it.
