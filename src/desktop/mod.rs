@@ -8,6 +8,7 @@
 #[cfg(feature = "typescript")]
 pub mod bindings;
 mod demo;
+pub mod oidc;
 pub mod views;
 
 use std::collections::HashMap;
@@ -32,6 +33,7 @@ use crate::workbench::{
     MappingPreview, MetadataPreview, OpenOptions, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing,
     TestLoginDetail, UserDetail, Workbench,
 };
+pub use oidc::{JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcManualEndpoints, OidcSettingsChange, RediscoverPreview};
 pub use views::*;
 
 /// An audit export: the file's content and how many rows it holds.

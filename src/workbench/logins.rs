@@ -329,6 +329,7 @@ impl Workbench {
     /// Where a browser starts an SP-initiated test login at the embedded SP on `base_url`.
     pub fn login_url(&self, name: &str, base_url: &str) -> Result<String> {
         let c = self.store().get_connection(name)?;
-        Ok(format!("{}/saml/{}/login", base_url.trim_end_matches('/'), connection::url_segment(&c.name)))
+        let protocol = if c.oidc.is_some() { "oidc" } else { "saml" };
+        Ok(format!("{}/{protocol}/{}/login", base_url.trim_end_matches('/'), connection::url_segment(&c.name)))
     }
 }
