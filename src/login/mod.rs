@@ -1,14 +1,15 @@
 //! A login, whatever the protocol. One data flow:
 //!
-//! 1. a protocol adapter judges what the IdP sent ([`saml::judge`] for a SAMLResponse; an
-//!    OpenID Connect adapter plugs in beside it) and returns a [`Judgement`]: the checks it
-//!    made and, when they held, the [`VerifiedLogin`] (issuer, claims, replay key);
-//! 2. [`pipeline::record`] takes only that: it consumes the replay key, maps the claims and
+//! 1. a protocol adapter judges what the IdP sent ([`saml::judge`] for a SAMLResponse,
+//!    [`oidc::judge`] for an ID token) and returns a [`Judgement`]: the checks it made and,
+//!    when they held, the [`VerifiedLogin`] (issuer, claims, replay keys);
+//! 2. [`pipeline::record`] takes only that: it consumes the replay keys, maps the claims and
 //!    provisions the account (src/provision), and writes the audit row, all in the caller's
 //!    write transaction, together with the test-login record when there is one;
 //! 3. the result is a [`ProvisionReport`], shown the same way by the app, the result page and
 //!    the CLI.
 
+pub mod oidc;
 pub mod outcome;
 pub mod pipeline;
 pub mod record;
@@ -32,7 +33,7 @@ use crate::validate::{CheckResult, Verdict};
 pub struct ReplayKey {
     /// The entityID (SAML) or issuer (OIDC) that issued the ID.
     pub issuer: String,
-    /// `saml_assertion`...
+    /// `saml_assertion`, `oidc_nonce` (or an ID token's `jti`), `oidc_code`.
     pub kind: &'static str,
     pub id: String,
     /// The latest instant the ID is acceptable (NotOnOrAfter), if known.
@@ -44,7 +45,9 @@ pub struct ReplayKey {
 pub struct VerifiedLogin {
     pub issuer: String,
     pub claims: Claims,
-    pub replay: Option<ReplayKey>,
+    /// Every ID the login consumes, in order: a SAML assertion ID; an ID token's nonce (or
+    /// `jti`) and the authorization code. The first one consumed before refuses the login.
+    pub replay: Vec<ReplayKey>,
 }
 
 /// What a protocol adapter made of a response.

@@ -131,8 +131,10 @@ impl DenialCode {
 /// Why provisioning refused a login: one variant per rule, like [`crate::validate::Violation`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denial {
-    /// The assertion was consumed before (by any connection to its IdP).
+    /// The assertion (SAML), the ID token's nonce or `jti`, or the authorization code (OIDC)
+    /// was consumed before (by any connection to its IdP). `kind` is the replay key's kind.
     Replay {
+        kind: &'static str,
         id: String,
     },
     MissingSubject {
@@ -238,9 +240,7 @@ impl Denial {
     /// What happened, in the concepts of the connection (no CLI flags, no buttons).
     pub fn message(&self) -> String {
         match self {
-            Denial::Replay { id } => format!(
-                "assertion {id} was already used: an assertion is accepted once across every connection to its IdP"
-            ),
+            Denial::Replay { kind, id } => replay_message(kind, id),
             Denial::MissingSubject { source } => {
                 format!("no subject: the {source} is empty or absent, so the user cannot be identified")
             }
@@ -363,6 +363,22 @@ impl Denial {
             Denial::Conflict { .. } => "Try the login again; if it keeps failing, the account data breaks one of the \
                                         directory's rules."
                 .into(),
+        }
+    }
+}
+
+/// A replay, in the words of what was used twice.
+fn replay_message(kind: &str, id: &str) -> String {
+    match kind {
+        "oidc_nonce" => format!(
+            "the ID token with nonce {id} was already used: an ID token is accepted once across every connection to its issuer"
+        ),
+        "oidc_jti" => format!(
+            "the ID token {id} (its jti) was already used: an ID token is accepted once across every connection to its issuer"
+        ),
+        "oidc_code" => format!("the authorization code (SHA-256 {id}) was already used: a code is redeemed once"),
+        _ => {
+            format!("assertion {id} was already used: an assertion is accepted once across every connection to its IdP")
         }
     }
 }

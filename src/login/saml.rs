@@ -11,16 +11,21 @@ pub const REPLAY_KIND: &str = "saml_assertion";
 
 /// Turns a validation report into the protocol-neutral judgement.
 pub fn judge(connection: &Connection, report: Report) -> Judgement {
-    let claims = Claims { name_id: report.name_id.clone(), attributes: report.attributes.clone() };
+    let claims = Claims { name_id: report.name_id.clone(), attributes: report.attributes.clone(), notes: Vec::new() };
     let login = report.accepted().then(|| VerifiedLogin {
         issuer: connection.idp.entity_id.clone(),
         claims: claims.clone(),
-        replay: report.assertion_id.clone().map(|id| ReplayKey {
-            issuer: connection.idp.entity_id.clone(),
-            kind: REPLAY_KIND,
-            id,
-            not_on_or_after: report.not_on_or_after,
-        }),
+        replay: report
+            .assertion_id
+            .clone()
+            .map(|id| ReplayKey {
+                issuer: connection.idp.entity_id.clone(),
+                kind: REPLAY_KIND,
+                id,
+                not_on_or_after: report.not_on_or_after,
+            })
+            .into_iter()
+            .collect(),
     });
     Judgement {
         verdict: report.verdict,

@@ -7,6 +7,14 @@
 
 pub mod discovery;
 pub mod http;
+pub mod claims;
+pub mod jose;
+pub mod judge;
+pub mod jwks;
+pub mod violation;
+
+pub use judge::judge;
+pub use violation::Violation;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -221,6 +229,9 @@ pub struct Report {
     pub kid: Option<String>,
     pub nonce: Option<String>,
     pub jti: Option<String>,
+    /// base64url(SHA-256(code)) when the context had the authorization code: the replay key
+    /// of the code (never the code itself, which is a secret).
+    pub code_id: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
     pub notes: Vec<String>,
 }

@@ -106,6 +106,7 @@ mod tests {
                     values: vec![(*v).into()],
                 })
                 .collect(),
+            notes: Vec::new(),
         }
     }
 

@@ -17,6 +17,11 @@ pub const STANDARD_FIELDS: [&str; 6] = ["email", "username", "given_name", "fami
 pub struct Claims {
     pub name_id: Option<NameId>,
     pub attributes: Vec<Attribute>,
+    /// What the protocol adapter noted while reading the claims (an OIDC claim merged with a
+    /// dotted one, a string boolean, claims left out past a limit); copied into the trace.
+    /// Left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Where a value comes from.
@@ -551,7 +556,7 @@ mod tests {
                 values: vec![format!("v{i}")],
             })
             .collect();
-        let claims = Claims { name_id: None, attributes };
+        let claims = Claims { name_id: None, attributes, notes: Vec::new() };
         let started = std::time::Instant::now();
         let doc = super::super::presets::generic();
         let mapped = BTreeMap::new();

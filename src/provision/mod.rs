@@ -48,8 +48,9 @@ pub struct Login<'a> {
     pub mapping: &'a MappingDocument,
     pub claims: &'a Claims,
     /// What the login consumes so it cannot be used twice (the assertion ID with its
-    /// issuer). `None` for plain attribute sets.
-    pub replay: Option<ReplayKey>,
+    /// issuer; an ID token's nonce and the code), consumed in order. Empty for plain
+    /// attribute sets.
+    pub replay: Vec<ReplayKey>,
     pub now: DateTime<Utc>,
     pub dry_run: bool,
 }
@@ -219,13 +220,16 @@ pub fn provision(store: &Store, login: &Login<'_>) -> Result<ProvisionResult> {
 /// A write the catalog refuses (a constraint) ends as a recorded denial, never an error.
 pub(crate) fn provision_in(tx: &WriteTx<'_>, login: &Login<'_>) -> Result<ProvisionResult> {
     let (mut trace, profile) = rules::evaluate(login.mapping, login.claims);
-    let replayed = match &login.replay {
-        Some(key) => !replay::consume(tx, key, login.now)?,
-        None => false,
-    };
-    let decision = if replayed {
-        let id = login.replay.as_ref().map(|k| k.id.clone()).unwrap_or_default();
-        Decision { outcome: Outcome::Rejected, user: None, diff: Vec::new(), denial: Some(Denial::Replay { id }) }
+    let mut replayed = None;
+    for key in &login.replay {
+        if !replay::consume(tx, key, login.now)? {
+            replayed = Some(key);
+            break;
+        }
+    }
+    let decision = if let Some(key) = replayed {
+        let denial = Denial::Replay { kind: key.kind, id: key.id.clone() };
+        Decision { outcome: Outcome::Rejected, user: None, diff: Vec::new(), denial: Some(denial) }
     } else {
         match tx.attempt(|tx| decide(tx, login, profile, &mut trace)) {
             Ok(d) => d,

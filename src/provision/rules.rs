@@ -264,7 +264,7 @@ fn domain_of(email: &str) -> Option<String> {
 /// Maps claims into a profile, evaluating access and role rules. `Err` is a denial; the
 /// trace is complete either way.
 pub fn evaluate(doc: &MappingDocument, claims: &Claims) -> (Trace, Result<Profile, Denial>) {
-    let mut trace = Trace::default();
+    let mut trace = Trace { notes: claims.notes.clone(), ..Trace::default() };
     let mut mapped: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for rule in &doc.fields {
         let t = map_field(rule, claims, &mapped);

@@ -6,8 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::judging::{Claimed, Judging};
 use super::violation::Violation;
+use crate::connection::Protocol;
 
-/// Stable check ids, in the order they are reported. Scripts and the UI key on these names.
+/// Stable check ids. Scripts and the UI key on these names. A SAML report lists
+/// [`CheckId::SAML`] in that order, an OIDC report [`CheckId::OIDC`]; ids both protocols
+/// make (`parse`, `signature`...) are one id with a title per protocol ([`CheckId::title_for`]).
+/// New ids go at the end: the derived order is the SAML report's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -25,10 +29,19 @@ pub enum CheckId {
     TimeWindow,
     Audience,
     InResponseTo,
+    // OpenID Connect only.
+    Discovery,
+    State,
+    TokenResponse,
+    Nonce,
+    /// `at_hash` and `c_hash`: one check, the ID token's binding to what came with it.
+    AtHash,
+    UserinfoSubject,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 13] = [
+    /// A SAML report's checks, in order.
+    pub const SAML: [CheckId; 13] = [
         CheckId::Parse,
         CheckId::Doctype,
         CheckId::SingleAssertion,
@@ -43,6 +56,54 @@ impl CheckId {
         CheckId::Audience,
         CheckId::InResponseTo,
     ];
+
+    /// An OIDC report's checks, in order: what happened before the token (discovery, the
+    /// callback's state, the token endpoint), then the token itself, then userinfo.
+    pub const OIDC: [CheckId; 12] = [
+        CheckId::Discovery,
+        CheckId::State,
+        CheckId::TokenResponse,
+        CheckId::Parse,
+        CheckId::Algorithm,
+        CheckId::Signature,
+        CheckId::Issuer,
+        CheckId::Audience,
+        CheckId::TimeWindow,
+        CheckId::Nonce,
+        CheckId::AtHash,
+        CheckId::UserinfoSubject,
+    ];
+
+    /// Every id of either protocol (for parsing stored names).
+    pub const ALL: [CheckId; 19] = [
+        CheckId::Parse,
+        CheckId::Doctype,
+        CheckId::SingleAssertion,
+        CheckId::Decrypt,
+        CheckId::Algorithm,
+        CheckId::Signature,
+        CheckId::Status,
+        CheckId::Issuer,
+        CheckId::Destination,
+        CheckId::SubjectConfirmation,
+        CheckId::TimeWindow,
+        CheckId::Audience,
+        CheckId::InResponseTo,
+        CheckId::Discovery,
+        CheckId::State,
+        CheckId::TokenResponse,
+        CheckId::Nonce,
+        CheckId::AtHash,
+        CheckId::UserinfoSubject,
+    ];
+
+    /// The ids a report of `protocol` lists, in order.
+    pub fn of(protocol: Protocol) -> &'static [CheckId] {
+        match protocol {
+            Protocol::Saml => &CheckId::SAML,
+            Protocol::Oidc => &CheckId::OIDC,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,10 +120,43 @@ impl CheckId {
             CheckId::TimeWindow => "time_window",
             CheckId::Audience => "audience",
             CheckId::InResponseTo => "in_response_to",
+            CheckId::Discovery => "discovery",
+            CheckId::State => "state",
+            CheckId::TokenResponse => "token_response",
+            CheckId::Nonce => "nonce",
+            CheckId::AtHash => "at_hash",
+            CheckId::UserinfoSubject => "userinfo_subject",
         }
     }
 
-    /// What the check is about, with the spec field it reads.
+    /// What the check is about in a report of `protocol`.
+    pub fn title_for(self, protocol: Protocol) -> &'static str {
+        match protocol {
+            Protocol::Saml => self.title(),
+            Protocol::Oidc => self.oidc_title(),
+        }
+    }
+
+    /// What the check is about for an ID token, with the claim or parameter it reads.
+    pub fn oidc_title(self) -> &'static str {
+        match self {
+            CheckId::Discovery => "The connection's issuer equals the discovery document's issuer",
+            CheckId::State => "The callback's state matches an outstanding login request (and iss, if sent)",
+            CheckId::TokenResponse => "The token endpoint answered with an id_token",
+            CheckId::Parse => "id_token is a compact JWS: three base64url parts, JSON object header and claims",
+            CheckId::Algorithm => "JOSE header alg is in the connection's allowed list (never none)",
+            CheckId::Signature => "The JWS signature verifies with a key of the OP's JWKS (selected by kid)",
+            CheckId::Issuer => "iss equals the connection's issuer exactly",
+            CheckId::Audience => "aud contains the client ID (azp is the client when there are several audiences)",
+            CheckId::TimeWindow => "exp > now, nbf <= now, iat not in the future (with clock skew)",
+            CheckId::Nonce => "nonce equals the one the login request sent",
+            CheckId::AtHash => "at_hash and c_hash match the access token and the code",
+            CheckId::UserinfoSubject => "userinfo sub equals the ID token's sub",
+            other => other.title(),
+        }
+    }
+
+    /// What the check is about in a SAML report, with the spec field it reads.
     pub fn title(self) -> &'static str {
         match self {
             CheckId::Parse => "SAMLResponse is base64 of a well-formed samlp:Response",
@@ -80,6 +174,12 @@ impl CheckId {
             CheckId::TimeWindow => "Conditions NotBefore <= now < NotOnOrAfter (with clock skew)",
             CheckId::Audience => "AudienceRestriction names the SP entityID exactly",
             CheckId::InResponseTo => "InResponseTo matches the outstanding AuthnRequest (or unsolicited is allowed)",
+            CheckId::Discovery
+            | CheckId::State
+            | CheckId::TokenResponse
+            | CheckId::Nonce
+            | CheckId::AtHash
+            | CheckId::UserinfoSubject => self.oidc_title(),
         }
     }
 }
@@ -175,7 +275,7 @@ impl CheckResult {
     }
 }
 
-/// Collects results in any order; reports them in [`CheckId::ALL`] order, with every check
+/// Collects results in any order; reports them in [`CheckId::SAML`] order, with every check
 /// that was not reached marked `skip`.
 #[derive(Debug, Default)]
 pub(crate) struct Recorder<'a> {
@@ -272,10 +372,53 @@ impl<'a> Recorder<'a> {
             Some(v) => format!("not reached: check `{}` failed first", v.check()),
             None => "not reached".to_owned(),
         };
-        for id in CheckId::ALL {
+        for id in CheckId::SAML {
             self.skip(id, reason.clone());
         }
         self.results.sort_by_key(|r| r.id);
         (self.results, self.first_failure)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::login::DenialCode;
+
+    #[test]
+    fn check_ids_and_denial_codes_are_disjoint() {
+        // A stored stop (`failed_check`) is parsed as a check id first: a check id spelled
+        // like a denial code would silently reinterpret every stored denial.
+        for c in CheckId::ALL {
+            assert!(DenialCode::parse(c.as_str()).is_none(), "{c} is also a denial code");
+        }
+    }
+
+    #[test]
+    fn all_is_the_union_of_the_protocols_lists_each_once() {
+        let mut union: Vec<CheckId> = CheckId::SAML.iter().chain(CheckId::OIDC.iter()).copied().collect();
+        union.sort();
+        union.dedup();
+        let mut all = CheckId::ALL.to_vec();
+        all.sort();
+        assert_eq!(all, union);
+        // The SAML list is in the derived order the Recorder sorts by.
+        assert!(CheckId::SAML.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(CheckId::of(Protocol::Saml), &CheckId::SAML);
+    }
+
+    #[test]
+    fn shared_ids_have_oidc_wording() {
+        for id in [
+            CheckId::Parse,
+            CheckId::Algorithm,
+            CheckId::Signature,
+            CheckId::Issuer,
+            CheckId::Audience,
+            CheckId::TimeWindow,
+        ] {
+            assert_ne!(id.title_for(Protocol::Oidc), id.title_for(Protocol::Saml), "{id}");
+        }
+        assert_eq!(CheckId::Nonce.title(), CheckId::Nonce.oidc_title());
     }
 }

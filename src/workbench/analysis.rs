@@ -259,7 +259,7 @@ impl Workbench {
         let mut notes = vec![judged_as_note(as_addressed, &entity_id, &acs_url), judged_at_note(&at, &addressing)];
         if as_addressed && let Some(l) = judgement.login.as_mut() {
             // That SP's replay cache is not this catalog's.
-            l.replay = None;
+            l.replay.clear();
             notes.push(
                 "The replay cache was not consulted: it is this catalog's, not that of the SP the response was addressed to."
                     .into(),

@@ -127,7 +127,10 @@ impl Workbench {
         for s in store::logins::test_logins(self.store(), Some(name), PREVIEW_LOOKBACK)? {
             let t = self.test_login(s.id)?;
             if t.report.name_id.is_some() || !t.report.attributes.is_empty() {
-                found = Some((t.id, Claims { name_id: t.report.name_id, attributes: t.report.attributes }));
+                found = Some((
+                    t.id,
+                    Claims { name_id: t.report.name_id, attributes: t.report.attributes, notes: Vec::new() },
+                ));
                 break;
             }
         }
@@ -175,7 +178,7 @@ impl Workbench {
         let mapping = self.mapping_of(&c)?;
         provision::provision(
             self.store(),
-            &provision::Login { connection: &c, mapping: &mapping, claims, replay: None, now, dry_run: true },
+            &provision::Login { connection: &c, mapping: &mapping, claims, replay: Vec::new(), now, dry_run: true },
         )
     }
 
@@ -191,7 +194,7 @@ impl Workbench {
         mapping.check().map_err(|e| Error::invalid(format!("the mapping is not valid: {e}")))?;
         provision::provision(
             self.store(),
-            &provision::Login { connection: &c, mapping, claims, replay: None, now, dry_run: true },
+            &provision::Login { connection: &c, mapping, claims, replay: Vec::new(), now, dry_run: true },
         )
     }
 }

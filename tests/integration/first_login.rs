@@ -121,6 +121,7 @@ fn regression_missing_email_offers_to_map_it_from_the_attribute_that_carries_it(
     let claims = handshake::provision::Claims {
         name_id: r.name_id.clone(),
         attributes: r.attributes.iter().filter(|a| a.name != "givenName").cloned().collect(),
+        notes: Vec::new(),
     };
     let dry = b.wb.dry_run_claims("acme", &claims, crate::validation::generator::judged_at()).unwrap();
     assert_eq!(dry.mapping_fix, Some(fix.clone()));

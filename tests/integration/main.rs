@@ -21,6 +21,7 @@ mod layout;
 mod metadata;
 mod namespaces;
 mod oidc_connections;
+mod oidc_validation;
 mod provisioning;
 mod secrets;
 mod server;

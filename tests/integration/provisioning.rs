@@ -708,6 +708,7 @@ fn dry_run_of_a_plain_attribute_set() {
             friendly_name: None,
             values: vec!["ada@example.com".into()],
         }],
+        notes: Vec::new(),
     };
     let r = b.wb.dry_run_claims("acme", &claims, t0()).unwrap();
     assert_eq!(r.outcome, Outcome::Created);

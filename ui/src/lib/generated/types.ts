@@ -443,7 +443,13 @@ export type MappingFix = { field: string, attribute: string,
  */
 value: string, };
 
-export type Claims = { name_id: NameId | null, attributes: Array<Attribute>, };
+export type Claims = { name_id: NameId | null, attributes: Array<Attribute>, 
+/**
+ * What the protocol adapter noted while reading the claims (an OIDC claim merged with a
+ * dotted one, a string boolean, claims left out past a limit); copied into the trace.
+ * Left out of the JSON when empty.
+ */
+notes?: Array<string>, };
 
 export type Outcome = "created" | "updated" | "unchanged" | "linked" | "denied" | "rejected";
 
