@@ -83,6 +83,7 @@ fi
 # shellcheck source=scripts/ensure-rust.sh
 source scripts/ensure-rust.sh
 bash scripts/simplesamlphp.sh install
+bash tests/e2e/oidc-provider/install.sh
 app="$root/target/release/handshake-app"
 [ -x "$app" ] || { echo "$me: $app not built (run scripts/setup-app.sh)" >&2; exit 1; }
 

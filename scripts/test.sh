@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine and runs every test:
 # formatting, lints (panics on input are denied), and the whole Rust test suite, with the
-# real OS keyring (gnome-keyring's Secret Service in a private D-Bus session) and a real
-# IdP (SimpleSAMLphp) for the end-to-end test of the embedded SP; then the desktop app:
+# real OS keyring (gnome-keyring's Secret Service in a private D-Bus session), a real
+# IdP (SimpleSAMLphp) and a real OpenID Provider (npm oidc-provider) for the end-to-end tests
+# of the embedded SP and RP; then the desktop app:
 # svelte-check, the UI's unit tests (Vitest), the browser tests (Chromium, faked IPC), the
 # release app in a real window driven over WebDriver (scripts/test-desktop.sh), and its
 # .deb package.
@@ -22,6 +23,9 @@ t_start=$SECONDS
 SETUP_APP_SKIP_BUILD=1 bash scripts/setup-app.sh
 # A real IdP for the end-to-end tests (Debian's SimpleSAMLphp under php -S, on loopback).
 bash scripts/simplesamlphp.sh install
+# A real OpenID Provider for the OIDC end-to-end tests (npm oidc-provider under Node, on loopback;
+# `npm ci --prefix tests/e2e/oidc-provider`, skipped when node_modules matches the lock).
+bash tests/e2e/oidc-provider/install.sh
 export HANDSHAKE_E2E=1
 # shellcheck source=scripts/ensure-rust.sh
 source scripts/ensure-rust.sh

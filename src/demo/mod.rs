@@ -9,6 +9,9 @@
 //! (same entityID, so `replace_metadata` accepts it) whenever that URL or the certificate changed.
 
 pub mod idp;
+pub mod op;
+mod op_sessions;
+mod op_twist;
 pub mod personas;
 pub mod run;
 pub mod scenarios;

@@ -24,6 +24,8 @@ pub(crate) enum Purpose {
     SignIn,
     /// The IdP-initiated start page (`POST /demo-idp/start`).
     Start,
+    /// The demo OP's person picker answering an authorization request (`POST /demo-idp/oidc/authorize`).
+    OidcSignIn,
 }
 
 impl Purpose {
@@ -31,6 +33,7 @@ impl Purpose {
         match self {
             Purpose::SignIn => b"demo-idp sign-in",
             Purpose::Start => b"demo-idp start",
+            Purpose::OidcSignIn => b"demo-op sign-in",
         }
     }
 }

@@ -25,7 +25,7 @@ pub(super) struct Prefill {
     pub skew_minutes: Option<i64>,
 }
 
-fn hidden(b: &mut String, name: &str, value: &str) {
+pub(super) fn hidden(b: &mut String, name: &str, value: &str) {
     let _ = write!(b, "<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(value));
 }
 
@@ -59,7 +59,7 @@ fn initials(name: &str) -> String {
 }
 
 /// Who signs in: a radio button per persona, `checked` the given one (default the first).
-fn people(b: &mut String, personas: &[Persona], checked: Option<&str>) {
+pub(super) fn people(b: &mut String, personas: &[Persona], checked: Option<&str>) {
     let checked = checked.and_then(|email| personas.iter().position(|p| p.email == email)).unwrap_or(0);
     b.push_str("<fieldset><legend>Choose an account</legend><div class=\"people\">");
     for (i, person) in personas.iter().enumerate() {
@@ -113,7 +113,7 @@ fn sign_in_and_advanced(b: &mut String, flow: Flow, selected: ScenarioId, skew_m
 }
 
 /// The page around a sign-in form: the IdP's card, its heading and whom it signs in to.
-fn sign_in_page(to: &str, form: &str, fine_print: &str) -> String {
+pub(super) fn sign_in_page(to: &str, form: &str, fine_print: &str) -> String {
     let body = format!(
         "<main class=\"idp\"><div class=\"card\"><div class=\"brand\"><span class=\"logo\" aria-hidden=\"true\">⇄</span>\
          Handshake demo IdP</div><h1>Sign in</h1><p class=\"to\">{to}</p>{form}<p class=\"fine\">{fine_print}</p></div></main>"

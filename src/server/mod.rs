@@ -9,6 +9,7 @@
 mod body;
 mod csrf;
 pub mod demo_idp;
+mod demo_op;
 mod demo_pages;
 mod guard;
 pub mod page;
@@ -55,6 +56,8 @@ pub struct AppState {
     port: u16,
     /// Keys the anti-CSRF tokens of this server's forms (made here, never stored).
     csrf: Arc<CsrfKey>,
+    /// The demo OP's codes and access tokens: in memory only, never in SQLite.
+    demo_op: Arc<crate::demo::op::Sessions>,
 }
 
 impl AppState {
@@ -65,7 +68,14 @@ impl AppState {
 
     /// A state that publishes to an existing channel (the app keeps one across SP restarts).
     pub fn with_events(pool: Pool, clock: Arc<dyn Clock>, events: broadcast::Sender<TestLoginSummary>) -> Result<Self> {
-        Ok(AppState { pool: Arc::new(pool), clock, events, port: 0, csrf: Arc::new(CsrfKey::generate()?) })
+        Ok(AppState {
+            pool: Arc::new(pool),
+            clock,
+            events,
+            port: 0,
+            csrf: Arc::new(CsrfKey::generate()?),
+            demo_op: Arc::default(),
+        })
     }
 
     /// The same state for a server on 127.0.0.1:`port` (tests that drive `router` without a
@@ -96,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/saml/{connection}/acs", post(acs))
         .route("/test-logins/{id}", get(test_login))
         .merge(demo_idp::routes())
+        .merge(demo_op::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(port, guard::only_own_host))
