@@ -19,8 +19,8 @@ use handshake::workbench::demo::{
 };
 use handshake::workbench::{
     AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest, JudgingContext,
-    MappingPreview, MetadataPreview, OidcPreview, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing, TestLoginDetail,
-    UserDetail,
+    MappingPreview, MetadataPreview, OidcPreview, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing,
+    TestLoginDetail, UserDetail,
 };
 use tauri::{Manager as _, State, WebviewUrl, WebviewWindowBuilder};
 
@@ -121,7 +121,12 @@ async fn fetch_jwks(core: Core<'_>, url: String, operation: String) -> R<JwksFet
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn preview_oidc(core: Core<'_>, discovery_json: String, typed_url: String, name: Option<String>) -> R<OidcPreview> {
+async fn preview_oidc(
+    core: Core<'_>,
+    discovery_json: String,
+    typed_url: String,
+    name: Option<String>,
+) -> R<OidcPreview> {
     core.preview_oidc(discovery_json, typed_url, name).await
 }
 

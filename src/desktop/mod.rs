@@ -33,7 +33,9 @@ use crate::workbench::{
     MappingPreview, MetadataPreview, OpenOptions, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing,
     TestLoginDetail, UserDetail, Workbench,
 };
-pub use oidc::{JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcManualEndpoints, OidcSettingsChange, RediscoverPreview};
+pub use oidc::{
+    JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcManualEndpoints, OidcSettingsChange, RediscoverPreview,
+};
 pub use views::*;
 
 /// An audit export: the file's content and how many rows it holds.

@@ -186,7 +186,12 @@ impl Desktop {
     }
 
     /// The preview of a discovery document already fetched, for another connection name.
-    pub async fn preview_oidc(&self, discovery_json: String, typed_url: String, name: Option<String>) -> Result<OidcPreview> {
+    pub async fn preview_oidc(
+        &self,
+        discovery_json: String,
+        typed_url: String,
+        name: Option<String>,
+    ) -> Result<OidcPreview> {
         self.run(move |wb, _| wb.preview_oidc(&discovery_json, &typed_url, name.as_deref())).await
     }
 
@@ -200,7 +205,9 @@ impl Desktop {
         let n = name.clone();
         let view = self.run(move |wb, now| wb.connection(&n, now)).await?;
         let Some(o) = view.oidc else {
-            return Err(Error::invalid(format!("connection {name:?} is a SAML connection: re-import its metadata instead")));
+            return Err(Error::invalid(format!(
+                "connection {name:?} is a SAML connection: re-import its metadata instead"
+            )));
         };
         let url = o.discovery_url.clone().unwrap_or_else(|| discovery::discovery_url(&o.issuer));
         let discovery_json =
@@ -259,7 +266,15 @@ mod tests {
         let jwks = r#"{"keys":[{"kty":"RSA","kid":"k1","alg":"RS256","use":"sig","n":"AQAB","e":"AQAB"},{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}"#;
         let keys = jwk_infos(jwks);
         assert_eq!(keys.len(), 2);
-        assert_eq!(keys[0], JwkInfo { kid: "k1".into(), kty: Some("RSA".into()), alg: Some("RS256".into()), key_use: Some("sig".into()) });
+        assert_eq!(
+            keys[0],
+            JwkInfo {
+                kid: "k1".into(),
+                kty: Some("RSA".into()),
+                alg: Some("RS256".into()),
+                key_use: Some("sig".into())
+            }
+        );
         assert_eq!(keys[1].kid, "#1");
         assert_eq!(keys[1].alg, None);
         assert!(jwk_infos("not json").is_empty());

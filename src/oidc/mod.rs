@@ -5,9 +5,9 @@
 //!
 //! Nothing here holds SQL, and nothing here reads the wall clock: `now` is a parameter.
 
+pub mod claims;
 pub mod discovery;
 pub mod http;
-pub mod claims;
 pub mod jose;
 pub mod judge;
 pub mod jwks;
