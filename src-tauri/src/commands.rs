@@ -338,6 +338,11 @@ async fn create_demo(core: Core<'_>, style: Option<DemoStyle>) -> R<DemoSetup> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
+async fn create_oidc_demo(core: Core<'_>) -> R<DemoSetup> {
+    core.create_oidc_demo().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
 async fn demo_idp(core: Core<'_>) -> R<DemoIdpView> {
     core.demo_idp().await
 }

@@ -14,6 +14,11 @@ impl Desktop {
         self.run(move |wb, now| wb.create_demo(style, now)).await
     }
 
+    /// "Create demo connection" for OpenID Connect: `demo-oidc` at the demo OP, created or reused.
+    pub async fn create_oidc_demo(&self) -> Result<DemoSetup> {
+        self.run(|wb, now| wb.create_oidc_demo(now)).await
+    }
+
     pub async fn demo_idp(&self) -> Result<DemoIdpView> {
         self.run(|wb, now| wb.demo_idp(now)).await
     }

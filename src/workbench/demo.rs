@@ -179,7 +179,7 @@ impl Workbench {
         SigningKey::from_pem(&pem, identity.certificate.pem().as_bytes())
     }
 
-    fn demo_view(&self, identity: &DemoIdentity) -> DemoIdpView {
+    pub(super) fn demo_view(&self, identity: &DemoIdentity) -> DemoIdpView {
         let base = self.base_url().trim_end_matches('/');
         DemoIdpView {
             entity_id: DEMO_IDP_ENTITY_ID.into(),

@@ -27,6 +27,7 @@ pub mod analysis;
 mod audit;
 pub mod connections;
 pub mod demo;
+mod demo_oidc;
 mod demo_op;
 mod demo_reset;
 pub mod directory;

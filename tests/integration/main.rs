@@ -23,6 +23,7 @@ mod layout;
 mod metadata;
 mod namespaces;
 mod oidc_connections;
+mod oidc_desktop;
 mod oidc_op;
 mod oidc_validation;
 mod provisioning;

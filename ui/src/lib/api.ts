@@ -148,6 +148,8 @@ export const api = {
 
   /** "Create demo connection": the demo IdP and the `demo` connection (created or reused). */
   createDemo: (style: DemoStyle | null) => call<DemoSetup>("create_demo", { style }),
+  /** "Create demo connection" for OpenID Connect: `demo-oidc` at the demo OP (created or reused). */
+  createOidcDemo: () => call<DemoSetup>("create_oidc_demo"),
   demoIdp: () => call<DemoIdpView>("demo_idp"),
   setDemoIdp: (settings: DemoIdpSettings) => call<DemoIdpView>("set_demo_idp", { settings }),
   demoCatalog: () => call<DemoCatalog>("demo_catalog"),

@@ -550,7 +550,7 @@ problems?: Array<Problem>, };
 
 export type Problem = { violation: string, expected: string, actual: string, hint: string, };
 
-export type CheckId = "parse" | "doctype" | "single_assertion" | "decrypt" | "algorithm" | "signature" | "status" | "issuer" | "destination" | "subject_confirmation" | "time_window" | "audience" | "in_response_to";
+export type CheckId = "parse" | "doctype" | "single_assertion" | "decrypt" | "algorithm" | "signature" | "status" | "issuer" | "destination" | "subject_confirmation" | "time_window" | "audience" | "in_response_to" | "discovery" | "state" | "token_response" | "nonce" | "at_hash" | "userinfo_subject";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 
