@@ -73,11 +73,12 @@ pub enum DenialCode {
     LinkDomainUnverified,
     LinkAdminRefused,
     IdentityConflict,
+    EmailUnverified,
     Conflict,
 }
 
 impl DenialCode {
-    pub const ALL: [DenialCode; 19] = [
+    pub const ALL: [DenialCode; 20] = [
         DenialCode::Replay,
         DenialCode::MissingSubject,
         DenialCode::MissingAttribute,
@@ -96,6 +97,7 @@ impl DenialCode {
         DenialCode::LinkDomainUnverified,
         DenialCode::LinkAdminRefused,
         DenialCode::IdentityConflict,
+        DenialCode::EmailUnverified,
         DenialCode::Conflict,
     ];
 
@@ -119,6 +121,7 @@ impl DenialCode {
             DenialCode::LinkDomainUnverified => "link_domain_unverified",
             DenialCode::LinkAdminRefused => "link_admin_refused",
             DenialCode::IdentityConflict => "identity_conflict",
+            DenialCode::EmailUnverified => "email_unverified",
             DenialCode::Conflict => "conflict",
         }
     }
@@ -198,6 +201,14 @@ pub enum Denial {
         known: String,
         subject: String,
     },
+    /// The IdP does not say the address is verified (`email_verified`): the connection requires
+    /// it (`account` is `None`), or the login would have been linked to `account` by it.
+    EmailUnverified {
+        email: Option<String>,
+        /// What the claim said (`email_verified is false`, `no email_verified claim arrived`).
+        claim: String,
+        account: Option<i64>,
+    },
     /// The catalog refused the write (a constraint, a race); nothing was written.
     Conflict {
         detail: String,
@@ -233,6 +244,7 @@ impl Denial {
             Denial::LinkDomainUnverified { .. } => DenialCode::LinkDomainUnverified,
             Denial::LinkAdminRefused { .. } => DenialCode::LinkAdminRefused,
             Denial::IdentityConflict { .. } => DenialCode::IdentityConflict,
+            Denial::EmailUnverified { .. } => DenialCode::EmailUnverified,
             Denial::Conflict { .. } => DenialCode::Conflict,
         }
     }
@@ -252,11 +264,10 @@ impl Denial {
                     format!("attributes that arrived: {}", arrived.join(", "))
                 }
             ),
-            Denial::GroupOverage => {
-                "Entra ID group overage: the user is in more groups than fit in a SAML token, so Entra \
-                                     sent a groups.link claim (a Graph API link) instead of the groups"
-                    .into()
-            }
+            Denial::GroupOverage => "group overage: the user is in more groups than fit in the token, so the IdP \
+                                     (Entra ID) sent a link to fetch them (a Graph API link: groups.link in a SAML \
+                                     assertion, _claim_names and _claim_sources in an ID token) instead of the groups"
+                .into(),
             Denial::DomainNotAllowed { domain } => format!(
                 "email domain {} is not allowed for this connection",
                 domain.as_deref().unwrap_or("(no usable email)")
@@ -302,6 +313,18 @@ impl Denial {
                 "account {account} already signs in at this connection as {known:?}; a second subject {subject:?} with the \
                  same email is not linked to it"
             ),
+            Denial::EmailUnverified { email, claim, account } => {
+                let address = email.as_deref().map_or_else(|| "the email".to_owned(), |e| format!("the email {e}"));
+                match account {
+                    Some(account) => format!(
+                        "{address} is not verified by the IdP ({claim}), so the login is not linked to account \
+                         {account}, which has the same address"
+                    ),
+                    None => {
+                        format!("this connection requires an email the IdP verified, and {address} is not ({claim})")
+                    }
+                }
+            }
             Denial::Conflict { detail } => {
                 format!("the catalog refused the account change this login would make ({detail}); nothing was written")
             }
@@ -323,8 +346,8 @@ impl Denial {
             Denial::MissingAttribute { field, .. } => format!(
                 "Have the IdP send the attribute, map {field} from an attribute that did arrive, or make the field optional."
             ),
-            Denial::GroupOverage => "In Entra ID, emit only the groups assigned to the application, or send app roles \
-                                     instead of groups."
+            Denial::GroupOverage => "In Entra ID, emit only the groups assigned to the application (token \
+                                     configuration of the app), or send app roles instead of groups."
                 .into(),
             Denial::DomainNotAllowed { .. } => "Add the domain to the allowed email domains, or have the IdP send the \
                                                 user's address in an allowed domain."
@@ -359,6 +382,13 @@ impl Denial {
             Denial::LinkAdminRefused { .. } => "Link an admin account by hand, after checking who logs in.".into(),
             Denial::IdentityConflict { .. } => "If the IdP changed the user's subject, remove the old identity (delete \
                                                 and re-provision the account) or key users by a stable attribute."
+                .into(),
+            Denial::EmailUnverified { account: Some(_), .. } => "Have the user verify the address at the IdP, or \
+                                                                 link the account by hand after checking who logs in."
+                .into(),
+            Denial::EmailUnverified { .. } => "Have the user verify the address at the IdP, make the IdP send \
+                                               email_verified, or stop requiring a verified email for this \
+                                               connection."
                 .into(),
             Denial::Conflict { .. } => "Try the login again; if it keeps failing, the account data breaks one of the \
                                         directory's rules."

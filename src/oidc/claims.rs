@@ -335,6 +335,11 @@ mod tests {
         assert!(c.notes.iter().any(|n| n.contains("longer than")), "{:?}", c.notes);
         assert!(c.notes.iter().any(|n| n.contains("claim(s) past the first")), "{:?}", c.notes);
         assert!(c.notes.len() < 10, "one note per kind, not one per claim: {}", c.notes.len());
-        println!("flattening 20,000 claims and 60,000 values: {elapsed:?}");
+        // The flattened claims through every field and rule of the OIDC default mapping.
+        let started = std::time::Instant::now();
+        let (trace, _) = crate::provision::rules::evaluate(&crate::provision::presets::oidc_generic(), &c);
+        let mapped = started.elapsed();
+        assert_eq!(trace.notes, c.notes, "the notes reach the mapping trace");
+        println!("flattening 20,000 claims and 60,000 values: {elapsed:?}; mapping the result: {mapped:?}");
     }
 }

@@ -3,16 +3,18 @@
 //! A login whose address (by its canonical key) belongs to an existing account is linked to
 //! that account only when the address is verified for its domain on BOTH sides:
 //! 1. linking by email is on for the login's connection;
-//! 2. the login's address is not a look-alike (non-ASCII that looks like ASCII);
-//! 3. the login's connection lists the address's domain as verified;
-//! 4. the account got the address from a source trusted for that domain: an admin, or a
+//! 2. the IdP does not say the login's address is unverified (`email_verified` false, or
+//!    not readable as true or false; absent, as from SAML IdPs and Entra ID, passes);
+//! 3. the login's address is not a look-alike (non-ASCII that looks like ASCII);
+//! 4. the login's connection lists the address's domain as verified;
+//! 5. the account got the address from a source trusted for that domain: an admin, or a
 //!    connection that listed the domain as verified when it set the address. An account
 //!    created through a connection that does not verify the domain never receives a link,
 //!    whoever logs in first (pre-account-hijack), and it does not keep the verified owner
 //!    out: a login whose address is verified gets an account of its own ([`passed_over`]);
-//! 5. the account holds no admin role (admins are linked by hand);
-//! 6. the account is active;
-//! 7. the account has no other identity at this connection (one subject per account).
+//! 6. the account holds no admin role (admins are linked by hand);
+//! 7. the account is active;
+//! 8. the account has no other identity at this connection (one subject per account).
 //!
 //! Every step is written to the trace (`Trace.linking`) with what it found.
 
@@ -86,6 +88,16 @@ pub(super) fn link(
             origin: origin(&other),
             linking_off: true,
         };
+        return Ok(denied(denial, None));
+    }
+    if !step(
+        trace,
+        "the IdP does not say the login's address is unverified (email_verified)",
+        email.not_denied_by_idp(),
+        email.said.describe(),
+    ) {
+        let denial =
+            Denial::EmailUnverified { email: email.raw.clone(), claim: email.said.describe(), account: Some(other.id) };
         return Ok(denied(denial, None));
     }
     let looks_ascii = email.canonical.as_ref().is_some_and(|c| c.confusable);

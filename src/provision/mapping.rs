@@ -58,7 +58,9 @@ pub enum Source {
     /// differently (`email`, `mail`, a claim URI, an `urn:oid:` name): each name in order, as an
     /// attribute Name or else a FriendlyName, exactly as written; then, with `name_id_email`, a
     /// NameID whose Format is emailAddress and whose value is an address; then the `otherwise`
-    /// template.
+    /// template. A name `*/roles` stands for any namespaced claim (a name starting with
+    /// `https://` or `http://`) ending in `/roles`, the first one that arrived: OIDC custom
+    /// claims are namespaced by each tenant (`https://example.com/roles`).
     FirstOf {
         names: Vec<String>,
         #[serde(default)]
@@ -351,6 +353,21 @@ fn read_first_of(
     let mut tried = Vec::new();
     let mut hints = Vec::new();
     for name in names {
+        if let Some(suffix) = name.strip_prefix('*').filter(|s| s.starts_with('/')) {
+            let found = claims.attributes.iter().find(|a| {
+                (a.name.starts_with("https://") || a.name.starts_with("http://"))
+                    && a.name.ends_with(suffix)
+                    && !a.values.is_empty()
+            });
+            tried.push(CandidateTrace {
+                candidate: found.map_or_else(|| name.clone(), |a| format!("{} (for {name})", a.name)),
+                matched: found.is_some(),
+            });
+            if let Some(a) = found {
+                return (a.values.clone(), Vec::new(), tried);
+            }
+            continue;
+        }
         let (values, found_hints) = read_attribute(claims, &Source::attribute(name));
         let matched = !values.is_empty();
         tried.push(CandidateTrace { candidate: name.clone(), matched });

@@ -155,10 +155,12 @@ pub(crate) struct EmailFacts {
     pub problem: Option<String>,
     /// The connection lists the address's domain as verified.
     pub domain_verified: bool,
+    /// What the login's `email_verified` claim says (absent for SAML).
+    pub said: rules::EmailVerified,
 }
 
 impl EmailFacts {
-    fn of(raw: Option<&str>, policy: &Provisioning) -> Self {
+    fn of(raw: Option<&str>, policy: &Provisioning, said: rules::EmailVerified) -> Self {
         let parsed = raw.map(email::canonical);
         let problem = match &parsed {
             Some(Err(p)) => Some(p.to_string()),
@@ -168,13 +170,18 @@ impl EmailFacts {
         let domain_verified = canonical
             .as_ref()
             .is_some_and(|c| policy.verified_domains.iter().any(|d| email::domain_key(d).is_ok_and(|d| d == c.domain)));
-        EmailFacts { raw: raw.map(str::to_owned), canonical, problem, domain_verified }
+        EmailFacts { raw: raw.map(str::to_owned), canonical, problem, domain_verified, said }
     }
 
-    /// The address can stand as verified for an account: usable, not a look-alike, and its
-    /// domain verified at this connection.
+    /// The IdP does not say the address is unverified: `email_verified` is true or absent.
+    pub fn not_denied_by_idp(&self) -> bool {
+        matches!(self.said, rules::EmailVerified::Absent | rules::EmailVerified::Verified)
+    }
+
+    /// The address can stand as verified for an account: usable, not a look-alike, its
+    /// domain verified at this connection, and not said unverified by the IdP.
     pub fn trusted(&self) -> bool {
-        self.domain_verified && self.canonical.as_ref().is_some_and(|c| !c.confusable)
+        self.domain_verified && self.canonical.as_ref().is_some_and(|c| !c.confusable) && self.not_denied_by_idp()
     }
 
     fn notes(&self, trace: &mut Trace) {
@@ -289,7 +296,7 @@ fn decide(
     if transient && login.mapping.subject == Source::NameId {
         return Ok(denied(Denial::TransientSubject, existing));
     }
-    let email = EmailFacts::of(profile.email.as_deref(), policy);
+    let email = EmailFacts::of(profile.email.as_deref(), policy, rules::EmailVerified::of(login.claims));
     email.notes(trace);
 
     if let Some(before) = existing {

@@ -72,6 +72,9 @@ pub struct Access {
     pub required_groups: Vec<String>,
     /// Emails or subjects that are refused (case-insensitive).
     pub deny: Vec<String>,
+    /// The IdP must say the address is verified: an `email_verified` claim that is true (OIDC
+    /// Core §5.1; the string `"true"` some OPs send is read as true). Absent or false: denied.
+    pub require_email_verified: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -228,6 +231,57 @@ pub struct Profile {
 
 /// Entra ID sends this instead of the groups when a user is in too many (over 150 in SAML).
 const GROUPS_LINK: &str = "http://schemas.microsoft.com/claims/groups.link";
+/// In an ID token (over 200 groups) Entra ID sends `"_claim_names": {"groups": "src1"}` and
+/// the Graph endpoint in `_claim_sources.src1.endpoint` (OIDC Core §5.6.2 distributed claims).
+const CLAIM_NAMES_GROUPS: &str = "_claim_names.groups";
+/// What an IdP sends instead of the groups when there are too many for the token.
+const OVERAGE_MARKERS: [&str; 2] = [GROUPS_LINK, CLAIM_NAMES_GROUPS];
+
+/// What the claims say about the address being verified by the IdP (`email_verified`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailVerified {
+    /// No `email_verified` claim (SAML IdPs and Entra ID send none).
+    Absent,
+    Verified,
+    /// The IdP says the address is not verified.
+    Unverified,
+    /// Present but not readable as true or false (or several values that disagree).
+    Unreadable(String),
+}
+
+impl EmailVerified {
+    /// Reads the `email_verified` claim: a boolean (flattened to `true`/`false`) or the
+    /// strings `"true"`/`"false"` in any case, as Amazon Cognito and Entra ID send them. Every
+    /// value must agree.
+    pub fn of(claims: &Claims) -> Self {
+        let values: Vec<&String> = claims
+            .attributes
+            .iter()
+            .filter(|a| a.name == crate::oidc::claims::EMAIL_VERIFIED)
+            .flat_map(|a| a.values.iter())
+            .collect();
+        let read: Vec<Option<bool>> = values.iter().map(|v| crate::oidc::claims::string_bool(v)).collect();
+        if values.is_empty() {
+            EmailVerified::Absent
+        } else if read.iter().all(|r| *r == Some(true)) {
+            EmailVerified::Verified
+        } else if read.iter().all(|r| *r == Some(false)) {
+            EmailVerified::Unverified
+        } else {
+            EmailVerified::Unreadable(values.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
+        }
+    }
+
+    /// The claim, as the trace and a denial show it.
+    pub fn describe(&self) -> String {
+        match self {
+            EmailVerified::Absent => "no email_verified claim arrived".into(),
+            EmailVerified::Verified => "email_verified is true".into(),
+            EmailVerified::Unverified => "email_verified is false".into(),
+            EmailVerified::Unreadable(v) => format!("email_verified is {v:?}, neither true nor false"),
+        }
+    }
+}
 
 fn matches_rule(rule: &RoleRule, value: &str) -> bool {
     let (v, target) = if rule.case_insensitive {
@@ -253,6 +307,25 @@ fn describe_rule(rule: &RoleRule) -> String {
         Op::OneOf => format!("is one of {:?}", rule.values),
     };
     format!("when {} {what} → grant {:?}", rule.source.describe(), rule.grant)
+}
+
+/// Says which overage marker arrived and where the IdP says the groups are.
+fn overage_note(claims: &Claims, marker: &crate::validate::Attribute) -> String {
+    if marker.name == GROUPS_LINK {
+        return format!(
+            "group overage (Entra ID, SAML): the assertion carries {GROUPS_LINK} ({}) instead of the groups",
+            marker.values.first().map_or("no link", String::as_str)
+        );
+    }
+    // `_claim_names.groups` names a source; `_claim_sources.<source>.endpoint` is the link.
+    let source = marker.values.first().map_or("", String::as_str);
+    let endpoint_name = format!("_claim_sources.{source}.endpoint");
+    let endpoint = claims.attributes.iter().find(|a| a.name == endpoint_name).and_then(|a| a.values.first());
+    format!(
+        "group overage (Entra ID, OIDC): the ID token carries {CLAIM_NAMES_GROUPS} = {source:?} instead of the groups; \
+         {endpoint_name} is {}",
+        endpoint.map_or_else(|| "absent".to_owned(), |e| format!("{e:?} (a Graph API link)"))
+    )
 }
 
 /// The domain of an address in its canonical form; none for an address that cannot be
@@ -311,8 +384,11 @@ fn decide(
     }
     let groups_mapped = doc.fields.iter().any(|f| f.target == "groups");
     let groups = mapped.get("groups").cloned().unwrap_or_default();
-    if groups_mapped && groups.is_empty() && claims.attributes.iter().any(|a| a.name == GROUPS_LINK) {
-        trace.notes.push("Entra ID group overage: the token carries a groups.link claim instead of the groups".into());
+    if groups_mapped
+        && groups.is_empty()
+        && let Some(marker) = claims.attributes.iter().find(|a| OVERAGE_MARKERS.contains(&a.name.as_str()))
+    {
+        trace.notes.push(overage_note(claims, marker));
         return Err(Denial::GroupOverage);
     }
     let first = |k: &str| mapped.get(k).and_then(|v| v.first()).cloned();
@@ -349,6 +425,19 @@ fn decide(
                 required: doc.access.required_groups.clone(),
                 received: groups,
             });
+        }
+    }
+    let verified = EmailVerified::of(claims);
+    if doc.access.require_email_verified || verified != EmailVerified::Absent {
+        let passed = !doc.access.require_email_verified || verified == EmailVerified::Verified;
+        let rule = if doc.access.require_email_verified {
+            "the IdP verified the email (email_verified is true)"
+        } else {
+            "the IdP verified the email (not required by this connection; an unverified address is never linked)"
+        };
+        trace.access.push(AccessTrace { rule: rule.into(), passed, detail: verified.describe() });
+        if !passed {
+            return Err(Denial::EmailUnverified { email, claim: verified.describe(), account: None });
         }
     }
     if !doc.access.deny.is_empty() {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Workbench;
 use super::audit::{self, AdminChange};
-use crate::connection::Connection;
+use crate::connection::{Connection, Protocol};
 use crate::directory::{AdminAction, FieldChange, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::{Outcome, StoppedBy};
@@ -101,10 +101,20 @@ impl Workbench {
         self.mapping_of(&c)
     }
 
-    /// Replaces the mapping with a product's preset (`generic`, `okta`, `entra`...).
+    /// Replaces the mapping with a product's preset (`generic`, `okta`, `entra`...), the one
+    /// made for the connection's protocol.
     pub fn apply_preset(&self, name: &str, preset: &str, now: DateTime<Utc>) -> Result<MappingDocument> {
-        let doc = vendor::by_id(preset).and_then(|v| v.mapping()).ok_or_else(|| {
-            Error::invalid(format!("unknown preset {preset:?}; presets: {}", vendor::preset_ids().join(", ")))
+        let protocol = self.store().get_connection(name)?.protocol();
+        let doc = vendor::by_id(preset).and_then(|v| v.mapping_for(protocol)).ok_or_else(|| {
+            let ids: Vec<&str> = match protocol {
+                Protocol::Saml => vendor::with_presets().map(|v| v.id).collect(),
+                Protocol::Oidc => vendor::with_oidc_presets().map(|v| v.id).collect(),
+            };
+            Error::invalid(format!(
+                "unknown {} preset {preset:?}; presets: {}",
+                protocol.as_str().to_uppercase(),
+                ids.join(", ")
+            ))
         })?;
         self.set_mapping(name, &doc, now)
     }

@@ -26,6 +26,7 @@ mod oidc_connections;
 mod oidc_desktop;
 mod oidc_op;
 mod oidc_validation;
+mod oidc_mapping;
 mod provisioning;
 mod secrets;
 mod server;

@@ -118,6 +118,25 @@ export async function mapping_edit_is_previewed_live_and_saved(page, backend) {
   assert.equal(await page.getByText("Unsaved changes in").count(), 0);
 }
 
+export async function requiring_a_verified_email_is_saved(page, backend, ctx) {
+  serveApp(backend);
+  backend.on("set_mapping", ({ mapping }) => mapping);
+  await openApp(page);
+  await openConnection(page, "acme", "Roles and access");
+  const panel = page.getByRole("tabpanel", { name: "Roles and access" });
+  const box = panel.getByRole("checkbox", { name: /Require an email the IdP verified/ });
+  assert.equal(await box.isChecked(), false);
+  await box.check();
+  await box.scrollIntoViewIfNeeded();
+  await ctx.screenshot("roles-require-email-verified");
+  await panel.getByTestId("save-roles").click();
+  const { name, mapping } = await waitForCall(backend, "set_mapping");
+  assert.equal(name, "acme");
+  const saved = backend.snapshot("mapping_acme");
+  assert.deepEqual(mapping.access, { ...saved.access, require_email_verified: true });
+  await seeText(panel, "Saved.");
+}
+
 export async function mapping_without_test_login_asks_for_one(page, backend) {
   serveApp(backend);
   await openApp(page);

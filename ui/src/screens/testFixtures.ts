@@ -11,7 +11,7 @@ export function summary(over: Partial<ConnectionSummary> = {}): ConnectionSummar
     name: "okta-prod",
     protocol: "saml",
     idp_entity_id: "http://www.okta.com/exk1abcd",
-    vendor: { id: "okta", label: "Okta", preset: true },
+    vendor: { id: "okta", label: "Okta", preset: true, oidc_preset: true },
     status: "never_tested",
     last_test_at: null,
     last_failed_check: null,
@@ -27,7 +27,7 @@ export const connectionsFixture: ConnectionSummary[] = [
   summary({ name: "okta-prod", status: "ok", last_test_at: new Date(Date.now() - 3 * 60_000).toISOString(), user_count: 12 }),
   summary({
     name: "entra-test",
-    vendor: { id: "entra", label: "Microsoft Entra ID", preset: true },
+    vendor: { id: "entra", label: "Microsoft Entra ID", preset: true, oidc_preset: true },
     idp_entity_id: "https://sts.windows.net/0000-1111/",
     status: "failing",
     last_test_at: "2026-11-22T09:00:00Z",
@@ -36,7 +36,7 @@ export const connectionsFixture: ConnectionSummary[] = [
   }),
   summary({
     name: "adfs-old",
-    vendor: { id: "adfs", label: "AD FS", preset: true },
+    vendor: { id: "adfs", label: "AD FS", preset: true, oidc_preset: false },
     idp_entity_id: "http://adfs.example.com/adfs/services/trust",
     certificate: { not_after: "2025-01-01T00:00:00Z", days_left: -300, level: "expired" },
   }),
@@ -71,7 +71,7 @@ export function preview(over: Partial<MetadataPreview> = {}): MetadataPreview {
     aggregate: null,
     chosen: { idp, warnings: [], certificate_expiry: [{ not_after: cert.not_after, days_left: 2600, level: "ok" }] },
     error: null,
-    vendor: { id: "okta", label: "Okta", preset: true },
+    vendor: { id: "okta", label: "Okta", preset: true, oidc_preset: true },
     suggested_name: "okta",
     ...over,
   };

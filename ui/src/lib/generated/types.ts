@@ -56,9 +56,13 @@ export type Vendor = {
  */
 id: string, label: string, 
 /**
- * Has a mapping preset (named by `id`).
+ * Has a SAML mapping preset (named by `id`).
  */
-preset: boolean, };
+preset: boolean, 
+/**
+ * Has an OIDC mapping preset (named by `id`, [`presets::oidc_preset`]).
+ */
+oidc_preset: boolean, };
 
 export type ConnectionView = { name: string, protocol: Protocol, 
 /**
@@ -371,7 +375,12 @@ required_groups: Array<string>,
 /**
  * Emails or subjects that are refused (case-insensitive).
  */
-deny: Array<string>, };
+deny: Array<string>, 
+/**
+ * The IdP must say the address is verified: an `email_verified` claim that is true (OIDC
+ * Core §5.1; the string `"true"` some OPs send is read as true). Absent or false: denied.
+ */
+require_email_verified: boolean, };
 
 export type Provisioning = { 
 /**
@@ -455,7 +464,7 @@ export type Outcome = "created" | "updated" | "unchanged" | "linked" | "denied" 
 
 export type Stop = CheckId | DenialCode;
 
-export type DenialCode = "replay" | "missing_subject" | "missing_attribute" | "group_overage" | "domain_not_allowed" | "missing_required_group" | "denied_by_list" | "no_role" | "transient_subject" | "subject_too_long" | "subject_case_conflict" | "deactivated" | "jit_disabled" | "email_in_use" | "email_confusable" | "link_domain_unverified" | "link_admin_refused" | "identity_conflict" | "conflict";
+export type DenialCode = "replay" | "missing_subject" | "missing_attribute" | "group_overage" | "domain_not_allowed" | "missing_required_group" | "denied_by_list" | "no_role" | "transient_subject" | "subject_too_long" | "subject_case_conflict" | "deactivated" | "jit_disabled" | "email_in_use" | "email_confusable" | "link_domain_unverified" | "link_admin_refused" | "identity_conflict" | "email_unverified" | "conflict";
 
 export type StoppedBy = { stop: Stop, 
 /**

@@ -69,5 +69,16 @@ describe("RolesTab", () => {
     expect(doc.roles.rules[3]).toMatchObject({ source: { type: "field", name: "groups" }, op: "equals", value: "Finance", grant: "finance" });
     expect(doc.access.allowed_email_domains).toEqual(["acme.com", "acme.io"]);
     expect(doc.roles.when_none_match).toBe("deny");
+    expect(doc.access.require_email_verified).toBe(false);
+  });
+
+  test("requiring an email the IdP verified is saved", async () => {
+    render(RolesTab, { m: new MappingState("okta-prod", mappingDocument()) });
+    const box = screen.getByTestId("access-email-verified") as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    await fireEvent.click(box);
+    await fireEvent.click(screen.getByTestId("save-roles"));
+    expect(savedDoc().access.require_email_verified).toBe(true);
+    expect(savedDoc().access.allowed_email_domains).toEqual(["acme.com"]);
   });
 });

@@ -71,6 +71,7 @@ export function normalizeDocument(d: MappingDocument): MappingDocument {
       allowed_email_domains: [...d.access.allowed_email_domains],
       required_groups: [...d.access.required_groups],
       deny: [...d.access.deny],
+      require_email_verified: d.access.require_email_verified ?? false,
     },
     provisioning: {
       jit: d.provisioning.jit,

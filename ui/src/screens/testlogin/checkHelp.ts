@@ -77,6 +77,7 @@ export const DENIAL_WHERE: Partial<Record<DenialCode, string>> = {
   deactivated: "Users screen: activate the account",
   email_in_use: "Provisioning tab: linking by email",
   link_domain_unverified: "Provisioning tab: verified domains",
+  email_unverified: "Roles and access tab: require an email the IdP verified",
   jit_disabled: "Provisioning tab: JIT creation",
 };
 

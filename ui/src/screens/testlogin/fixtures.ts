@@ -86,7 +86,7 @@ export function mappingDocument(): MappingDocument {
       default_role: "member",
       when_none_match: "default_role",
     },
-    access: { allowed_email_domains: ["acme.com"], required_groups: [], deny: [] },
+    access: { allowed_email_domains: ["acme.com"], required_groups: [], deny: [], require_email_verified: false },
     provisioning: {
       jit: true,
       update: "every_login",
