@@ -201,6 +201,11 @@ async fn presets(core: Core<'_>) -> R<Vec<PresetInfo>> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
+async fn oidc_presets(core: Core<'_>) -> R<Vec<PresetInfo>> {
+    core.oidc_presets().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
 async fn mapping(core: Core<'_>, name: String) -> R<MappingDocument> {
     core.mapping(name).await
 }

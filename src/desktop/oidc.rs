@@ -11,7 +11,7 @@ use crate::oidc::discovery::{self, Typed};
 use crate::oidc::{self, Alg, ClientAuth, RedirectHost};
 use crate::sensitive::Sensitive;
 use crate::workbench::{
-    AddOidc, ConnectionView, ManualEndpoints, MetadataChange, OidcPreview, OidcSettingsPatch, OidcSource,
+    AddOidc, ConnectionView, ManualEndpoints, MetadataChange, OidcPreview, OidcSettingsPatch, OidcSource, PresetInfo,
 };
 
 /// A discovery document fetched for what the admin typed, its preview, and the OP's JWKS
@@ -239,6 +239,11 @@ impl Desktop {
     pub async fn set_oidc_settings(&self, name: String, change: OidcSettingsChange) -> Result<ConnectionView> {
         let patch = OidcSettingsPatch::from(change);
         self.run(move |wb, now| wb.set_oidc_settings(&name, &patch, now)).await
+    }
+
+    /// The mapping presets for OIDC claims (the Mapping tab of an OIDC connection).
+    pub async fn oidc_presets(&self) -> Result<Vec<PresetInfo>> {
+        self.run(|wb, _| Ok(wb.oidc_presets())).await
     }
 
     /// The keys of the connection's cached JWKS (empty before the first fetch).

@@ -119,6 +119,8 @@ export const api = {
   saveSpMetadata: (name: string, path: string) => call<null>("save_sp_metadata", { name, path }),
 
   presets: () => call<PresetInfo[]>("presets"),
+  /** The mapping presets for OpenID Connect claims. */
+  oidcPresets: () => call<PresetInfo[]>("oidc_presets"),
   mapping: (name: string) => call<MappingDocument>("mapping", { name }),
   setMapping: (name: string, mapping: MappingDocument) => call<MappingDocument>("set_mapping", { name, mapping }),
   previewMapping: (name: string, mapping: MappingDocument) =>
