@@ -44,6 +44,11 @@ pub enum Command {
     Mapping(MappingCommand),
     /// Validate, map and provision a response (JIT); --dry-run writes nothing.
     Provision(ProvisionArgs),
+    /// Judge an OpenID Connect ID token for an OIDC connection with its cached JWKS,
+    /// explaining every check. No side effects.
+    VerifyIdToken(VerifyIdTokenArgs),
+    /// Judge, map and provision an ID token (JIT); --dry-run writes nothing.
+    ProvisionIdToken(ProvisionIdTokenArgs),
     /// The provisioned users.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -321,6 +326,39 @@ pub struct VerifyArgs {
     /// With --as-addressed: the ACS URL (Destination and Recipient) to judge it as.
     #[arg(long, value_name = "URL", requires = "as_addressed")]
     pub acs_url: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct IdTokenArgs {
+    #[arg(long)]
+    pub connection: String,
+    /// File with the ID token (the compact JWS, `eyJ...`); - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub token: PathBuf,
+    /// Instant to judge time against (RFC 3339); default now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// The nonce the login request sent; without it the nonce check is skipped.
+    #[arg(long, value_name = "N")]
+    pub nonce: Option<String>,
+}
+
+#[derive(Args)]
+pub struct VerifyIdTokenArgs {
+    #[command(flatten)]
+    pub token: IdTokenArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ProvisionIdTokenArgs {
+    #[command(flatten)]
+    pub token: IdTokenArgs,
+    #[arg(long)]
+    pub dry_run: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -28,6 +28,8 @@ impl Subject {
             | Command::Bench(_)
             | Command::Mapping(_)
             | Command::Provision(_)
+            | Command::VerifyIdToken(_)
+            | Command::ProvisionIdToken(_)
             | Command::Audit(_) => Subject::Connection,
             Command::Serve | Command::Demo(_) => Subject::Other,
         }

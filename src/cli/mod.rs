@@ -2,7 +2,7 @@
 //! subcommand parses its flags, makes one core call, and prints. Exit codes:
 //! 0 success/accepted, 1 rejected, 2 usage or configuration error.
 //!
-//! args.rs is the grammar, catalog.rs, capture.rs, demo.rs and serve.rs the subcommands, print.rs and json.rs
+//! args.rs is the grammar, catalog.rs, capture.rs, id_token.rs, demo.rs and serve.rs the subcommands, print.rs and json.rs
 //! the output, hints.rs what the CLI adds to a core error (its own commands and flags).
 
 // First: its `println!` and `print!` replace std's in every module below.
@@ -13,6 +13,7 @@ mod capture;
 mod catalog;
 mod demo;
 mod hints;
+mod id_token;
 mod input;
 mod json;
 mod oidc_connection;
@@ -89,6 +90,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             emit(args.json, &report, print_provision)?;
             Ok(if report.outcome.signed_in() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        Command::VerifyIdToken(args) => id_token::verify(&wb, &args, now),
+        Command::ProvisionIdToken(args) => id_token::provision(&wb, &args, now),
         Command::Users(cmd) => catalog::users(&wb, cmd, now),
         Command::Audit(AuditCommand::List { connection, since, format, kind, action }) => {
             let since = since.as_deref().map(parse_instant).transpose()?;

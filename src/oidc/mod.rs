@@ -11,6 +11,7 @@ pub mod http;
 pub mod jose;
 pub mod judge;
 pub mod jwks;
+pub mod rp;
 pub mod violation;
 
 pub use judge::judge;

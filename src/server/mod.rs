@@ -12,6 +12,7 @@ pub mod demo_idp;
 mod demo_op;
 mod demo_pages;
 mod guard;
+pub mod oidc;
 pub mod page;
 mod pool;
 mod refusal;
@@ -58,6 +59,8 @@ pub struct AppState {
     csrf: Arc<CsrfKey>,
     /// The demo OP's codes and access tokens: in memory only, never in SQLite.
     demo_op: Arc<crate::demo::op::Sessions>,
+    /// When each OIDC connection's JWKS was last fetched again for an unknown `kid`.
+    jwks_refetches: Arc<oidc::RefetchGate>,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
             port: 0,
             csrf: Arc::new(CsrfKey::generate()?),
             demo_op: Arc::default(),
+            jwks_refetches: Arc::default(),
         })
     }
 
@@ -104,6 +108,8 @@ pub fn router(state: AppState) -> Router {
         .route("/saml/{connection}/metadata", get(metadata))
         .route("/saml/{connection}/login", get(login))
         .route("/saml/{connection}/acs", post(acs))
+        .route("/oidc/{connection}/login", get(oidc::login))
+        .route("/oidc/{connection}/callback", get(oidc::callback))
         .route("/test-logins/{id}", get(test_login))
         .merge(demo_idp::routes())
         .merge(demo_op::routes())
@@ -146,7 +152,7 @@ async fn not_found() -> Response {
         page::error_page(
             404,
             "Not found",
-            "Handshake serves /, /saml/{connection}/metadata, /saml/{connection}/login, /saml/{connection}/acs and the demo IdP under /demo-idp/.",
+            "Handshake serves /, /saml/{connection}/metadata, /saml/{connection}/login, /saml/{connection}/acs, /oidc/{connection}/login, /oidc/{connection}/callback and the demo IdP under /demo-idp/.",
         ),
     )
 }
@@ -166,10 +172,10 @@ async fn metadata(State(state): State<AppState>, Path(connection): Path<String>)
 }
 
 #[derive(Deserialize)]
-struct LoginQuery {
+pub(crate) struct LoginQuery {
     /// A path inside Handshake to offer after the result.
     #[serde(rename = "return")]
-    return_to: Option<String>,
+    pub(crate) return_to: Option<String>,
 }
 
 async fn login(State(state): State<AppState>, Path(connection): Path<String>, Query(q): Query<LoginQuery>) -> Answer {
@@ -203,6 +209,19 @@ async fn acs(State(state): State<AppState>, Path(connection): Path<String>, head
         failed_check = t.report.failed_check.map(|s| s.as_str()).unwrap_or("-"),
         "test login"
     );
+    publish(&state, &t);
+    // Not a SAML response at all: a 400, with the same explanation.
+    let unreadable =
+        t.report.checks.iter().any(|c| c.id == CheckId::Parse && c.status == crate::validate::CheckStatus::Fail);
+    if unreadable {
+        return Ok(html(StatusCode::BAD_REQUEST, page::result(&t)));
+    }
+    // Post/Redirect/Get: a reload shows the result instead of resubmitting the form.
+    Ok(Redirect::to(&format!("/test-logins/{}", t.id)).into_response())
+}
+
+/// Tells the desktop app (if it listens) about a completed test login.
+fn publish(state: &AppState, t: &crate::login::TestLogin) {
     let summary = TestLoginSummary {
         id: t.id,
         at: t.at,
@@ -213,14 +232,6 @@ async fn acs(State(state): State<AppState>, Path(connection): Path<String>, head
         user_id: t.report.user.as_ref().map(|u| u.id),
     };
     let _ = state.events.send(summary);
-    // Not a SAML response at all: a 400, with the same explanation.
-    let unreadable =
-        t.report.checks.iter().any(|c| c.id == CheckId::Parse && c.status == crate::validate::CheckStatus::Fail);
-    if unreadable {
-        return Ok(html(StatusCode::BAD_REQUEST, page::result(&t)));
-    }
-    // Post/Redirect/Get: a reload shows the result instead of resubmitting the form.
-    Ok(Redirect::to(&format!("/test-logins/{}", t.id)).into_response())
 }
 
 async fn test_login(State(state): State<AppState>, Path(id): Path<String>) -> Answer {

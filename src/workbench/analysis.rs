@@ -10,6 +10,10 @@
 //! connection's SP, the dry run reads the replay cache as its ACS would (an assertion this
 //! catalog consumed is `replay`); judged as the SP it was addressed to, it does not: that
 //! SP's replay cache is not this catalog's.
+//!
+//! A pasted OpenID Connect ID token (`eyJ...`) is judged the same way for an OIDC connection:
+//! with its cached JWKS, as this connection's client, now, at a given instant or at the
+//! token's own `iat`, provisioning dry-run ([`Workbench::analyze_id_token`]).
 
 use chrono::{DateTime, Datelike as _, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -186,6 +190,9 @@ impl Workbench {
         context: &JudgingContext,
         now: DateTime<Utc>,
     ) -> Result<AnalyzeResult> {
+        if looks_like_a_jwt(response) {
+            return self.analyze_id_token(name, response.trim(), context, now);
+        }
         let input = normalise_response_input(response);
         if input.trim().is_empty() {
             return Err(Error::invalid("there is no response to judge: give the base64 form value or the decoded XML"));
@@ -279,6 +286,12 @@ impl Workbench {
         let judged = Judged { as_addressed, entity_id, acs_url, at: at.clone(), notes };
         Ok(AnalyzeResult { connection: c.name, at: at.value, in_response_to, judged, report, xml })
     }
+}
+
+/// A compact JWS or JWE (`eyJ...`, three or five dot-separated parts): a pasted ID token.
+fn looks_like_a_jwt(input: &str) -> bool {
+    let t = input.trim();
+    t.starts_with("eyJ") && matches!(t.matches('.').count(), 2 | 4) && !t.contains(char::is_whitespace)
 }
 
 fn source_words(source: ValueSource) -> &'static str {

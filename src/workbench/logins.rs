@@ -312,11 +312,12 @@ impl Workbench {
     /// A test login with its decoded response laid out for reading (signed parts marked).
     pub fn test_login_detail(&self, id: i64) -> Result<TestLoginDetail> {
         let login = self.test_login(id)?;
-        let xml = login
-            .response_xml
-            .as_deref()
-            .map(|x| xmlview::lines(x, login.report.response_signed, login.report.assertion_signed))
-            .unwrap_or_default();
+        let oidc = store::logins::document_format(self.store(), id)? == Some(store::logins::DocumentFormat::OidcJson);
+        let xml = match login.response_xml.as_deref() {
+            Some(json) if oidc => super::oidc_login::json_lines(json, login.report.response_signed),
+            Some(x) => xmlview::lines(x, login.report.response_signed, login.report.assertion_signed),
+            None => Vec::new(),
+        };
         let summary = crate::login::Summary::of(&login.report);
         Ok(TestLoginDetail { login, xml, summary })
     }
@@ -326,7 +327,8 @@ impl Workbench {
         store::logins::test_logins(self.store(), connection, limit.clamp(1, 1000))
     }
 
-    /// Where a browser starts an SP-initiated test login at the embedded SP on `base_url`.
+    /// Where a browser starts an SP-initiated test login at the embedded SP on `base_url`
+    /// (`/saml/{name}/login`, or `/oidc/{name}/login` for an OpenID Connect connection).
     pub fn login_url(&self, name: &str, base_url: &str) -> Result<String> {
         let c = self.store().get_connection(name)?;
         let protocol = if c.oidc.is_some() { "oidc" } else { "saml" };

@@ -6,6 +6,8 @@
 //!   re-import with a diff, security policy, SP URLs and keys, SP metadata;
 //! - [`logins`]: verify, provision and bench a response, start and complete test logins at
 //!   the embedded SP (one write transaction each);
+//! - [`oidc_login`]: OpenID Connect test logins (start, callback plan, completion in one
+//!   write transaction) and ID tokens judged offline;
 //! - [`analysis`]: judge a captured response offline, as this connection's SP or as the SP
 //!   it was addressed to, now or at its own time (writes nothing);
 //! - [`mapping`]: the mapping document, presets, previews and dry runs;
@@ -34,6 +36,7 @@ pub mod directory;
 pub mod logins;
 pub mod mapping;
 pub mod oidc;
+pub mod oidc_login;
 mod sp_side;
 pub mod xmlview;
 

@@ -1,4 +1,4 @@
-//! A login is one transaction (issue #12): `handshake serve` is killed between each pair of
+//! A login is one transaction (issue #12; an OIDC login at its callback too, issue #14): `handshake serve` is killed between each pair of
 //! its writes (the AuthnRequest answered, the account, the audit row, the test-login row) and
 //! the catalog holds none of them afterwards; the same response then logs in whole.
 //! Needs the `fault-injection` feature (the test command builds with all features).
@@ -8,6 +8,7 @@ use std::io::{BufRead as _, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use handshake::clock::{Clock as _, SystemClock};
@@ -19,6 +20,7 @@ use handshake::secrets::SecretStoreKind;
 use handshake::store::Store;
 use handshake::workbench::Workbench;
 
+use crate::oidc_fake_op::{FakeOp, add_connection};
 use crate::provisioning::idp_key;
 use crate::validation::generator;
 
@@ -193,4 +195,84 @@ fn a_crash_between_any_two_writes_of_a_login_leaves_nothing() {
 #[test]
 fn a_crash_while_recording_a_rejection_leaves_nothing() {
     crash_at_every_point_then_log_in("https://another-app.example/sp", false);
+}
+
+// ------------------------------------------------------------------------------------
+// OpenID Connect: the same rule for a login completed at the callback
+
+impl Catalog {
+    /// Connection `op` for `fake`, an OIDC connection beside `acme`.
+    fn add_oidc(&self, fake: &FakeOp) {
+        let secrets = handshake::secrets::open(&SecretStoreKind::File(self.secrets())).unwrap();
+        add_connection(&self.db(), secrets.as_ref(), "op", fake.settings());
+    }
+
+    /// Rows of each table an OIDC login writes: answered requests, users, audit rows, test
+    /// logins, consumed nonces and codes.
+    fn written_oidc(&self) -> [i64; 5] {
+        let store = Store::open(&self.db()).unwrap();
+        let count = |sql: &str| crate::sql(&store).query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        [
+            count("SELECT count(*) FROM oidc_requests WHERE used_at IS NOT NULL"),
+            count("SELECT count(*) FROM users"),
+            count("SELECT count(*) FROM audit_log WHERE kind = 'login'"),
+            count("SELECT count(*) FROM test_logins"),
+            count("SELECT count(*) FROM consumed_ids"),
+        ]
+    }
+}
+
+impl Server {
+    /// Starts an OIDC login at connection `op`; the callback path the fake OP sends back.
+    fn start_oidc_login(&self, fake: &FakeOp) -> String {
+        let res = Self::client().get(format!("{}/oidc/op/login", self.base)).send().unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+        let auth = res.headers()["location"].to_str().unwrap().to_owned();
+        fake.authorize(&auth, "ada-sub", "ada@example.com").1
+    }
+
+    /// The callback; `None` when the server died answering.
+    fn callback(&self, path: &str) -> Option<reqwest::StatusCode> {
+        Self::client().get(format!("{}{path}", self.base)).send().ok().map(|r| r.status())
+    }
+}
+
+fn oidc_crash_at_every_point_then_log_in(signs_in: bool) {
+    let fake = FakeOp::start(Arc::new(SystemClock));
+    {
+        let mut op = fake.op();
+        // The retry after a crash redeems the same code again (a real OP would refuse it:
+        // the code is spent there, and the admin starts a new login).
+        op.reusable_codes = true;
+        if !signs_in {
+            op.audience = Some("another-client".into());
+        }
+    }
+    for point in points_of(signs_in) {
+        let catalog = Catalog::new();
+        catalog.add_oidc(&fake);
+        let server = catalog.serve(Some(point));
+        let callback = server.start_oidc_login(&fake);
+        assert_eq!(server.callback(&callback), None, "{point}: the server answered instead of crashing");
+        assert!(server.crashed(), "{point}: the server did not crash there");
+        assert_eq!(catalog.written_oidc(), [0; 5], "{point}: half an OIDC login was written");
+
+        // The request is still outstanding, the nonce and the code unused: the same callback logs in whole.
+        let server = catalog.serve(None);
+        assert!(server.callback(&callback).is_some_and(|s| s.is_redirection() || s.is_success()), "{point}");
+        let (users, consumed) = if signs_in { (1, 2) } else { (0, 0) };
+        assert_eq!(catalog.written_oidc(), [1, users, 1, 1, consumed], "{point}: the login after the crash");
+        let login = &catalog.workbench().test_logins(Some("op"), 1).unwrap()[0];
+        assert_eq!(login.outcome.signed_in(), signs_in, "{point}: {login:?}");
+    }
+}
+
+#[test]
+fn a_crash_between_any_two_writes_of_an_oidc_login_leaves_nothing() {
+    oidc_crash_at_every_point_then_log_in(true);
+}
+
+#[test]
+fn a_crash_while_recording_a_rejected_oidc_login_leaves_nothing() {
+    oidc_crash_at_every_point_then_log_in(false);
 }
