@@ -91,6 +91,7 @@ export async function oidc_test_login_against_the_demo_op(browser, ctx) {
       ctx.measure(`oidc_op_submit_to_result_ms_${tag}`, Math.round(performance.now() - tSubmit));
       const outcome = await result.getAttribute("data-outcome");
       assert.ok(["created", "updated", "unchanged"].includes(outcome), `the OIDC login signs in (${outcome})`);
+      await textUntil('[data-testid="id-token-signed"]', (t) => /ID token signed/.test(t), "the ID token's signature badge");
 
       // The OIDC checks, in the same checks table as SAML's.
       for (const check of ["state", "token_response", "algorithm", "signature", "issuer", "audience", "time_window", "nonce"]) {
@@ -106,6 +107,9 @@ export async function oidc_test_login_against_the_demo_op(browser, ctx) {
       await scrollTo('[data-testid="test-login-result"]');
       await painted();
       await shot(`oidc-result-${tag}`);
+      await scrollTo('[data-testid="checks"]');
+      await painted();
+      await shot(`oidc-checks-${tag}`);
       await textUntil('[data-testid="assertion-xml"]', (t) => t.includes("Decoded ID token"), "the decoded ID token");
       await scrollTo('[data-testid="assertion-xml"]');
       await painted();

@@ -1,5 +1,20 @@
 // Pure helpers of the OpenID Connect import and detail tabs (tested in oidc.test.ts).
-import type { ClientAuth, Vendor } from "../../lib/generated/types";
+import type { CheckId, ClientAuth, Protocol, Vendor } from "../../lib/generated/types";
+
+/** Checks only an OpenID Connect login has: a report with one of them is an ID token's. */
+export const OIDC_ONLY_CHECKS: ReadonlySet<CheckId> = new Set<CheckId>([
+  "discovery",
+  "state",
+  "token_response",
+  "nonce",
+  "at_hash",
+  "userinfo_subject",
+]);
+
+/** A vendor's label for a connection of `protocol` (the generic one is not "SAML 2.0" for OIDC). */
+export function vendorLabel(vendor: Pick<Vendor, "id" | "label">, protocol: Protocol): string {
+  return protocol === "oidc" && vendor.id === "generic" ? "Generic OpenID Provider" : vendor.label;
+}
 
 export const DEFAULT_SCOPES = "openid email profile";
 
