@@ -12,6 +12,9 @@ mod hostile;
 #[allow(dead_code)]
 mod generator;
 
+#[path = "../tests/fixtures/oidc_hostile.rs"]
+mod oidc_hostile;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use handshake::certs::Certificate;
 use handshake::connection::{SecurityPolicy, SpEndpoints};
@@ -126,12 +129,27 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Hostile ID tokens and JWKS (tests/fixtures/oidc_hostile.rs), judged by `oidc::judge`.
+fn bench_oidc(c: &mut Criterion) {
+    let settings = oidc_hostile::settings();
+    let mut group = c.benchmark_group("hostile");
+    for (name, token, jwks) in oidc_hostile::shapes(&oidc_hostile::claims()) {
+        let r = oidc_hostile::judge(&settings, &token, &jwks);
+        let verdict = r.failure.map_or("accepted".to_owned(), |f| format!("{}/{}", f.check, f.violation));
+        eprintln!("{name}: {} bytes token, {} bytes JWKS, {verdict}", token.len(), jwks.len());
+        group.bench_function(name.as_str(), |b| {
+            b.iter(|| oidc_hostile::judge(&settings, std::hint::black_box(&token), &jwks))
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2));
-    targets = bench
+    targets = bench, bench_oidc
 }
 criterion_main!(benches);

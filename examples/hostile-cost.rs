@@ -7,7 +7,8 @@
 //! inclusive_fanout_outside D E | inclusive_nested DEPTH LEAVES | exclusive_large DEPTH ATTRS |
 //! exclusive_sized DEPTH ATTRS BYTES | exclusive_stack DEPTH ATTRS | exclusive_rerender URI_BYTES E |
 //! encrypted_large BYTES | encrypted_prefixes N BYTES exclusive|inclusive | huge_keyinfo |
-//! legit_groups N | metadata_certs N (times `metadata::import` instead).
+//! legit_groups N | metadata_certs N (times `metadata::import` instead) | oidc (times
+//! `oidc::judge` on every shape of tests/fixtures/oidc_hostile.rs).
 //! `HANDSHAKE_LOG=handshake::validate=debug` also prints the verification estimate.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -18,6 +19,9 @@ mod hostile;
 #[path = "../tests/fixtures/generator.rs"]
 #[allow(dead_code)]
 mod generator;
+
+#[path = "../tests/fixtures/oidc_hostile.rs"]
+mod oidc_hostile;
 
 use handshake::certs::Certificate;
 use handshake::connection::{SecurityPolicy, SpEndpoints};
@@ -47,6 +51,22 @@ fn main() {
     let keys = generator::keys(&root);
     let idp = &keys.idp.certificate;
     let n = |i: usize| args[i].parse::<usize>().unwrap();
+    if args[0] == "oidc" {
+        let settings = oidc_hostile::settings();
+        for (name, token, jwks) in oidc_hostile::shapes(&oidc_hostile::claims()) {
+            let start = cpu_ns();
+            let r = oidc_hostile::judge(&settings, &token, &jwks);
+            let cpu = cpu_ns() - start;
+            let verdict = r.failure.map_or("accepted".to_owned(), |f| format!("{}/{}", f.check, f.violation));
+            println!(
+                "{name} | token {} B | jwks {} B | cpu {:.1} ms | {verdict}",
+                token.len(),
+                jwks.len(),
+                cpu as f64 / 1e6
+            );
+        }
+        return;
+    }
     if args[0] == "metadata_certs" {
         // Metadata with N distinct signing certificates (the size limit is 16 MiB).
         let group = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Bounded fuzzing of response validation and metadata parsing (cargo-fuzz / libFuzzer).
+# Bounded fuzzing of response validation, metadata parsing and ID-token judgement (cargo-fuzz / libFuzzer).
 # Not run in CI: run it by hand before a release or after touching src/validate, src/xml.rs
-# or src/metadata/.
+# src/metadata/ or src/oidc/.
 #
 #   scripts/fuzz.sh [SECONDS]          # SECONDS per target, default 60
 #
 # Environment:
-#   FUZZ_TARGETS="response metadata"   targets to run (default: both)
+#   FUZZ_TARGETS="response metadata id_token"   targets to run (default: all three)
 #   FUZZ_SANITIZER=address             passed to `cargo fuzz --sanitizer` (address | none)
 #   FUZZ_ARGS="-len_control=0"         extra libFuzzer flags (this one tries long inputs at once)
 #
@@ -31,7 +31,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -eq 0 ]; then
     echo "usage: $0 [SECONDS per target, default 60]" >&2
     exit 2
 fi
-targets="${FUZZ_TARGETS:-response metadata}"
+targets="${FUZZ_TARGETS:-response metadata id_token}"
 sanitizer="${FUZZ_SANITIZER:-address}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,6 +52,9 @@ for target in $targets; do
     log="fuzz/artifacts/$target.log"
     mkdir -p "$corpus" "$artifacts"
     cp -n "fuzz/seeds/$target"/* "$corpus"/ 2>/dev/null || true
+    # A target's own dictionary (fuzz/<target>.dict), else the SAML one.
+    dict="$root/fuzz/saml.dict"
+    if [ -f "$root/fuzz/$target.dict" ]; then dict="$root/fuzz/$target.dict"; fi
 
     echo "==> building $target (sanitizer: $sanitizer)"
     cargo fuzz build --sanitizer "$sanitizer" "$target"
@@ -63,7 +66,7 @@ for target in $targets; do
     set +e
     cargo fuzz run --sanitizer "$sanitizer" "$target" "$corpus" -- \
         -max_total_time="$seconds" \
-        -dict="$root/fuzz/saml.dict" \
+        -dict="$dict" \
         -max_len=65536 \
         -timeout=10 \
         -rss_limit_mb=2048 \

@@ -326,20 +326,24 @@ fn time_window(rows: &mut Rows, ctx: &Context<'_>, claims: &Map<String, Value>) 
             return;
         }
     };
+    // The skew is applied to `now`, never to a claim: a claim at the end of chrono's range
+    // would overflow.
+    let late = now.checked_sub_signed(skew).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let early = now.checked_add_signed(skew).unwrap_or(DateTime::<Utc>::MAX_UTC);
     let mut problems = Vec::new();
     match exp {
         None => problems.push(Violation::MissingExp),
-        Some(exp) if now >= exp + skew => problems.push(Violation::Expired { exp: show(exp), now: show(now) }),
+        Some(exp) if late >= exp => problems.push(Violation::Expired { exp: show(exp), now: show(now) }),
         Some(_) => {}
     }
     if let Some(nbf) = nbf
-        && now + skew < nbf
+        && early < nbf
     {
         problems.push(Violation::NotYetValid { nbf: show(nbf), now: show(now) });
     }
     match iat {
         None => problems.push(Violation::MissingIat),
-        Some(iat) if iat > now + skew => problems.push(Violation::IssuedInFuture { iat: show(iat), now: show(now) }),
+        Some(iat) if iat > early => problems.push(Violation::IssuedInFuture { iat: show(iat), now: show(now) }),
         Some(_) => {}
     }
     if problems.is_empty() {

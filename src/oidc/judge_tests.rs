@@ -296,3 +296,15 @@ fn a_login_that_stopped_before_a_token_skips_the_token_checks() {
     assert!(r.checks[2].actual.contains("invalid_client: client authentication failed"));
     assert!(r.checks[2].hint.as_deref().unwrap().contains("client secret"));
 }
+
+#[test]
+fn regression_exp_at_the_end_of_chronos_range_is_judged_without_overflow() {
+    // The largest instant chrono represents: `exp + skew` would overflow (a panic).
+    let last = DateTime::<Utc>::MAX_UTC.timestamp();
+    let mut c = claims();
+    c.insert("exp".into(), json!(last));
+    c.insert("nbf".into(), json!(last));
+    c.insert("iat".into(), json!(DateTime::<Utc>::MIN_UTC.timestamp()));
+    let r = run(&token_with(&c, &rsa()), |_| {});
+    assert_eq!(violations(&r), ["not_yet_valid"]);
+}

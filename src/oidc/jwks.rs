@@ -64,6 +64,17 @@ impl Jwks {
         kid.is_some_and(|kid| !self.keys.iter().any(|k| text(k, "kid") == Some(kid)))
     }
 
+    /// Keys that carry private or symmetric material (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`),
+    /// by kid: a JWKS must publish public keys only, and such a set is not stored.
+    pub fn private_members(&self) -> Vec<String> {
+        const PRIVATE: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
+        self.keys
+            .iter()
+            .filter(|k| PRIVATE.iter().any(|m| k.contains_key(*m)))
+            .map(|k| text(k, "kid").unwrap_or("(no kid)").to_owned())
+            .collect()
+    }
+
     /// The key that verifies a token with `kid` and `alg`, as an openssl public key.
     /// `refetched` and `offline` only word the failure.
     pub fn select(&self, kid: Option<&str>, alg: Alg, refetched: bool, offline: bool) -> Result<Selected, Violation> {
@@ -100,6 +111,18 @@ impl Jwks {
                 }
             }
         }
+    }
+}
+
+/// Whether judging `token` needs the OP's JWKS fetched again first: the token names a `kid`
+/// the cached set (`None`: nothing cached) does not have. The flow fetches at most once per
+/// login and says so in the report (`Context::jwks_refetched`).
+pub fn needs_refetch(token: &str, cached: Option<&str>) -> bool {
+    let Ok(parsed) = super::jose::parse_compact(token) else { return false };
+    let Some(kid) = parsed.header_str("kid") else { return cached.is_none() };
+    match cached.map(Jwks::parse) {
+        Some(Ok(jwks)) => jwks.needs_refetch(Some(kid)),
+        Some(Err(_)) | None => true,
     }
 }
 
@@ -270,6 +293,22 @@ mod tests {
         let mut bad = ec_jwk("e");
         bad["y"] = json!(URL_SAFE_NO_PAD.encode([1u8; 32]));
         assert_eq!(refusal(set(vec![bad]).select(Some("e"), Alg::ES256, false, false)), "bad_jwk");
+    }
+
+    #[test]
+    fn a_token_with_an_unknown_kid_needs_the_jwks_fetched_again() {
+        let token = |kid: &str| {
+            let header = URL_SAFE_NO_PAD.encode(json!({ "alg": "RS256", "kid": kid }).to_string());
+            format!("{header}.{}.", URL_SAFE_NO_PAD.encode("{}"))
+        };
+        let cached = json!({ "keys": [rsa_jwk("r")] }).to_string();
+        assert!(!needs_refetch(&token("r"), Some(&cached)));
+        assert!(needs_refetch(&token("new"), Some(&cached)));
+        assert!(needs_refetch(&token("r"), None));
+        assert!(!needs_refetch("not a token", Some(&cached)));
+        let mut private = rsa_jwk("p");
+        private["d"] = json!("secret");
+        assert_eq!(set(vec![rsa_jwk("r"), private]).private_members(), ["p"]);
     }
 
     #[test]

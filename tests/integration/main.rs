@@ -28,6 +28,7 @@ mod oidc_fake_op;
 mod oidc_mapping;
 mod oidc_flow;
 mod oidc_op;
+mod oidc_oracle;
 mod oidc_validation;
 mod provisioning;
 mod secrets;

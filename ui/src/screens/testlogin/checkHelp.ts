@@ -29,10 +29,46 @@ export const CHECK_HELP: Record<CheckId, string> = {
     "The assertion's Audience must be this SP's entityID, exactly: it says which application the IdP issued it for.",
   in_response_to:
     "The response answers a login this SP started (InResponseTo), or it is unsolicited (IdP-initiated) and the policy allows that.",
+  discovery:
+    "The issuer in the OP's discovery document is exactly this connection's issuer (a multi-tenant /common document is refused: use the tenant's URL).",
+  state:
+    "The OP's redirect back carries the state of a login Handshake started and has not finished, and (if sent) an iss naming this OP.",
+  token_response:
+    "The OP's token endpoint exchanged the code for an ID token; an error such as invalid_client or invalid_grant is shown with the OP's description.",
+  nonce:
+    "The ID token's nonce is the one Handshake sent with this login, so the token was issued for this login and not replayed from another.",
+  at_hash:
+    "If the ID token carries at_hash or c_hash, they match the access token and the code that came with it, so neither was swapped.",
+  userinfo_subject:
+    "If the userinfo endpoint was called, it describes the same user (sub) as the ID token.",
 };
 
-export function checkHelp(id: string): string | undefined {
-  return (CHECK_HELP as Record<string, string>)[id];
+/** What the shared checks mean for an OpenID Connect ID token (see `CheckId::oidc_title`). */
+export const OIDC_CHECK_HELP: Partial<Record<CheckId, string>> = {
+  parse: "The ID token is a compact JWS: three base64url parts, a JSON header and JSON claims, each member given once.",
+  algorithm:
+    "The token's alg is one the connection allows; none is never accepted, and HMAC (HS256) only with the client secret.",
+  signature:
+    "The token's signature verifies with the key of the OP's JWKS that its kid names (the JWKS is fetched again once for a new kid); keys in the token itself are ignored.",
+  issuer: "The token's iss is this connection's issuer, exactly (a trailing slash matters).",
+  audience:
+    "The token's aud contains this connection's client ID; with several audiences, azp must be the client ID and the others trusted.",
+  time_window: "The token is valid now: before exp, not before nbf, and not issued in the future, allowing the clock skew.",
+};
+
+/** Only OpenID Connect reports list these checks. */
+const OIDC_ONLY: readonly string[] = ["discovery", "state", "token_response", "nonce", "at_hash", "userinfo_subject"];
+
+export type Protocol = "saml" | "oidc";
+
+/** The protocol of a report, from the checks it lists. */
+export function protocolOf(ids: readonly string[]): Protocol {
+  return ids.some((id) => OIDC_ONLY.includes(id)) ? "oidc" : "saml";
+}
+
+export function checkHelp(id: string, protocol: Protocol = "saml"): string | undefined {
+  const oidc = protocol === "oidc" ? (OIDC_CHECK_HELP as Record<string, string>)[id] : undefined;
+  return oidc ?? (CHECK_HELP as Record<string, string>)[id];
 }
 
 export const STATUS_LABEL: Record<CheckStatus, string> = { pass: "Pass", fail: "Fail", skip: "Skipped" };
