@@ -194,6 +194,19 @@ pub enum ConnectionCommand {
     /// Add an OpenID Connect connection: from the OP's issuer (discovery), or from its
     /// endpoints typed by hand. The JWKS is fetched either way.
     AddOidc(AddOidcArgs),
+    /// Fetch an OIDC connection's discovery document and JWKS again: shows what changed,
+    /// and saves it with --apply.
+    Rediscover {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        apply: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an OIDC connection's client, scopes, algorithms or secret; flags left out keep
+    /// their value.
+    SetOidc(SetOidcArgs),
     /// Print a connection as a JSON file (no private key, no client secret).
     Export { name: String },
     /// Use your own SP key and certificate (PEM) instead of the generated pair.
@@ -258,6 +271,38 @@ pub struct AddOidcArgs {
     /// Space-separated scopes (default "openid email profile").
     #[arg(long)]
     pub scopes: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct SetOidcArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
+    pub client_auth: Option<String>,
+    /// Space-separated scopes ("openid" among them).
+    #[arg(long)]
+    pub scopes: Option<String>,
+    /// Comma-separated JWS algorithms an ID token may use (RS256,PS256,ES256...; never none).
+    #[arg(long, value_name = "ALGS")]
+    pub allowed_algs: Option<String>,
+    /// Comma-separated audiences besides the client ID ("" for none).
+    #[arg(long, value_name = "AUDS")]
+    pub trusted_audiences: Option<String>,
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    pub call_userinfo: Option<bool>,
+    #[arg(long, value_parser = ["127.0.0.1", "localhost"])]
+    pub redirect_host: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub clock_skew_seconds: Option<u32>,
+    /// Read a new client secret from stdin.
+    #[arg(long, conflicts_with = "remove_client_secret")]
+    pub client_secret_stdin: bool,
+    #[arg(long)]
+    pub remove_client_secret: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -80,6 +80,10 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
         }
         ConnectionCommand::SpMetadata { name } => print!("{}", wb.sp_metadata(&name)?),
         ConnectionCommand::AddOidc(args) => super::oidc_connection::add_oidc(wb, args, now)?,
+        ConnectionCommand::Rediscover { name, apply, json } => {
+            super::oidc_connection::rediscover(wb, &name, apply, json, now)?
+        }
+        ConnectionCommand::SetOidc(args) => super::oidc_connection::set_oidc(wb, args, now)?,
         ConnectionCommand::Export { name } => println!("{}", wb.export_connection(&name)?),
         ConnectionCommand::SetPolicy(args) => set_policy(wb, args, now)?,
     }

@@ -1,6 +1,8 @@
 //! Connections: importing an IdP's metadata (and applying the detected product's mapping
 //! preset), listing them with their status, copies and files, re-imports, the security
-//! policy, and the SP side (URLs, key pair, metadata).
+//! policy, and the SP side (URLs, key pair, metadata). About 620 lines: the operations both
+//! protocols share (list, copy, file, removal) stay here with SAML import; the OIDC-only ones
+//! are in `oidc.rs` and `oidc_changes.rs`.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -127,6 +129,11 @@ pub struct ConnectionSummary {
     /// Set on a connection a demo scenario made for itself (`demo-strict`): what it is for.
     /// The list labels it as a demo helper rather than showing its health.
     pub demo_helper: Option<String>,
+    /// An OpenID Connect connection's redirect URI in effect (to register at the OP);
+    /// absent for SAML.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub redirect_uri: Option<String>,
 }
 
 /// A metadata document before it is saved: which IdPs it holds, what the chosen one
@@ -540,6 +547,7 @@ fn summary(wb: &Workbench, c: ConnectionView, now: DateTime<Utc>) -> Result<Conn
     let user_count = store::users::count_users(wb.store(), &c.name)?;
     let demo_helper = crate::demo::helper_note(&c.name, &c.idp_entity_id).map(str::to_owned);
     Ok(ConnectionSummary {
+        redirect_uri: c.oidc.as_ref().map(|o| o.redirect_uri.clone()),
         protocol,
         demo_helper,
         vendor: *vendor,

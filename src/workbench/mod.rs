@@ -36,6 +36,7 @@ pub mod directory;
 pub mod logins;
 pub mod mapping;
 pub mod oidc;
+mod oidc_changes;
 pub mod oidc_login;
 mod sp_side;
 pub mod xmlview;
@@ -68,7 +69,8 @@ pub use directory::{AuditFormat, UserDetail, render_audit};
 pub use logins::XmlLine;
 pub use logins::{BenchResult, TestLoginDetail};
 pub use mapping::{MappingPreview, PresetInfo};
-pub use oidc::{AddOidc, ManualEndpoints, OidcPreview, OidcSettingsPatch, OidcSource, OidcView};
+pub use oidc::{AddOidc, ManualEndpoints, OidcPreview, OidcSource, OidcView};
+pub use oidc_changes::OidcSettingsPatch;
 
 pub struct Workbench {
     store: Store,

@@ -218,7 +218,9 @@ fn regression_red_migrated_account_without_its_email_key_can_still_log_in() {
         conn.execute("ATTACH DATABASE ?1 AS donor", [donor.dir.path().join("catalog.db").to_str().unwrap()]).unwrap();
         conn.execute_batch(
             r#"
-            INSERT INTO connections SELECT * FROM donor.connections;
+            INSERT INTO connections SELECT id, name, idp_entity_id, want_authn_requests_signed, valid_until,
+                metadata_xml, metadata_source, metadata_imported_at, sp_entity_id, sp_acs_url, sp_certificate,
+                policy, created_at, updated_at FROM donor.connections;
             INSERT INTO connection_certificates SELECT * FROM donor.connection_certificates;
             INSERT INTO connection_endpoints SELECT * FROM donor.connection_endpoints;
             INSERT INTO connection_name_id_formats SELECT * FROM donor.connection_name_id_formats;

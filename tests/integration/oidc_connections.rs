@@ -411,6 +411,15 @@ fn regression_the_client_secret_is_only_in_the_secret_store() {
         ["http://127.0.0.1:7777/oidc/corp-oidc/callback", "http://localhost:7777/oidc/corp-oidc/callback"]
     );
     assert_eq!(o.scopes, ["openid", "email", "profile"]);
+    let summaries = wb.connection_summaries(at(0)).unwrap();
+    assert_eq!(
+        (summaries[0].protocol, summaries[0].redirect_uri.as_deref(), summaries[0].idp_entity_id.as_str()),
+        (
+            handshake::connection::Protocol::Oidc,
+            Some("http://127.0.0.1:7777/oidc/corp-oidc/callback"),
+            op.base.as_str()
+        )
+    );
     let stored = secret_store.get(&secrets::oidc_client_secret("corp-oidc")).unwrap().unwrap();
     assert_eq!(stored.expose().as_slice(), CLIENT_SECRET.as_bytes());
     assert_eq!(wb.oidc_client_secret("corp-oidc").unwrap().unwrap().expose(), CLIENT_SECRET);
@@ -720,6 +729,45 @@ fn cli_add_oidc_list_show_export_remove() {
             .count(),
         0
     );
+    let db = std::fs::read(d.join("catalog.db")).unwrap();
+    assert!(!db.windows(20).any(|w| w == &CLIENT_SECRET.as_bytes()[..20]));
+}
+
+#[test]
+fn cli_rediscover_and_set_oidc() {
+    let op = TestOp::standard();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let add = ["connection", "add-oidc", "--name", "op", "--issuer", &op.base, "--client-id", "cid", "--json"];
+    json_of(&cli(d, &add, None));
+    let unchanged = json_of(&cli(d, &["connection", "rediscover", "--name", "op", "--json"], None));
+    assert_eq!(unchanged, serde_json::json!([]));
+    op.serve("/.well-known/openid-configuration", &op.discovery(&op.base).replace("/auth", "/v2/auth"));
+    let changes = json_of(&cli(d, &["connection", "rediscover", "--name", "op", "--json"], None));
+    assert_eq!(changes[0]["field"], "authorization_endpoint");
+    assert_eq!(changes[0]["after"], format!("{}/v2/auth", op.base));
+    let applied = json_of(&cli(d, &["connection", "rediscover", "--name", "op", "--apply", "--json"], None));
+    assert_eq!(applied["oidc"]["authorization_endpoint"], format!("{}/v2/auth", op.base));
+
+    // HS256 needs a secret: refused alone, accepted with one from stdin.
+    let hs = ["connection", "set-oidc", "--name", "op", "--allowed-algs", "RS256,HS256", "--json"];
+    let out = cli(d, &hs, None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HS256 is keyed with the client secret"));
+    let mut with_secret = hs.to_vec();
+    with_secret.extend([
+        "--client-secret-stdin",
+        "--client-auth",
+        "client_secret_post",
+        "--redirect-host",
+        "localhost",
+    ]);
+    let set = json_of(&cli(d, &with_secret, Some(CLIENT_SECRET)));
+    assert_eq!(set["oidc"]["allowed_algs"], serde_json::json!(["RS256", "HS256"]));
+    assert_eq!(set["oidc"]["client_auth"], "client_secret_post");
+    assert_eq!(set["oidc"]["redirect_uri"], "http://localhost:7777/oidc/op/callback");
+    let out = cli(d, &["connection", "set-oidc", "--name", "op", "--allowed-algs", "none"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"none\" is not an algorithm"));
     let db = std::fs::read(d.join("catalog.db")).unwrap();
     assert!(!db.windows(20).any(|w| w == &CLIENT_SECRET.as_bytes()[..20]));
 }

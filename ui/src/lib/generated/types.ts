@@ -42,7 +42,12 @@ certificate: CertificateExpiry | null, user_count: number, updated_at: string,
  * Set on a connection a demo scenario made for itself (`demo-strict`): what it is for.
  * The list labels it as a demo helper rather than showing its health.
  */
-demo_helper: string | null, };
+demo_helper: string | null, 
+/**
+ * An OpenID Connect connection's redirect URI in effect (to register at the OP);
+ * absent for SAML.
+ */
+redirect_uri?: string, };
 
 export type TestStatus = "never_tested" | "ok" | "failing";
 
