@@ -19,8 +19,8 @@ use handshake::workbench::demo::{
 };
 use handshake::workbench::{
     AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest, JudgingContext,
-    MappingPreview, MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing, TestLoginDetail,
-    UserDetail,
+    MappingPreview, MetadataPreview, OidcPreview, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing,
+    TestLoginDetail, UserDetail,
 };
 use tauri::{Manager as _, State, WebviewUrl, WebviewWindowBuilder};
 
@@ -111,6 +111,61 @@ async fn replace_metadata(core: Core<'_>, name: String, xml: String, source: Str
 }
 
 #[tauri::command(rename_all = "snake_case")]
+async fn discover_oidc(core: Core<'_>, url: String, name: Option<String>, operation: String) -> R<OidcDiscovery> {
+    core.discover_oidc(url, name, operation).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn fetch_jwks(core: Core<'_>, url: String, operation: String) -> R<JwksFetched> {
+    core.fetch_jwks(url, operation).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn preview_oidc(
+    core: Core<'_>,
+    discovery_json: String,
+    typed_url: String,
+    name: Option<String>,
+) -> R<OidcPreview> {
+    core.preview_oidc(discovery_json, typed_url, name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn add_oidc_connection(core: Core<'_>, request: OidcAddRequest) -> R<ConnectionView> {
+    core.add_oidc_connection(request).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn rediscover_preview(core: Core<'_>, name: String, operation: String) -> R<RediscoverPreview> {
+    core.rediscover_preview(name, operation).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn replace_discovery(
+    core: Core<'_>,
+    name: String,
+    discovery_json: String,
+    jwks_json: Option<String>,
+) -> R<ConnectionView> {
+    core.replace_discovery(name, discovery_json, jwks_json).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_oidc_settings(core: Core<'_>, name: String, change: OidcSettingsChange) -> R<ConnectionView> {
+    core.set_oidc_settings(name, change).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_oidc_client_secret(core: Core<'_>, name: String, secret: Option<String>) -> R<ConnectionView> {
+    core.set_oidc_client_secret(name, secret).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn oidc_jwks_keys(core: Core<'_>, name: String) -> R<Vec<JwkInfo>> {
+    core.oidc_jwks_keys(name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
 async fn set_policy(core: Core<'_>, name: String, policy: SecurityPolicy) -> R<ConnectionView> {
     core.set_policy(name, policy).await
 }
@@ -143,6 +198,11 @@ async fn save_sp_metadata(core: Core<'_>, name: String, path: PathBuf) -> R<()> 
 #[tauri::command(rename_all = "snake_case")]
 async fn presets(core: Core<'_>) -> R<Vec<PresetInfo>> {
     core.presets().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn oidc_presets(core: Core<'_>) -> R<Vec<PresetInfo>> {
+    core.oidc_presets().await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -280,6 +340,11 @@ async fn export_audit(core: Core<'_>, query: AuditQuery, format: AuditFormat, pa
 #[tauri::command(rename_all = "snake_case")]
 async fn create_demo(core: Core<'_>, style: Option<DemoStyle>) -> R<DemoSetup> {
     core.create_demo(style).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn create_oidc_demo(core: Core<'_>) -> R<DemoSetup> {
+    core.create_oidc_demo().await
 }
 
 #[tauri::command(rename_all = "snake_case")]

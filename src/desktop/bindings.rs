@@ -17,6 +17,7 @@ macro_rules! declarations {
 
 /// The whole file.
 pub fn typescript() -> String {
+    use super::oidc::*;
     use super::views::*;
     let decls = declarations![
         error::Error,
@@ -37,6 +38,13 @@ pub fn typescript() -> String {
         oidc::ClientAuth,
         oidc::client_key::ClientJwk,
         oidc::RedirectHost,
+        OidcDiscovery,
+        JwksFetched,
+        JwkInfo,
+        OidcAddRequest,
+        OidcManualEndpoints,
+        OidcSettingsChange,
+        RediscoverPreview,
         workbench::ImportRequest,
         workbench::ImportOutcome,
         workbench::RemoveOutcome,

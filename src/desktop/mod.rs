@@ -8,6 +8,7 @@
 #[cfg(feature = "typescript")]
 pub mod bindings;
 mod demo;
+pub mod oidc;
 pub mod views;
 
 use std::collections::HashMap;
@@ -31,6 +32,9 @@ use crate::workbench::{
     AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest, JudgingContext,
     MappingPreview, MetadataPreview, OpenOptions, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing,
     TestLoginDetail, UserDetail, Workbench,
+};
+pub use oidc::{
+    JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcManualEndpoints, OidcSettingsChange, RediscoverPreview,
 };
 pub use views::*;
 

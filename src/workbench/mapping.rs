@@ -119,6 +119,15 @@ impl Workbench {
         self.set_mapping(name, &doc, now)
     }
 
+    /// Every OpenID Connect preset (claim names), generic first, with the product it is made for.
+    pub fn oidc_presets(&self) -> Vec<PresetInfo> {
+        vendor::with_oidc_presets()
+            .filter_map(|v| {
+                Some(PresetInfo { name: v.id.to_owned(), label: v.label.to_owned(), document: v.oidc_mapping()? })
+            })
+            .collect()
+    }
+
     /// Every preset, generic first, with the product it is made for.
     pub fn presets(&self) -> Vec<PresetInfo> {
         vendor::with_presets()

@@ -26,6 +26,7 @@ mod namespaces;
 mod oidc_client_key;
 mod oidc_connections;
 mod oidc_demo;
+mod oidc_desktop;
 mod oidc_flow;
 mod oidc_mapping;
 mod oidc_op;

@@ -9,6 +9,7 @@ import type {
   TestLoginSummary, User, UserDetail, UserQuery, UserStatus, JudgingContext, ResponseAddressing,
   DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
   ScenarioResult, StoryStep, StoryStepResult,
+  JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcPreview, OidcSettingsChange, RediscoverPreview,
 } from "./generated/types";
 
 /** An error from the core, as it crosses IPC: a stable code, the specific failure within it
@@ -92,6 +93,24 @@ export const api = {
     call<ReimportPreview>("reimport_preview", { name, operation }),
   replaceMetadata: (name: string, xml: string, source: string) =>
     call<ConnectionView>("replace_metadata", { name, xml, source }),
+  /** OpenID Connect: fetches the discovery document for an issuer (or its discovery URL),
+   *  previews it and fetches its JWKS; cancellable with `cancel(operation)`. */
+  discoverOidc: (url: string, name: string | null, operation: string) =>
+    call<OidcDiscovery>("discover_oidc", { url, name, operation }),
+  fetchJwks: (url: string, operation: string) => call<JwksFetched>("fetch_jwks", { url, operation }),
+  previewOidc: (discovery_json: string, typed_url: string, name: string | null) =>
+    call<OidcPreview>("preview_oidc", { discovery_json, typed_url, name }),
+  /** Saves an OIDC connection; the client secret goes to the secret store and never comes back. */
+  addOidcConnection: (request: OidcAddRequest) => call<ConnectionView>("add_oidc_connection", { request }),
+  rediscoverPreview: (name: string, operation: string) =>
+    call<RediscoverPreview>("rediscover_preview", { name, operation }),
+  replaceDiscovery: (name: string, discovery_json: string, jwks_json: string | null) =>
+    call<ConnectionView>("replace_discovery", { name, discovery_json, jwks_json }),
+  setOidcSettings: (name: string, change: OidcSettingsChange) =>
+    call<ConnectionView>("set_oidc_settings", { name, change }),
+  setOidcClientSecret: (name: string, secret: string | null) =>
+    call<ConnectionView>("set_oidc_client_secret", { name, secret }),
+  oidcJwksKeys: (name: string) => call<JwkInfo[]>("oidc_jwks_keys", { name }),
   setPolicy: (name: string, policy: SecurityPolicy) => call<ConnectionView>("set_policy", { name, policy }),
   setSpUrls: (name: string, entity_id: string | null, acs_url: string | null) =>
     call<ConnectionView>("set_sp_urls", { name, entity_id, acs_url }),
@@ -100,6 +119,8 @@ export const api = {
   saveSpMetadata: (name: string, path: string) => call<null>("save_sp_metadata", { name, path }),
 
   presets: () => call<PresetInfo[]>("presets"),
+  /** The mapping presets for OpenID Connect claims. */
+  oidcPresets: () => call<PresetInfo[]>("oidc_presets"),
   mapping: (name: string) => call<MappingDocument>("mapping", { name }),
   setMapping: (name: string, mapping: MappingDocument) => call<MappingDocument>("set_mapping", { name, mapping }),
   previewMapping: (name: string, mapping: MappingDocument) =>
@@ -129,6 +150,8 @@ export const api = {
 
   /** "Create demo connection": the demo IdP and the `demo` connection (created or reused). */
   createDemo: (style: DemoStyle | null) => call<DemoSetup>("create_demo", { style }),
+  /** "Create demo connection" for OpenID Connect: `demo-oidc` at the demo OP (created or reused). */
+  createOidcDemo: () => call<DemoSetup>("create_oidc_demo"),
   demoIdp: () => call<DemoIdpView>("demo_idp"),
   setDemoIdp: (settings: DemoIdpSettings) => call<DemoIdpView>("set_demo_idp", { settings }),
   demoCatalog: () => call<DemoCatalog>("demo_catalog"),

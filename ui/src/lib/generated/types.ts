@@ -136,6 +136,44 @@ kid: string, use: string, alg: string, };
 
 export type RedirectHost = "loopback" | "localhost";
 
+export type OidcDiscovery = { 
+/**
+ * What the admin typed (the issuer or the discovery URL).
+ */
+typed_url: string, discovery_json: string, preview: OidcPreview, jwks: JwksFetched | null, 
+/**
+ * Why the JWKS could not be fetched.
+ */
+jwks_error: Error | null, };
+
+export type JwksFetched = { jwks_json: string, keys: Array<JwkInfo>, };
+
+export type JwkInfo = { 
+/**
+ * `kid`, or `#index` for a key without one.
+ */
+kid: string, kty: string | null, alg: string | null, 
+/**
+ * `use` (`sig`, `enc`).
+ */
+key_use: string | null, };
+
+export type OidcAddRequest = { name: string, 
+/**
+ * What the admin typed and the discovery document fetched for it; or `manual`.
+ */
+typed_url: string | null, discovery_json: string | null, manual: OidcManualEndpoints | null, jwks_json: string | null, client_id: string, 
+/**
+ * Typed by the admin; kept in the secret store only, never sent back.
+ */
+client_secret: string | null, client_auth: ClientAuth | null, scopes: Array<string> | null, };
+
+export type OidcManualEndpoints = { issuer: string, authorization_endpoint: string, token_endpoint: string, jwks_uri: string, userinfo_endpoint: string | null, };
+
+export type OidcSettingsChange = { client_id: string | null, client_auth: ClientAuth | null, scopes: Array<string> | null, allowed_algs: Array<Alg> | null, trusted_audiences: Array<string> | null, call_userinfo: boolean | null, redirect_host: RedirectHost | null, clock_skew_seconds: number | null, };
+
+export type RediscoverPreview = { url: string, discovery_json: string, changes: Array<MetadataChange>, jwks: JwksFetched | null, jwks_error: Error | null, };
+
 export type ImportRequest = { name: string, metadata_xml: string, 
 /**
  * File path, URL or "stdin", kept with the connection.

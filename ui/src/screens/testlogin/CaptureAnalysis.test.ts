@@ -85,3 +85,21 @@ describe("judging words", () => {
     expect(atOptions("2026-01-15T10:00:00Z")[1].help).toMatch(/Its IssueInstant, .*2026/);
   });
 });
+
+describe("CaptureAnalysis of an OIDC connection", () => {
+  test("takes a pasted ID token, judged as the connection's client, at the token's own time", async () => {
+    render(CaptureAnalysis, { name: "okta-oidc", protocol: "oidc" });
+    expect(screen.getByLabelText("ID token")).toBeTruthy();
+    // "Judge as" another SP is a SAML notion: hidden.
+    expect(screen.getByText("Judge as").closest("div.stack")?.hasAttribute("hidden")).toBe(true);
+    await paste("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln");
+    await fireEvent.click(screen.getByLabelText(/The token's own time/));
+    await fireEvent.click(screen.getByTestId("analyze-response"));
+    expect(api.analyzeResponse).toHaveBeenCalledWith("okta-oidc", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln", {
+      judge_as: { kind: "connection" },
+      judge_at: { kind: "response" },
+    });
+    // The SAML "what it was addressed to" is never asked for a token.
+    expect(api.responseAddressing).not.toHaveBeenCalled();
+  });
+});

@@ -39,3 +39,10 @@ export function sourceHint(value: string, fromResponse: string | null | undefine
   if (encrypted) return "The assertion is encrypted, so the response's value cannot be read: enter it.";
   return value ? "As you entered it." : "Paste a response to fill this from it, or enter it.";
 }
+
+/** The "Judge at" choices for a pasted ID token. */
+export const ID_TOKEN_AT_OPTIONS: { id: AtChoice; label: string; help: string }[] = [
+  { id: "now", label: "Now", help: "The clock. A token older than its lifetime (often an hour) has expired." },
+  { id: "response", label: "The token's own time", help: "Its iat: the time checks pass only if they would have then." },
+  { id: "instant", label: "A given instant", help: "When it was captured, say." },
+];
