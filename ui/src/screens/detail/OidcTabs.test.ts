@@ -91,6 +91,27 @@ describe("OIDC SP tab", () => {
   });
 });
 
+describe("OIDC SP tab, private_key_jwt", () => {
+  test("shows the public JWK to register only when the client signs assertions", async () => {
+    const jwk = { kty: "RSA", n: "0vx7agoebGcQ", e: "AQAB", kid: "NzbLsXh8uDCcd", use: "sig", alg: "RS256" };
+    const plain = oidcConnection("okta");
+    const { unmount } = render(OidcSpTab, { conn: plain, oidc: plain.oidc!, vendor: "okta" });
+    expect(screen.queryByTestId("oidc-client-jwk")).toBeNull();
+    unmount();
+    const signed = oidcConnection("okta", { client_auth: "private_key_jwt", client_jwk: jwk });
+    render(OidcSpTab, { conn: signed, oidc: signed.oidc!, vendor: "okta" });
+    const card = screen.getByTestId("oidc-client-jwk");
+    expect(card.textContent).toContain("NzbLsXh8uDCcd");
+    expect(card.textContent).not.toContain("\"d\"");
+    clipboard.writeText.mockResolvedValue(undefined);
+    const w = window as unknown as Record<string, unknown>;
+    w.__TAURI_INTERNALS__ = {};
+    await fireEvent.click(within(card).getByRole("button", { name: "Copy public JWK" }));
+    await waitFor(() => expect(clipboard.writeText).toHaveBeenCalledWith(JSON.stringify(jwk)));
+    delete w.__TAURI_INTERNALS__;
+  });
+});
+
 describe("OIDC Security tab", () => {
   test("sends only what changed; none is not an algorithm to tick", async () => {
     const conn = oidcConnection();

@@ -59,6 +59,7 @@ export function oidcView(over: Partial<OidcView> = {}): OidcView {
     redirect_host: "loopback",
     redirect_uri: "http://127.0.0.1:7777/oidc/okta/callback",
     redirect_uris: ["http://127.0.0.1:7777/oidc/okta/callback", "http://localhost:7777/oidc/okta/callback"],
+    client_jwk: null,
     ...over,
   };
 }
