@@ -121,6 +121,11 @@ fn state(rows: &mut Rows, ctx: &Context<'_>) {
         StateMatch::Matched { iss: Some(iss) } if iss != issuer => {
             rows.fail(Violation::CallbackIssuerMismatch { expected: issuer.clone(), found: iss.clone() })
         }
+        // RFC 9207 §2.4: an OP that says it sends `iss` must send it; a callback without it
+        // may come from another OP (mix-up).
+        StateMatch::Matched { iss: None } if iss_parameter_supported(ctx.settings) => {
+            rows.fail(Violation::CallbackIssuerMissing { expected: issuer.clone() })
+        }
         StateMatch::Matched { iss } => rows.pass(
             CheckId::State,
             "a state of an outstanding login request",
@@ -137,6 +142,15 @@ fn state(rows: &mut Rows, ctx: &Context<'_>) {
             rows.fail(Violation::AuthorizationError { error: error.clone(), description: error_description.clone() })
         }
     }
+}
+
+/// Whether the discovery document says the OP sends `iss` in its authorization responses.
+fn iss_parameter_supported(settings: &super::OidcSettings) -> bool {
+    let Some(doc) = &settings.discovery_json else { return false };
+    serde_json::from_str::<Value>(doc)
+        .ok()
+        .and_then(|d| d.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool))
+        .unwrap_or(false)
 }
 
 fn token_response(rows: &mut Rows, ctx: &Context<'_>) {
