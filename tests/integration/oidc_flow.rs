@@ -465,3 +465,42 @@ fn a_pasted_id_token_is_judged_by_the_capture_analysis_and_writes_nothing() {
     // The test-login button's URL follows the protocol.
     assert_eq!(wb.login_url("acme", SP_BASE).unwrap(), format!("{SP_BASE}/oidc/acme/login"));
 }
+
+/// The values the login mapped for claim `name`.
+fn mapped<'a>(t: &'a handshake::login::TestLogin, name: &str) -> Vec<&'a str> {
+    t.report.attributes.iter().filter(|a| a.name == name).flat_map(|a| a.values.iter().map(String::as_str)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_userinfo_adds_claims_but_never_to_or_about_what_the_id_token_said() {
+    let sp = Sp::new();
+    {
+        let mut op = sp.op.op();
+        op.id_token_without = vec!["email_verified".into()];
+        op.id_token_extra = json!({ "realm_access": { "roles": ["user"] } }).as_object().unwrap().clone();
+        // userinfo vouches for ANOTHER address, and adds to `realm_access.roles` by a dotted name.
+        op.userinfo_extra = json!({
+            "email": "someone-else@example.com",
+            "email_verified": true,
+            "realm_access.roles": ["admin"],
+            "groups": ["staff"],
+        })
+        .as_object()
+        .unwrap()
+        .clone();
+    }
+    let (t, _, _) = sp.login("ada-sub").await;
+    assert_eq!(t.report.outcome, Outcome::Created, "{:#?}", t.report);
+    // A claim only userinfo has is the OP's word (OIDC Core §5.3.2: its sub matched).
+    assert_eq!(mapped(&t, "groups"), ["staff"]);
+    // It never changes or adds to a claim of the signed ID token...
+    assert_eq!(mapped(&t, "email"), ["ada-sub@example.com"]);
+    assert_eq!(mapped(&t, "realm_access.roles"), ["user"], "{:#?}", t.report.attributes);
+    // ...and its email_verified speaks of its own address, not the ID token's.
+    assert!(mapped(&t, "email_verified").is_empty(), "{:#?}", t.report.attributes);
+
+    // When userinfo's address is the ID token's, its email_verified is about that address.
+    sp.op.op().userinfo_extra.insert("email".into(), json!("grace-sub@example.com"));
+    let (t, _, _) = sp.login("grace-sub").await;
+    assert_eq!(mapped(&t, "email_verified"), ["true"], "{:#?}", t.report.attributes);
+}
