@@ -26,7 +26,7 @@ use crate::sensitive::Sensitive;
 /// The largest token read (an Entra ID token with 200 group GUIDs is about 10 KB).
 pub const MAX_TOKEN_BYTES: usize = 256 * 1024;
 
-const DUPLICATE: &str = "duplicate member name ";
+pub(crate) const DUPLICATE: &str = "duplicate member name ";
 
 /// A compact JWS, decoded but not verified.
 #[derive(Debug, Clone, PartialEq)]

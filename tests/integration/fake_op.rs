@@ -84,6 +84,8 @@ pub struct OpState {
     pub id_token_without: Vec<String>,
     /// Userinfo claims set (or replaced) on top of `sub` and `email`.
     pub userinfo_extra: serde_json::Map<String, Value>,
+    /// The userinfo body, as written (e.g. with a member given twice), instead of the claims.
+    pub userinfo_raw: Option<String>,
     /// Every access token issued, with the grant it was issued for.
     access_tokens: Vec<(String, Grant)>,
     pub token_calls: usize,
@@ -146,6 +148,7 @@ impl FakeOp {
             id_token_extra: serde_json::Map::new(),
             id_token_without: Vec::new(),
             userinfo_extra: serde_json::Map::new(),
+            userinfo_raw: None,
             access_tokens: Vec::new(),
             token_calls: 0,
             jwks_calls: 0,
@@ -343,6 +346,9 @@ async fn userinfo(State(s): State<Arc<Mutex<OpState>>>, headers: HeaderMap) -> R
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#)])
             .into_response();
     };
+    if let Some(raw) = s.userinfo_raw.clone() {
+        return op_json(StatusCode::OK, raw);
+    }
     let mut claims = json!({ "sub": grant.sub, "email": grant.email });
     claims.as_object_mut().unwrap().extend(s.userinfo_extra.clone());
     op_json(StatusCode::OK, claims.to_string())

@@ -504,3 +504,19 @@ async fn regression_userinfo_adds_claims_but_never_to_or_about_what_the_id_token
     let (t, _, _) = sp.login("grace-sub").await;
     assert_eq!(mapped(&t, "email_verified"), ["true"], "{:#?}", t.report.attributes);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_a_userinfo_member_given_twice_is_refused_like_in_the_id_token() {
+    let sp = Sp::new();
+    sp.op.op().id_token_without = vec!["email_verified".into()];
+    // serde_json keeps the last of two members, another parser the first: which one the OP meant
+    // is unknowable, so the answer is not read (as a duplicate in the ID token is refused).
+    sp.op.op().userinfo_raw =
+        Some(r#"{"sub":"ada-sub","email_verified":false,"groups":["staff"],"email_verified":true}"#.into());
+    let (t, _, _) = sp.login("ada-sub").await;
+    assert!(mapped(&t, "email_verified").is_empty(), "{:#?}", t.report.attributes);
+    assert!(mapped(&t, "groups").is_empty(), "{:#?}", t.report.attributes);
+    let notes = t.report.trace.as_ref().map(|tr| tr.notes.join("\n")).unwrap_or_default();
+    let all = format!("{notes}\n{:?}", t.report);
+    assert!(all.contains("email_verified") && all.contains("twice"), "{all}");
+}
