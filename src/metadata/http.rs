@@ -37,6 +37,7 @@ pub async fn fetch_with(url: &str, limits: FetchLimits) -> crate::Result<String>
         what: "metadata",
         purpose: "SAML metadata import",
         max_redirects: DEFAULT_MAX_REDIRECTS,
+        redirect_rule: None,
     };
     get_text(url, &request).await
 }
@@ -55,6 +56,8 @@ pub struct BoundedGet<'a> {
     /// Said in the User-Agent: "SAML metadata import", "OpenID Connect discovery".
     pub purpose: &'a str,
     pub max_redirects: usize,
+    /// What every redirect target must also satisfy (`Err` says why not), beyond http(s).
+    pub redirect_rule: Option<fn(&url::Url) -> Result<(), String>>,
 }
 
 /// Downloads a text document: http/https only, bounded in time, size and redirects, UTF-8.
@@ -72,6 +75,7 @@ pub async fn get_text(url: &str, request: &BoundedGet<'_>) -> crate::Result<Stri
     let limits = request.limits;
     let network = |what: String| Error::new(ErrorCode::Network, format!("fetching {shown} failed: {what}"));
     let max_redirects = request.max_redirects;
+    let redirect_rule = request.redirect_rule;
     let client = reqwest::Client::builder()
         .timeout(limits.timeout)
         .user_agent(format!("Handshake/{} ({})", env!("CARGO_PKG_VERSION"), request.purpose))
@@ -81,6 +85,8 @@ pub async fn get_text(url: &str, request: &BoundedGet<'_>) -> crate::Result<Stri
             } else if !matches!(attempt.url().scheme(), "http" | "https") {
                 let scheme = attempt.url().scheme().to_owned();
                 attempt.error(format!("a redirect to a {scheme}: URL"))
+            } else if let Some(Err(why)) = redirect_rule.map(|rule| rule(attempt.url())) {
+                attempt.error(format!("a redirect to {why}"))
             } else {
                 attempt.follow()
             }
