@@ -45,6 +45,9 @@ pub async fn fetch_with(url: &str, limits: FetchLimits) -> crate::Result<String>
 /// How many redirects a fetch follows unless told otherwise (reqwest's default).
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 
+/// A rule each redirect target must pass; `Err` says why it does not.
+pub type RedirectRule = fn(&url::Url) -> Result<(), String>;
+
 /// One bounded GET: what to accept, what the document is called in messages, and how many
 /// redirects (each to http or https only) it may follow.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +60,7 @@ pub struct BoundedGet<'a> {
     pub purpose: &'a str,
     pub max_redirects: usize,
     /// What every redirect target must also satisfy (`Err` says why not), beyond http(s).
-    pub redirect_rule: Option<fn(&url::Url) -> Result<(), String>>,
+    pub redirect_rule: Option<RedirectRule>,
 }
 
 /// Downloads a text document: http/https only, bounded in time, size and redirects, UTF-8.
