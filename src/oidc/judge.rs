@@ -123,7 +123,7 @@ fn state(rows: &mut Rows, ctx: &Context<'_>) {
         }
         // RFC 9207 §2.4: an OP that says it sends `iss` must send it; a callback without it
         // may come from another OP (mix-up).
-        StateMatch::Matched { iss: None } if iss_parameter_supported(ctx.settings) => {
+        StateMatch::Matched { iss: None } if ctx.settings.iss_parameter_supported() => {
             rows.fail(Violation::CallbackIssuerMissing { expected: issuer.clone() })
         }
         StateMatch::Matched { iss } => rows.pass(
@@ -142,15 +142,6 @@ fn state(rows: &mut Rows, ctx: &Context<'_>) {
             rows.fail(Violation::AuthorizationError { error: error.clone(), description: error_description.clone() })
         }
     }
-}
-
-/// Whether the discovery document says the OP sends `iss` in its authorization responses.
-fn iss_parameter_supported(settings: &super::OidcSettings) -> bool {
-    let Some(doc) = &settings.discovery_json else { return false };
-    serde_json::from_str::<Value>(doc)
-        .ok()
-        .and_then(|d| d.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool))
-        .unwrap_or(false)
 }
 
 fn token_response(rows: &mut Rows, ctx: &Context<'_>) {
