@@ -86,8 +86,7 @@ pub fn with_userinfo(
         if id_token.contains_key(name) {
             continue;
         }
-        let one: Map<String, Value> = std::iter::once((name.clone(), value.clone())).collect();
-        if let Some(clash) = claims_of(&one).attributes.into_iter().map(|a| a.name).find(|n| signed.contains(n)) {
+        if let Some(clash) = clash(name, value, 0, &signed) {
             notes.push(format!(
                 "userinfo's claim {name:?} was not used: it reads as {clash:?}, which the ID token already gives"
             ));
@@ -106,6 +105,18 @@ pub fn with_userinfo(
         merged.insert(name.clone(), value.clone());
     }
     (merged, notes)
+}
+
+/// The first name that `value`, a claim named `name`, flattens to (as [`claims_of`] names
+/// them) which `names` holds.
+fn clash(name: &str, value: &Value, depth: usize, names: &std::collections::HashSet<String>) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::Object(map) if depth < MAX_DEPTH => {
+            map.iter().find_map(|(key, inner)| clash(&format!("{name}.{key}"), inner, depth + 1, names))
+        }
+        _ => names.contains(name).then(|| name.to_owned()),
+    }
 }
 
 pub fn string_bool(s: &str) -> Option<bool> {
