@@ -37,12 +37,16 @@ pub async fn fetch_with(url: &str, limits: FetchLimits) -> crate::Result<String>
         what: "metadata",
         purpose: "SAML metadata import",
         max_redirects: DEFAULT_MAX_REDIRECTS,
+        redirect_rule: None,
     };
     get_text(url, &request).await
 }
 
 /// How many redirects a fetch follows unless told otherwise (reqwest's default).
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+
+/// A rule each redirect target must pass; `Err` says why it does not.
+pub type RedirectRule = fn(&url::Url) -> Result<(), String>;
 
 /// One bounded GET: what to accept, what the document is called in messages, and how many
 /// redirects (each to http or https only) it may follow.
@@ -55,6 +59,8 @@ pub struct BoundedGet<'a> {
     /// Said in the User-Agent: "SAML metadata import", "OpenID Connect discovery".
     pub purpose: &'a str,
     pub max_redirects: usize,
+    /// What every redirect target must also satisfy (`Err` says why not), beyond http(s).
+    pub redirect_rule: Option<RedirectRule>,
 }
 
 /// Downloads a text document: http/https only, bounded in time, size and redirects, UTF-8.
@@ -72,6 +78,7 @@ pub async fn get_text(url: &str, request: &BoundedGet<'_>) -> crate::Result<Stri
     let limits = request.limits;
     let network = |what: String| Error::new(ErrorCode::Network, format!("fetching {shown} failed: {what}"));
     let max_redirects = request.max_redirects;
+    let redirect_rule = request.redirect_rule;
     let client = reqwest::Client::builder()
         .timeout(limits.timeout)
         .user_agent(format!("Handshake/{} ({})", env!("CARGO_PKG_VERSION"), request.purpose))
@@ -81,6 +88,8 @@ pub async fn get_text(url: &str, request: &BoundedGet<'_>) -> crate::Result<Stri
             } else if !matches!(attempt.url().scheme(), "http" | "https") {
                 let scheme = attempt.url().scheme().to_owned();
                 attempt.error(format!("a redirect to a {scheme}: URL"))
+            } else if let Some(Err(why)) = redirect_rule.map(|rule| rule(attempt.url())) {
+                attempt.error(format!("a redirect to {why}"))
             } else {
                 attempt.follow()
             }

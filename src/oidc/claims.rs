@@ -65,6 +65,60 @@ pub fn claims_of(claims: &Map<String, Value>) -> Claims {
 }
 
 /// `true`/`false` as a boolean claim or the string some OPs send instead (any letter case).
+/// The claims to map: the ID token's, plus each userinfo claim that only adds. Userinfo is
+/// the OP's word once its `sub` matched (OIDC Core §5.3.2), but the signed ID token is never
+/// changed or added to: a userinfo claim is left out when the ID token has it, or when any
+/// name it flattens to is one the ID token's claims give (`"realm_access.roles"` beside a
+/// signed `realm_access.roles`). `email_verified` speaks of the address it came with: the
+/// userinfo one is used only when userinfo's `email` is the ID token's (or the ID token has
+/// none). Returns the merged claims and a note for each userinfo claim left out.
+pub fn with_userinfo(
+    id_token: &Map<String, Value>,
+    userinfo: &Map<String, Value>,
+) -> (Map<String, Value>, Vec<String>) {
+    let signed: std::collections::HashSet<String> =
+        claims_of(id_token).attributes.into_iter().map(|a| a.name).collect();
+    let present = |m: &Map<String, Value>, name: &str| m.get(name).filter(|v| !v.is_null()).cloned();
+    let (id_email, info_email) = (present(id_token, "email"), present(userinfo, "email"));
+    let mut merged = id_token.clone();
+    let mut notes = Vec::new();
+    for (name, value) in userinfo {
+        if id_token.contains_key(name) {
+            continue;
+        }
+        if let Some(clash) = clash(name, value, 0, &signed) {
+            notes.push(format!(
+                "userinfo's claim {name:?} was not used: it reads as {clash:?}, which the ID token already gives"
+            ));
+            continue;
+        }
+        if name == EMAIL_VERIFIED
+            && (info_email.is_none() || id_email.as_ref().is_some_and(|e| Some(e) != info_email.as_ref()))
+        {
+            notes.push(format!(
+                "userinfo's email_verified was not used: it speaks of userinfo's email ({}), not the ID token's ({})",
+                info_email.as_ref().map_or_else(|| "none".to_owned(), Value::to_string),
+                id_email.as_ref().map_or_else(|| "none".to_owned(), Value::to_string),
+            ));
+            continue;
+        }
+        merged.insert(name.clone(), value.clone());
+    }
+    (merged, notes)
+}
+
+/// The first name that `value`, a claim named `name`, flattens to (as [`claims_of`] names
+/// them) which `names` holds.
+fn clash(name: &str, value: &Value, depth: usize, names: &std::collections::HashSet<String>) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::Object(map) if depth < MAX_DEPTH => {
+            map.iter().find_map(|(key, inner)| clash(&format!("{name}.{key}"), inner, depth + 1, names))
+        }
+        _ => names.contains(name).then(|| name.to_owned()),
+    }
+}
+
 pub fn string_bool(s: &str) -> Option<bool> {
     if s.eq_ignore_ascii_case("true") {
         Some(true)

@@ -19,7 +19,17 @@ fn get<'a>(what: &'a str, purpose: &'a str, max_bytes: usize) -> BoundedGet<'a> 
         what,
         purpose,
         max_redirects: MAX_REDIRECTS,
+        redirect_rule: Some(endpoint_rule),
     }
+}
+
+/// Every hop keeps the endpoint rule (https, or http on a loopback host): a redirect to plain
+/// http elsewhere would let anyone on the path swap the OP's keys or endpoints.
+fn endpoint_rule(url: &url::Url) -> Result<(), String> {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let shown = format!("{}://{}{port}{}", url.scheme(), url.host_str().unwrap_or(""), url.path());
+    discovery::check_endpoint("redirect", url.as_str())
+        .map_err(|_| format!("{shown}, which is neither https nor http on a loopback host"))
 }
 
 /// Fetches the discovery document for what an admin typed (an issuer or its discovery URL);

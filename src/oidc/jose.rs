@@ -26,7 +26,7 @@ use crate::sensitive::Sensitive;
 /// The largest token read (an Entra ID token with 200 group GUIDs is about 10 KB).
 pub const MAX_TOKEN_BYTES: usize = 256 * 1024;
 
-const DUPLICATE: &str = "duplicate member name ";
+pub(crate) const DUPLICATE: &str = "duplicate member name ";
 
 /// A compact JWS, decoded but not verified.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +66,8 @@ pub fn parse_compact(token: &str) -> Result<Parsed, Violation> {
     }
     match header.get("typ") {
         None => {}
-        Some(Value::String(t)) if t == "JWT" || t.eq_ignore_ascii_case("application/jwt") => {}
+        // Media type names are case-insensitive (RFC 7515 §4.1.9): "jwt" is "JWT".
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("application/jwt") => {}
         Some(Value::String(t)) => return Err(Violation::UnsupportedTyp { typ: t.clone() }),
         Some(other) => return Err(Violation::UnsupportedTyp { typ: other.to_string() }),
     }
@@ -276,6 +277,8 @@ mod tests {
         assert_eq!(name(parse_compact(&token(r#"{"alg":"RS256","crit":["exp"]}"#, "{}"))), "unsupported_crit");
         assert_eq!(name(parse_compact(&token(r#"{"alg":"RS256","typ":"at+jwt"}"#, "{}"))), "unsupported_typ");
         assert_eq!(name(parse_compact(&token(r#"{"alg":"RS256","typ":"application/JWT"}"#, "{}"))), "ok");
+        // regression: a lower-case `jwt` is the same media type (RFC 7515 §4.1.9), not a refusal.
+        assert_eq!(name(parse_compact(&token(r#"{"alg":"RS256","typ":"jwt"}"#, "{}"))), "ok");
     }
 
     #[test]

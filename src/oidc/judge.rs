@@ -121,6 +121,11 @@ fn state(rows: &mut Rows, ctx: &Context<'_>) {
         StateMatch::Matched { iss: Some(iss) } if iss != issuer => {
             rows.fail(Violation::CallbackIssuerMismatch { expected: issuer.clone(), found: iss.clone() })
         }
+        // RFC 9207 §2.4: an OP that says it sends `iss` must send it; a callback without it
+        // may come from another OP (mix-up).
+        StateMatch::Matched { iss: None } if ctx.settings.iss_parameter_supported() => {
+            rows.fail(Violation::CallbackIssuerMissing { expected: issuer.clone() })
+        }
         StateMatch::Matched { iss } => rows.pass(
             CheckId::State,
             "a state of an outstanding login request",

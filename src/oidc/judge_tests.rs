@@ -308,3 +308,33 @@ fn regression_exp_at_the_end_of_chronos_range_is_judged_without_overflow() {
     let r = run(&token_with(&c, &rsa()), |_| {});
     assert_eq!(violations(&r), ["not_yet_valid"]);
 }
+
+#[test]
+fn regression_a_callback_without_iss_is_refused_when_the_op_says_it_sends_one() {
+    // RFC 9207 §2.4: clients MUST reject responses without `iss` from an OP whose metadata
+    // says `authorization_response_iss_parameter_supported` (mix-up defence).
+    let token = token_with(&claims(), &rsa());
+    let mut advertising = settings();
+    advertising.discovery_json =
+        Some(json!({ "issuer": ISS, "authorization_response_iss_parameter_supported": true }).to_string());
+    let advertising: &'static OidcSettings = Box::leak(Box::new(advertising));
+    let without_iss = StateMatch::Matched { iss: None };
+    let r = run(&token, |ctx| {
+        ctx.settings = advertising;
+        ctx.state = Some(&without_iss);
+    });
+    assert_eq!(violations(&r), ["callback_issuer_missing"]);
+    assert_eq!(r.verdict, Verdict::Rejected);
+    let row = r.checks.iter().find(|c| c.id == CheckId::State).unwrap();
+    assert!(row.expected.contains(ISS) && row.hint.as_deref().unwrap().contains("RFC 9207"), "{row:#?}");
+
+    // With `iss`, or from an OP that does not advertise it, the callback is fine.
+    let with_iss = StateMatch::Matched { iss: Some(ISS.into()) };
+    let r = run(&token, |ctx| {
+        ctx.settings = advertising;
+        ctx.state = Some(&with_iss);
+    });
+    assert_eq!(r.verdict, Verdict::Accepted, "{:#?}", r.checks);
+    let r = run(&token, |ctx| ctx.state = Some(&without_iss));
+    assert_eq!(r.verdict, Verdict::Accepted, "{:#?}", r.checks);
+}

@@ -155,6 +155,18 @@ pub struct OidcSettings {
     pub redirect_host: RedirectHost,
 }
 
+impl OidcSettings {
+    /// Whether the discovery document says the OP sends `iss` in its authorization responses
+    /// (RFC 9207 `authorization_response_iss_parameter_supported`).
+    pub fn iss_parameter_supported(&self) -> bool {
+        let Some(doc) = &self.discovery_json else { return false };
+        serde_json::from_str::<serde_json::Value>(doc)
+            .ok()
+            .and_then(|d| d.get("authorization_response_iss_parameter_supported").and_then(serde_json::Value::as_bool))
+            .unwrap_or(false)
+    }
+}
+
 /// What the token endpoint answered, as the RP saw it. The access token is a secret: it is
 /// used for `at_hash` and userinfo, and never stored or shown.
 #[derive(Debug, Clone)]

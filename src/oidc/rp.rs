@@ -439,9 +439,14 @@ pub async fn userinfo(
                 .to_owned(),
         ));
     }
-    match serde_json::from_slice::<Value>(response.body()) {
+    // Strict like the ID token: with a member given twice, which one the OP meant is unknowable.
+    match super::jose::strict_json(response.body()) {
         Ok(Value::Object(claims)) => Ok(claims),
         Ok(_) => Err(network("the answer is JSON but not an object of claims".to_owned())),
+        Err(e) if e.to_string().starts_with(super::jose::DUPLICATE) => Err(network(format!(
+            "the answer gives a member twice ({}), so none of its claims were used",
+            cut(e.to_string().split(" at line ").next().unwrap_or_default(), MAX_OP_TEXT)
+        ))),
         Err(_) => Err(network("the answer is not JSON".to_owned())),
     }
 }

@@ -43,6 +43,7 @@ pub enum Violation {
     StateAlreadyAnswered,
     AuthorizationError { error: String, description: Option<String> },
     CallbackIssuerMismatch { expected: String, found: String },
+    CallbackIssuerMissing { expected: String },
     // token_response
     OpError { status: u16, error: String, description: Option<String> },
     TokenHttp { status: Option<u16>, detail: String },
@@ -119,7 +120,8 @@ impl Violation {
             | StateExpired { .. }
             | StateAlreadyAnswered
             | AuthorizationError { .. }
-            | CallbackIssuerMismatch { .. } => CheckId::State,
+            | CallbackIssuerMismatch { .. }
+            | CallbackIssuerMissing { .. } => CheckId::State,
             OpError { .. } | TokenHttp { .. } | NoIdToken | TokenTypeNotBearer { .. } => CheckId::TokenResponse,
             Empty
             | TooLarge { .. }
@@ -176,6 +178,7 @@ impl Violation {
             StateAlreadyAnswered => "state_already_answered",
             AuthorizationError { .. } => "authorization_error",
             CallbackIssuerMismatch { .. } => "callback_issuer_mismatch",
+            CallbackIssuerMissing { .. } => "callback_issuer_missing",
             OpError { .. } => "op_error",
             TokenHttp { .. } => "token_http",
             NoIdToken => "no_id_token",

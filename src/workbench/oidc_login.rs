@@ -414,16 +414,17 @@ fn code_key(c: &Connection, code: &Sensitive<String>) -> Option<ReplayKey> {
 }
 
 /// The judge's report in the pipeline's terms. The claims mapped are the ID token's, plus
-/// the userinfo claims it lacks (an OP may put `email` or `groups` only there); the judge
-/// has checked that userinfo speaks of the same `sub`.
+/// the userinfo claims that only add to them (an OP may put `email` or `groups` only there;
+/// `oidc::claims::with_userinfo`); the judge has checked that userinfo speaks of the same `sub`.
 fn adapt(c: &Connection, report: oidc::Report, userinfo: Option<&Map<String, Value>>) -> Judgement {
-    let mut claims = report.claims.clone().unwrap_or_default();
-    if let Some(extra) = userinfo {
-        for (name, value) in extra {
-            claims.entry(name.clone()).or_insert_with(|| value.clone());
-        }
-    }
-    login::oidc::judge(c, report, oidc::claims::claims_of(&claims))
+    let id_token = report.claims.clone().unwrap_or_default();
+    let (claims, notes) = match userinfo {
+        Some(userinfo) => oidc::claims::with_userinfo(&id_token, userinfo),
+        None => (id_token, Vec::new()),
+    };
+    let mut claims = oidc::claims::claims_of(&claims);
+    claims.notes.extend(notes);
+    login::oidc::judge(c, report, claims)
 }
 
 /// 256 random bits, base64url without padding.

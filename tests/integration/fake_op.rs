@@ -85,6 +85,14 @@ pub struct OpState {
     pub auth_methods: Vec<String>,
     /// Every client assertion `jti` accepted (each may be used once).
     assertion_jtis: Vec<String>,
+    /// ID-token claims set (or replaced) on top of the usual ones.
+    pub id_token_extra: serde_json::Map<String, Value>,
+    /// ID-token claims left out.
+    pub id_token_without: Vec<String>,
+    /// Userinfo claims set (or replaced) on top of `sub` and `email`.
+    pub userinfo_extra: serde_json::Map<String, Value>,
+    /// The userinfo body, as written (e.g. with a member given twice), instead of the claims.
+    pub userinfo_raw: Option<String>,
     /// Every access token issued, with the grant it was issued for.
     access_tokens: Vec<(String, Grant)>,
     pub token_calls: usize,
@@ -147,6 +155,10 @@ impl FakeOp {
             client_jwk: None,
             auth_methods: vec!["client_secret_basic".into(), "private_key_jwt".into()],
             assertion_jtis: Vec::new(),
+            id_token_extra: serde_json::Map::new(),
+            id_token_without: Vec::new(),
+            userinfo_extra: serde_json::Map::new(),
+            userinfo_raw: None,
             access_tokens: Vec::new(),
             token_calls: 0,
             jwks_calls: 0,
@@ -312,7 +324,7 @@ async fn token(
         return invalid(StatusCode::BAD_REQUEST, "invalid_grant", "PKCE verification failed");
     }
     let now = s.clock.now().timestamp();
-    let claims = json!({
+    let mut claims = json!({
         "iss": s.issuer,
         "sub": grant.sub,
         "aud": s.audience.clone().unwrap_or_else(|| CLIENT_ID.to_owned()),
@@ -323,6 +335,9 @@ async fn token(
         "email_verified": true,
         "name": "Ada Lovelace",
     });
+    let edited = claims.as_object_mut().unwrap();
+    edited.extend(s.id_token_extra.clone());
+    edited.retain(|name, _| !s.id_token_without.contains(name));
     let header = json!({ "alg": "RS256", "typ": "JWT", "kid": s.signing_kid });
     let key = JwsKey::new(s.key(&s.signing_kid).clone(), Alg::RS256).unwrap();
     let id_token = sign_compact(header.as_object().unwrap(), claims.as_object().unwrap(), &key).unwrap();
@@ -404,7 +419,12 @@ async fn userinfo(State(s): State<Arc<Mutex<OpState>>>, headers: HeaderMap) -> R
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#)])
             .into_response();
     };
-    op_json(StatusCode::OK, json!({ "sub": grant.sub, "email": grant.email }).to_string())
+    if let Some(raw) = s.userinfo_raw.clone() {
+        return op_json(StatusCode::OK, raw);
+    }
+    let mut claims = json!({ "sub": grant.sub, "email": grant.email });
+    claims.as_object_mut().unwrap().extend(s.userinfo_extra.clone());
+    op_json(StatusCode::OK, claims.to_string())
 }
 
 /// A connection `name` for `op` in the catalog at `db`, with the client secret in `secrets`.

@@ -771,3 +771,21 @@ fn cli_rediscover_and_set_oidc() {
     let db = std::fs::read(d.join("catalog.db")).unwrap();
     assert!(!db.windows(20).any(|w| w == &CLIENT_SECRET.as_bytes()[..20]));
 }
+
+#[test]
+fn regression_a_discovery_or_jwks_redirect_must_stay_on_https_or_loopback() {
+    // The endpoint rule (https, plain http only on loopback) holds for every hop: a redirect
+    // to plain http elsewhere would let anyone on the path swap the OP's keys.
+    let op = TestOp::standard();
+    op.redirect("/plain", "http://op.example.invalid/jwks");
+    let e = block(handshake::oidc::http::fetch_jwks(&format!("{}/plain", op.base))).unwrap_err();
+    assert!(e.message.contains("http://op.example.invalid/jwks") && e.message.contains("loopback"), "{}", e.message);
+    op.serve("/.well-known/openid-configuration", &op.discovery(&op.base));
+    let typed = handshake::oidc::discovery::Typed::parse(&format!("{}/d", op.base));
+    op.redirect("/d/.well-known/openid-configuration", "http://op.example.invalid/.well-known/openid-configuration");
+    let e = block(handshake::oidc::http::fetch_discovery_text(&typed)).unwrap_err();
+    assert!(e.message.contains("loopback"), "{}", e.message);
+    // Loopback to loopback is still followed (a local test OP).
+    op.redirect("/local", &format!("{}/jwks", op.base.replace("127.0.0.1", "localhost")));
+    assert!(block(handshake::oidc::http::fetch_jwks(&format!("{}/local", op.base))).is_ok());
+}

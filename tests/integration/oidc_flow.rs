@@ -465,3 +465,58 @@ fn a_pasted_id_token_is_judged_by_the_capture_analysis_and_writes_nothing() {
     // The test-login button's URL follows the protocol.
     assert_eq!(wb.login_url("acme", SP_BASE).unwrap(), format!("{SP_BASE}/oidc/acme/login"));
 }
+
+/// The values the login mapped for claim `name`.
+fn mapped<'a>(t: &'a handshake::login::TestLogin, name: &str) -> Vec<&'a str> {
+    t.report.attributes.iter().filter(|a| a.name == name).flat_map(|a| a.values.iter().map(String::as_str)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_userinfo_adds_claims_but_never_to_or_about_what_the_id_token_said() {
+    let sp = Sp::new();
+    {
+        let mut op = sp.op.op();
+        op.id_token_without = vec!["email_verified".into()];
+        op.id_token_extra = json!({ "realm_access": { "roles": ["user"] } }).as_object().unwrap().clone();
+        // userinfo vouches for ANOTHER address, and adds to `realm_access.roles` by a dotted name.
+        op.userinfo_extra = json!({
+            "email": "someone-else@example.com",
+            "email_verified": true,
+            "realm_access.roles": ["admin"],
+            "groups": ["staff"],
+        })
+        .as_object()
+        .unwrap()
+        .clone();
+    }
+    let (t, _, _) = sp.login("ada-sub").await;
+    assert_eq!(t.report.outcome, Outcome::Created, "{:#?}", t.report);
+    // A claim only userinfo has is the OP's word (OIDC Core §5.3.2: its sub matched).
+    assert_eq!(mapped(&t, "groups"), ["staff"]);
+    // It never changes or adds to a claim of the signed ID token...
+    assert_eq!(mapped(&t, "email"), ["ada-sub@example.com"]);
+    assert_eq!(mapped(&t, "realm_access.roles"), ["user"], "{:#?}", t.report.attributes);
+    // ...and its email_verified speaks of its own address, not the ID token's.
+    assert!(mapped(&t, "email_verified").is_empty(), "{:#?}", t.report.attributes);
+
+    // When userinfo's address is the ID token's, its email_verified is about that address.
+    sp.op.op().userinfo_extra.insert("email".into(), json!("grace-sub@example.com"));
+    let (t, _, _) = sp.login("grace-sub").await;
+    assert_eq!(mapped(&t, "email_verified"), ["true"], "{:#?}", t.report.attributes);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_a_userinfo_member_given_twice_is_refused_like_in_the_id_token() {
+    let sp = Sp::new();
+    sp.op.op().id_token_without = vec!["email_verified".into()];
+    // serde_json keeps the last of two members, another parser the first: which one the OP meant
+    // is unknowable, so the answer is not read (as a duplicate in the ID token is refused).
+    sp.op.op().userinfo_raw =
+        Some(r#"{"sub":"ada-sub","email_verified":false,"groups":["staff"],"email_verified":true}"#.into());
+    let (t, _, _) = sp.login("ada-sub").await;
+    assert!(mapped(&t, "email_verified").is_empty(), "{:#?}", t.report.attributes);
+    assert!(mapped(&t, "groups").is_empty(), "{:#?}", t.report.attributes);
+    let notes = t.report.trace.as_ref().map(|tr| tr.notes.join("\n")).unwrap_or_default();
+    let all = format!("{notes}\n{:?}", t.report);
+    assert!(all.contains("email_verified") && all.contains("twice"), "{all}");
+}

@@ -40,6 +40,10 @@ impl Violation {
             CallbackIssuerMismatch { .. } => "The callback names another issuer than this connection's (RFC 9207): \
                  the response comes from another OP (a mix-up attack), or the connection's issuer is wrong."
                 .into(),
+            CallbackIssuerMissing { .. } => "This OP says it always names itself in the callback (RFC 9207), and \
+                 this callback does not: it may come from another OP (a mix-up attack). If the OP really stopped \
+                 sending iss, run rediscover to refresh its discovery document."
+                .into(),
             OpError { error, .. } => match error.as_str() {
                 "invalid_client" => "The OP refused the client credentials: check the client ID, the client secret \
                      and the client authentication method (client_secret_basic or client_secret_post) against the OP."

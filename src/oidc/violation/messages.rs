@@ -21,7 +21,9 @@ impl Violation {
                 "a state that matches an outstanding, unanswered, unexpired login request of this connection".into()
             }
             AuthorizationError { .. } => "an authorization code in the callback".into(),
-            CallbackIssuerMismatch { expected, .. } => format!("iss \"{expected}\" in the callback (RFC 9207)"),
+            CallbackIssuerMismatch { expected, .. } | CallbackIssuerMissing { expected } => {
+                format!("iss \"{expected}\" in the callback (RFC 9207)")
+            }
             OpError { .. } | TokenHttp { .. } => "a 200 JSON token response".into(),
             NoIdToken => "an id_token in the token response (scope openid)".into(),
             TokenTypeNotBearer { .. } => "token_type Bearer".into(),
@@ -90,6 +92,11 @@ impl Violation {
                 None => format!("error={error}"),
             },
             CallbackIssuerMismatch { found, .. } => format!("\"{found}\""),
+            CallbackIssuerMissing { .. } => {
+                "no iss in the callback, although the OP's discovery document says it sends one \
+                 (authorization_response_iss_parameter_supported)"
+                    .into()
+            }
             OpError { status, error, description } => match description {
                 Some(d) => format!("HTTP {status}, error={error}: {d}"),
                 None => format!("HTTP {status}, error={error}"),
