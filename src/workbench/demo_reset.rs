@@ -8,8 +8,11 @@ use serde_json::Value;
 use super::Workbench;
 use super::audit::{self, AdminChange};
 use super::demo::DemoReset;
+use crate::connection::Connection;
 use crate::connection::SecurityPolicy;
-use crate::demo::{DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_STRICT_CONNECTION, SignMode, demo_mapping};
+use crate::demo::{
+    DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_OIDC_CONNECTION, DEMO_STRICT_CONNECTION, SignMode, demo_mapping, op,
+};
 use crate::directory::AdminAction;
 use crate::error::Result;
 use crate::secrets;
@@ -17,7 +20,7 @@ use crate::store;
 
 impl Workbench {
     /// Resets the demo data: default personas and IdP settings (style and key stay), the
-    /// demo connection's users, test logins and pending requests removed, its mapping and
+    /// demo connections' (SAML and `demo-oidc`) users, test logins and pending requests removed, its mapping and
     /// policy back to the demo defaults, and the `demo-strict` copy removed. The audit log
     /// is append-only and keeps its rows.
     pub fn reset_demo(&self, now: DateTime<Utc>) -> Result<DemoReset> {
@@ -27,18 +30,14 @@ impl Workbench {
         let mut test_logins_removed = 0u32;
         // One transaction and one audit row for the whole reset.
         let tx = self.store().write()?;
-        for name in [DEMO_CONNECTION, DEMO_STRICT_CONNECTION] {
+        for name in [DEMO_CONNECTION, DEMO_STRICT_CONNECTION, DEMO_OIDC_CONNECTION] {
             let Ok(c) = store::connections::get(&tx, name) else { continue };
-            if !is_demo(&c) {
+            if !is_demo(&c) && !is_demo_op(&c) {
                 continue; // someone's own connection of that name: not demo data
             }
-            for u in store::users::list_users(&tx, Some(name), None)? {
-                if store::users::delete_user(&tx, u.id)? {
-                    users_removed += 1;
-                }
-            }
-            test_logins_removed += store::logins::delete_test_logins_of(&tx, name)?;
-            store::logins::delete_requests_of(&tx, c.id)?;
+            let (users, logins) = clear_accounts(&tx, &c)?;
+            users_removed += users;
+            test_logins_removed += logins;
         }
         let mut diff = vec![
             audit::change("users_removed", Value::Null, users_removed),
@@ -88,4 +87,25 @@ impl Workbench {
         }
         Ok(DemoReset { users_removed, test_logins_removed, personas })
     }
+}
+
+/// The OIDC demo connection: `demo-oidc` at the built-in demo OP (on any port).
+pub(super) fn is_demo_op(c: &Connection) -> bool {
+    c.name == DEMO_OIDC_CONNECTION && c.oidc.as_ref().is_some_and(|o| o.issuer.ends_with(op::PATH))
+}
+
+/// Removes a demo connection's accounts, test logins and pending requests (demo data: the
+/// demo IdP's people sign in through both protocols with the same addresses, so an account
+/// left behind by one would collide with the other's first login). Returns (users, logins).
+pub(super) fn clear_accounts(tx: &store::WriteTx<'_>, c: &Connection) -> Result<(u32, u32)> {
+    let mut users = 0u32;
+    for u in store::users::list_users(tx, Some(&c.name), None)? {
+        if store::users::delete_user(tx, u.id)? {
+            users += 1;
+        }
+    }
+    let logins = store::logins::delete_test_logins_of(tx, &c.name)?;
+    store::logins::delete_requests_of(tx, c.id)?;
+    store::oidc::delete_requests_of(tx, c.id)?;
+    Ok((users, logins))
 }

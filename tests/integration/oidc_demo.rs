@@ -284,3 +284,32 @@ fn regression_cli_demo_serves_the_oidc_demo_connection_and_lists_its_oidc_login(
         format!("demo-oidc: test login {base}/oidc/demo-oidc/login  (redirect URI {base}/oidc/demo-oidc/callback)")
     );
 }
+
+/// The demo IdP's people sign in through both protocols with the same addresses: an account
+/// the OIDC demo made must not outlive the demo data and collide with the SAML story's first
+/// login (`email_in_use`, found by the desktop story test after the OIDC test ran).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_oidc_demo_accounts_go_with_the_demo_data_and_never_block_the_saml_story() {
+    let a = app().await;
+    let everyone = || handshake::directory::UserQuery::default();
+    let first = a.run(ScenarioId::OidcHappy, Some(PRIYA)).await;
+    assert_eq!(first.verdict, DemoVerdict::Accepted, "{first:?}");
+    assert_eq!(a.desktop.users(everyone()).await.unwrap().len(), 1);
+
+    // The demo OP on another port: demo-oidc is made again, and its old accounts go with it.
+    let moved = a.desktop.start_server(0).await;
+    assert!(moved.running);
+    a.desktop.create_oidc_demo().await.unwrap();
+    let left: Vec<_> = a.desktop.users(everyone()).await.unwrap();
+    assert!(left.is_empty(), "accounts outlived the demo-oidc connection they came from: {left:?}");
+
+    // Reset demo data clears the OIDC demo's accounts too; then the SAML story's joiner is a first login.
+    let again = a.run(ScenarioId::OidcHappy, Some(PRIYA)).await;
+    assert_eq!(again.verdict, DemoVerdict::Accepted, "{again:?}");
+    a.desktop.reset_demo().await.unwrap();
+    assert!(a.desktop.users(everyone()).await.unwrap().is_empty());
+    a.desktop.create_demo(Some(DemoStyle::Generic)).await.unwrap();
+    let joiner = a.run(ScenarioId::Happy, Some(PRIYA)).await;
+    assert_eq!(joiner.verdict, DemoVerdict::Accepted, "{joiner:?}");
+    assert_eq!(joiner.outcome, handshake::login::Outcome::Created);
+}
