@@ -348,6 +348,11 @@ impl Workbench {
     pub fn remove_connection(&self, name: &str, now: DateTime<Utc>) -> Result<RemoveOutcome> {
         let connection = self.store().get_connection(name)?;
         let tx = self.store().write()?;
+        if super::demo_reset::is_demo_data(&connection) {
+            // The demo IdP's people sign in through every demo connection with the same
+            // addresses: an account left behind would block their next first login elsewhere.
+            super::demo_reset::clear_accounts(&tx, &connection)?;
+        }
         store::connections::remove(&tx, &connection.name)?;
         let mut diff = Vec::new();
         audit::diff_values("idp", &audit::idp_value(&connection.idp), &serde_json::json!({}), &mut diff);

@@ -46,12 +46,7 @@ impl Workbench {
             }
             Some(Some(o)) if o.issuer.ends_with(op::PATH) => {
                 // The demo OP on another port: the same demo connection, made again. Its
-                // accounts go with it (demo data), or they would outlive it and collide
-                // with the same people's next first login (SAML story, OIDC demo).
-                let old = self.store().get_connection(DEMO_OIDC_CONNECTION)?;
-                let tx = self.store().write()?;
-                super::demo_reset::clear_accounts(&tx, &old)?;
-                tx.commit()?;
+                // accounts go with it (removing a demo connection clears its demo data).
                 self.remove_connection(DEMO_OIDC_CONNECTION, now)?;
                 (true, true)
             }

@@ -89,6 +89,11 @@ impl Workbench {
     }
 }
 
+/// A connection to the built-in demo IdP (SAML) or demo OP (OIDC): its accounts are demo data.
+pub(super) fn is_demo_data(c: &Connection) -> bool {
+    c.idp.entity_id == DEMO_IDP_ENTITY_ID || is_demo_op(c)
+}
+
 /// The OIDC demo connection: `demo-oidc` at the built-in demo OP (on any port).
 pub(super) fn is_demo_op(c: &Connection) -> bool {
     c.name == DEMO_OIDC_CONNECTION && c.oidc.as_ref().is_some_and(|o| o.issuer.ends_with(op::PATH))

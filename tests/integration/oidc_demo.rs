@@ -308,6 +308,11 @@ async fn regression_oidc_demo_accounts_go_with_the_demo_data_and_never_block_the
     assert_eq!(again.verdict, DemoVerdict::Accepted, "{again:?}");
     a.desktop.reset_demo().await.unwrap();
     assert!(a.desktop.users(everyone()).await.unwrap().is_empty());
+    // Removing demo-oidc (as the desktop OIDC test's clean-up does) takes its accounts too.
+    let third = a.run(ScenarioId::OidcHappy, Some(PRIYA)).await;
+    assert_eq!(third.verdict, DemoVerdict::Accepted, "{third:?}");
+    a.desktop.remove_connection(DEMO_OIDC_CONNECTION.into()).await.unwrap();
+    assert!(a.desktop.users(everyone()).await.unwrap().is_empty());
     a.desktop.create_demo(Some(DemoStyle::Generic)).await.unwrap();
     let joiner = a.run(ScenarioId::Happy, Some(PRIYA)).await;
     assert_eq!(joiner.verdict, DemoVerdict::Accepted, "{joiner:?}");
