@@ -23,6 +23,8 @@ pub enum UserStatus {
 pub enum UserSource {
     Jit,
     Manual,
+    /// Created by a connection's SCIM client (issue #15).
+    Scim,
 }
 
 /// An account of the application.
@@ -75,7 +77,7 @@ pub struct FieldChange {
     pub after: serde_json::Value,
 }
 
-/// What an audit row records: a login attempt, or an admin's change.
+/// What an audit row records: a login attempt, an admin's change, or a SCIM client's change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -83,6 +85,8 @@ pub enum AuditKind {
     #[default]
     Login,
     Admin,
+    /// A write by the connection's SCIM client (actor `scim`, action `scim_*`).
+    Scim,
 }
 
 impl AuditKind {
@@ -90,11 +94,12 @@ impl AuditKind {
         match self {
             AuditKind::Login => "login",
             AuditKind::Admin => "admin",
+            AuditKind::Scim => "scim",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [AuditKind::Login, AuditKind::Admin].into_iter().find(|k| k.as_str() == s)
+        [AuditKind::Login, AuditKind::Admin, AuditKind::Scim].into_iter().find(|k| k.as_str() == s)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod fault;
 pub mod identity;
 pub mod idp;
 pub mod saml;
+pub mod scim;
 pub mod sensitive;
 pub mod server;
 pub mod sp;

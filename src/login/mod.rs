@@ -19,7 +19,7 @@ pub mod summary;
 
 use chrono::{DateTime, Utc};
 
-pub use outcome::{Denial, DenialCode, Outcome, Stop, StoppedBy};
+pub use outcome::{Denial, DenialCode, Outcome, ScimRemoval, Stop, StoppedBy};
 pub use record::{LoginKind, LoginStart, TestLogin, TestLoginSummary};
 pub use report::ProvisionReport;
 pub use summary::Summary;

@@ -68,6 +68,8 @@ pub enum DenialCode {
     SubjectCaseConflict,
     Deactivated,
     JitDisabled,
+    ScimDeprovisioned,
+    NotProvisioned,
     EmailInUse,
     EmailConfusable,
     LinkDomainUnverified,
@@ -78,7 +80,7 @@ pub enum DenialCode {
 }
 
 impl DenialCode {
-    pub const ALL: [DenialCode; 20] = [
+    pub const ALL: [DenialCode; 22] = [
         DenialCode::Replay,
         DenialCode::MissingSubject,
         DenialCode::MissingAttribute,
@@ -92,6 +94,8 @@ impl DenialCode {
         DenialCode::SubjectCaseConflict,
         DenialCode::Deactivated,
         DenialCode::JitDisabled,
+        DenialCode::ScimDeprovisioned,
+        DenialCode::NotProvisioned,
         DenialCode::EmailInUse,
         DenialCode::EmailConfusable,
         DenialCode::LinkDomainUnverified,
@@ -116,6 +120,8 @@ impl DenialCode {
             DenialCode::SubjectCaseConflict => "subject_case_conflict",
             DenialCode::Deactivated => "deactivated",
             DenialCode::JitDisabled => "jit_disabled",
+            DenialCode::ScimDeprovisioned => "scim_deprovisioned",
+            DenialCode::NotProvisioned => "not_provisioned",
             DenialCode::EmailInUse => "email_in_use",
             DenialCode::EmailConfusable => "email_confusable",
             DenialCode::LinkDomainUnverified => "link_domain_unverified",
@@ -177,6 +183,19 @@ pub enum Denial {
         account: i64,
     },
     JitDisabled,
+    /// A SCIM client deactivated or deleted this subject (lifecycle `hybrid` or `scim`): the
+    /// login is refused and JIT never recreates the account. `account` is gone (`None`) when an
+    /// admin deleted the account after SCIM deleted its resource (the tombstone remains).
+    ScimDeprovisioned {
+        account: Option<i64>,
+        by: ScimRemoval,
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    /// No account for this subject, and the lifecycle lets only SCIM create accounts (policy
+    /// `scim`, or `hybrid` with `jit_requires_scim`).
+    NotProvisioned {
+        policy: crate::provision::LifecyclePolicy,
+    },
     /// The address belongs to another account and linking does not apply. `origin` says where
     /// that account came from; `linking_off` when the connection does not link by email.
     EmailInUse {
@@ -239,6 +258,8 @@ impl Denial {
             Denial::SubjectCaseConflict { .. } => DenialCode::SubjectCaseConflict,
             Denial::Deactivated { .. } => DenialCode::Deactivated,
             Denial::JitDisabled => DenialCode::JitDisabled,
+            Denial::ScimDeprovisioned { .. } => DenialCode::ScimDeprovisioned,
+            Denial::NotProvisioned { .. } => DenialCode::NotProvisioned,
             Denial::EmailInUse { .. } => DenialCode::EmailInUse,
             Denial::EmailConfusable { .. } => DenialCode::EmailConfusable,
             Denial::LinkDomainUnverified { .. } => DenialCode::LinkDomainUnverified,
@@ -292,6 +313,17 @@ impl Denial {
             ),
             Denial::Deactivated { account } => format!("account {account} is deactivated"),
             Denial::JitDisabled => "no account exists for this user and JIT creation is off for this connection".into(),
+            Denial::ScimDeprovisioned { account: Some(account), by, at } => {
+                format!("the SCIM client {} account {account} at {at}; JIT does not bring it back", by.past_tense())
+            }
+            Denial::ScimDeprovisioned { account: None, by, at } => format!(
+                "the SCIM client {} this user at {at} and the account is gone; JIT does not recreate it",
+                by.past_tense()
+            ),
+            Denial::NotProvisioned { policy } => format!(
+                "no account exists for this user, and under the {} lifecycle only SCIM creates accounts",
+                policy.as_str()
+            ),
             Denial::EmailInUse { email, account, origin, linking_off } => format!(
                 "an account with email {email} already exists (account {account}, {origin}){}",
                 if *linking_off { "; linking by email is off for this connection" } else { "" }
@@ -371,6 +403,12 @@ impl Denial {
             Denial::JitDisabled => {
                 "Provision the user first, or turn on JIT creation for this connection.".into()
             }
+            Denial::ScimDeprovisioned { .. } => "If the person should have access again, assign them to the app at the \
+                                                IdP so that its SCIM client re-activates (or re-creates) them."
+                .into(),
+            Denial::NotProvisioned { .. } => "Assign the user to the app at the IdP and let its SCIM client push them \
+                                             first, or allow JIT creation in the connection's lifecycle policy."
+                .into(),
             Denial::EmailInUse { linking_off: true, .. } => "Turn on linking by email for this connection and list the \
                                                              domain as verified, or link the account by hand."
                 .into(),
@@ -471,6 +509,26 @@ impl From<&Failure> for StoppedBy {
             code: f.violation.into(),
             message: f.message.clone(),
             hint: f.hint.clone(),
+        }
+    }
+}
+
+/// How a SCIM client took a user away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub enum ScimRemoval {
+    /// `active: false` (PATCH or PUT).
+    Deactivated,
+    /// `DELETE /Users/{id}`.
+    Deleted,
+}
+
+impl ScimRemoval {
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            ScimRemoval::Deactivated => "deactivated",
+            ScimRemoval::Deleted => "deleted",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! transaction that is rolled back, so a dry run predicts exactly what a login would do.
 
 pub mod fix;
+pub mod lifecycle;
 mod linking;
 pub mod mapping;
 pub mod presets;
@@ -16,6 +17,7 @@ use serde::Serialize;
 pub use crate::directory::{AuditEntry, FieldChange, Identity, User, UserSource, UserStatus};
 pub use crate::login::{Denial, Outcome};
 pub use fix::MappingFix;
+pub use lifecycle::{Lifecycle, LifecyclePolicy, MatchRule, Owner};
 pub use mapping::{Claims, FieldRule, Source, Transform};
 use rules::Provisioning;
 pub use rules::{MappingDocument, Profile, RoleSync, Trace, UpdatePolicy};

@@ -116,6 +116,8 @@ pub struct Provisioning {
     pub verified_domains: Vec<String>,
     /// Accounts holding one of these roles are never linked automatically.
     pub admin_roles: Vec<String>,
+    /// JIT, SCIM or both, and who owns each field (src/provision/lifecycle.rs).
+    pub lifecycle: super::lifecycle::Lifecycle,
 }
 
 impl Default for Provisioning {
@@ -127,6 +129,7 @@ impl Default for Provisioning {
             link_by_email: false,
             verified_domains: Vec::new(),
             admin_roles: vec!["admin".into(), "owner".into()],
+            lifecycle: super::lifecycle::Lifecycle::default(),
         }
     }
 }

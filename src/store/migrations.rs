@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/0005_identity_hardening.sql")),
     (6, include_str!("../../migrations/0006_admin_audit.sql")),
     (7, include_str!("../../migrations/0007_oidc.sql")),
+    (8, include_str!("../../migrations/0008_scim.sql")),
 ];
 
 /// The schema version this build creates and understands (the last migration's version).

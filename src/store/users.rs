@@ -79,7 +79,11 @@ fn finish(conn: &rusqlite::Connection, raw: RawUser) -> Result<User> {
         roles: serde_json::from_str(&raw.roles).map_err(storage("roles list"))?,
         custom: serde_json::from_str(&raw.custom).map_err(storage("custom fields"))?,
         status: if raw.status == "deactivated" { UserStatus::Deactivated } else { UserStatus::Active },
-        source: if raw.source == "manual" { UserSource::Manual } else { UserSource::Jit },
+        source: match raw.source.as_str() {
+            "manual" => UserSource::Manual,
+            "scim" => UserSource::Scim,
+            _ => UserSource::Jit,
+        },
         first_login: opt_time(raw.first_login)?,
         last_login: opt_time(raw.last_login)?,
         login_count: raw.login_count,
@@ -272,7 +276,11 @@ fn written(user: &User) -> Result<Vec<(&'static str, Box<dyn ToSql + '_>)>> {
 
 /// Inserts `user` (its `id` is ignored) and returns the new id.
 pub fn insert_user(tx: &WriteTx<'_>, user: &User, connection_id: Option<i64>) -> Result<i64> {
-    let source = if user.source == UserSource::Manual { "manual" } else { "jit" };
+    let source = match user.source {
+        UserSource::Manual => "manual",
+        UserSource::Scim => "scim",
+        UserSource::Jit => "jit",
+    };
     let mut columns: Vec<(&'static str, Box<dyn ToSql + '_>)> = vec![
         ("connection_id", Box::new(connection_id)),
         ("source", Box::new(source)),

@@ -14,7 +14,10 @@
 //! - [`oidc`]: OpenID Connect connections: discovery preview, add, re-discover, settings
 //!   and client secret;
 //! - [`directory`]: users and the audit log: search, detail, status, delete, export;
-//! - [`demo`]: the built-in demo IdP, its people, scenarios and story, and reset.
+//! - [`demo`]: the built-in demo IdP, its people, scenarios and story, and reset;
+//! - [`scim`]: SCIM 2.0 requests into the directory (one write transaction each);
+//!   [`scim_admin`]: the endpoint, its token and request log; [`scim_report`]: the lifecycle
+//!   policy and the JIT/SCIM reports.
 //!
 //! Every operation that changes the catalog on an admin's behalf (imports, re-imports,
 //! mapping, policy, SP URLs and keys, user status and deletion, demo reset) writes one audit
@@ -39,6 +42,9 @@ pub mod oidc;
 mod oidc_changes;
 mod oidc_key;
 pub mod oidc_login;
+pub mod scim;
+pub mod scim_admin;
+pub mod scim_report;
 mod sp_side;
 pub mod xmlview;
 
@@ -72,6 +78,9 @@ pub use logins::{BenchResult, TestLoginDetail};
 pub use mapping::{MappingPreview, PresetInfo};
 pub use oidc::{AddOidc, ManualEndpoints, OidcPreview, OidcSource, OidcView};
 pub use oidc_changes::OidcSettingsPatch;
+pub use scim::ScimGate;
+pub use scim_admin::{ScimEnabled, ScimStatus};
+pub use scim_report::{Disagreement, ReportUser, ScimReport};
 
 pub struct Workbench {
     store: Store,

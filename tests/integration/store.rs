@@ -603,12 +603,15 @@ fn a_version_6_catalog_migrates_to_oidc_connections() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v6.db");
     // Migration 5 needs the catalog's SQL functions: let the store build the schema, then
-    // take migration 7 back out, leaving the version-6 schema an older Handshake wrote.
+    // take migrations 8 and 7 back out, leaving the version-6 schema an older Handshake wrote.
     drop(Store::open(&path).unwrap());
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE oidc_requests; DROP TABLE connection_oidc;
+            "DROP TABLE scim_login_views; DROP TABLE scim_requests; DROP TABLE scim_group_members;
+             DROP TABLE scim_resources; DROP TABLE connection_scim; ALTER TABLE user_identities DROP COLUMN origin;
+             ALTER TABLE audit_log DROP COLUMN request; ALTER TABLE users DROP COLUMN field_sources;
+             DROP TABLE oidc_requests; DROP TABLE connection_oidc;
              ALTER TABLE connections DROP COLUMN protocol; ALTER TABLE test_logins DROP COLUMN document_format;
              PRAGMA user_version = 6;",
         )
@@ -624,7 +627,7 @@ fn a_version_6_catalog_migrates_to_oidc_connections() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 7);
+    assert_eq!(store.schema_version().unwrap(), 8, "up to the newest schema");
     let c = store.get_connection("corp").unwrap();
     assert_eq!((c.protocol(), c.oidc), (handshake::connection::Protocol::Saml, None));
     let raw = crate::sql(&store);

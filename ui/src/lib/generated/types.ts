@@ -414,7 +414,27 @@ verified_domains: Array<string>,
 /**
  * Accounts holding one of these roles are never linked automatically.
  */
-admin_roles: Array<string>, };
+admin_roles: Array<string>, 
+/**
+ * JIT, SCIM or both, and who owns each field (src/provision/lifecycle.rs).
+ */
+lifecycle: Lifecycle, };
+
+export type Lifecycle = { policy: LifecyclePolicy, 
+/**
+ * Hybrid: JIT creates only subjects SCIM has provisioned (`not_provisioned` otherwise).
+ */
+jit_requires_scim: boolean, match_rule: MatchRule, 
+/**
+ * Field name → owner; a field not listed takes the policy's default owner.
+ */
+owners: { [key in string]?: Owner }, };
+
+export type LifecyclePolicy = "jit" | "scim" | "hybrid";
+
+export type MatchRule = "external_id" | "user_name";
+
+export type Owner = "scim" | "login" | "last_writer";
 
 export type UpdatePolicy = "every_login" | "first_login" | "never";
 
@@ -480,7 +500,7 @@ export type Outcome = "created" | "updated" | "unchanged" | "linked" | "denied" 
 
 export type Stop = CheckId | DenialCode;
 
-export type DenialCode = "replay" | "missing_subject" | "missing_attribute" | "group_overage" | "domain_not_allowed" | "missing_required_group" | "denied_by_list" | "no_role" | "transient_subject" | "subject_too_long" | "subject_case_conflict" | "deactivated" | "jit_disabled" | "email_in_use" | "email_confusable" | "link_domain_unverified" | "link_admin_refused" | "identity_conflict" | "email_unverified" | "conflict";
+export type DenialCode = "replay" | "missing_subject" | "missing_attribute" | "group_overage" | "domain_not_allowed" | "missing_required_group" | "denied_by_list" | "no_role" | "transient_subject" | "subject_too_long" | "subject_case_conflict" | "deactivated" | "jit_disabled" | "scim_deprovisioned" | "not_provisioned" | "email_in_use" | "email_confusable" | "link_domain_unverified" | "link_admin_refused" | "identity_conflict" | "email_unverified" | "conflict";
 
 export type StoppedBy = { stop: Stop, 
 /**
@@ -513,7 +533,7 @@ export type Identity = { connection: string, subject: string, linked: boolean, }
 
 export type UserStatus = "active" | "deactivated";
 
-export type UserSource = "jit" | "manual";
+export type UserSource = "jit" | "manual" | "scim";
 
 export type FieldChange = { field: string, before: JsonValue, after: JsonValue, };
 
@@ -692,7 +712,7 @@ kind: AuditKind | null,
  */
 action: AdminAction | null, };
 
-export type AuditKind = "login" | "admin";
+export type AuditKind = "login" | "admin" | "scim";
 
 export type AdminAction = "connection_import" | "connection_duplicate" | "connection_reimport" | "connection_remove" | "mapping_change" | "policy_change" | "sp_urls_change" | "sp_key_rotate" | "sp_key_replace" | "oidc_settings_change" | "oidc_secret_change" | "user_activate" | "user_deactivate" | "user_delete" | "demo_reset";
 

@@ -5,7 +5,15 @@
 import { api, describeError } from "../../lib/api";
 import { action } from "../../lib/action.svelte";
 import { Resource } from "../../lib/resource.svelte";
-import type { MappingDocument, MappingFix, MappingPreview, RoleRule, Source, FieldRule } from "../../lib/generated/types";
+import type {
+  FieldRule,
+  Lifecycle,
+  MappingDocument,
+  MappingFix,
+  MappingPreview,
+  RoleRule,
+  Source,
+} from "../../lib/generated/types";
 
 export const PREVIEW_DEBOUNCE_MS = 300;
 
@@ -57,6 +65,17 @@ function normalRule(r: RoleRule): RoleRule {
   };
 }
 
+/** The lifecycle policy in one key order (owners sorted); absent in documents older than SCIM. */
+function normalLifecycle(l: Lifecycle | undefined): Lifecycle {
+  const owners = l?.owners ?? {};
+  return {
+    policy: l?.policy ?? "jit",
+    jit_requires_scim: l?.jit_requires_scim ?? false,
+    match_rule: l?.match_rule ?? "user_name",
+    owners: Object.fromEntries(Object.keys(owners).sort().map((k) => [k, owners[k]])),
+  };
+}
+
 /** A canonical copy: optional parts filled in, keys in one order (for dirty checks). */
 export function normalizeDocument(d: MappingDocument): MappingDocument {
   return {
@@ -80,6 +99,7 @@ export function normalizeDocument(d: MappingDocument): MappingDocument {
       link_by_email: d.provisioning.link_by_email,
       verified_domains: [...d.provisioning.verified_domains],
       admin_roles: [...d.provisioning.admin_roles],
+      lifecycle: normalLifecycle(d.provisioning.lifecycle),
     },
   };
 }

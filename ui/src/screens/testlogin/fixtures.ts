@@ -94,6 +94,7 @@ export function mappingDocument(): MappingDocument {
       link_by_email: false,
       verified_domains: [],
       admin_roles: ["admin", "owner"],
+      lifecycle: { policy: "jit", jit_requires_scim: false, match_rule: "user_name", owners: {} },
     },
   };
 }
