@@ -27,6 +27,7 @@ pub mod mappings;
 pub mod migrations;
 pub mod oidc;
 pub mod replay;
+pub mod scim_login;
 pub mod users;
 
 use std::ffi::OsStr;
