@@ -34,6 +34,7 @@ mod oidc_oracle;
 mod oidc_validation;
 mod provisioning;
 mod scim_lifecycle;
+mod scim_store;
 mod secrets;
 mod server;
 mod shell;
