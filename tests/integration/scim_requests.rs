@@ -123,7 +123,13 @@ fn discovery_and_routing_errors_are_scim_errors_and_write_only_the_log() {
         let r = call(wb, method, path, None);
         scim_error(&r, status, None);
     }
-    let bad = wb.scim_request("acme", ScimRequest { body: b"{not json".to_vec(), ..request(Method::Post, "/Users", None) }, t0()).unwrap();
+    let bad = wb
+        .scim_request(
+            "acme",
+            ScimRequest { body: b"{not json".to_vec(), ..request(Method::Post, "/Users", None) },
+            t0(),
+        )
+        .unwrap();
     scim_error(&bad, 400, Some("invalidSyntax"));
     let list = call(wb, Method::Get, "/Users", None);
     assert_eq!((list.status, body(&list)["totalResults"].clone()), (200, json!(0)));
@@ -170,7 +176,10 @@ fn a_created_user_lands_in_the_directory_with_its_identity_audit_row_and_log() {
     let rows = scim_rows(wb);
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
-    assert_eq!((row.scim_action, row.actor.as_deref(), row.outcome), (Some(ScimAction::ScimCreateUser), Some("scim"), None));
+    assert_eq!(
+        (row.scim_action, row.actor.as_deref(), row.outcome),
+        (Some(ScimAction::ScimCreateUser), Some("scim"), None)
+    );
     assert_eq!((row.user_id, row.subject.as_deref()), (Some(user.id), Some("bjensen@example.com")));
     assert_eq!(field(row, "email").after, "bjensen@example.com");
     assert_eq!(field(row, "custom.department").after, "Sales");
@@ -219,9 +228,15 @@ fn deactivating_by_patch_deactivates_the_account_and_if_match_guards_versions() 
     // Entra ID's legacy shape: capitalised op, boolean as a string.
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                        "Operations": [{"op": "Replace", "path": "active", "value": "False"}]});
-    let stale = ScimRequest { if_match: Some("W/\"7\"".into()), ..request(Method::Patch, &format!("/Users/{id}"), Some(patch.clone())) };
+    let stale = ScimRequest {
+        if_match: Some("W/\"7\"".into()),
+        ..request(Method::Patch, &format!("/Users/{id}"), Some(patch.clone()))
+    };
     scim_error(&wb.scim_request("acme", stale, t0()).unwrap(), 412, None);
-    let fresh = ScimRequest { if_match: Some("W/\"1\"".into()), ..request(Method::Patch, &format!("/Users/{id}"), Some(patch)) };
+    let fresh = ScimRequest {
+        if_match: Some("W/\"1\"".into()),
+        ..request(Method::Patch, &format!("/Users/{id}"), Some(patch))
+    };
     let r = wb.scim_request("acme", fresh, t0() + Duration::minutes(1)).unwrap();
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(body(&r)["active"], false);
@@ -231,7 +246,10 @@ fn deactivating_by_patch_deactivates_the_account_and_if_match_guards_versions() 
     assert_eq!(user.status, UserStatus::Deactivated);
     let rows = scim_rows(wb);
     assert_eq!(rows[0].scim_action, Some(ScimAction::ScimDeactivateUser));
-    assert_eq!((field(&rows[0], "status").before.clone(), field(&rows[0], "status").after.clone()), (json!("active"), json!("deactivated")));
+    assert_eq!(
+        (field(&rows[0], "status").before.clone(), field(&rows[0], "status").after.clone()),
+        (json!("active"), json!("deactivated"))
+    );
     assert_eq!(rows[0].request.as_ref().unwrap()["body"]["Operations"][0]["op"], "Replace");
     let log = wb.scim_log("acme", 1).unwrap();
     assert_eq!(log[0].status, 200);
@@ -260,7 +278,10 @@ fn a_replaced_user_moves_its_identity_when_the_match_attribute_changes() {
     assert_eq!(subject(wb), "00u-barbara");
     let row = &scim_rows(wb)[0];
     assert_eq!(row.scim_action, Some(ScimAction::ScimReplaceUser));
-    assert_eq!((field(row, "subject").before.clone(), field(row, "subject").after.clone()), (json!("00u-bjensen"), json!("00u-barbara")));
+    assert_eq!(
+        (field(row, "subject").before.clone(), field(row, "subject").after.clone()),
+        (json!("00u-bjensen"), json!("00u-barbara"))
+    );
     assert_eq!(field(row, "display_name").after, "Barbara J.");
 }
 
@@ -279,8 +300,13 @@ fn a_user_post_adopts_the_jit_account_of_the_same_subject_and_a_second_post_is_4
     assert_eq!((user.source, user.family_name.as_deref()), (UserSource::Jit, Some("King")));
     let row = &scim_rows(wb)[0];
     assert_eq!((row.scim_action, row.user_id), (Some(ScimAction::ScimAdopt), Some(jit.id)));
-    assert_eq!((field(row, "family_name").before.clone(), field(row, "family_name").after.clone()), (json!("Lovelace"), json!("King")));
-    assert!(wb.scim_log("acme", 1).unwrap()[0].notes.iter().any(|n| n.contains(&format!("adopted JIT account {}", jit.id))));
+    assert_eq!(
+        (field(row, "family_name").before.clone(), field(row, "family_name").after.clone()),
+        (json!("Lovelace"), json!("King"))
+    );
+    assert!(
+        wb.scim_log("acme", 1).unwrap()[0].notes.iter().any(|n| n.contains(&format!("adopted JIT account {}", jit.id)))
+    );
     let again = call(wb, Method::Post, "/Users", Some(json!({"userName": "ada@example.com", "externalId": "x"})));
     scim_error(&again, 409, Some("uniqueness"));
     assert_eq!(scim_rows(wb).len(), 1);
@@ -299,7 +325,9 @@ fn deleting_a_user_leaves_a_tombstone_and_a_deactivated_account() {
     scim_error(&call(wb, Method::Get, &format!("/Users/{id}"), None), 404, None);
     scim_error(&call(wb, Method::Delete, &format!("/Users/{id}"), None), 404, None);
     let (deleted, subject): (Option<String>, String) = crate::sql(wb.store())
-        .query_row("SELECT deleted_at, subject FROM scim_resources WHERE id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT deleted_at, subject FROM scim_resources WHERE id = ?1", [&id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert!(deleted.is_some());
     assert_eq!(subject, "bjensen@example.com");
@@ -392,8 +420,14 @@ fn search_at_the_root_and_per_type_pages_over_both_types() {
     let b = bench(LifecyclePolicy::Hybrid);
     let wb = &b.wb;
     call(wb, Method::Post, "/Users", Some(bjensen()));
-    call(wb, Method::Post, "/Groups", Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "sales"})));
-    let search = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "startIndex": 1, "count": 10});
+    call(
+        wb,
+        Method::Post,
+        "/Groups",
+        Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "sales"})),
+    );
+    let search =
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "startIndex": 1, "count": 10});
     let all = call(wb, Method::Post, "/.search", Some(search.clone()));
     assert_eq!((all.status, body(&all)["totalResults"].clone()), (200, json!(2)), "{:?}", all.body);
     let users = call(wb, Method::Post, "/Users/.search", Some(search));
