@@ -185,10 +185,10 @@ fn apply(
         user.email_source = new.email.as_ref().map(|_| ctx.connection.name.clone());
     }
     let active_changed = old.map_or(new.active.is_some(), |o| o.active != new.active);
-    if let (true, Some(active)) = (active_changed, new.active) {
-        if write("status", true, notes) {
-            user.status = if active { UserStatus::Active } else { UserStatus::Deactivated };
-        }
+    if let (true, Some(active)) = (active_changed, new.active)
+        && write("status", true, notes)
+    {
+        user.status = if active { UserStatus::Active } else { UserStatus::Deactivated };
     }
     let empty = BTreeMap::new();
     let old_custom = old.map_or(&empty, |o| &o.custom);
@@ -245,10 +245,10 @@ fn claimed(
         return Ok(Some(uniqueness(format!("userName {name:?} is already User {}", other.id))));
     }
     let Some(subject) = subject else { return Ok(None) };
-    if let Some(holder) = db::user_by_identity(ctx.tx, c, subject)?.filter(|u| Some(u.id) != account) {
-        if account.is_some() || store::scim::live_user_of_account(ctx.tx, c, holder.id)?.is_some() {
-            return Ok(Some(uniqueness(format!("the login subject {subject:?} is account {}'s", holder.id))));
-        }
+    if let Some(holder) = db::user_by_identity(ctx.tx, c, subject)?.filter(|u| Some(u.id) != account)
+        && (account.is_some() || store::scim::live_user_of_account(ctx.tx, c, holder.id)?.is_some())
+    {
+        return Ok(Some(uniqueness(format!("the login subject {subject:?} is account {}'s", holder.id))));
     }
     if let Some((known, holder)) = db::folded_identity(ctx.tx, c, subject)?.filter(|(_, u)| Some(*u) != account) {
         return Ok(Some(uniqueness(format!(
