@@ -524,3 +524,21 @@ fn the_three_reports() {
     let v = serde_json::to_value(&report).unwrap();
     assert_eq!(v["claims_disagree"][0]["owner"], "scim");
 }
+
+#[test]
+fn regression_a_login_never_verifies_a_scim_owned_address_it_did_not_send() {
+    let b = Bench::new();
+    let mut doc = b.wb.mapping("acme").unwrap();
+    doc.provisioning.verified_domains = vec!["example.com".into()];
+    doc.provisioning.lifecycle.policy = LifecyclePolicy::Hybrid;
+    b.wb.set_mapping("acme", &doc, t0()).unwrap();
+    let p = Scim::on(&b).provision(SUBJECT, "ada@example.com", &["sales"]);
+    let mut claims = ada_in(&["sales"]);
+    claims[0].1 = vec!["ada.lovelace@example.com".into()];
+    let r = login_as(&b, SUBJECT, &claims);
+    assert_eq!(r.outcome, Outcome::Linked);
+    let u = b.wb.user(p.user_id).unwrap();
+    assert_eq!(u.email.as_deref(), Some("ada@example.com"), "SCIM owns the address");
+    assert!(!u.email_verified, "the login asserted another address; SCIM's stays unverified");
+    assert_eq!(r.trace.unwrap().ownership[0].field, "email");
+}
