@@ -561,3 +561,25 @@ fn regression_a_login_never_verifies_a_scim_owned_address_it_did_not_send() {
     assert!(!u.email_verified, "the login asserted another address; SCIM's stays unverified");
     assert_eq!(r.trace.unwrap().ownership[0].field, "email");
 }
+
+#[test]
+fn the_result_page_says_which_fields_scim_kept() {
+    let b = Bench::new();
+    policy(&b, LifecyclePolicy::Hybrid, false);
+    Scim::on(&b).provision(SUBJECT, "ada@example.com", &["engineering"]);
+    let attrs: Vec<(&str, Vec<&str>)> = vec![
+        ("email", vec!["ada@example.com"]),
+        ("firstName", vec!["Ada"]),
+        ("lastName", vec!["Lovelace"]),
+        ("groups", vec!["sales"]),
+    ];
+    let attrs: Vec<(&str, &[&str])> = attrs.iter().map(|(k, v)| (*k, v.as_slice())).collect();
+    let t = b.wb.complete_login("acme", &b.response(SUBJECT, &attrs), t0()).unwrap();
+    let page = handshake::server::page::result(&t);
+    assert!(
+        page.contains(
+            "groups: owned by SCIM; the login&apos;s [sales] was not written (the account keeps [engineering])"
+        ),
+        "{page}"
+    );
+}
