@@ -583,3 +583,43 @@ fn the_result_page_says_which_fields_scim_kept() {
         "{page}"
     );
 }
+
+/// `handshake scim policy` with this catalog, optionally crashing at a fault point.
+fn cli(dir: &std::path::Path, args: &[&str], fault: Option<&str>) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_handshake"));
+    c.arg("--db")
+        .arg(dir.join("catalog.db"))
+        .arg("--secret-store")
+        .arg(format!("file:{}", dir.join("secrets").display()));
+    c.args(args).stdin(std::process::Stdio::null());
+    c.env_remove("HANDSHAKE_DB").env_remove("HANDSHAKE_SECRET_STORE").env_remove("HANDSHAKE_FAULT");
+    c.env("USER", "ada").env_remove("LOGNAME").env_remove("USERNAME");
+    if let Some(point) = fault {
+        c.env("HANDSHAKE_FAULT", point);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn a_crash_before_the_lifecycle_change_row_leaves_neither_the_change_nor_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let metadata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idp/metadata.xml");
+    let out =
+        cli(dir.path(), &["connection", "import", "--name", "fx", "--metadata", metadata.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let change = ["scim", "policy", "--connection", "fx", "--policy", "hybrid", "--owner", "groups=login"];
+    let crashed = cli(dir.path(), &change, Some("after_admin_change"));
+    assert!(!crashed.status.success(), "the crash point was not reached");
+    let count = |sql: &str| -> i64 {
+        let conn = rusqlite::Connection::open(dir.path().join("catalog.db")).unwrap();
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    let policy = "SELECT count(*) FROM connection_mappings m JOIN connections c ON c.id = m.connection_id \
+                  WHERE c.name = 'fx' AND json_extract(m.document, '$.provisioning.lifecycle.policy') = 'hybrid'";
+    assert_eq!(count("SELECT count(*) FROM audit_log WHERE action = 'lifecycle_change'"), 0);
+    assert_eq!(count(policy), 0);
+    let out = cli(dir.path(), &change, None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(count("SELECT count(*) FROM audit_log WHERE action = 'lifecycle_change' AND actor = 'ada'"), 1);
+    assert_eq!(count(policy), 1);
+}
