@@ -36,6 +36,7 @@ mod oidc_validation;
 mod provisioning;
 mod scim_cli;
 mod scim_http;
+mod scim_store;
 mod secrets;
 mod server;
 mod shell;
