@@ -37,6 +37,7 @@ mod provisioning;
 mod scim_cli;
 mod scim_http;
 mod scim_store;
+mod scim_filter;
 mod secrets;
 mod server;
 mod shell;
