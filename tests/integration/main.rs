@@ -38,6 +38,7 @@ mod scim_cli;
 mod scim_filter;
 mod scim_http;
 mod scim_store;
+mod scim_patch;
 mod secrets;
 mod server;
 mod shell;
