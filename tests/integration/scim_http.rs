@@ -371,3 +371,23 @@ async fn etags_if_match_and_uniqueness() {
     assert_scim_error(&s.raw(with_if_match(etag, patch)).await, 412);
     assert_eq!(s.send("DELETE", &format!("/Users/{id}"), None).await.status, StatusCode::NO_CONTENT);
 }
+
+/// scim2-tester PATCHes the whole enterprise extension with the object its model dumps,
+/// which names its own schema: `{"schemas": [urn], "employeeNumber": ...}`. The "schemas" key
+/// was taken for an attribute (400 invalidPath).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_a_patch_of_the_whole_enterprise_extension_may_name_its_schema() {
+    let s = Scim::new();
+    let created = s.send("POST", "/Users", Some(user("ada@example.com"))).await;
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    for op in ["add", "replace"] {
+        let patch = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": op, "path": urn, "value": {"schemas": [urn], "employeeNumber": format!("{op}-7")}}]
+        });
+        let a = s.send("PATCH", &format!("/Users/{id}"), Some(patch)).await;
+        assert_eq!(a.status, StatusCode::OK, "{op}: {}", a.text);
+        assert_eq!(a.json()[urn]["employeeNumber"], json!(format!("{op}-7")), "{}", a.text);
+    }
+}
