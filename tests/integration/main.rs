@@ -39,6 +39,7 @@ mod scim_filter;
 mod scim_http;
 mod scim_store;
 mod scim_patch;
+mod scim_requests;
 mod secrets;
 mod server;
 mod shell;
