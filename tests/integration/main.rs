@@ -37,6 +37,7 @@ mod provisioning;
 mod scim_cli;
 mod scim_filter;
 mod scim_http;
+mod scim_lifecycle;
 mod scim_store;
 mod scim_patch;
 mod scim_requests;
