@@ -151,8 +151,11 @@ impl Workbench {
 
     /// `None` when the connection does not exist or its SCIM endpoint is off.
     pub fn scim_gate(&self, connection: &str) -> Result<Option<ScimGate>> {
-        Ok(store::scim::gate(self.store(), connection)?
-            .map(|(connection_id, generation, changed_at)| ScimGate { connection_id, generation, changed_at }))
+        Ok(store::scim::gate(self.store(), connection)?.map(|(connection_id, generation, changed_at)| ScimGate {
+            connection_id,
+            generation,
+            changed_at,
+        }))
     }
 
     /// SHA-256 of the connection's current token (from the secret store), for a constant-time

@@ -391,3 +391,27 @@ async fn regression_a_patch_of_the_whole_enterprise_extension_may_name_its_schem
         assert_eq!(a.json()[urn]["employeeNumber"], json!(format!("{op}-7")), "{}", a.text);
     }
 }
+
+/// SQLite reuses the largest rowid after a delete: a connection removed and imported again
+/// under the same name got the same id, and its first token the same generation, so the
+/// server's cached digest of the removed connection's token let that old token in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_a_removed_connections_token_never_opens_its_successor() {
+    let s = Scim::new();
+    assert_eq!(s.send("GET", "/ServiceProviderConfig", None).await.status, StatusCode::OK);
+    let wb = s.workbench();
+    let old_gate = wb.scim_gate("acme").unwrap().unwrap();
+    let later = generator::judged_at() + chrono::Duration::seconds(1);
+    wb.remove_connection("acme", later).unwrap();
+    wb.import_connection(&generator::fixture_connection("acme"), later).unwrap();
+    let enabled = wb.scim_enable("acme", None, later).unwrap();
+    let new_gate = wb.scim_gate("acme").unwrap().unwrap();
+    assert_eq!(
+        (new_gate.connection_id, new_gate.generation),
+        (old_gate.connection_id, old_gate.generation),
+        "the case this test is about: the same id and generation"
+    );
+    assert_scim_error(&s.send("GET", "/ServiceProviderConfig", None).await, 401);
+    let new = enabled.token.expose().clone();
+    assert_eq!(s.send_as(Some(&new), "GET", "/ServiceProviderConfig", None).await.status, StatusCode::OK);
+}
