@@ -41,6 +41,7 @@ mod scim_lifecycle;
 mod scim_patch;
 mod scim_requests;
 mod scim_secrets;
+mod scim_concurrency;
 mod scim_store;
 mod secrets;
 mod server;
