@@ -17,30 +17,11 @@ use super::audit::diff_values;
 use super::scim::{Ctx, Done, Handled, new_id, resource_response};
 use crate::directory::{FieldChange, FieldWriter, ScimAction, User, UserSource, UserStatus};
 use crate::error::Result;
-<<<<<<< HEAD
-<<<<<<< HEAD
 use crate::provision::{self, MatchRule, Owner};
-=======
-use crate::provision::{self, Lifecycle, MatchRule, Owner};
->>>>>>> i15-life
-=======
-use crate::provision::{self, MatchRule, Owner};
->>>>>>> i15-http
 use crate::scim::{ENTERPRISE_USER_URN, ResourceKind, ScimError, ScimType, resource};
 use crate::store::scim::Resource;
 use crate::store::{self, users as db};
 
-<<<<<<< HEAD
-<<<<<<< HEAD
-=======
-/// Who owns `field` under `lifecycle`: the one rule, [`Lifecycle::owner`], which logins use too.
-pub(crate) fn owner_of(lifecycle: &Lifecycle, field: &str) -> Owner {
-    lifecycle.owner(field)
-}
-
->>>>>>> i15-life
-=======
->>>>>>> i15-http
 /// The login subject of a User document by the match rule, verbatim.
 pub(crate) fn subject_of(rule: MatchRule, doc: &Value) -> Option<String> {
     let key = match rule {
