@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use handshake::Error;
 use handshake::clock::{Clock, SystemClock};
-use handshake::demo::{DemoStyle, ScenarioId, StoryStep};
+use handshake::demo::{DemoStyle, ScenarioId, StoryMode, StoryStep};
 use handshake::desktop::Desktop;
 use handshake::workbench::OpenOptions;
 use handshake::workbench::demo::{ScenarioRequest, ScenarioResult};
@@ -32,6 +32,10 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
                 "failed_check": result.failed_check,
                 "outcome": result.outcome,
                 "user": result.user,
+                "as_expected": result.as_expected,
+                "intended": result.intended,
+                "scim": result.scim,
+                "checks": result.checks,
             });
             println!("{}", to_json(&out)?);
         } else {
@@ -40,11 +44,24 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(name) = &args.story {
+        let mode = StoryMode::parse(&args.mode).unwrap_or_default();
+        if name == "all" {
+            let run = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_story(mode))))?;
+            emit(args.json, &run, |run| {
+                println!("The story, {}:\n", run.mode.title());
+                for done in &run.steps {
+                    let verdict = if done.result.as_expected { "as intended" } else { "NOT as intended" };
+                    println!("  {:<14} {:<40} {verdict}", done.step.as_str(), done.result.intended);
+                    println!("  {:<14} {}", "", done.moral);
+                }
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let step = StoryStep::parse(name).ok_or_else(|| Error::invalid(format!("unknown story step {name:?}")))?;
-        let done = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_story_step(step))))?;
+        let done = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_story_step_in(step, mode))))?;
         emit(args.json, &done, |done| {
             let told = done.story.steps.iter().find(|s| s.step == done.step);
-            println!("{}: {}\n", done.step.as_str(), told.map_or("", |s| s.text.as_str()));
+            println!("{} ({}): {}\n", done.step.as_str(), done.mode.as_str(), told.map_or("", |s| s.text.as_str()));
             print_result(&done.result);
             println!("\n{}", done.moral);
         })?;
@@ -64,9 +81,11 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
                 let state = if p.active { "" } else { " (deactivated)" };
                 println!("  {:<36} {} · {} · {}{state}", p.email, p.display_name, p.department, p.label);
             }
-            println!("\nStory (handshake demo --story STEP):");
-            for s in &catalog.story.steps {
-                println!("  {:<8} {}", s.step.as_str(), s.text);
+            for story in [&catalog.story, &catalog.hybrid_story] {
+                println!("\nStory, {} (handshake demo --story [STEP] --mode {}):", story.mode.title(), story.mode.as_str());
+                for s in &story.steps {
+                    println!("  {:<14} {}", s.step.as_str(), s.text);
+                }
             }
         })?;
         return Ok(ExitCode::SUCCESS);
@@ -113,7 +132,7 @@ fn print_result(result: &ScenarioResult) {
     let verdict = serde_json::to_value(result.verdict).unwrap_or_default();
     println!("scenario:     {} (as {})", result.scenario, result.persona);
     println!("verdict:      {}", verdict.as_str().unwrap_or_default());
-    println!("outcome:      {}", result.outcome);
+    println!("outcome:      {}", result.outcome.map_or("-".to_owned(), |o| o.to_string()));
     println!("failed check: {}", result.failed_check.map_or("-", |c| c.as_str()));
     println!("intended:     {} ({})", if result.as_expected { "yes" } else { "NO" }, result.intended);
     println!("\n{}", result.summary.happened);
@@ -122,6 +141,17 @@ fn print_result(result: &ScenarioResult) {
     }
     if let Some(change) = &result.summary.change {
         println!("What to change: {change}");
+    }
+    if !result.scim.is_empty() {
+        println!("\nSCIM requests (the demo IdP's client):");
+        for x in &result.scim {
+            let method = serde_json::to_value(x.method).unwrap_or_default();
+            let mark = if x.ok { "" } else { "  <- not as intended" };
+            println!("  {:<6} {:<48} {}  {}{mark}", method.as_str().unwrap_or_default(), x.path, x.status, x.what);
+        }
+    }
+    for c in &result.checks {
+        println!("{} {} ({})", if c.ok { "ok  " } else { "FAIL" }, c.what, c.found);
     }
     if let Some(u) = &result.user {
         println!();

@@ -35,6 +35,7 @@ pub mod demo;
 mod demo_oidc;
 mod demo_op;
 mod demo_reset;
+pub mod demo_scim;
 pub mod directory;
 pub mod logins;
 pub mod mapping;
