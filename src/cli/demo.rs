@@ -26,17 +26,20 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
         let request = ScenarioRequest { scenario, persona: args.persona.clone(), skew_minutes: args.skew_minutes };
         let result = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_scenario(request))))?;
         if args.json {
-            let out = serde_json::json!({
+            let mut out = serde_json::json!({
                 "scenario": result.scenario,
                 "verdict": result.verdict,
                 "failed_check": result.failed_check,
                 "outcome": result.outcome,
                 "user": result.user,
-                "as_expected": result.as_expected,
-                "intended": result.intended,
-                "scim": result.scim,
-                "checks": result.checks,
             });
+            // A SCIM scenario also says what its requests got and what it checked.
+            if let (true, Some(obj)) = (scenario.is_scim(), out.as_object_mut()) {
+                obj.insert("as_expected".into(), result.as_expected.into());
+                obj.insert("intended".into(), result.intended.clone().into());
+                obj.insert("scim".into(), serde_json::to_value(&result.scim).unwrap_or_default());
+                obj.insert("checks".into(), serde_json::to_value(&result.checks).unwrap_or_default());
+            }
             println!("{}", to_json(&out)?);
         } else {
             print_result(&result);

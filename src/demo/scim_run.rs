@@ -38,6 +38,9 @@ pub struct ScimPlan {
 pub trait DemoHost {
     /// An admin deletes the account of `persona` (email) at `connection`.
     fn delete_account(&self, connection: &str, persona: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Refused SCIM requests (401) the running server counted for `connection` in the last
+    /// minute: kept in memory only, never written (the rule "without a token nothing is written").
+    fn scim_rejections(&self, connection: &str) -> u32;
 }
 
 /// What a run did: its test logins (in order) and its SCIM exchanges.
@@ -45,6 +48,8 @@ pub trait DemoHost {
 pub struct RunLog {
     pub test_logins: Vec<i64>,
     pub scim: Vec<ScimExchange>,
+    /// After the bad tokens: the server's in-memory count of refused requests.
+    pub rejections: Option<u32>,
 }
 
 fn no_such(what: &str) -> Error {
@@ -54,7 +59,7 @@ fn no_such(what: &str) -> Error {
 /// Runs `prepared`: a plain sign-in, or its SCIM plan's steps in order.
 pub async fn drive_run(base_url: &str, prepared: &PreparedScenario, host: &impl DemoHost) -> Result<RunLog> {
     let Some(plan) = &prepared.scim else {
-        return Ok(RunLog { test_logins: vec![run::drive(base_url, prepared).await?], scim: Vec::new() });
+        return Ok(RunLog { test_logins: vec![run::drive(base_url, prepared).await?], ..RunLog::default() });
     };
     let base = base_url.trim_end_matches('/');
     let endpoint = format!("{base}/scim/{}/v2", url_segment(&prepared.connection));
@@ -98,6 +103,7 @@ pub async fn drive_run(base_url: &str, prepared: &PreparedScenario, host: &impl 
                 {
                     log.scim.push(client.send_as(what, Method::Post, "/Users", Some(&doc), &credential, &[]).await?);
                 }
+                log.rejections = Some(host.scim_rejections(&prepared.connection));
             }
             Act::EntraReplays => entra_replays(&client, &endpoint, &plan.token, p, &mut log.scim).await?,
         }

@@ -15,6 +15,10 @@ impl DemoHost for Desktop {
         let (connection, persona) = (connection.to_owned(), persona.to_owned());
         self.run(move |wb, now| wb.demo_delete_account(&connection, &persona, now)).await
     }
+
+    fn scim_rejections(&self, connection: &str) -> u32 {
+        self.state().map_or(0, |s| s.scim_rejections(connection, self.clock.now()).last_minute)
+    }
 }
 
 impl Desktop {

@@ -347,6 +347,12 @@ impl Workbench {
                     same && !bodies.is_empty(),
                     format!("{} answers", bodies.len()),
                 ));
+                let rejected = log.rejections.unwrap_or(0);
+                checks.push(DemoCheck::new(
+                    "the live log shows the refused requests (counted in memory only)",
+                    rejected >= 2,
+                    format!("{rejected} refused in the last minute"),
+                ));
                 let after = store::demo::row_counts(self.store())?;
                 checks.push(DemoCheck::new(
                     "nothing was written (users, SCIM resources, audit rows, request log)",
