@@ -148,16 +148,11 @@ pub struct PreparedScenario {
 }
 
 /// Rows of the tables a SCIM request may write, for "nothing was written".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RowCounts {
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub users: i64,
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub scim_resources: i64,
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub audit_log: i64,
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub scim_requests: i64,
 }
 

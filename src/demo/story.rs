@@ -15,7 +15,7 @@ use crate::login::{DenialCode, Stop};
 use crate::validate::CheckId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum StoryStep {
     /// Hybrid only: the IdP's SCIM client creates the new hire before her first day.

@@ -23,13 +23,9 @@ use crate::directory::{AdminAction, AuditEntry, AuditKind, AuditQuery, UserStatu
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::{DenialCode, Outcome, Stop, Summary};
 use crate::provision::LifecyclePolicy;
+use crate::secrets;
 use crate::sensitive::Sensitive;
 use crate::store;
-
-/// The secret-store key of a connection's SCIM token (`secrets::scim`'s rule).
-fn token_key(connection: &str) -> String {
-    format!("scim-token/{connection}")
-}
 
 /// A whole story run in one mode, step by step (the app's column).
 #[derive(Debug, Clone, Serialize)]
@@ -48,7 +44,7 @@ impl Workbench {
         if !status.enabled {
             self.scim_enable(DEMO_CONNECTION, Some(LifecyclePolicy::Hybrid), now)?;
             self.set_demo_lifecycle(LifecyclePolicy::Hybrid, now)?;
-        } else if self.secrets().get(&token_key(DEMO_CONNECTION))?.is_none() {
+        } else if self.secrets().get(&secrets::scim_token(DEMO_CONNECTION))?.is_none() {
             self.scim_rotate_token(DEMO_CONNECTION, now)?;
         }
         Ok(())
@@ -58,7 +54,7 @@ impl Workbench {
     fn demo_scim_token(&self) -> Result<Sensitive<String>> {
         let bytes = self
             .secrets()
-            .get(&token_key(DEMO_CONNECTION))?
+            .get(&secrets::scim_token(DEMO_CONNECTION))?
             .ok_or_else(|| Error::new(ErrorCode::NotFound, "the demo connection's SCIM token is not in the secret store"))?;
         let token = String::from_utf8(bytes.expose().clone())
             .map_err(|_| Error::new(ErrorCode::Internal, "the demo connection's SCIM token is not text"))?;
