@@ -80,6 +80,7 @@ pub fn typescript() -> String {
         provision::UpdatePolicy,
         provision::RoleSync,
         provision::Trace,
+        provision::OwnershipNote,
         provision::rules::RuleTrace,
         provision::rules::AccessTrace,
         provision::mapping::FieldTrace,

@@ -35,6 +35,7 @@ mod oidc_validation;
 mod provisioning;
 mod scim_demo;
 mod scim_filter;
+mod scim_lifecycle;
 mod scim_store;
 mod secrets;
 mod server;
