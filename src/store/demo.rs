@@ -173,24 +173,6 @@ pub fn clear_scim(tx: &WriteTx<'_>, connection_id: i64) -> Result<u32> {
     Ok(u32::try_from(removed).unwrap_or(u32::MAX))
 }
 
-/// One person's SCIM Users at a connection (live or tombstones), matched by `userName` or by
-/// `externalId` / subject (the persona's id or email), and her group memberships: a scenario
-/// starts from her first day.
-pub fn clear_scim_person(tx: &WriteTx<'_>, connection_id: i64, email: &str, id: &str) -> Result<()> {
-    let db = tx.db();
-    let person = "connection_id = ?1 AND resource_type = 'User' \
-                  AND (lower(name) = lower(?2) OR external_id = ?3 OR subject IN (?2, ?3))";
-    db.execute(
-        &format!(
-            "DELETE FROM scim_group_members WHERE connection_id = ?1 \
-             AND member_id IN (SELECT id FROM scim_resources WHERE {person})"
-        ),
-        params![connection_id, email, id],
-    )?;
-    db.execute(&format!("DELETE FROM scim_resources WHERE {person}"), params![connection_id, email, id])?;
-    Ok(())
-}
-
 /// Whether the connection's SCIM client provisioned `email` (a live User resource).
 pub fn scim_provisioned(db: &impl Read, connection_id: i64, email: &str) -> Result<bool> {
     Ok(db.db().query_row(
@@ -199,20 +181,6 @@ pub fn scim_provisioned(db: &impl Read, connection_id: i64, email: &str) -> Resu
         params![connection_id, email],
         |r| r.get(0),
     )?)
-}
-
-/// The live SCIM User document of `email` at a connection.
-pub fn scim_document(db: &impl Read, connection_id: i64, email: &str) -> Result<Option<serde_json::Value>> {
-    let doc: Option<String> = db
-        .db()
-        .query_row(
-            "SELECT document FROM scim_resources WHERE connection_id = ?1 AND resource_type = 'User' \
-             AND lower(name) = lower(?2) AND deleted_at IS NULL",
-            params![connection_id, email],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(doc.and_then(|d| serde_json::from_str(&d).ok()))
 }
 
 /// Whether a tombstone keeps `subject` from coming back at a connection.

@@ -22,7 +22,7 @@ use crate::demo::{
 use crate::directory::{AdminAction, AuditEntry, AuditKind, AuditQuery, UserStatus, UserSource};
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::{DenialCode, Outcome, Stop, Summary};
-use crate::provision::LifecyclePolicy;
+use crate::provision::{LifecyclePolicy, Owner};
 use crate::secrets;
 use crate::sensitive::Sensitive;
 use crate::store;
@@ -75,8 +75,9 @@ impl Workbench {
         Ok(())
     }
 
-    /// The person back at her first day at the demo connection: her account and her SCIM
-    /// Users (live or tombstones) removed, with one audit row (demo data).
+    /// The person back at her first day at the demo connection: her account and the demo
+    /// connection's SCIM rows (resources, tombstones, groups, log) removed, with one audit row
+    /// (demo data).
     fn restart_person(&self, p: &Persona, why: &str, now: DateTime<Utc>) -> Result<()> {
         let tx = self.store().write()?;
         let c = store::connections::get(&tx, DEMO_CONNECTION)?;
@@ -86,7 +87,9 @@ impl Workbench {
                 removed += 1;
             }
         }
-        store::demo::clear_scim_person(&tx, c.id, &p.email, &p.id)?;
+        // The demo IdP's SCIM client starts over too: groups would otherwise keep members
+        // whose resources are gone.
+        store::demo::clear_scim(&tx, c.id)?;
         let change = AdminChange {
             action: AdminAction::DemoReset,
             connection: Some((c.name.clone(), c.id)),
@@ -311,18 +314,15 @@ impl Workbench {
                     kept,
                     groups.join(", "),
                 ));
-                let note = match log.test_logins.last() {
-                    Some(id) => {
-                        let trace = self.test_login(*id)?.report.trace;
-                        serde_json::to_string(&trace).unwrap_or_default().to_ascii_lowercase()
-                    }
-                    None => String::new(),
+                let notes = match log.test_logins.last() {
+                    Some(id) => self.test_login(*id)?.report.trace.map(|t| t.ownership).unwrap_or_default(),
+                    None => Vec::new(),
                 };
-                let says = note.contains("groups") && note.contains("scim");
+                let note = notes.iter().find(|n| n.field == "groups" && n.owner == Owner::Scim);
                 checks.push(DemoCheck::new(
                     "the trace says the groups are owned by SCIM",
-                    says,
-                    if says { "ownership note" } else { "no ownership note" },
+                    note.is_some(),
+                    note.map_or("no ownership note".into(), |n| n.sentence()),
                 ));
                 let report = self.scim_report(DEMO_CONNECTION)?;
                 let listed = report.claims_disagree.iter().any(|d| {
@@ -376,7 +376,7 @@ impl Workbench {
                     .flat_map(|r| r.notes)
                     .map(|n| n.to_ascii_lowercase())
                     .collect();
-                for (what, word) in [("coerced boolean", "coerc"), ("capitalised op", "capitali")] {
+                for (what, word) in [("boolean string read as a boolean", "boolean string"), ("capitalised op", "capitalised op")] {
                     let noted = notes.iter().any(|n| n.contains(word));
                     checks.push(DemoCheck::new(
                         format!("the request log notes the {what}"),
