@@ -85,7 +85,11 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
                 println!("  {:<36} {} · {} · {}{state}", p.email, p.display_name, p.department, p.label);
             }
             for story in [&catalog.story, &catalog.hybrid_story] {
-                println!("\nStory, {} (handshake demo --story [STEP] --mode {}):", story.mode.title(), story.mode.as_str());
+                println!(
+                    "\nStory, {} (handshake demo --story [STEP] --mode {}):",
+                    story.mode.title(),
+                    story.mode.as_str()
+                );
                 for s in &story.steps {
                     println!("  {:<14} {}", s.step.as_str(), s.text);
                 }

@@ -417,7 +417,11 @@ pub fn apply(id: ScenarioId, plan: &mut Plan, style: DemoStyle, skew_minutes: i6
         | S::OidcGroupOverage
         | S::OidcCodeReplay => {}
         // A SCIM scenario's sign-ins are the happy path: the SCIM side makes the difference.
-        S::ScimDeprovisionedLogin | S::ScimJitConflict | S::ScimClaimRollback | S::ScimBadToken | S::ScimEntraQuirks => {}
+        S::ScimDeprovisionedLogin
+        | S::ScimJitConflict
+        | S::ScimClaimRollback
+        | S::ScimBadToken
+        | S::ScimEntraQuirks => {}
         S::Encrypted => plan.encryption = Encryption::ToSp,
         S::Unsigned => {
             plan.sign_response = false;

@@ -96,10 +96,9 @@ pub fn user_document(p: &Persona, dialect: Dialect) -> Value {
         ENTERPRISE_USER_URN: { "department": p.department },
     });
     if let Some(obj) = doc.as_object_mut() {
-        if let Some(cc) = p.extra.iter().find(|a| a.name == "costCenter").and_then(|a| a.values.first()) {
-            if let Some(ext) = obj.get_mut(ENTERPRISE_USER_URN).and_then(Value::as_object_mut) {
-                ext.insert("costCenter".into(), cc.clone().into());
-            }
+        let cost_center = p.extra.iter().find(|a| a.name == "costCenter").and_then(|a| a.values.first());
+        if let (Some(cc), Some(ext)) = (cost_center, obj.get_mut(ENTERPRISE_USER_URN).and_then(Value::as_object_mut)) {
+            ext.insert("costCenter".into(), cc.clone().into());
         }
         if dialect == Dialect::Okta {
             obj.insert("groups".into(), json!([]));
@@ -419,6 +418,9 @@ mod tests {
     fn differences_name_the_paths_that_differ() {
         let expected = json!({"a": 1, "b": {"c": [1, 2]}});
         assert!(differences(&expected, &json!({"a": 1, "b": {"c": [1, 2], "d": 0}, "e": 3})).is_empty());
-        assert_eq!(differences(&expected, &json!({"b": {"c": [1, 3]}})), ["a: missing, expected 1", "b.c[1]: 3, expected 2"]);
+        assert_eq!(
+            differences(&expected, &json!({"b": {"c": [1, 3]}})),
+            ["a: missing, expected 1", "b.c[1]: 3, expected 2"]
+        );
     }
 }

@@ -76,7 +76,9 @@ pub async fn drive_run(base_url: &str, prepared: &PreparedScenario, host: &impl 
             }
             Act::Promote => {
                 let id = user_id(&client, p, &mut log.scim).await?;
-                log.scim.push(client.patch("push the promotion", &format!("/Users/{id}"), profile_ops(p, client.dialect)).await?);
+                log.scim.push(
+                    client.patch("push the promotion", &format!("/Users/{id}"), profile_ops(p, client.dialect)).await?,
+                );
                 leave_group(&client, FORMER_GROUP, &id, &mut log.scim).await?;
                 for g in PROMOTED_GROUPS {
                     join_group(&client, g, &id, &p.display_name, &mut log.scim).await?;
@@ -89,7 +91,8 @@ pub async fn drive_run(base_url: &str, prepared: &PreparedScenario, host: &impl 
             }
             Act::Deactivate => {
                 let id = user_id(&client, p, &mut log.scim).await?;
-                log.scim.push(client.patch("deactivate", &format!("/Users/{id}"), deactivate_ops(client.dialect)).await?);
+                log.scim
+                    .push(client.patch("deactivate", &format!("/Users/{id}"), deactivate_ops(client.dialect)).await?);
             }
             Act::Delete => {
                 let id = user_id(&client, p, &mut log.scim).await?;
@@ -138,12 +141,20 @@ async fn user_id(client: &ScimClient, p: &Persona, log: &mut Vec<ScimExchange>) 
 }
 
 /// Puts the user in `group`: the group found by name gets a member, or is created with her.
-async fn join_group(client: &ScimClient, group: &str, id: &str, display: &str, log: &mut Vec<ScimExchange>) -> Result<()> {
+async fn join_group(
+    client: &ScimClient,
+    group: &str,
+    id: &str,
+    display: &str,
+    log: &mut Vec<ScimExchange>,
+) -> Result<()> {
     let (x, found) = client.find("Groups", "displayName", group).await?;
     log.push(x);
     let what = format!("add to {group}");
     let x = match found {
-        Some(gid) => client.patch(&what, &format!("/Groups/{gid}"), member_add_ops(client.dialect, id, display)).await?,
+        Some(gid) => {
+            client.patch(&what, &format!("/Groups/{gid}"), member_add_ops(client.dialect, id, display)).await?
+        }
         None => client.send(&what, Method::Post, "/Groups", Some(&group_document(group, &[(id, display)]))).await?,
     };
     log.push(x);
@@ -178,7 +189,9 @@ async fn entra_replays(
     }
     // The same tenant with the flag: every URL carries ?aadOptscim062020.
     let flagged = ScimClient::new(endpoint, token.clone(), Dialect::EntraCompliant)?;
-    log.push(flagged.patch("path-less replace, keys are paths (aadOptscim062020)", &user, entra_compliant_replay(p)).await?);
+    log.push(
+        flagged.patch("path-less replace, keys are paths (aadOptscim062020)", &user, entra_compliant_replay(p)).await?,
+    );
     // Member removal by a value list (no filter), then the string boolean.
     let (x, group) = legacy.find("Groups", "displayName", FORMER_GROUP).await?;
     log.push(x);
@@ -193,7 +206,11 @@ async fn entra_replays(
 
 /// The last document a run read back (`GET /Users/{id}`), for the scenario's expected document.
 pub fn last_read(log: &RunLog) -> Option<&Value> {
-    log.scim.iter().rev().find(|x| x.method == Method::Get && x.path.starts_with("/Users/")).and_then(|x| x.body.as_ref())
+    log.scim
+        .iter()
+        .rev()
+        .find(|x| x.method == Method::Get && x.path.starts_with("/Users/"))
+        .and_then(|x| x.body.as_ref())
 }
 
 pub use scim_client::entra_expected_document;

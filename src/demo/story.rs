@@ -206,9 +206,9 @@ impl StoryStep {
     pub fn moral(self, mode: StoryMode, p: &Persona) -> String {
         let name = &p.given_name;
         match (mode, self) {
-            (_, StoryStep::PreProvision) => format!(
-                "{name}'s account exists before her first login: pre-provisioning, which JIT alone cannot do."
-            ),
+            (_, StoryStep::PreProvision) => {
+                format!("{name}'s account exists before her first login: pre-provisioning, which JIT alone cannot do.")
+            }
             (StoryMode::Jit, StoryStep::Joiner) => {
                 format!("{name} has an account now, made from the IdP's claims at her first login.")
             }
@@ -321,7 +321,9 @@ mod tests {
         // Hybrid: the pre-provisioned account is not the joiner's sign-in; SCIM deactivates.
         let hybrid = StoryMode::Hybrid;
         let provisioned = StoryState { has_account: true, scim_provisioned: true, ..none };
-        assert!(StoryStep::PreProvision.done(hybrid, p, provisioned) && !StoryStep::Joiner.done(hybrid, p, provisioned));
+        assert!(
+            StoryStep::PreProvision.done(hybrid, p, provisioned) && !StoryStep::Joiner.done(hybrid, p, provisioned)
+        );
         assert_eq!(StoryStep::Leaver.change(hybrid, p), None);
         assert!(StoryStep::Leaver.done(hybrid, p, StoryState { deactivated: true, ..provisioned }));
     }
@@ -334,7 +336,10 @@ mod tests {
         assert_eq!(intended, ["Signed in", "Signed in", "Rejected at the status check"]);
         assert!(story.fresh);
         let account = StoryState { has_account: true, ..none };
-        assert!(!DemoStory::of(&defaults(), StoryMode::Jit, account).fresh, "an account from an earlier run: not the known start");
+        assert!(
+            !DemoStory::of(&defaults(), StoryMode::Jit, account).fresh,
+            "an account from an earlier run: not the known start"
+        );
         let hybrid = DemoStory::of(&defaults(), StoryMode::Hybrid, none);
         let intended: Vec<&str> = hybrid.steps.iter().map(|s| s.intended.as_str()).collect();
         assert_eq!(

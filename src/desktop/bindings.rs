@@ -149,7 +149,7 @@ pub fn typescript() -> String {
         demo::StoryMode,
         demo::scim_client::ScimExchange,
         demo_api::DemoCheck,
-        crate::workbench::demo_scim::StoryRun,
+        crate::workbench::demo_story::StoryRun,
         // Also in i15-ui: keep one when merging.
         crate::scim::Method,
     ];

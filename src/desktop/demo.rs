@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::workbench::demo::{
     DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult, StoryStepResult,
 };
-use crate::workbench::demo_scim::StoryRun;
+use crate::workbench::demo_story::StoryRun;
 
 /// The app's side of a SCIM run: an admin's action between requests is one workbench call.
 impl DemoHost for Desktop {

@@ -11,13 +11,13 @@ use crate::connection::{self, SecurityPolicy};
 use crate::demo::scenarios::{self, Flow};
 use crate::demo::scim_client::ScimExchange;
 use crate::demo::scim_run::RunLog;
-use crate::demo::story::{self, DemoStory, StoryMode, StoryState, StoryStep};
+use crate::demo::story::{DemoStory, StoryMode, StoryStep};
 use crate::demo::{
     AutoPost, DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_OIDC_CONNECTION, DEMO_STRICT_CONNECTION, DemoIdentity,
     DemoStyle, DemoTarget, DemoVerdict, Expected, METADATA_SOURCE, PendingRequest, Persona, PreparedScenario,
     ScenarioId, SignInForm, SignMode, demo_mapping, find_persona, idp, metadata_xml,
 };
-use crate::directory::{FieldChange, User, UserQuery};
+use crate::directory::{FieldChange, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::idp::SigningKey;
 use crate::login::{Outcome, Stop, Summary};
@@ -397,27 +397,6 @@ impl Workbench {
         Ok(DemoCatalog { style: identity.style, scenarios, story, hybrid_story, personas })
     }
 
-    /// The story in `mode` as far as the IdP's people and the demo connection's accounts show it.
-    pub(super) fn demo_story(&self, personas: &[Persona], mode: StoryMode) -> Result<DemoStory> {
-        let state = match story::person(personas) {
-            Some(p) => self.story_state(p)?,
-            None => StoryState::default(),
-        };
-        Ok(DemoStory::of(personas, mode, state))
-    }
-
-    /// The person's account at the demo connection, if any.
-    pub(super) fn demo_account(&self, email: &str) -> Result<Option<User>> {
-        if self.store().get_connection(DEMO_CONNECTION).is_err() {
-            return Ok(None);
-        }
-        let query = UserQuery { connection: Some(DEMO_CONNECTION.into()), text: Some(email.to_owned()) };
-        Ok(self
-            .users(&query)?
-            .into_iter()
-            .find(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))))
-    }
-
     /// The demo IdP's SSO endpoint reading an AuthnRequest: it must come from a connection
     /// to the demo IdP, with that connection's ACS URL.
     pub fn demo_receive_request(&self, saml_request: &str) -> Result<PendingRequest> {
@@ -599,24 +578,6 @@ impl Workbench {
             test_login_id: Some(test_login_id),
             scim: Vec::new(),
             checks: Vec::new(),
-        })
-    }
-
-    /// The result of a driven story step: its run's, told in the step's terms.
-    pub fn story_step_result(&self, prepared: &PreparedStoryStep, log: &RunLog) -> Result<StoryStepResult> {
-        let mut result = self.run_result(&prepared.scenario, log)?;
-        // The step's own name: its intended outcome is the step's, not the happy scenario's.
-        result.scenario = prepared.step.as_str().into();
-        let all = self.demo_personas()?;
-        let moral = find_persona(&all, &prepared.scenario.persona)
-            .map(|p| prepared.step.moral(prepared.mode, p))
-            .unwrap_or_default();
-        Ok(StoryStepResult {
-            step: prepared.step,
-            mode: prepared.mode,
-            result,
-            moral,
-            story: self.demo_story(&all, prepared.mode)?,
         })
     }
 }

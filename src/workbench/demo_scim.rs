@@ -11,29 +11,19 @@ use serde_json::Value;
 
 use super::Workbench;
 use super::audit::{self, AdminChange};
-use super::demo::{DemoCheck, PreparedStoryStep, ScenarioRequest, ScenarioResult, StoryStepResult};
+use super::demo::{DemoCheck, ScenarioRequest, ScenarioResult};
+use super::demo_story::story_checks;
 use crate::demo::scenarios_scim::{self, ROLLBACK_FROM, ROLLBACK_TO};
 use crate::demo::scim_client;
 use crate::demo::scim_run::{RunLog, ScimPlan, last_read};
-use crate::demo::story::{self, StoryMode, StoryState, StoryStep};
-use crate::demo::{
-    DEMO_CONNECTION, DemoVerdict, Persona, PreparedScenario, ScenarioId, demo_lifecycle, find_persona, personas,
-};
-use crate::directory::{AdminAction, AuditEntry, AuditKind, AuditQuery, UserStatus, UserSource};
+use crate::demo::{DEMO_CONNECTION, DemoVerdict, Persona, PreparedScenario, ScenarioId, demo_lifecycle};
+use crate::directory::{AdminAction, AuditEntry, AuditKind, AuditQuery, UserStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::{DenialCode, Outcome, Stop, Summary};
 use crate::provision::{LifecyclePolicy, Owner};
 use crate::secrets;
 use crate::sensitive::Sensitive;
 use crate::store;
-
-/// A whole story run in one mode, step by step (the app's column).
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-pub struct StoryRun {
-    pub mode: StoryMode,
-    pub steps: Vec<StoryStepResult>,
-}
 
 impl Workbench {
     /// SCIM on at the demo connection, hybrid, with a token in this secret store: enabled the
@@ -51,18 +41,17 @@ impl Workbench {
     }
 
     /// The demo connection's SCIM token, for the demo IdP's client only (never serialized).
-    fn demo_scim_token(&self) -> Result<Sensitive<String>> {
-        let bytes = self
-            .secrets()
-            .get(&secrets::scim_token(DEMO_CONNECTION))?
-            .ok_or_else(|| Error::new(ErrorCode::NotFound, "the demo connection's SCIM token is not in the secret store"))?;
+    pub(super) fn demo_scim_token(&self) -> Result<Sensitive<String>> {
+        let bytes = self.secrets().get(&secrets::scim_token(DEMO_CONNECTION))?.ok_or_else(|| {
+            Error::new(ErrorCode::NotFound, "the demo connection's SCIM token is not in the secret store")
+        })?;
         let token = String::from_utf8(bytes.expose().clone())
             .map_err(|_| Error::new(ErrorCode::Internal, "the demo connection's SCIM token is not text"))?;
         Ok(Sensitive::new(token))
     }
 
     /// The demo connection's lifecycle policy (its mapping's), with the style's match rule.
-    fn set_demo_lifecycle(&self, policy: LifecyclePolicy, now: DateTime<Utc>) -> Result<()> {
+    pub(super) fn set_demo_lifecycle(&self, policy: LifecyclePolicy, now: DateTime<Utc>) -> Result<()> {
         let style = self.demo_identity(now)?.style;
         let mut doc = self.mapping(DEMO_CONNECTION)?;
         let want = demo_lifecycle(style, policy);
@@ -78,12 +67,14 @@ impl Workbench {
     /// The person back at her first day at the demo connection: her account and the demo
     /// connection's SCIM rows (resources, tombstones, groups, log) removed, with one audit row
     /// (demo data).
-    fn restart_person(&self, p: &Persona, why: &str, now: DateTime<Utc>) -> Result<()> {
+    pub(super) fn restart_person(&self, p: &Persona, why: &str, now: DateTime<Utc>) -> Result<()> {
         let tx = self.store().write()?;
         let c = store::connections::get(&tx, DEMO_CONNECTION)?;
         let mut removed = 0u32;
         for u in store::users::list_users(&tx, Some(DEMO_CONNECTION), Some(&p.email))? {
-            if u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&p.email)) && store::users::delete_user(&tx, u.id)? {
+            if u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&p.email))
+                && store::users::delete_user(&tx, u.id)?
+            {
                 removed += 1;
             }
         }
@@ -103,7 +94,11 @@ impl Workbench {
 
     /// A SCIM scenario made ready: the demo connection hybrid with SCIM on, the person from
     /// her first day, the plan of SCIM requests and sign-ins.
-    pub(super) fn prepare_scim_scenario(&self, request: &ScenarioRequest, now: DateTime<Utc>) -> Result<PreparedScenario> {
+    pub(super) fn prepare_scim_scenario(
+        &self,
+        request: &ScenarioRequest,
+        now: DateTime<Utc>,
+    ) -> Result<PreparedScenario> {
         let setup = self.create_demo(None, now)?;
         self.set_demo_lifecycle(LifecyclePolicy::Hybrid, now)?;
         let persona = self.scenario_persona(request.persona.as_deref())?;
@@ -136,70 +131,6 @@ impl Workbench {
             .find(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
             .ok_or_else(|| Error::not_found(format!("{connection} has no account for {email}")))?;
         self.delete_user(account.id, now)
-    }
-
-    /// Where the story's person stands at the demo connection.
-    pub(super) fn story_state(&self, p: &Persona) -> Result<StoryState> {
-        let Ok(c) = self.store().get_connection(DEMO_CONNECTION) else {
-            return Ok(StoryState::default());
-        };
-        let account = self.demo_account(&p.email)?;
-        Ok(StoryState {
-            has_account: account.is_some(),
-            signed_in: account.as_ref().is_some_and(|u| u.first_login.is_some()),
-            scim_provisioned: store::demo::scim_provisioned(self.store(), c.id, &p.email)?,
-            deactivated: account.as_ref().is_some_and(|u| u.status == UserStatus::Deactivated),
-        })
-    }
-
-    /// Makes one story step ready to drive in `mode`: the demo connection's policy set to the
-    /// mode, the step's change at the IdP applied (the promotion; the deactivation with JIT
-    /// alone), the person's sign-in prepared with the step's intended verdict, and in hybrid
-    /// the SCIM requests that come first.
-    pub fn prepare_story_step(&self, step: StoryStep, mode: StoryMode, now: DateTime<Utc>) -> Result<PreparedStoryStep> {
-        self.demo_identity(now)?;
-        let all = self.demo_personas()?;
-        let person = story::person(&all)
-            .ok_or_else(|| Error::not_found("the demo IdP has no people; reset the demo data"))?
-            .clone();
-        let pushed = match step.change(mode, &person) {
-            Some(changed) if changed != person => self.set_demo_persona(&changed, now)?,
-            _ => person.clone(),
-        };
-        let request = ScenarioRequest { scenario: ScenarioId::Happy, persona: Some(person.id), skew_minutes: None };
-        let mut scenario = self.prepare_scenario(&request, now)?;
-        let policy = if mode == StoryMode::Hybrid { LifecyclePolicy::Hybrid } else { LifecyclePolicy::Jit };
-        self.set_demo_lifecycle(policy, now)?;
-        scenario.expected = step.expected(mode);
-        if mode == StoryMode::Hybrid {
-            let style = self.demo_identity(now)?.style;
-            scenario.scim = Some(ScimPlan {
-                token: self.demo_scim_token()?,
-                dialect: style.scim_dialect(),
-                acts: step.acts(mode).to_vec(),
-                person: pushed,
-                story_step: Some(step),
-            });
-            scenario.after_audit = store::demo::last_audit_id(self.store())?;
-            scenario.counts_before = store::demo::row_counts(self.store())?;
-        }
-        Ok(PreparedStoryStep { step, mode, scenario })
-    }
-
-    /// The story from its start in `mode`: the person's IdP record back to its default, her
-    /// account and SCIM Users removed, the policy set. The app then runs each step.
-    pub fn restart_story(&self, mode: StoryMode, now: DateTime<Utc>) -> Result<()> {
-        self.create_demo(None, now)?;
-        let all = self.demo_personas()?;
-        let person = story::person(&all)
-            .ok_or_else(|| Error::not_found("the demo IdP has no people; reset the demo data"))?
-            .clone();
-        if let Some(original) = find_persona(&personas::defaults(), &person.id).filter(|d| **d != person) {
-            self.set_demo_persona(original, now)?;
-        }
-        self.restart_person(&person, &format!("The {} story", mode.as_str()), now)?;
-        let policy = if mode == StoryMode::Hybrid { LifecyclePolicy::Hybrid } else { LifecyclePolicy::Jit };
-        self.set_demo_lifecycle(policy, now)
     }
 
     /// The result of a SCIM run: its last sign-in's (if any), its SCIM exchanges, its checks.
@@ -251,7 +182,8 @@ impl Workbench {
     /// The audit rows the run wrote at the demo connection, oldest first.
     fn run_audit(&self, prepared: &PreparedScenario) -> Result<Vec<AuditEntry>> {
         let query = AuditQuery { connection: Some(prepared.connection.clone()), ..AuditQuery::default() };
-        let mut rows: Vec<AuditEntry> = self.audit(&query)?.into_iter().filter(|e| e.id > prepared.after_audit).collect();
+        let mut rows: Vec<AuditEntry> =
+            self.audit(&query)?.into_iter().filter(|e| e.id > prepared.after_audit).collect();
         rows.sort_by_key(|e| e.id);
         Ok(rows)
     }
@@ -278,9 +210,8 @@ impl Workbench {
                 checks.push(DemoCheck::new("the account is deactivated", deactivated, status(account.as_ref())));
                 let rows = self.run_audit(prepared)?;
                 let scim_row = rows.iter().rposition(|e| e.kind == AuditKind::Scim);
-                let denied = rows.iter().rposition(|e| {
-                    e.failed_check == Some(Stop::Denial(DenialCode::ScimDeprovisioned))
-                });
+                let denied =
+                    rows.iter().rposition(|e| e.failed_check == Some(Stop::Denial(DenialCode::ScimDeprovisioned)));
                 checks.push(DemoCheck::new(
                     "the audit log holds the SCIM deactivation, then the denied sign-in",
                     matches!((scim_row, denied), (Some(s), Some(d)) if s < d),
@@ -365,18 +296,16 @@ impl Workbench {
                     diffs.map_or("not read back".into(), |d| if d.is_empty() { "equal".into() } else { d.join("; ") }),
                 ));
                 let deactivated = account.as_ref().is_some_and(|u| u.status == UserStatus::Deactivated);
-                checks.push(DemoCheck::new(
-                    "\"False\" deactivated the account",
-                    deactivated,
-                    status(account.as_ref()),
-                ));
+                checks.push(DemoCheck::new("\"False\" deactivated the account", deactivated, status(account.as_ref())));
                 let notes: Vec<String> = self
                     .scim_log(DEMO_CONNECTION, 100)?
                     .into_iter()
                     .flat_map(|r| r.notes)
                     .map(|n| n.to_ascii_lowercase())
                     .collect();
-                for (what, word) in [("boolean string read as a boolean", "boolean string"), ("capitalised op", "capitalised op")] {
+                for (what, word) in
+                    [("boolean string read as a boolean", "boolean string"), ("capitalised op", "capitalised op")]
+                {
                     let noted = notes.iter().any(|n| n.contains(word));
                     checks.push(DemoCheck::new(
                         format!("the request log notes the {what}"),
@@ -409,7 +338,7 @@ fn method(x: &scim_client::ScimExchange) -> &'static str {
 }
 
 /// A unit enum's serde name (`deactivated`, `scim`).
-fn name_of(v: &impl Serialize) -> String {
+pub(super) fn name_of(v: &impl Serialize) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
@@ -422,43 +351,4 @@ fn audit_kinds(rows: &[AuditEntry]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// A hybrid story step's checks of the person's account.
-fn story_checks(step: StoryStep, account: Option<&crate::directory::User>, checks: &mut Vec<DemoCheck>) {
-    let found = |u: Option<&crate::directory::User>| {
-        u.map_or("no account".to_owned(), |u| {
-            format!(
-                "source {}, {}, {} logins, groups {}",
-                name_of(&u.source),
-                name_of(&u.status),
-                u.login_count,
-                u.groups.join(", ")
-            )
-        })
-    };
-    match step {
-        StoryStep::PreProvision => checks.push(DemoCheck::new(
-            "she exists before her first login: source scim, never signed in",
-            account.is_some_and(|u| u.source == UserSource::Scim && u.first_login.is_none()),
-            found(account),
-        )),
-        StoryStep::Joiner => checks.push(DemoCheck::new(
-            "the SCIM account is the one she signed in to",
-            account.is_some_and(|u| u.source == UserSource::Scim && u.login_count >= 1),
-            found(account),
-        )),
-        StoryStep::Mover => checks.push(DemoCheck::new(
-            "SCIM moved her: engineering, not sales",
-            account.is_some_and(|u| {
-                u.groups.iter().any(|g| g == "engineering") && !u.groups.iter().any(|g| g == story::FORMER_GROUP)
-            }),
-            found(account),
-        )),
-        StoryStep::Leaver => checks.push(DemoCheck::new(
-            "SCIM deactivated the account",
-            account.is_some_and(|u| u.status == UserStatus::Deactivated),
-            found(account),
-        )),
-    }
 }

@@ -36,6 +36,7 @@ mod demo_oidc;
 mod demo_op;
 mod demo_reset;
 pub mod demo_scim;
+pub mod demo_story;
 pub mod directory;
 pub mod logins;
 pub mod mapping;

@@ -32,7 +32,8 @@ fn explain(r: &ScenarioResult) -> String {
 }
 
 async fn scim_audit(d: &Demo) -> Vec<handshake::directory::AuditEntry> {
-    let q = AuditQuery { connection: Some(DEMO_CONNECTION.into()), kind: Some(AuditKind::Scim), ..AuditQuery::default() };
+    let q =
+        AuditQuery { connection: Some(DEMO_CONNECTION.into()), kind: Some(AuditKind::Scim), ..AuditQuery::default() };
     d.desktop.audit(q).await.unwrap()
 }
 
@@ -98,7 +99,8 @@ async fn scim_deprovisioned_login_is_denied_and_the_account_deactivated_by_the_s
         .unwrap_or_else(|| panic!("no SCIM row deactivates: {rows:?}"));
     assert_eq!(deactivation.user_id, Some(user.id));
     // The denied login comes after it.
-    let q = AuditQuery { connection: Some(DEMO_CONNECTION.into()), kind: Some(AuditKind::Login), ..AuditQuery::default() };
+    let q =
+        AuditQuery { connection: Some(DEMO_CONNECTION.into()), kind: Some(AuditKind::Login), ..AuditQuery::default() };
     let logins = d.desktop.audit(q).await.unwrap();
     let denied = logins.iter().find(|e| e.failed_check == Some(Stop::Denial(DenialCode::ScimDeprovisioned))).unwrap();
     assert!(denied.id > deactivation.id);
@@ -194,7 +196,7 @@ async fn hybrid_story_pre_provisions_links_moves_by_scim_and_deprovisions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn side_by_side_the_jit_leaver_keeps_an_active_account_the_hybrid_one_does_not() {
     let d = demo().await;
-    let check = |run: &handshake::workbench::demo_scim::StoryRun| {
+    let check = |run: &handshake::workbench::demo_story::StoryRun| {
         for step in &run.steps {
             assert!(step.result.as_expected, "{:?} {:?}: {}", run.mode, step.step, explain(&step.result));
         }
@@ -205,12 +207,20 @@ async fn side_by_side_the_jit_leaver_keeps_an_active_account_the_hybrid_one_does
     assert_eq!(jit.steps[0].result.outcome, Some(Outcome::Created));
     assert_eq!(jit.steps.last().unwrap().result.failed_check.map(|s| s.as_str()), Some("status"));
     let left = priya(&d).await.unwrap();
-    assert_eq!((left.status, left.source), (UserStatus::Active, UserSource::Jit), "JIT alone: the leaver's account stays");
+    assert_eq!(
+        (left.status, left.source),
+        (UserStatus::Active, UserSource::Jit),
+        "JIT alone: the leaver's account stays"
+    );
 
     let hybrid = d.desktop.run_story(StoryMode::Hybrid).await.unwrap();
     check(&hybrid);
     let left = priya(&d).await.unwrap();
-    assert_eq!((left.status, left.source), (UserStatus::Deactivated, UserSource::Scim), "hybrid: SCIM de-provisioned her");
+    assert_eq!(
+        (left.status, left.source),
+        (UserStatus::Deactivated, UserSource::Scim),
+        "hybrid: SCIM de-provisioned her"
+    );
 
     // The app's one call: both columns, JIT first, each from the story's start.
     let runs = d.desktop.run_story_side_by_side().await.unwrap();
