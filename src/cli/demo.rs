@@ -76,7 +76,11 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
         emit(args.json, &wb.demo_catalog(now)?, |catalog| {
             println!("Scenarios (handshake demo --scenario NAME):");
             for s in &catalog.scenarios {
-                let check = s.expected.failed_check.map_or("accepted", |c| c.as_str());
+                let check = match (s.expected.failed_check, s.expected.scim_status) {
+                    (Some(c), _) => c.as_str().to_owned(),
+                    (None, Some(status)) => format!("SCIM {status}"),
+                    (None, None) => "accepted".to_owned(),
+                };
                 println!("  {:<24} {:<22} {}", s.name, check, s.title);
             }
             println!("\nPersonas (--persona EMAIL):");
