@@ -20,6 +20,7 @@ mod eval;
 
 use serde_json::Value;
 
+use super::schema::Attribute;
 use super::{ResourceKind, ScimError, ScimType};
 
 /// Longest filter we parse, in bytes.
@@ -118,6 +119,11 @@ pub(crate) fn parse_attr_path(text: &str, error_type: ScimType) -> Result<AttrPa
         return Err(p.error("unexpected text after the attribute path"));
     }
     Ok(path)
+}
+
+/// Whether one element of the multi-valued `parent` matches a value filter (PATCH paths).
+pub(crate) fn matches_element(expr: &Expr, parent: &'static Attribute, element: &Value) -> bool {
+    eval::matches_element(expr, parent, element)
 }
 
 /// The sort key of `document` at `path` (the primary or first value of a multi-valued one).

@@ -25,7 +25,6 @@ pub fn parse(text: &str) -> Result<PatchPath, ScimError> {
 
 /// What a path designates in a resource of one kind.
 #[derive(Debug, Clone, Copy)]
-#[allow(dead_code)] // used by the PATCH engine (next commit)
 pub(crate) enum Target<'p> {
     /// `urn:…:enterprise:2.0:User`: the extension's whole object.
     Extension(&'static Schema),
@@ -44,7 +43,6 @@ impl PatchPath {
         &self.text
     }
 
-    #[allow(dead_code)]
     pub(crate) fn resolve(&self, kind: ResourceKind) -> Result<Target<'_>, ScimError> {
         let p = &self.path;
         if p.filter.is_none()
@@ -76,7 +74,6 @@ impl PatchPath {
         Ok(Target::Attribute { extension: found.extension, attribute, filter: p.filter.as_deref(), sub })
     }
 
-    #[allow(dead_code)]
     fn invalid(&self, what: &str) -> ScimError {
         ScimError::bad_request(ScimType::InvalidPath, format!("path {:?}: {what}", self.text))
     }

@@ -36,6 +36,8 @@ mod provisioning;
 mod scim_demo;
 mod scim_filter;
 mod scim_lifecycle;
+mod scim_patch;
+mod scim_requests;
 mod scim_store;
 mod secrets;
 mod server;

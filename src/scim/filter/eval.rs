@@ -23,6 +23,10 @@ pub(super) fn matches(expr: &Expr, kind: ResourceKind, document: &Value) -> bool
     eval(expr, Scope::Resource(kind), document)
 }
 
+pub(super) fn matches_element(expr: &Expr, parent: &'static Attribute, element: &Value) -> bool {
+    eval(expr, Scope::Complex(Some(parent)), element)
+}
+
 fn eval(expr: &Expr, scope: Scope, doc: &Value) -> bool {
     match expr {
         Expr::And(a, b) => eval(a, scope, doc) && eval(b, scope, doc),
