@@ -54,8 +54,12 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
                 println!("The story, {}:\n", run.mode.title());
                 for done in &run.steps {
                     let verdict = if done.result.as_expected { "as intended" } else { "NOT as intended" };
-                    println!("  {:<14} {:<40} {verdict}", done.step.as_str(), done.result.intended);
+                    let outcome = done.result.outcome.map_or("-", |o| o.as_str());
+                    println!("  {:<14} {:<10} {:<40} {verdict}", done.step.as_str(), outcome, done.result.intended);
                     println!("  {:<14} {}", "", done.moral);
+                    for c in done.result.checks.iter().filter(|c| !c.ok) {
+                        println!("  {:<14} FAIL {} ({})", "", c.what, c.found);
+                    }
                 }
             })?;
             return Ok(ExitCode::SUCCESS);

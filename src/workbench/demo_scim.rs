@@ -13,10 +13,14 @@ use super::Workbench;
 use super::audit::{self, AdminChange};
 use super::demo::{DemoCheck, ScenarioRequest, ScenarioResult};
 use super::demo_story::story_checks;
+use crate::demo::StoryStep;
 use crate::demo::scenarios_scim::{self, ROLLBACK_FROM, ROLLBACK_TO};
 use crate::demo::scim_client;
 use crate::demo::scim_run::{RunLog, ScimPlan, last_read};
-use crate::demo::{DEMO_CONNECTION, DemoVerdict, Persona, PreparedScenario, ScenarioId, demo_lifecycle};
+use crate::demo::story;
+use crate::demo::{
+    DEMO_CONNECTION, DemoVerdict, Persona, PreparedScenario, ScenarioId, demo_lifecycle, find_persona, personas,
+};
 use crate::directory::{AdminAction, AuditEntry, AuditKind, AuditQuery, UserStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::{DenialCode, Outcome, Stop, Summary};
@@ -101,7 +105,18 @@ impl Workbench {
     ) -> Result<PreparedScenario> {
         let setup = self.create_demo(None, now)?;
         self.set_demo_lifecycle(LifecyclePolicy::Hybrid, now)?;
-        let persona = self.scenario_persona(request.persona.as_deref())?;
+        // The story's new hire unless told otherwise, back at her first day at the IdP too (a
+        // story run may have promoted or deactivated her there).
+        let persona = match request.persona.as_deref() {
+            Some(key) => self.scenario_persona(Some(key))?,
+            None => story::person(&self.demo_personas()?)
+                .cloned()
+                .ok_or_else(|| Error::not_found("the demo IdP has no personas; reset the demo data"))?,
+        };
+        let persona = match find_persona(&personas::defaults(), &persona.id) {
+            Some(original) if *original != persona => self.set_demo_persona(original, now)?,
+            _ => persona,
+        };
         self.restart_person(&persona, request.scenario.name(), now)?;
         let id = request.scenario;
         let plan = ScimPlan {
@@ -140,7 +155,24 @@ impl Workbench {
             Some(last) => self.scenario_result(prepared, *last)?,
             None => self.scim_only_result(prepared, log)?,
         };
-        let checks = self.scim_checks(prepared, log)?;
+        let mut checks = self.scim_checks(prepared, log)?;
+        let step = prepared.scim.as_ref().and_then(|p| p.story_step);
+        if step == Some(StoryStep::Joiner) {
+            checks.push(DemoCheck::new(
+                "her first login is linked to the SCIM account, not created",
+                result.outcome == Some(Outcome::Linked),
+                result.outcome.map_or("no sign-in".into(), |o| o.as_str().to_owned()),
+            ));
+        }
+        if step == Some(StoryStep::Mover) {
+            // Roles follow from the groups by the role rules: the login's to write.
+            let fields: Vec<&str> = result.diff.iter().map(|c| c.field.as_str()).collect();
+            checks.push(DemoCheck::new(
+                "the login wrote no SCIM-owned field (SCIM had moved her already; only the roles follow)",
+                fields.iter().all(|f| *f == "roles"),
+                if fields.is_empty() { "no change".into() } else { fields.join(", ") },
+            ));
+        }
         result.as_expected = result.as_expected && all_ok && checks.iter().all(|c| c.ok);
         result.scim = log.scim.clone();
         result.checks = checks;

@@ -272,3 +272,19 @@ fn cli_runs_a_scim_scenario_and_the_hybrid_story_as_json() {
     let catalog = std::fs::read(dir.path().join("cli.db")).unwrap();
     assert!(!catalog.windows(8).any(|w| w == b"hs_scim_"));
 }
+
+/// A story run leaves the new hire promoted (hybrid) or deactivated (JIT) at the demo IdP:
+/// a SCIM scenario run next still starts from her first day, at the IdP too (it restored her
+/// record), so the stale-claims scenario still has stale claims to replay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_scim_scenarios_start_from_the_new_hires_first_day_after_a_story_run() {
+    let d = demo().await;
+    for mode in StoryMode::ALL {
+        d.desktop.run_story(mode).await.unwrap();
+        for id in [ScenarioId::ScimClaimRollback, ScenarioId::ScimDeprovisionedLogin] {
+            let r = d.run(id, None).await;
+            assert!(r.as_expected, "after the {mode:?} story: {}", explain(&r));
+            assert_eq!(r.persona, PRIYA);
+        }
+    }
+}
