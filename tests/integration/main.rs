@@ -38,6 +38,7 @@ mod scim_filter;
 mod scim_lifecycle;
 mod scim_patch;
 mod scim_requests;
+mod scim_secrets;
 mod scim_store;
 mod secrets;
 mod server;
