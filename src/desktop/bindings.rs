@@ -146,6 +146,12 @@ pub fn typescript() -> String {
         demo::story::StoryStepView,
         demo::DemoStory,
         demo_api::StoryStepResult,
+        demo::StoryMode,
+        demo::scim_client::ScimExchange,
+        demo_api::DemoCheck,
+        crate::workbench::demo_story::StoryRun,
+        // Also in i15-ui: keep one when merging.
+        crate::scim::Method,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `handshake::desktop::bindings` (feature `typescript`).\n\

@@ -36,6 +36,7 @@ mod oidc_validation;
 mod provisioning;
 mod scim_cli;
 mod scim_concurrency;
+mod scim_demo;
 mod scim_filter;
 mod scim_http;
 mod scim_lifecycle;
