@@ -255,8 +255,9 @@ pub enum AuditCommand {
         since: Option<String>,
         #[arg(long, value_parser = ["json", "csv"], default_value = "json")]
         format: String,
-        /// Only login attempts, or only admin actions (who changed what, with the diff).
-        #[arg(long, value_parser = ["login", "admin"])]
+        /// Only login attempts, admin actions (who changed what, with the diff), or SCIM changes
+        /// (each with its field diff and the redacted request).
+        #[arg(long, value_parser = ["login", "admin", "scim"])]
         kind: Option<String>,
         /// Only this admin action (connection_import, mapping_change, user_deactivate...).
         #[arg(long)]

@@ -208,3 +208,45 @@ fn serve_lists_the_scim_endpoints_that_are_on() {
     let stderr = env.stop();
     assert!(stderr.contains(&format!("fx: SCIM endpoint http://127.0.0.1:{}/scim/fx/v2/", env.port)), "{stderr}");
 }
+
+/// `audit list --kind scim` lists the SCIM client's changes only, each with its action, diff
+/// and redacted request (the CLI offered login and admin only).
+#[test]
+fn regression_audit_list_filters_scim_changes() {
+    let mut env = Env::new();
+    let token = token_of(&env.json(&["scim", "enable", "--connection", "fx", "--policy", "hybrid", "--json"]));
+    env.serve();
+    let created = reqwest::blocking::Client::new()
+        .post(format!("http://127.0.0.1:{}/scim/fx/v2/Users", env.port))
+        .bearer_auth(&token)
+        .header("content-type", "application/scim+json")
+        .body(
+            serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "ada@example.com",
+                "password": "correct horse battery staple",
+                "emails": [{"value": "ada@example.com", "primary": true}]
+            })
+            .to_string(),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    env.stop();
+    // One JSON object per line.
+    let lines = |kind: &str| -> Vec<Value> {
+        env.ok(&["audit", "list", "--kind", kind, "--format", "json"])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    };
+    let rows = lines("scim");
+    assert_eq!(rows.len(), 1, "only the SCIM change, not the enable (admin) row: {rows:?}");
+    assert_eq!(rows[0]["kind"], "scim");
+    assert_eq!(rows[0]["scim_action"], "scim_create_user");
+    assert!(rows[0]["diff"].as_array().is_some_and(|d| !d.is_empty()), "{}", rows[0]);
+    let text = rows[0].to_string();
+    assert!(!text.contains("correct horse") && !text.contains(&token), "{text}");
+    let admin = lines("admin");
+    assert!(!admin.is_empty() && admin.iter().all(|r| r["kind"] == "admin"), "{admin:?}");
+}
