@@ -121,6 +121,15 @@ pub(crate) fn parse_attr_path(text: &str, error_type: ScimType) -> Result<AttrPa
     Ok(path)
 }
 
+/// The number of nodes of a filter: what evaluating it once costs, for work budgets.
+pub(crate) fn size(expr: &Expr) -> usize {
+    match expr {
+        Expr::And(a, b) | Expr::Or(a, b) => 1 + size(a) + size(b),
+        Expr::Not(a) => 1 + size(a),
+        Expr::Present(p) | Expr::Compare(p, ..) | Expr::Has(p) => 1 + p.filter.as_deref().map_or(0, size),
+    }
+}
+
 /// Whether one element of the multi-valued `parent` matches a value filter (PATCH paths).
 pub(crate) fn matches_element(expr: &Expr, parent: &'static Attribute, element: &Value) -> bool {
     eval::matches_element(expr, parent, element)

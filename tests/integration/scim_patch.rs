@@ -346,3 +346,106 @@ fn hostile_patches_stay_bounded() {
     let e = err(USER, &bjensen(), json!([{"op": "add", "path": "emails", "value": [nested]}]));
     assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
 }
+
+#[path = "../fixtures/scim/hostile.rs"]
+mod scim_hostile;
+
+/// The shapes `benches/hostile.rs` times, checked for their outcome here (never their time).
+#[test]
+fn hostile_bodies_at_the_size_limit_end_as_expected() {
+    use handshake::scim::filter;
+    use handshake::scim::list::{self, ListQuery};
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+
+    let nested = scim_hostile::nested_filter();
+    assert!(nested.len() <= filter::MAX_LENGTH && nested.len() > 3800);
+    let f = filter::parse(&nested).unwrap();
+    assert!(f.matches(USER, &scim_hostile::users(1)[0]));
+    let wide = ListQuery::from_query(&[("filter".into(), scim_hostile::wide_filter())]).unwrap();
+    assert_eq!(list::respond(USER, &scim_hostile::users(1000), &wide)["totalResults"], 0);
+
+    let p = patch::apply(USER, &scim_hostile::user(), &parse(&scim_hostile::thousand_ops())).unwrap();
+    assert_eq!(p.change.len(), 1000);
+
+    let removal = scim_hostile::max_member_removal();
+    assert!(removal.len() <= scim_hostile::BODY_LIMIT && removal.len() > scim_hostile::BODY_LIMIT - 1024);
+    let emptied = patch::apply(GROUP, &scim_hostile::group(10_000), &parse(&removal)).unwrap();
+    assert!(emptied.document.get("members").is_none());
+    let added = patch::apply(GROUP, &scim_hostile::group(10_000), &parse(&scim_hostile::max_member_add())).unwrap();
+    assert_eq!(added.document["members"].as_array().unwrap().len(), 20_000);
+
+    let e = patch::apply(GROUP, &scim_hostile::group(0), &parse(&scim_hostile::quadratic_patch())).unwrap_err();
+    assert_eq!((e.status, e.scim_type), (400, Some(ScimType::TooMany)), "{e}");
+
+    let created = resource::create(USER, &parse(&scim_hostile::max_create())).unwrap();
+    assert!(created.document["emails"].as_array().unwrap().len() > 50_000);
+    let ops: Vec<Value> = (0..1001).map(|_| json!({"op": "add", "path": "title", "value": "t"})).collect();
+    assert_eq!(err(USER, &scim_hostile::user(), Value::Array(ops)).scim_type, Some(ScimType::TooMany));
+}
+
+/// A deterministic stand-in for the fuzz targets (`fuzz/fuzz_targets/scim_{filter,patch}.rs`):
+/// byte mutations of every seed through the parsers, the evaluator and the PATCH engine.
+#[test]
+fn mutated_seeds_never_panic() {
+    use handshake::scim::list::{self, ListQuery};
+    use handshake::scim::{filter, path};
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = b" \"()[].:,{}\\eqnotandorpr$01-";
+    let mut mutate = |seed: &[u8]| {
+        let mut bytes = seed.to_vec();
+        for _ in 0..(next() % 4 + 1) {
+            let at = if bytes.is_empty() { 0 } else { (next() as usize) % bytes.len() };
+            match next() % 3 {
+                0 if !bytes.is_empty() => {
+                    bytes.remove(at);
+                }
+                1 => bytes.insert(at, alphabet[(next() as usize) % alphabet.len()]),
+                _ => bytes.insert(at, (next() % 256) as u8),
+            }
+        }
+        bytes
+    };
+    let docs = scim_hostile::users(2);
+    for (_, _, text) in super::scim_filter::fixture_lines() {
+        for _ in 0..40 {
+            let bytes = mutate(text.as_bytes());
+            let Ok(t) = std::str::from_utf8(&bytes) else { continue };
+            if let Ok(f) = filter::parse(t) {
+                let _ = f.check(USER);
+                for d in &docs {
+                    let _ = f.matches(USER, d);
+                }
+            }
+            let _ = path::parse(t);
+            if let Ok(q) =
+                ListQuery::from_query(&[("sortBy".into(), t.into()), ("excludedAttributes".into(), t.into())])
+            {
+                let _ = list::respond(USER, &docs, &q);
+            }
+        }
+    }
+    for (_, case) in fixtures() {
+        let seed = case["request"].to_string();
+        for _ in 0..60 {
+            let Ok(body) = serde_json::from_slice::<Value>(&mutate(seed.as_bytes())) else { continue };
+            for kind in [USER, GROUP] {
+                for r in [
+                    patch::apply(kind, &case["before"], &body).map(|p| p.document),
+                    resource::create(kind, &body).map(|p| p.document),
+                    resource::replace(kind, "id", &case["before"], &body).map(|p| p.document),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    assert!(r.get("password").is_none() && r.get("id").is_none(), "{body}");
+                }
+            }
+        }
+    }
+}
