@@ -184,6 +184,25 @@ fn tolerances_are_noted_and_write_only_values_never_stay() {
     );
 }
 
+/// scim2-tester 0.5.2 PATCHes the path `urn:…:enterprise:2.0:User` with the extension object
+/// including its own `"schemas"` key (found by the compliance run: was 400 invalidPath).
+#[test]
+fn regression_extension_object_with_its_own_schemas_key_patches() {
+    // scim2-tester sends the extension object with its own "schemas" key: not an attribute.
+    for op in ["add", "replace"] {
+        let p = ok(
+            USER,
+            &bjensen(),
+            json!([{"op": op, "path": ENTERPRISE_USER_URN,
+            "value": {"schemas": [ENTERPRISE_USER_URN], "employeeNumber": "7"}}]),
+        );
+        assert_eq!(p.document[ENTERPRISE_USER_URN], json!({"employeeNumber": "7"}), "{op}");
+        let p =
+            ok(USER, &bjensen(), json!([{"op": op, "value": {ENTERPRISE_USER_URN: {"schemas": [], "division": "D"}}}]));
+        assert_eq!(p.document[ENTERPRISE_USER_URN], json!({"division": "D"}), "path-less {op}");
+    }
+}
+
 /// A value for one attribute, as a compliance suite would generate it.
 fn sample(def: &Attribute, i: usize) -> Value {
     let one = |d: &Attribute| match d.kind {
