@@ -18,6 +18,12 @@ const DELIBERATE: &[(&str, bool, &str)] = &[
         true,
         "`$ref` is an attribute name of RFC 7643 (members, groups, manager) though ATTRNAME excludes `$`",
     ),
+    (
+        "active gt true",
+        false,
+        "booleans compare with eq and ne only (our schema types `active`); scim_v2 has no schema",
+    ),
+    ("userName sw 1", false, "co, sw and ew compare with a string; scim_v2 has no schema"),
 ];
 
 /// PATCH paths whose last segment is empty or does not start with a letter (`name.`, `urn:`,
