@@ -171,10 +171,10 @@ fn bench_scim(c: &mut Criterion) {
     let empty = scim_hostile::group(0);
     let cases: [(&str, ResourceKind, &Value, String); 5] = [
         ("patch-1000-ops", ResourceKind::User, &user, scim_hostile::thousand_ops()),
-        ("patch-5MiB-member-removal", ResourceKind::Group, &ten_thousand, scim_hostile::max_member_removal()),
-        ("patch-5MiB-member-add", ResourceKind::Group, &ten_thousand, scim_hostile::max_member_add()),
+        ("patch-1MiB-member-removal", ResourceKind::Group, &ten_thousand, scim_hostile::max_member_removal()),
+        ("patch-1MiB-member-add", ResourceKind::Group, &ten_thousand, scim_hostile::max_member_add()),
         ("patch-visit-budget", ResourceKind::Group, &empty, scim_hostile::quadratic_patch()),
-        ("post-5MiB-user", ResourceKind::User, &user, scim_hostile::max_create()),
+        ("post-1MiB-user", ResourceKind::User, &user, scim_hostile::max_create()),
     ];
     for (name, kind, current, body) in cases {
         let verdict = match name.starts_with("post") {

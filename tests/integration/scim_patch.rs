@@ -386,6 +386,7 @@ fn hostile_bodies_at_the_size_limit_end_as_expected() {
     let p = patch::apply(USER, &scim_hostile::user(), &parse(&scim_hostile::thousand_ops())).unwrap();
     assert_eq!(p.change.len(), 1000);
 
+    assert_eq!(scim_hostile::BODY_LIMIT, handshake::server::scim::SCIM_MAX_BODY_BYTES);
     let removal = scim_hostile::max_member_removal();
     assert!(removal.len() <= scim_hostile::BODY_LIMIT && removal.len() > scim_hostile::BODY_LIMIT - 1024);
     let emptied = patch::apply(GROUP, &scim_hostile::group(10_000), &parse(&removal)).unwrap();
@@ -397,7 +398,7 @@ fn hostile_bodies_at_the_size_limit_end_as_expected() {
     assert_eq!((e.status, e.scim_type), (400, Some(ScimType::TooMany)), "{e}");
 
     let created = resource::create(USER, &parse(&scim_hostile::max_create())).unwrap();
-    assert!(created.document["emails"].as_array().unwrap().len() > 50_000);
+    assert!(created.document["emails"].as_array().unwrap().len() > 10_000);
     let ops: Vec<Value> = (0..1001).map(|_| json!({"op": "add", "path": "title", "value": "t"})).collect();
     assert_eq!(err(USER, &scim_hostile::user(), Value::Array(ops)).scim_type, Some(ScimType::TooMany));
 }
