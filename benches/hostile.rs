@@ -15,6 +15,9 @@ mod generator;
 #[path = "../tests/fixtures/oidc_hostile.rs"]
 mod oidc_hostile;
 
+#[path = "../tests/fixtures/scim/hostile.rs"]
+mod scim_hostile;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use handshake::certs::Certificate;
 use handshake::connection::{SecurityPolicy, SpEndpoints};
@@ -144,12 +147,60 @@ fn bench_oidc(c: &mut Criterion) {
     group.finish();
 }
 
+/// Hostile SCIM requests (tests/fixtures/scim/hostile.rs): each timed from the body bytes (JSON
+/// parse included) to the answer, as `workbench::scim` would run it.
+fn bench_scim(c: &mut Criterion) {
+    use handshake::scim::list::{self, ListQuery};
+    use handshake::scim::{ResourceKind, filter, patch, resource};
+    use serde_json::Value;
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+    let mut group = c.benchmark_group("hostile-scim");
+    let users = scim_hostile::users(1000);
+    for (name, text) in
+        [("filter-4k-nested", scim_hostile::nested_filter()), ("filter-4k-wide", scim_hostile::wide_filter())]
+    {
+        let query = vec![("filter".to_owned(), text.clone())];
+        eprintln!("{name}: {} bytes, over 1,000 users", text.len());
+        group.bench_function(format!("{name}-parse"), |b| b.iter(|| filter::parse(std::hint::black_box(&text))));
+        group.bench_function(format!("{name}-list-1000"), |b| {
+            b.iter(|| list::respond(ResourceKind::User, &users, &ListQuery::from_query(&query).unwrap()))
+        });
+    }
+    let user = scim_hostile::user();
+    let ten_thousand = scim_hostile::group(10_000);
+    let empty = scim_hostile::group(0);
+    let cases: [(&str, ResourceKind, &Value, String); 5] = [
+        ("patch-1000-ops", ResourceKind::User, &user, scim_hostile::thousand_ops()),
+        ("patch-1MiB-member-removal", ResourceKind::Group, &ten_thousand, scim_hostile::max_member_removal()),
+        ("patch-1MiB-member-add", ResourceKind::Group, &ten_thousand, scim_hostile::max_member_add()),
+        ("patch-visit-budget", ResourceKind::Group, &empty, scim_hostile::quadratic_patch()),
+        ("post-1MiB-user", ResourceKind::User, &user, scim_hostile::max_create()),
+    ];
+    for (name, kind, current, body) in cases {
+        let verdict = match name.starts_with("post") {
+            true => resource::create(kind, &parse(&body)).map(|_| ()),
+            false => patch::apply(kind, current, &parse(&body)).map(|_| ()),
+        };
+        eprintln!("{name}: {} bytes, {}", body.len(), verdict.map_or_else(|e| e.to_string(), |()| "accepted".into()));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let v = parse(std::hint::black_box(&body));
+                match name.starts_with("post") {
+                    true => resource::create(kind, &v).map(|_| ()),
+                    false => patch::apply(kind, current, &v).map(|_| ()),
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2));
-    targets = bench, bench_oidc
+    targets = bench, bench_oidc, bench_scim
 }
 criterion_main!(benches);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounded fuzzing of response validation, metadata parsing and ID-token judgement (cargo-fuzz / libFuzzer).
+# Bounded fuzzing of response validation, metadata parsing, ID-token judgement and the SCIM filter/PATCH room (cargo-fuzz / libFuzzer).
 # Not run in CI: run it by hand before a release or after touching src/validate, src/xml.rs
 # src/metadata/ or src/oidc/.
 #
@@ -31,7 +31,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -eq 0 ]; then
     echo "usage: $0 [SECONDS per target, default 60]" >&2
     exit 2
 fi
-targets="${FUZZ_TARGETS:-response metadata id_token}"
+targets="${FUZZ_TARGETS:-response metadata id_token scim_filter scim_patch}"
 sanitizer="${FUZZ_SANITIZER:-address}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

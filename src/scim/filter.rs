@@ -85,13 +85,18 @@ pub(crate) enum Expr {
     Has(AttrPath),
 }
 
-/// Parses a filter; `invalidFilter` (400) with the position on any error.
+/// Parses a filter; `invalidFilter` (400) with the position on any error, and for what the
+/// grammar allows but our schemas do not (`active gt true`, `userName co 5`).
 pub fn parse(text: &str) -> Result<Filter, ScimError> {
     let mut p = Parser::new(text, ScimType::InvalidFilter)?;
     let expr = p.filter()?;
     p.skip_ws();
     if p.pos < p.src.len() {
         return Err(p.error("expected \"and\", \"or\" or the end of the filter"));
+    }
+    // The attribute names of User and Group never clash in type, so both can judge it here.
+    for kind in [ResourceKind::User, ResourceKind::Group] {
+        eval::check(&expr, kind)?;
     }
     Ok(Filter { expr })
 }
@@ -103,7 +108,8 @@ impl Filter {
     }
 
     /// The combinations the grammar allows but the schema does not (`active gt true`,
-    /// `active co "t"`): `invalidFilter`. `matches` treats them as not matching.
+    /// `active co "t"`): `invalidFilter`. `parse` already refuses them; `matches` treats them
+    /// as not matching.
     pub fn check(&self, kind: ResourceKind) -> Result<(), ScimError> {
         eval::check(&self.expr, kind)
     }
@@ -119,6 +125,15 @@ pub(crate) fn parse_attr_path(text: &str, error_type: ScimType) -> Result<AttrPa
         return Err(p.error("unexpected text after the attribute path"));
     }
     Ok(path)
+}
+
+/// The number of nodes of a filter: what evaluating it once costs, for work budgets.
+pub(crate) fn size(expr: &Expr) -> usize {
+    match expr {
+        Expr::And(a, b) | Expr::Or(a, b) => 1 + size(a) + size(b),
+        Expr::Not(a) => 1 + size(a),
+        Expr::Present(p) | Expr::Compare(p, ..) | Expr::Has(p) => 1 + p.filter.as_deref().map_or(0, size),
+    }
 }
 
 /// Whether one element of the multi-valued `parent` matches a value filter (PATCH paths).

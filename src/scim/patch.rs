@@ -30,6 +30,10 @@ use super::schema::{self, get_ci};
 use super::{PATCH_URN, ResourceKind, ScimError, ScimType};
 use coerce::Notes;
 
+/// Operations one PATCH may carry (real clients send a handful; Entra batches members in one
+/// operation's value list).
+pub const MAX_OPERATIONS: usize = 1000;
+
 /// A patched document and what the request log shows about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Patched {
@@ -82,7 +86,14 @@ pub fn apply(kind: ResourceKind, current: &Value, body: &Value) -> Result<Patche
     };
     let id = doc.remove("id");
     doc.remove("meta");
+    if operations.len() > MAX_OPERATIONS {
+        return Err(ScimError::bad_request(
+            ScimType::TooMany,
+            format!("{} operations in one PATCH; at most {MAX_OPERATIONS} are accepted", operations.len()),
+        ));
+    }
     let mut change = Vec::new();
+    let mut budget = apply::MAX_VISITS;
     for (i, operation) in operations.iter().enumerate() {
         let at = |e: ScimError| ScimError { detail: format!("Operations[{i}]: {}", e.detail), ..e };
         if !operation.is_object() {
@@ -115,7 +126,14 @@ pub fn apply(kind: ResourceKind, current: &Value, body: &Value) -> Result<Patche
             }
         };
         let value = get_ci(operation, "value");
-        let mut ctx = apply::Ctx { kind, doc: &mut doc, id: id.as_ref(), notes: &mut notes, change: &mut change };
+        let mut ctx = apply::Ctx {
+            kind,
+            budget: &mut budget,
+            doc: &mut doc,
+            id: id.as_ref(),
+            notes: &mut notes,
+            change: &mut change,
+        };
         apply::operation(&mut ctx, op, path, value).map_err(at)?;
     }
     finish(kind, &mut doc);

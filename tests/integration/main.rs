@@ -40,6 +40,7 @@ mod scim_demo;
 mod scim_filter;
 mod scim_http;
 mod scim_lifecycle;
+mod scim_oracle;
 mod scim_patch;
 mod scim_requests;
 mod scim_secrets;

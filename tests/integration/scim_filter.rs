@@ -167,10 +167,13 @@ fn value_paths_booleans_extensions_and_not() {
 
 #[test]
 fn schema_type_misuse_is_an_invalid_filter() {
-    let e = filter::parse("active gt true").unwrap().check(USER).unwrap_err();
+    let e = filter::parse("active gt true").unwrap_err();
+    assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidFilter)));
+    assert!(e.detail.contains("boolean"), "{}", e.detail);
+    assert!(filter::parse(r#"emails[primary co "t"]"#).is_err());
+    assert!(filter::parse(r#"userName sw 1"#).is_err());
+    let e = ListQuery::from_query(&[("filter".into(), "active le false".into())]).unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::InvalidFilter));
-    assert!(filter::parse(r#"emails[primary co "t"]"#).unwrap().check(USER).is_err());
-    assert!(filter::parse(r#"userName sw 1"#).unwrap().check(USER).is_err());
     filter::parse(r#"userName sw "J" and active eq true"#).unwrap().check(USER).unwrap();
 }
 

@@ -67,8 +67,8 @@ fn every_recorded_client_payload_gives_its_expected_document() {
             (got, _, _) => panic!("{name}: unexpected {got:?}"),
         }
     }
-    // Every tolerance rule of plan §3.4 (1–7) has a recorded payload.
-    assert_eq!(rules.into_iter().collect::<Vec<_>>(), [1, 2, 3, 4, 5, 7]);
+    // Every rule of plan §3.4 (1–7; 8 is the server's and list.rs') has a recorded payload.
+    assert_eq!(rules.into_iter().collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6, 7]);
 }
 
 fn bjensen() -> Value {
@@ -182,6 +182,25 @@ fn tolerances_are_noted_and_write_only_values_never_stay() {
         json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bjensen",
                                      "emails": [{"value": "b@example.com", "type": "work"}]})
     );
+}
+
+/// scim2-tester 0.5.2 PATCHes the path `urn:…:enterprise:2.0:User` with the extension object
+/// including its own `"schemas"` key (found by the compliance run: was 400 invalidPath).
+#[test]
+fn regression_extension_object_with_its_own_schemas_key_patches() {
+    // scim2-tester sends the extension object with its own "schemas" key: not an attribute.
+    for op in ["add", "replace"] {
+        let p = ok(
+            USER,
+            &bjensen(),
+            json!([{"op": op, "path": ENTERPRISE_USER_URN,
+            "value": {"schemas": [ENTERPRISE_USER_URN], "employeeNumber": "7"}}]),
+        );
+        assert_eq!(p.document[ENTERPRISE_USER_URN], json!({"employeeNumber": "7"}), "{op}");
+        let p =
+            ok(USER, &bjensen(), json!([{"op": op, "value": {ENTERPRISE_USER_URN: {"schemas": [], "division": "D"}}}]));
+        assert_eq!(p.document[ENTERPRISE_USER_URN], json!({"division": "D"}), "path-less {op}");
+    }
 }
 
 /// A value for one attribute, as a compliance suite would generate it.
@@ -345,4 +364,108 @@ fn hostile_patches_stay_bounded() {
     }
     let e = err(USER, &bjensen(), json!([{"op": "add", "path": "emails", "value": [nested]}]));
     assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
+}
+
+#[path = "../fixtures/scim/hostile.rs"]
+mod scim_hostile;
+
+/// The shapes `benches/hostile.rs` times, checked for their outcome here (never their time).
+#[test]
+fn hostile_bodies_at_the_size_limit_end_as_expected() {
+    use handshake::scim::filter;
+    use handshake::scim::list::{self, ListQuery};
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+
+    let nested = scim_hostile::nested_filter();
+    assert!(nested.len() <= filter::MAX_LENGTH && nested.len() > 3800);
+    let f = filter::parse(&nested).unwrap();
+    assert!(f.matches(USER, &scim_hostile::users(1)[0]));
+    let wide = ListQuery::from_query(&[("filter".into(), scim_hostile::wide_filter())]).unwrap();
+    assert_eq!(list::respond(USER, &scim_hostile::users(1000), &wide)["totalResults"], 0);
+
+    let p = patch::apply(USER, &scim_hostile::user(), &parse(&scim_hostile::thousand_ops())).unwrap();
+    assert_eq!(p.change.len(), 1000);
+
+    assert_eq!(scim_hostile::BODY_LIMIT, handshake::server::scim::SCIM_MAX_BODY_BYTES);
+    let removal = scim_hostile::max_member_removal();
+    assert!(removal.len() <= scim_hostile::BODY_LIMIT && removal.len() > scim_hostile::BODY_LIMIT - 1024);
+    let emptied = patch::apply(GROUP, &scim_hostile::group(10_000), &parse(&removal)).unwrap();
+    assert!(emptied.document.get("members").is_none());
+    let added = patch::apply(GROUP, &scim_hostile::group(10_000), &parse(&scim_hostile::max_member_add())).unwrap();
+    assert_eq!(added.document["members"].as_array().unwrap().len(), 20_000);
+
+    let e = patch::apply(GROUP, &scim_hostile::group(0), &parse(&scim_hostile::quadratic_patch())).unwrap_err();
+    assert_eq!((e.status, e.scim_type), (400, Some(ScimType::TooMany)), "{e}");
+
+    let created = resource::create(USER, &parse(&scim_hostile::max_create())).unwrap();
+    assert!(created.document["emails"].as_array().unwrap().len() > 10_000);
+    let ops: Vec<Value> = (0..1001).map(|_| json!({"op": "add", "path": "title", "value": "t"})).collect();
+    assert_eq!(err(USER, &scim_hostile::user(), Value::Array(ops)).scim_type, Some(ScimType::TooMany));
+}
+
+/// A deterministic stand-in for the fuzz targets (`fuzz/fuzz_targets/scim_{filter,patch}.rs`):
+/// byte mutations of every seed through the parsers, the evaluator and the PATCH engine.
+#[test]
+fn mutated_seeds_never_panic() {
+    use handshake::scim::list::{self, ListQuery};
+    use handshake::scim::{filter, path};
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = b" \"()[].:,{}\\eqnotandorpr$01-";
+    let mut mutate = |seed: &[u8]| {
+        let mut bytes = seed.to_vec();
+        for _ in 0..(next() % 4 + 1) {
+            let at = if bytes.is_empty() { 0 } else { (next() as usize) % bytes.len() };
+            match next() % 3 {
+                0 if !bytes.is_empty() => {
+                    bytes.remove(at);
+                }
+                1 => bytes.insert(at, alphabet[(next() as usize) % alphabet.len()]),
+                _ => bytes.insert(at, (next() % 256) as u8),
+            }
+        }
+        bytes
+    };
+    let docs = scim_hostile::users(2);
+    for (_, _, text) in super::scim_filter::fixture_lines() {
+        for _ in 0..40 {
+            let bytes = mutate(text.as_bytes());
+            let Ok(t) = std::str::from_utf8(&bytes) else { continue };
+            if let Ok(f) = filter::parse(t) {
+                let _ = f.check(USER);
+                for d in &docs {
+                    let _ = f.matches(USER, d);
+                }
+            }
+            let _ = path::parse(t);
+            if let Ok(q) =
+                ListQuery::from_query(&[("sortBy".into(), t.into()), ("excludedAttributes".into(), t.into())])
+            {
+                let _ = list::respond(USER, &docs, &q);
+            }
+        }
+    }
+    for (_, case) in fixtures() {
+        let seed = case["request"].to_string();
+        for _ in 0..60 {
+            let Ok(body) = serde_json::from_slice::<Value>(&mutate(seed.as_bytes())) else { continue };
+            for kind in [USER, GROUP] {
+                for r in [
+                    patch::apply(kind, &case["before"], &body).map(|p| p.document),
+                    resource::create(kind, &body).map(|p| p.document),
+                    resource::replace(kind, "id", &case["before"], &body).map(|p| p.document),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    assert!(r.get("password").is_none() && r.get("id").is_none(), "{body}");
+                }
+            }
+        }
+    }
 }

@@ -131,6 +131,14 @@ fn compare(actual: &Value, op: CompareOp, expected: &Value, def: Option<&Attribu
             if date_time && let (Some(a), Some(e)) = (instant(a), instant(e)) {
                 return ordered(a.cmp(&e), op);
             }
+            if op == CompareOp::Eq {
+                // The common case (`userName eq`, `members[value eq]`) without allocating.
+                return if case_exact {
+                    a == e
+                } else {
+                    a.chars().flat_map(char::to_lowercase).eq(e.chars().flat_map(char::to_lowercase))
+                };
+            }
             let (a, e) = (folded(a, case_exact), folded(e, case_exact));
             match op {
                 CompareOp::Co => a.contains(&e),
