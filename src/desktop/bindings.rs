@@ -4,7 +4,9 @@
 use ts_rs::TS;
 
 use crate::workbench::demo as demo_api;
-use crate::{certs, connection, demo, directory, error, login, metadata, oidc, provision, validate, vendor, workbench};
+use crate::{
+    certs, connection, demo, directory, error, login, metadata, oidc, provision, scim, validate, vendor, workbench,
+};
 
 /// Where the UI keeps the generated file, relative to the repository root.
 pub const PATH: &str = "ui/src/lib/generated/types.ts";
@@ -144,6 +146,15 @@ pub fn typescript() -> String {
         demo::story::StoryStepView,
         demo::DemoStory,
         demo_api::StoryStepResult,
+        scim::Method,
+        scim::ScimType,
+        scim::ResourceKind,
+        scim::ScimRequestSummary,
+        workbench::ScimStatus,
+        super::ScimTokenIssued,
+        workbench::ScimReport,
+        workbench::ReportUser,
+        workbench::Disagreement,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `handshake::desktop::bindings` (feature `typescript`).\n\

@@ -9,6 +9,7 @@
 pub mod bindings;
 mod demo;
 pub mod oidc;
+pub mod scim;
 pub mod views;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::login::TestLoginSummary;
 use crate::metadata;
 use crate::provision::MappingDocument;
+use crate::scim::ScimRequestSummary;
 use crate::secrets::{self, SecretStore};
 use crate::server::{self, AppState, Pool};
 use crate::store::Store;
@@ -36,6 +38,7 @@ use crate::workbench::{
 pub use oidc::{
     JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcManualEndpoints, OidcSettingsChange, RediscoverPreview,
 };
+pub use scim::ScimTokenIssued;
 pub use views::*;
 
 /// An audit export: the file's content and how many rows it holds.
@@ -58,6 +61,8 @@ pub struct Desktop {
     /// Checked again on every use and status (a fixed store works without a restart).
     secrets: Arc<dyn SecretStore>,
     events: broadcast::Sender<TestLoginSummary>,
+    /// Every SCIM request the embedded server answered, for the live log.
+    scim_events: broadcast::Sender<ScimRequestSummary>,
     state: RwLock<AppState>,
     status: Mutex<ServerStatus>,
     running: tokio::sync::Mutex<Option<Running>>,
@@ -78,6 +83,7 @@ impl Desktop {
         // Never fails here: an unusable store shows in the status, and works once fixed.
         let secrets = secrets::open_when_usable(&options.secret_store);
         let (events, _) = broadcast::channel(64);
+        let (scim_events, _) = broadcast::channel(256);
         let port = options.port;
         let state = AppState::with_events(
             Pool::open_with(&db, &secrets, port, &options.actor)?,
@@ -91,6 +97,7 @@ impl Desktop {
             clock,
             secrets,
             events,
+            scim_events,
             state: RwLock::new(state),
             status: Mutex::new(status),
             running: tokio::sync::Mutex::new(None),
