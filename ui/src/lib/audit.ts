@@ -1,5 +1,6 @@
-// The audit log's two kinds of rows as the app shows them: a login (its outcome) or an
-// admin's change (who, which action, and a diff read as plain values).
+// The audit log's three kinds of rows as the app shows them: a login (its outcome), an
+// admin's change (who, which action, and a diff read as plain values), or a SCIM client's
+// change (which action, the account's diff, and the redacted request).
 import type { AdminAction, AuditEntry, AuditKind } from "./generated/types";
 import type { Tone } from "./components/Badge.svelte";
 import { outcomeTone } from "./format";
@@ -26,18 +27,44 @@ export const ADMIN_ACTIONS: Record<AdminAction, string> = {
 export const AUDIT_KINDS: { value: AuditKind; label: string }[] = [
   { value: "login", label: "Logins" },
   { value: "admin", label: "Admin actions" },
+  { value: "scim", label: "SCIM changes" },
 ];
+
+/** A SCIM client's change (`scim_create_user`...), in words. */
+export const SCIM_ACTIONS: Record<string, string> = {
+  scim_create_user: "SCIM: user created",
+  scim_replace_user: "SCIM: user replaced",
+  scim_patch_user: "SCIM: user changed",
+  scim_deactivate_user: "SCIM: user deactivated",
+  scim_delete_user: "SCIM: user deleted",
+  scim_adopt: "SCIM: JIT account adopted",
+  scim_create_group: "SCIM: group created",
+  scim_replace_group: "SCIM: group replaced",
+  scim_patch_group: "SCIM: group changed",
+  scim_delete_group: "SCIM: group deleted",
+  scim_group_members: "SCIM: group members changed",
+};
+
+export function scimActionLabel(action: string | null): string {
+  if (!action) return "SCIM change";
+  return SCIM_ACTIONS[action] ?? `SCIM: ${action.replace(/^scim_/, "").replaceAll("_", " ")}`;
+}
 
 /** What a row records, as a badge: the login's outcome, or the admin's action. */
 export function auditWhat(e: AuditEntry): { tone: Tone; text: string } {
   if (e.kind === "admin") return { tone: "info", text: e.action ? ADMIN_ACTIONS[e.action] : "Admin action" };
+  if (e.kind === "scim") {
+    const action = e.action as string | null;
+    const tone: Tone = action === "scim_deactivate_user" || action === "scim_delete_user" ? "warn" : "info";
+    return { tone, text: scimActionLabel(action) };
+  }
   return { tone: outcomeTone(e.outcome ?? ""), text: e.outcome ?? "—" };
 }
 
 /** Who a row is about: the admin (OS user) who made the change, or the login's subject. */
 export function auditWho(e: AuditEntry): string {
   if (e.kind === "admin") return e.actor ?? "unknown";
-  return e.subject ?? "—";
+  return e.subject ?? (e.kind === "scim" ? "SCIM client" : "—");
 }
 
 /**
