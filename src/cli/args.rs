@@ -55,11 +55,88 @@ pub enum Command {
     /// The audit log: login attempts and admin actions.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Run the embedded SP on 127.0.0.1 (test logins from a browser), logging each login.
+    /// A connection's SCIM 2.0 endpoint (the IdP pushes users and groups): turn it on or off,
+    /// rotate its bearer token, read its request log and reports, set its lifecycle policy.
+    #[command(subcommand)]
+    Scim(ScimCommand),
+    /// Run the embedded SP on 127.0.0.1 (test logins from a browser, the SCIM endpoints),
+    /// logging each login and SCIM request.
     Serve,
     /// The built-in demo IdP: create (or reuse) it and the `demo` connection and serve them;
     /// or run one failure scenario headless; or list the scenarios and personas.
     Demo(DemoArgs),
+}
+
+#[derive(Subcommand)]
+pub enum ScimCommand {
+    /// Turn the connection's SCIM endpoint on with a new bearer token, and print the endpoint
+    /// and the token (shown this once: `rotate-token` makes a new one).
+    Enable {
+        #[arg(long)]
+        connection: String,
+        /// The lifecycle policy to set at the same time (default: keep the current one).
+        #[arg(long, value_parser = ["jit", "scim", "hybrid"])]
+        policy: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn the endpoint off: every request gets 401; the SCIM users and groups stay.
+    Disable {
+        #[arg(long)]
+        connection: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the bearer token (the old one stops working at once) and print the new one, once.
+    RotateToken {
+        #[arg(long)]
+        connection: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The endpoint's request log, newest first (bodies with secrets redacted).
+    Log {
+        #[arg(long)]
+        connection: String,
+        /// How many requests (at most 500 are kept).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where JIT and SCIM disagree: JIT accounts SCIM does not know, SCIM users who never
+    /// signed in, and login claims that differ from SCIM's values.
+    Report {
+        #[arg(long)]
+        connection: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or change the lifecycle policy and field ownership; flags left out keep their value.
+    Policy(ScimPolicyArgs),
+}
+
+#[derive(Args)]
+pub struct ScimPolicyArgs {
+    #[arg(long)]
+    pub connection: String,
+    /// jit: logins create accounts (SCIM writes are last-writer); scim: only SCIM creates
+    /// accounts; hybrid: both, with SCIM's deactivations and field owners enforced at login.
+    #[arg(long, value_parser = ["jit", "scim", "hybrid"])]
+    pub policy: Option<String>,
+    /// Hybrid: JIT creates only subjects SCIM has provisioned.
+    #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    pub jit_requires_scim: Option<bool>,
+    /// Which SCIM attribute carries the login subject.
+    #[arg(long, value_parser = ["external_id", "user_name"])]
+    pub match_rule: Option<String>,
+    /// FIELD=OWNER (owner: scim, login, last_writer; `FIELD=default` removes the field's
+    /// entry); repeat for more fields. Fields: email, username, given_name, family_name,
+    /// display_name, groups, status, custom.NAME.
+    #[arg(long, value_name = "FIELD=OWNER")]
+    pub owner: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]

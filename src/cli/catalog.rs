@@ -68,7 +68,13 @@ pub fn connection(wb: &Workbench, cmd: ConnectionCommand, now: DateTime<Utc>) ->
             })?;
         }
         ConnectionCommand::Show { name, json } => {
-            emit(json, &wb.connection(&name, now)?, |c| print_connection(c, now))?;
+            emit(json, &wb.connection(&name, now)?, |c| {
+                print_connection(c, now);
+                // Shown when the catalog knows it (a failure here is not the connection's).
+                if let Ok(status) = wb.scim_status(&c.name) {
+                    super::scim::print_status(&status);
+                }
+            })?;
         }
         ConnectionCommand::Remove { name, json } => {
             emit(json, &wb.remove_connection(&name, now)?, |outcome| {

@@ -30,7 +30,8 @@ impl Subject {
             | Command::Provision(_)
             | Command::VerifyIdToken(_)
             | Command::ProvisionIdToken(_)
-            | Command::Audit(_) => Subject::Connection,
+            | Command::Audit(_)
+            | Command::Scim(_) => Subject::Connection,
             Command::Serve | Command::Demo(_) => Subject::Other,
         }
     }

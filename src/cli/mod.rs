@@ -2,7 +2,7 @@
 //! subcommand parses its flags, makes one core call, and prints. Exit codes:
 //! 0 success/accepted, 1 rejected, 2 usage or configuration error.
 //!
-//! args.rs is the grammar, catalog.rs, capture.rs, id_token.rs, demo.rs and serve.rs the subcommands, print.rs and json.rs
+//! args.rs is the grammar, catalog.rs, capture.rs, id_token.rs, scim.rs, demo.rs and serve.rs the subcommands, print.rs and json.rs
 //! the output, hints.rs what the CLI adds to a core error (its own commands and flags).
 
 // First: its `println!` and `print!` replace std's in every module below.
@@ -18,6 +18,7 @@ mod input;
 mod json;
 mod oidc_connection;
 mod print;
+mod scim;
 mod serve;
 
 use std::process::ExitCode;
@@ -93,6 +94,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::VerifyIdToken(args) => id_token::verify(&wb, &args, now),
         Command::ProvisionIdToken(args) => id_token::provision(&wb, &args, now),
         Command::Users(cmd) => catalog::users(&wb, cmd, now),
+        Command::Scim(cmd) => scim::scim(&wb, cmd, now),
         Command::Audit(AuditCommand::List { connection, since, format, kind, action }) => {
             let since = since.as_deref().map(parse_instant).transpose()?;
             let format = if format == "csv" { AuditFormat::Csv } else { AuditFormat::JsonLines };

@@ -16,6 +16,14 @@ pub fn serve(cli: &Cli) -> Result<ExitCode, Error> {
     let options = cli.options()?;
     let pool = Pool::open(&options).map_err(hints::opening)?;
     let connections = pool.with(|wb| wb.list_connections(SystemClock.now()))??;
+    // The SCIM endpoints that are on (a connection whose status cannot be read has none).
+    let scim: Vec<String> = pool.with(|wb| {
+        connections
+            .iter()
+            .filter(|c| wb.scim_status(&c.name).is_ok_and(|s| s.enabled))
+            .map(|c| c.name.clone())
+            .collect()
+    })?;
     let state = AppState::new(pool, Arc::new(SystemClock))?;
     runtime.block_on(async {
         let listener = handshake::server::bind(options.port).await?;
@@ -29,7 +37,17 @@ pub fn serve(cli: &Cli) -> Result<ExitCode, Error> {
                 }
                 None => eprintln!("  {}: test login {base}/saml/{segment}/login  (ACS {})", c.name, c.sp.acs_url),
             }
+            if scim.contains(&c.name) {
+                eprintln!("  {}: SCIM endpoint {base}{}/", c.name, handshake::server::scim::endpoint_path(&c.name));
+            }
         }
+        let mut scim_events = state.scim_events.subscribe();
+        tokio::spawn(async move {
+            while let Ok(r) = scim_events.recv().await {
+                let scim_type = r.scim_type.map(|t| format!(" {}", t.as_str())).unwrap_or_default();
+                eprintln!("SCIM #{} [{}] {:?} {} -> {}{scim_type}", r.id, r.connection, r.method, r.path, r.status);
+            }
+        });
         let mut events = state.events.subscribe();
         tokio::spawn(async move {
             while let Ok(e) = events.recv().await {

@@ -5,6 +5,8 @@
 //! routes that act (the demo IdP signing a Response) take only POSTs from its own pages,
 //! with an anti-CSRF token (`csrf.rs`); slow clients are timed out and connections capped
 //! (`serve.rs`); bodies that are not a form get a 4xx before anything is written.
+//! Each connection's SCIM endpoint (`scim.rs`, `/scim/{connection}/v2/...`) sits behind a
+//! bearer check (`scim_auth.rs`) under the same Host guard, body limit and timeouts.
 
 mod body;
 mod csrf;
@@ -16,6 +18,8 @@ pub mod oidc;
 pub mod page;
 mod pool;
 mod refusal;
+pub mod scim;
+pub mod scim_auth;
 mod serve;
 
 pub use pool::Pool;
@@ -39,6 +43,7 @@ use crate::clock::Clock;
 use crate::connection::check_name;
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::TestLoginSummary;
+use crate::scim::ScimRequestSummary;
 use crate::validate::CheckId;
 use crate::workbench::Workbench;
 
@@ -61,6 +66,12 @@ pub struct AppState {
     jwks_refetches: Arc<oidc::RefetchGate>,
     /// The demo OP's codes and access tokens: in memory only, never in SQLite.
     demo_op: Arc<crate::demo::op::Sessions>,
+    /// Every answered SCIM request (its request-log row), for the app's live log.
+    pub scim_events: broadcast::Sender<ScimRequestSummary>,
+    /// SCIM token digests per (connection, generation) and the recent 401s.
+    scim_auth: Arc<scim_auth::ScimAuth>,
+    /// SCIM requests of one connection take turns (see `scim::answer`).
+    scim_turns: Arc<scim::ScimTurns>,
 }
 
 impl AppState {
@@ -71,6 +82,7 @@ impl AppState {
 
     /// A state that publishes to an existing channel (the app keeps one across SP restarts).
     pub fn with_events(pool: Pool, clock: Arc<dyn Clock>, events: broadcast::Sender<TestLoginSummary>) -> Result<Self> {
+        let (scim_events, _) = broadcast::channel(64);
         Ok(AppState {
             pool: Arc::new(pool),
             clock,
@@ -79,7 +91,22 @@ impl AppState {
             csrf: Arc::new(CsrfKey::generate()?),
             jwks_refetches: Arc::default(),
             demo_op: Arc::default(),
+            scim_events,
+            scim_auth: Arc::default(),
+            scim_turns: Arc::default(),
         })
+    }
+
+    /// The same state publishing SCIM requests to an existing channel (the app keeps one
+    /// across SP restarts).
+    pub fn with_scim_events(self, scim_events: broadcast::Sender<ScimRequestSummary>) -> Self {
+        AppState { scim_events, ..self }
+    }
+
+    /// The SCIM requests of `connection` this server refused with 401 (from memory: a request
+    /// without the token writes nothing, not even a log row).
+    pub fn scim_rejections(&self, connection: &str, now: chrono::DateTime<chrono::Utc>) -> scim_auth::Rejections {
+        self.scim_auth.rejections(connection, now)
     }
 
     /// The same state for a server on 127.0.0.1:`port` (tests that drive `router` without a
@@ -113,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/test-logins/{id}", get(test_login))
         .merge(demo_idp::routes())
         .merge(demo_op::routes())
+        .merge(scim::routes(state.clone()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(port, guard::only_own_host))
@@ -152,7 +180,7 @@ async fn not_found() -> Response {
         page::error_page(
             404,
             "Not found",
-            "Handshake serves /, /saml/{connection}/metadata, /saml/{connection}/login, /saml/{connection}/acs, /oidc/{connection}/login, /oidc/{connection}/callback and the demo IdP under /demo-idp/.",
+            "Handshake serves /, /saml/{connection}/metadata, /saml/{connection}/login, /saml/{connection}/acs, /oidc/{connection}/login, /oidc/{connection}/callback, the SCIM endpoints under /scim/{connection}/v2/ and the demo IdP under /demo-idp/.",
         ),
     )
 }
