@@ -15,6 +15,7 @@ use handshake::directory::{AuditEntry, AuditQuery, User, UserQuery, UserStatus};
 use handshake::login::TestLoginSummary;
 use handshake::provision::{Lifecycle, LifecyclePolicy, MappingDocument};
 use handshake::scim::ScimRequestSummary;
+use handshake::server::scim_auth::Rejections as ScimRejections;
 use handshake::workbench::demo::{
     DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult, StoryStepResult,
 };
@@ -419,6 +420,12 @@ async fn scim_disable(core: Core<'_>, name: String) -> R<ScimStatus> {
 #[tauri::command(rename_all = "snake_case")]
 async fn scim_rotate_token(app: tauri::AppHandle, core: Core<'_>, name: String) -> R<ScimTokenIssued> {
     Ok(ScimTokenIssued::copy_with(core.scim_rotate_token(name).await?, |t| copy_secret(&app, t)))
+}
+
+/// The requests refused with 401 (bad or missing token) for the live log; kept in memory only.
+#[tauri::command(rename_all = "snake_case")]
+fn scim_rejections(core: Core<'_>, name: String) -> R<ScimRejections> {
+    core.scim_rejections(&name)
 }
 
 #[tauri::command(rename_all = "snake_case")]

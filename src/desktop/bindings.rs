@@ -151,6 +151,7 @@ pub fn typescript() -> String {
         scim::ResourceKind,
         scim::ScimRequestSummary,
         workbench::ScimStatus,
+        crate::server::scim_auth::Rejections,
         super::ScimTokenIssued,
         workbench::ScimReport,
         workbench::ReportUser,

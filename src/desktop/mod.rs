@@ -89,7 +89,8 @@ impl Desktop {
             Pool::open_with(&db, &secrets, port, &options.actor)?,
             clock.clone(),
             events.clone(),
-        )?;
+        )?
+        .with_scim_events(scim_events.clone());
         let status = ServerStatus { running: false, port, base_url: connection::base_url(port), error: None };
         Ok(Desktop {
             db,
@@ -210,7 +211,8 @@ impl Desktop {
     }
 
     fn swap_pool(&self, pool: Pool) -> Result<AppState> {
-        let state = AppState::with_events(pool, self.clock.clone(), self.events.clone())?;
+        let state = AppState::with_events(pool, self.clock.clone(), self.events.clone())?
+            .with_scim_events(self.scim_events.clone());
         if let Ok(mut s) = self.state.write() {
             *s = state.clone();
         }

@@ -11,6 +11,7 @@ use super::Desktop;
 use crate::error::Result;
 use crate::provision::{Lifecycle, LifecyclePolicy};
 use crate::scim::ScimRequestSummary;
+use crate::server::scim_auth::Rejections;
 use crate::workbench::{ScimEnabled, ScimReport, ScimStatus};
 
 /// How many of the token's last characters the window may see (a hint, like a card's last
@@ -50,6 +51,12 @@ impl Desktop {
     /// SCIM requests as the embedded server answers them, for the window's live log.
     pub fn subscribe_scim(&self) -> broadcast::Receiver<ScimRequestSummary> {
         self.scim_events.subscribe()
+    }
+
+    /// The requests the running server refused with 401 for `name` (from memory: they are
+    /// never logged, since a request without the token writes nothing).
+    pub fn scim_rejections(&self, name: &str) -> Result<Rejections> {
+        Ok(self.state()?.scim_rejections(name, self.clock.now()))
     }
 
     pub async fn scim_status(&self, name: String) -> Result<ScimStatus> {

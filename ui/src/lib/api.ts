@@ -10,7 +10,7 @@ import type {
   DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
   ScenarioResult, StoryStep, StoryStepResult,
   JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcPreview, OidcSettingsChange, RediscoverPreview,
-  Lifecycle, LifecyclePolicy, ScimReport, ScimRequestSummary, ScimStatus, ScimTokenIssued,
+  Lifecycle, LifecyclePolicy, Rejections, ScimReport, ScimRequestSummary, ScimStatus, ScimTokenIssued,
 } from "./generated/types";
 
 /** An error from the core, as it crosses IPC: a stable code, the specific failure within it
@@ -173,6 +173,8 @@ export const api = {
   scimDisable: (name: string) => call<ScimStatus>("scim_disable", { name }),
   /** A new token (to the clipboard, as scimEnable); the previous one stops working at once. */
   scimRotateToken: (name: string) => call<ScimTokenIssued>("scim_rotate_token", { name }),
+  /** Requests the running server refused with 401 (bad or missing token): counted in memory, never logged. */
+  scimRejections: (name: string) => call<Rejections>("scim_rejections", { name }),
   /** The SCIM request log, newest first; new requests also arrive as events (onScimRequest). */
   scimLog: (name: string, limit: number) => call<ScimRequestSummary[]>("scim_log", { name, limit }),
   /** Where JIT and SCIM disagree: JIT accounts SCIM does not know, SCIM users never signed in, claims vs SCIM. */

@@ -877,6 +877,16 @@ endpoint: string, lifecycle: Lifecycle, token_generation: number, enabled_at: st
  */
 users: number, groups: number, };
 
+export type Rejections = { 
+/**
+ * In the last minute.
+ */
+last_minute: number, 
+/**
+ * Since the server started (counted up to the kept window of the newest 64).
+ */
+kept: number, last_at: string | null, };
+
 export type ScimTokenIssued = { status: ScimStatus, 
 /**
  * The token is on the system clipboard, ready to paste into the IdP.

@@ -58,6 +58,7 @@ beforeEach(() => {
   resetApiMock();
   api.scimLog.mockResolvedValue([]);
   api.scimReport.mockResolvedValue(emptyReport);
+  api.scimRejections.mockResolvedValue({ last_minute: 0, kept: 0, last_at: null });
 });
 
 describe("ScimTab", () => {
@@ -159,6 +160,16 @@ describe("ScimTab", () => {
     expect(within(detail).getByTestId("scim-res-body").textContent).toContain("2819c223");
     // The counts above follow the live log.
     expect(api.scimStatus.mock.calls.length).toBeGreaterThan(1);
+  });
+
+  test("requests refused with 401 are counted above the log, not logged", async () => {
+    api.scimStatus.mockResolvedValue(status({ enabled: true }));
+    api.scimRejections.mockResolvedValue({ last_minute: 2, kept: 3, last_at: "2026-11-23T14:00:00Z" });
+    render(ScimTab, { name: "okta-prod" });
+    const note = await screen.findByTestId("scim-rejections");
+    expect(note.textContent).toContain("3 requests refused with 401");
+    expect(note.textContent).toContain("2 in the last minute");
+    expect(screen.queryByTestId("scim-log-table")).toBeNull();
   });
 
   test("a failed request shows its status and scimType", async () => {
