@@ -130,6 +130,12 @@ pub enum AdminAction {
     OidcSettingsChange,
     /// An OpenID Connect connection's client secret set, replaced or removed (never shown).
     OidcSecretChange,
+    /// A connection's SCIM endpoint turned on (a new bearer token issued, shown once).
+    ScimEnable,
+    /// A connection's SCIM endpoint turned off (its token removed from the secret store).
+    ScimDisable,
+    /// A connection's SCIM bearer token replaced (the old one stops working at once).
+    ScimTokenRotate,
     UserActivate,
     UserDeactivate,
     UserDelete,
@@ -137,7 +143,7 @@ pub enum AdminAction {
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 15] = [
+    pub const ALL: [AdminAction; 18] = [
         AdminAction::ConnectionImport,
         AdminAction::ConnectionDuplicate,
         AdminAction::ConnectionReimport,
@@ -149,6 +155,9 @@ impl AdminAction {
         AdminAction::SpKeyReplace,
         AdminAction::OidcSettingsChange,
         AdminAction::OidcSecretChange,
+        AdminAction::ScimEnable,
+        AdminAction::ScimDisable,
+        AdminAction::ScimTokenRotate,
         AdminAction::UserActivate,
         AdminAction::UserDeactivate,
         AdminAction::UserDelete,
@@ -168,6 +177,9 @@ impl AdminAction {
             AdminAction::SpKeyReplace => "sp_key_replace",
             AdminAction::OidcSettingsChange => "oidc_settings_change",
             AdminAction::OidcSecretChange => "oidc_secret_change",
+            AdminAction::ScimEnable => "scim_enable",
+            AdminAction::ScimDisable => "scim_disable",
+            AdminAction::ScimTokenRotate => "scim_token_rotate",
             AdminAction::UserActivate => "user_activate",
             AdminAction::UserDeactivate => "user_deactivate",
             AdminAction::UserDelete => "user_delete",
@@ -186,11 +198,92 @@ impl std::fmt::Display for AdminAction {
     }
 }
 
+/// A SCIM client's change, as the audit log names it (rows of kind `scim`, actor `scim`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub enum ScimAction {
+    /// POST /Users: a new account.
+    ScimCreateUser,
+    /// POST /Users whose subject is a JIT account's: that account is adopted, not duplicated.
+    ScimAdopt,
+    /// PUT /Users/{id}.
+    ScimReplaceUser,
+    /// PATCH /Users/{id}.
+    ScimPatchUser,
+    /// PATCH or PUT that set `active` to false: the account is deactivated.
+    ScimDeactivateUser,
+    /// DELETE /Users/{id}: a tombstone stays, the account is deactivated.
+    ScimDeleteUser,
+    ScimCreateGroup,
+    ScimReplaceGroup,
+    ScimPatchGroup,
+    ScimDeleteGroup,
+}
+
+impl ScimAction {
+    pub const ALL: [ScimAction; 10] = [
+        ScimAction::ScimCreateUser,
+        ScimAction::ScimAdopt,
+        ScimAction::ScimReplaceUser,
+        ScimAction::ScimPatchUser,
+        ScimAction::ScimDeactivateUser,
+        ScimAction::ScimDeleteUser,
+        ScimAction::ScimCreateGroup,
+        ScimAction::ScimReplaceGroup,
+        ScimAction::ScimPatchGroup,
+        ScimAction::ScimDeleteGroup,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScimAction::ScimCreateUser => "scim_create_user",
+            ScimAction::ScimAdopt => "scim_adopt",
+            ScimAction::ScimReplaceUser => "scim_replace_user",
+            ScimAction::ScimPatchUser => "scim_patch_user",
+            ScimAction::ScimDeactivateUser => "scim_deactivate_user",
+            ScimAction::ScimDeleteUser => "scim_delete_user",
+            ScimAction::ScimCreateGroup => "scim_create_group",
+            ScimAction::ScimReplaceGroup => "scim_replace_group",
+            ScimAction::ScimPatchGroup => "scim_patch_group",
+            ScimAction::ScimDeleteGroup => "scim_delete_group",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ScimAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who last wrote a field of an account (`users.field_sources`, for the `last_writer` owner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub enum FieldWriter {
+    Scim,
+    Login,
+}
+
+/// One entry of `users.field_sources`: `{"groups": {"by": "scim", "at": "..."}}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct FieldSource {
+    pub by: FieldWriter,
+    pub at: DateTime<Utc>,
+}
+
 /// The actor of an admin row whose OS user could not be told.
 pub const UNKNOWN_ACTOR: &str = "unknown";
 
-/// One row of the audit log: a login attempt (`kind` login, with its `outcome`) or an admin's
-/// change (`kind` admin, with its `actor`, `action` and `diff`; no outcome).
+/// One row of the audit log: a login attempt (`kind` login, with its `outcome`), an admin's
+/// change (`kind` admin, with its `actor`, `action` and `diff`; no outcome), or a SCIM client's
+/// change (`kind` scim, actor `scim`, with its `scim_action`, `diff` and redacted `request`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct AuditEntry {
@@ -219,6 +312,13 @@ pub struct AuditEntry {
     /// Admin rows: what was changed.
     #[serde(default)]
     pub action: Option<AdminAction>,
+    /// SCIM rows (actor `scim`): what the SCIM client changed.
+    #[serde(default)]
+    pub scim_action: Option<ScimAction>,
+    /// SCIM rows: the request, redacted (`{method, path, query, body}`; password, secret and
+    /// token values replaced, the body cut at 16 KiB; never the Authorization header).
+    #[serde(default)]
+    pub request: Option<serde_json::Value>,
 }
 
 impl AuditEntry {
@@ -237,6 +337,8 @@ impl AuditEntry {
             kind: AuditKind::Login,
             actor: None,
             action: None,
+            scim_action: None,
+            request: None,
         }
     }
 }

@@ -125,6 +125,7 @@ pub fn typescript() -> String {
         directory::AuditQuery,
         directory::AuditKind,
         directory::AdminAction,
+        directory::ScimAction,
         workbench::AuditFormat,
         demo::DemoStyle,
         demo::SignMode,

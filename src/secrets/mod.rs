@@ -15,7 +15,7 @@
 //! * `memory`: a map in this process, lost at exit. For tests and demos.
 //!
 //! Keys look like `sp-key/<connection-name>` ([`sp_key`]), `oidc-client-secret/<name>`
-//! ([`oidc_client_secret`]), `oidc-state-hmac` ([`OIDC_STATE_KEY`]) or `demo-idp-key`
+//! ([`oidc_client_secret`]), `scim-token/<name>` ([`scim_token`]), `oidc-state-hmac` ([`OIDC_STATE_KEY`]) or `demo-idp-key`
 //! ([`DEMO_IDP_KEY`]); see [`validate_key`] for the exact rules.
 //!
 //! # Blocking
@@ -292,11 +292,14 @@ impl SecretStore for MemoryStore {
 mod file;
 mod keyring;
 mod oidc;
+mod scim;
 
 pub use self::oidc::{
     OIDC_STATE_KEY, STATE_KEY_BYTES, connection_keys, oidc_client_key, oidc_client_secret, pkce_challenge,
     pkce_verifier, state_key,
 };
+
+pub use self::scim::{SCIM_TOKEN_PREFIX, generate_scim_token, scim_token, scim_token_digest};
 
 pub use self::keyring::KeyringStore;
 #[cfg(unix)]

@@ -30,10 +30,15 @@ pub fn oidc_client_key(connection_name: &str) -> String {
     format!("oidc-client-key/{connection_name}")
 }
 
-/// Every secret-store key that belongs to a connection, whatever its protocol: what a copy
-/// takes along and a removal deletes.
-pub fn connection_keys(connection_name: &str) -> [String; 3] {
-    [super::sp_key(connection_name), oidc_client_secret(connection_name), oidc_client_key(connection_name)]
+/// Every secret-store key that belongs to a connection, whatever its protocol (the SCIM token
+/// included): what a removal deletes. A copy never takes the SCIM token: its endpoint starts off.
+pub fn connection_keys(connection_name: &str) -> [String; 4] {
+    [
+        super::sp_key(connection_name),
+        oidc_client_secret(connection_name),
+        oidc_client_key(connection_name),
+        super::scim_token(connection_name),
+    ]
 }
 
 /// The state key, created (32 random bytes) when the store has none. Two processes creating

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::{Read, WriteTx, bounded, format_time, json, parse_time};
-use crate::directory::{AdminAction, AuditEntry, AuditKind, AuditQuery};
+use crate::directory::{AdminAction, AuditEntry, AuditKind, AuditQuery, ScimAction};
 use crate::error::{Error, ErrorCode, Result};
 use crate::login::{Outcome, Stop};
 
@@ -21,7 +21,7 @@ fn insert_audit_row(
 ) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO audit_log (at, connection_id, connection_name, subject, outcome, reason, message, user_id, diff, \
-         authenticated, kind, actor, action) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         authenticated, kind, actor, action, request) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         format_time(e.at),
@@ -36,7 +36,9 @@ fn insert_audit_row(
         authenticated,
         e.kind.as_str(),
         e.actor.as_deref().map(bounded),
-        e.action.map(AdminAction::as_str),
+        // Admin rows name an admin action, SCIM rows a SCIM one (the CHECK ties them to `kind`).
+        e.action.map(AdminAction::as_str).or(e.scim_action.map(ScimAction::as_str)),
+        e.request.as_ref().map(json).transpose()?,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -77,7 +79,7 @@ pub fn insert_unauthenticated_audit(tx: &WriteTx<'_>, e: &AuditEntry, connection
 pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
     let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let mut stmt = db.db().prepare_cached(
-        "SELECT id, at, connection_name, subject, outcome, reason, message, user_id, diff, kind, actor, action \
+        "SELECT id, at, connection_name, subject, outcome, reason, message, user_id, diff, kind, actor, action, request \
          FROM audit_log \
          WHERE (?1 IS NULL OR connection_name = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR outcome = ?3) \
            AND (?4 IS NULL OR user_id = ?4) \
@@ -108,18 +110,27 @@ pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>>
                 r.get::<_, Option<i64>>(7)?,
                 r.get::<_, String>(8)?,
                 (r.get::<_, String>(9)?, r.get::<_, Option<String>>(10)?, r.get::<_, Option<String>>(11)?),
+                r.get::<_, Option<String>>(12)?,
             ))
         },
     )?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, at, connection, subject, outcome, reason, message, user_id, diff, (kind, actor, action)) = row?;
+        let (id, at, connection, subject, outcome, reason, message, user_id, diff, (kind, actor, action), request) =
+            row?;
         let unknown = |what: &str, value: &str| {
             Error::new(ErrorCode::Storage, format!("audit row {id} has an unknown {what} {value:?}"))
         };
         let outcome = outcome.map(|o| Outcome::parse(&o).ok_or_else(|| unknown("outcome", &o))).transpose()?;
         let kind = AuditKind::parse(&kind).ok_or_else(|| unknown("kind", &kind))?;
-        let action = action.map(|a| AdminAction::parse(&a).ok_or_else(|| unknown("action", &a))).transpose()?;
+        let (action, scim_action) = match (kind, action) {
+            (AuditKind::Scim, Some(a)) => {
+                (None, Some(ScimAction::parse(&a).ok_or_else(|| unknown("SCIM action", &a))?))
+            }
+            (_, Some(a)) => (Some(AdminAction::parse(&a).ok_or_else(|| unknown("action", &a))?), None),
+            (_, None) => (None, None),
+        };
+        let request = request.map(|r| serde_json::from_str(&r).map_err(super::storage("audit request"))).transpose()?;
         out.push(AuditEntry {
             id,
             at: parse_time(&at)?,
@@ -133,6 +144,8 @@ pub fn list_audit(db: &impl Read, query: &AuditQuery) -> Result<Vec<AuditEntry>>
             kind,
             actor,
             action,
+            scim_action,
+            request,
         });
     }
     Ok(out)

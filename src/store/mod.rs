@@ -3,7 +3,7 @@
 //! One file per table family, each a set of typed functions: [`connections`],
 //! [`mappings`], [`users`] (accounts and their IdP identities), [`audit`], [`replay`]
 //! (consumed IDs), [`logins`] (outstanding requests and test-login records), [`oidc`] (OIDC
-//! settings and authorization requests) and [`demo`] (the
+//! settings and authorization requests), [`scim`] (SCIM endpoints, resources, request log) and [`demo`] (the
 //! demo IdP's identity and people). Reads take anything that can [`Read`] (the store, or a
 //! write transaction that sees its own writes); writes take a [`WriteTx`], so that what one
 //! operation writes commits together or not at all. Outside this folder, clippy refuses the
@@ -27,6 +27,7 @@ pub mod mappings;
 pub mod migrations;
 pub mod oidc;
 pub mod replay;
+pub mod scim;
 pub mod users;
 
 use std::ffi::OsStr;

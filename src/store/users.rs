@@ -335,3 +335,100 @@ pub fn delete_user(tx: &WriteTx<'_>, id: i64) -> Result<bool> {
     let conn = tx.db();
     Ok(conn.execute("DELETE FROM users WHERE id = ?1", [id])? > 0)
 }
+
+/// Where an identity came from: a login linked or created it, or a SCIM client named the
+/// subject before any login (`user_identities.origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityOrigin {
+    Login,
+    Scim,
+}
+
+impl IdentityOrigin {
+    fn as_str(self) -> &'static str {
+        match self {
+            IdentityOrigin::Login => "login",
+            IdentityOrigin::Scim => "scim",
+        }
+    }
+}
+
+/// Inserts an identity a SCIM client named (origin `scim`, not linked).
+pub fn insert_scim_identity(
+    tx: &WriteTx<'_>,
+    connection_id: i64,
+    subject: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let conn = tx.db();
+    conn.prepare_cached(
+        "INSERT INTO user_identities (connection_id, subject, user_id, linked, created_at, subject_fold, origin) \
+         VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        connection_id,
+        subject,
+        user_id,
+        format_time(now),
+        crate::identity::subject_fold(subject),
+        IdentityOrigin::Scim.as_str()
+    ])?;
+    Ok(())
+}
+
+/// The origin of the identity (`connection_id`, `subject`), if there is one.
+pub fn identity_origin(db: &impl Read, connection_id: i64, subject: &str) -> Result<Option<IdentityOrigin>> {
+    let conn = db.db();
+    let origin: Option<String> = conn
+        .prepare_cached("SELECT origin FROM user_identities WHERE connection_id = ?1 AND subject = ?2")?
+        .query_row(params![connection_id, subject], |r| r.get(0))
+        .optional()?;
+    Ok(origin.map(|o| if o == "scim" { IdentityOrigin::Scim } else { IdentityOrigin::Login }))
+}
+
+/// Gives `user_id`'s identity at `connection_id` a new subject (a SCIM client changed the
+/// attribute the match rule reads); whether there was one to change.
+pub fn rekey_identity(tx: &WriteTx<'_>, connection_id: i64, user_id: i64, subject: &str) -> Result<bool> {
+    let conn = tx.db();
+    Ok(conn
+        .prepare_cached(
+            "UPDATE user_identities SET subject = ?3, subject_fold = ?4 WHERE connection_id = ?1 AND user_id = ?2",
+        )?
+        .execute(params![connection_id, user_id, subject, crate::identity::subject_fold(subject)])?
+        > 0)
+}
+
+/// Who last wrote each field of the account (`users.field_sources`).
+pub fn field_sources(
+    db: &impl Read,
+    user_id: i64,
+) -> Result<std::collections::BTreeMap<String, crate::directory::FieldSource>> {
+    let conn = db.db();
+    let text: Option<String> = conn
+        .prepare_cached("SELECT field_sources FROM users WHERE id = ?1")?
+        .query_row([user_id], |r| r.get(0))
+        .optional()?;
+    text.map_or(Ok(Default::default()), |t| serde_json::from_str(&t).map_err(storage("field sources")))
+}
+
+/// Records that `by` wrote these fields of the account at `at` (other fields keep theirs).
+pub fn record_field_sources(
+    tx: &WriteTx<'_>,
+    user_id: i64,
+    fields: &[String],
+    by: crate::directory::FieldWriter,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let mut sources = field_sources(tx, user_id)?;
+    for field in fields {
+        sources.insert(field.clone(), crate::directory::FieldSource { by, at });
+    }
+    tx.db()
+        .prepare_cached("UPDATE users SET field_sources = ?2 WHERE id = ?1")?
+        .execute(params![user_id, json(&sources)?])?;
+    Ok(())
+}

@@ -205,7 +205,10 @@ pub fn render_audit(entries: &[AuditEntry], format: AuditFormat) -> Result<Strin
                     diff,
                     e.kind.as_str().to_owned(),
                     e.actor.clone().unwrap_or_default(),
-                    e.action.map(|a| a.as_str().to_owned()).unwrap_or_default(),
+                    e.action
+                        .map(|a| a.as_str().to_owned())
+                        .or(e.scim_action.map(|a| a.as_str().to_owned()))
+                        .unwrap_or_default(),
                 ];
                 out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
                 out.push('\n');

@@ -10,6 +10,8 @@ use serde::Serialize;
 use super::Workbench;
 use crate::error::Result;
 use crate::scim::{ScimRequest, ScimResponse};
+use crate::secrets;
+use crate::store;
 
 /// What the bearer check needs for a connection whose SCIM endpoint is on; read per request,
 /// so that a rotate or disable takes effect at once (the server caches digests per generation).
@@ -28,15 +30,15 @@ impl Workbench {
     }
 
     /// `None` when the connection does not exist or its SCIM endpoint is off.
-    #[allow(clippy::unimplemented, unused_variables)]
     pub fn scim_gate(&self, connection: &str) -> Result<Option<ScimGate>> {
-        unimplemented!("issue #15: helper svc")
+        Ok(store::scim::gate(self.store(), connection)?
+            .map(|(connection_id, generation)| ScimGate { connection_id, generation }))
     }
 
     /// SHA-256 of the connection's current token (from the secret store), for a constant-time
     /// comparison; the token itself never leaves the workbench.
-    #[allow(clippy::unimplemented, unused_variables)]
     pub fn scim_token_digest(&self, connection: &str) -> Result<[u8; 32]> {
-        unimplemented!("issue #15: helper svc")
+        let token = secrets::require(self.secrets().as_ref(), &secrets::scim_token(connection), "SCIM token")?;
+        Ok(secrets::scim_token_digest(token.expose()))
     }
 }

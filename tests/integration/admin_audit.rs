@@ -123,6 +123,21 @@ fn every_action() -> (Bench, Vec<AuditEntry>, Vec<String>) {
         wb.set_oidc_client_secret("oidc", Some(handshake::sensitive::Sensitive::new(secret)), now()).unwrap();
     }));
     rows.push(added);
+    // The SCIM endpoint of beta: on (with a policy), a new token, off. Each token is a secret.
+    let mut tokens = Vec::new();
+    let enable = one_row(wb, AdminAction::ScimEnable, |wb| {
+        let enabled = wb.scim_enable("beta", Some(handshake::provision::LifecyclePolicy::Hybrid), now()).unwrap();
+        tokens.push(enabled.token.expose().clone());
+    });
+    assert_eq!(field(&enable, "scim.enabled").after, true);
+    assert_eq!(field(&enable, "mapping.provisioning.lifecycle.policy").after, "hybrid");
+    rows.push(enable);
+    rows.push(one_row(wb, AdminAction::ScimTokenRotate, |wb| {
+        tokens.push(wb.scim_rotate_token("beta", now()).unwrap().token.expose().clone());
+    }));
+    rows.push(one_row(wb, AdminAction::ScimDisable, |wb| {
+        assert!(!wb.scim_disable("beta", now()).unwrap().enabled);
+    }));
     rows.push(one_row(wb, AdminAction::UserDeactivate, |wb| {
         wb.set_user_status(user, UserStatus::Deactivated, now()).unwrap();
     }));
@@ -137,6 +152,7 @@ fn every_action() -> (Bench, Vec<AuditEntry>, Vec<String>) {
     }));
     wb.create_demo(None, now()).unwrap();
     keep(&["demo", "demo-idp"]);
+    keys.extend(tokens);
     keys.push(crate::oidc_connections::CLIENT_SECRET.to_owned());
     rows.push(one_row(wb, AdminAction::DemoReset, |wb| {
         wb.reset_demo(now()).unwrap();
@@ -208,6 +224,7 @@ fn regression_no_admin_diff_holds_a_secret() {
         assert!(!text.contains("PRIVATE KEY") && !text.contains("BEGIN CERTIFICATE"), "{text}");
         for secret in &secrets {
             // Any 40-character run of a key's PEM body would give it away.
+            // (A SCIM token is one line of 51 characters.)
             for line in secret.lines().filter(|l| l.len() >= 40 && !l.starts_with("-----")) {
                 assert!(!text.contains(&line[..40]), "{:?} holds key material", row.action);
             }

@@ -33,6 +33,7 @@ mod oidc_op;
 mod oidc_oracle;
 mod oidc_validation;
 mod provisioning;
+mod scim_store;
 mod secrets;
 mod server;
 mod shell;

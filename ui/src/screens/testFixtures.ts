@@ -153,6 +153,8 @@ export function auditEntry(over: Partial<AuditEntry> = {}): AuditEntry {
     kind: "login",
     actor: null,
     action: null,
+    scim_action: null,
+    request: null,
     ...over,
   };
 }

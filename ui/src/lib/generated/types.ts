@@ -567,7 +567,16 @@ actor: string | null,
 /**
  * Admin rows: what was changed.
  */
-action: AdminAction | null, };
+action: AdminAction | null, 
+/**
+ * SCIM rows (actor `scim`): what the SCIM client changed.
+ */
+scim_action: ScimAction | null, 
+/**
+ * SCIM rows: the request, redacted (`{method, path, query, body}`; password, secret and
+ * token values replaced, the body cut at 16 KiB; never the Authorization header).
+ */
+request: JsonValue | null, };
 
 export type Verdict = "accepted" | "rejected";
 
@@ -714,7 +723,9 @@ action: AdminAction | null, };
 
 export type AuditKind = "login" | "admin" | "scim";
 
-export type AdminAction = "connection_import" | "connection_duplicate" | "connection_reimport" | "connection_remove" | "mapping_change" | "policy_change" | "sp_urls_change" | "sp_key_rotate" | "sp_key_replace" | "oidc_settings_change" | "oidc_secret_change" | "user_activate" | "user_deactivate" | "user_delete" | "demo_reset";
+export type AdminAction = "connection_import" | "connection_duplicate" | "connection_reimport" | "connection_remove" | "mapping_change" | "policy_change" | "sp_urls_change" | "sp_key_rotate" | "sp_key_replace" | "oidc_settings_change" | "oidc_secret_change" | "scim_enable" | "scim_disable" | "scim_token_rotate" | "user_activate" | "user_deactivate" | "user_delete" | "demo_reset";
+
+export type ScimAction = "scim_create_user" | "scim_adopt" | "scim_replace_user" | "scim_patch_user" | "scim_deactivate_user" | "scim_delete_user" | "scim_create_group" | "scim_replace_group" | "scim_patch_group" | "scim_delete_group";
 
 export type AuditFormat = "csv" | "json_lines";
 
