@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use handshake::clock::FixedClock;
-use handshake::desktop::Desktop;
+use handshake::desktop::{Desktop, ScimTokenIssued};
 use handshake::directory::{AuditQuery, UserQuery};
 use handshake::idp::AttributeSpec;
 use handshake::provision::{FieldRule, Source, UserStatus};
@@ -395,6 +395,15 @@ async fn main() {
             .await
             .unwrap(),
     );
+
+    // ---- SCIM (after the audit snapshots: turning it on is an admin row) ----
+    out.write("scim_status_acme_off", &desktop.scim_status("acme".into()).await.unwrap());
+    let enabled = desktop.scim_enable("acme".into(), None).await.unwrap();
+    // The app's shell copies the token to the clipboard; the window gets this.
+    let mut issued = ScimTokenIssued::copy_with(enabled, |_| Ok(()));
+    issued.token_hint = "…Tk4x".into(); // the token is random: a fixed hint keeps the snapshot stable
+    out.write("scim_token_issued_acme", &issued);
+    out.write("scim_status_acme_on", &desktop.scim_status("acme".into()).await.unwrap());
 
     // ---- duplicate, remove ----
     desktop.duplicate_connection("acme".into(), "acme-copy".into()).await.unwrap();

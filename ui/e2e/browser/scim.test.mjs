@@ -18,7 +18,7 @@ const LIFECYCLE = { policy: "jit", jit_requires_scim: false, match_rule: "user_n
 const OFF = {
   connection: "acme",
   enabled: false,
-  endpoint: "http://127.0.0.1:8080/scim/acme/v2",
+  endpoint: "http://127.0.0.1:7777/scim/acme/v2",
   lifecycle: LIFECYCLE,
   token_generation: 0,
   enabled_at: null,
@@ -56,8 +56,9 @@ function serveScim(backend) {
   state.scimLog = [];
   backend.on("scim_status", () => state.scim);
   backend.on("scim_enable", () => {
-    state.scim = { ...snapOr(backend, "scim_status_acme_on", ON), lifecycle: state.scim.lifecycle };
-    return { status: state.scim, copied: true, copy_error: null, token_hint: "…x4Qz" };
+    const issued = snapOr(backend, "scim_token_issued_acme", { status: ON, copied: true, copy_error: null, token_hint: "…Tk4x" });
+    state.scim = { ...issued.status, lifecycle: state.scim.lifecycle };
+    return { ...issued, status: state.scim };
   });
   backend.on("scim_rotate_token", () => {
     state.scim = { ...state.scim, token_generation: state.scim.token_generation + 1 };
@@ -86,7 +87,7 @@ export async function scim_tab_turns_on_and_the_token_never_reaches_the_window(p
   const note = panel.getByTestId("scim-token-issued");
   await seeText(note, "on the clipboard");
   await seeText(note, "only time");
-  await seeText(note, "…x4Qz");
+  await seeText(note, "…Tk4x");
   // The app's Rust side writes the token to the clipboard: the window never does.
   assert.equal(state.clipboard, undefined, "the window wrote nothing to the clipboard");
   await seeText(panel.getByTestId("scim-endpoint"), "generation 1");
@@ -118,7 +119,7 @@ export async function vendor_notes_and_the_tunnel(page, backend) {
   await seeText(panel.getByTestId("scim-vendor-note"), "no SCIM client for custom SAML or OIDC apps");
   await panel.getByRole("button", { name: "JumpCloud" }).click();
   await panel.getByTestId("scim-tunnel").locator("summary").click();
-  await seeText(panel.getByTestId("scim-tunnel"), "ngrok http 8080 --host-header=rewrite");
+  await seeText(panel.getByTestId("scim-tunnel"), "ngrok http 7777 --host-header=rewrite");
 }
 
 export async function lifecycle_policy_and_owners_are_saved(page, backend) {
@@ -142,7 +143,7 @@ export async function lifecycle_policy_and_owners_are_saved(page, backend) {
 
 export async function the_live_log_shows_a_request_as_it_arrives(page, backend) {
   const state = serveScim(backend);
-  state.scim = ON;
+  state.scim = snapOr(backend, "scim_status_acme_on", ON);
   await openApp(page);
   await openConnection(page, "acme", "SCIM");
   const panel = page.getByRole("tabpanel", { name: "SCIM" });

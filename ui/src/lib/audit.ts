@@ -1,7 +1,7 @@
 // The audit log's three kinds of rows as the app shows them: a login (its outcome), an
 // admin's change (who, which action, and a diff read as plain values), or a SCIM client's
 // change (which action, the account's diff, and the redacted request).
-import type { AdminAction, AuditEntry, AuditKind } from "./generated/types";
+import type { AdminAction, AuditEntry, AuditKind, ScimAction } from "./generated/types";
 import type { Tone } from "./components/Badge.svelte";
 import { outcomeTone } from "./format";
 
@@ -33,33 +33,27 @@ export const AUDIT_KINDS: { value: AuditKind; label: string }[] = [
   { value: "scim", label: "SCIM changes" },
 ];
 
-/** A SCIM client's change (`scim_create_user`...), in words. */
-export const SCIM_ACTIONS: Record<string, string> = {
+/** A SCIM client's change, in words. */
+export const SCIM_ACTIONS: Record<ScimAction, string> = {
   scim_create_user: "SCIM: user created",
+  scim_adopt: "SCIM: JIT account adopted",
   scim_replace_user: "SCIM: user replaced",
   scim_patch_user: "SCIM: user changed",
   scim_deactivate_user: "SCIM: user deactivated",
   scim_delete_user: "SCIM: user deleted",
-  scim_adopt: "SCIM: JIT account adopted",
   scim_create_group: "SCIM: group created",
   scim_replace_group: "SCIM: group replaced",
   scim_patch_group: "SCIM: group changed",
   scim_delete_group: "SCIM: group deleted",
-  scim_group_members: "SCIM: group members changed",
 };
-
-export function scimActionLabel(action: string | null): string {
-  if (!action) return "SCIM change";
-  return SCIM_ACTIONS[action] ?? `SCIM: ${action.replace(/^scim_/, "").replaceAll("_", " ")}`;
-}
 
 /** What a row records, as a badge: the login's outcome, or the admin's action. */
 export function auditWhat(e: AuditEntry): { tone: Tone; text: string } {
   if (e.kind === "admin") return { tone: "info", text: e.action ? ADMIN_ACTIONS[e.action] : "Admin action" };
   if (e.kind === "scim") {
-    const action = e.action as string | null;
-    const tone: Tone = action === "scim_deactivate_user" || action === "scim_delete_user" ? "warn" : "info";
-    return { tone, text: scimActionLabel(action) };
+    const a = e.scim_action;
+    const tone: Tone = a === "scim_deactivate_user" || a === "scim_delete_user" ? "warn" : "info";
+    return { tone, text: a ? SCIM_ACTIONS[a] : "SCIM change" };
   }
   return { tone: outcomeTone(e.outcome ?? ""), text: e.outcome ?? "—" };
 }

@@ -135,10 +135,10 @@ describe("Audit", () => {
       kind: "scim",
       outcome: null,
       actor: "scim",
-      action: "scim_deactivate_user" as never,
+      scim_action: "scim_deactivate_user",
       subject: "grace@example.com",
       diff: [{ field: "status", before: "active", after: "deactivated" }],
-      ...({ request: { method: "PATCH", path: "/Users/42", body: { password: "[redacted]" } } } as object),
+      request: { method: "PATCH", path: "/Users/42", body: { password: "[redacted]" } },
     });
     api.audit.mockResolvedValue([scimRow]);
     render(Audit);
