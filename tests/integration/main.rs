@@ -33,6 +33,8 @@ mod oidc_op;
 mod oidc_oracle;
 mod oidc_validation;
 mod provisioning;
+mod scim_filter;
+mod scim_patch;
 mod scim_store;
 mod secrets;
 mod server;
