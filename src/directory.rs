@@ -140,10 +140,12 @@ pub enum AdminAction {
     UserDeactivate,
     UserDelete,
     DemoReset,
+    /// A connection's lifecycle: JIT, SCIM or hybrid, and who owns each field (issue #15).
+    LifecycleChange,
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 18] = [
+    pub const ALL: [AdminAction; 19] = [
         AdminAction::ConnectionImport,
         AdminAction::ConnectionDuplicate,
         AdminAction::ConnectionReimport,
@@ -162,6 +164,7 @@ impl AdminAction {
         AdminAction::UserDeactivate,
         AdminAction::UserDelete,
         AdminAction::DemoReset,
+        AdminAction::LifecycleChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -184,6 +187,7 @@ impl AdminAction {
             AdminAction::UserDeactivate => "user_deactivate",
             AdminAction::UserDelete => "user_delete",
             AdminAction::DemoReset => "demo_reset",
+            AdminAction::LifecycleChange => "lifecycle_change",
         }
     }
 

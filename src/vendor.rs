@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::connection::{Endpoint, Protocol};
 use crate::demo::DemoStyle;
-use crate::provision::{MappingDocument, presets};
+use crate::provision::{MappingDocument, MatchRule, presets};
 
 /// One IdP product.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -45,6 +45,17 @@ impl Vendor {
             return None;
         }
         presets::oidc_preset(self.id)
+    }
+
+    /// Which SCIM attribute carries the subject this product's logins are keyed by (the
+    /// preset's `subject`), README "SCIM": Entra ID's `externalId` once mapped to the objectId
+    /// (SAML `objectidentifier`, OIDC `oid`), Okta's `externalId` = the user id (`sub`) in
+    /// OIDC, and `userName` = the NameID everywhere else (Okta's SAML included).
+    pub fn scim_match_rule(&self, protocol: Protocol) -> MatchRule {
+        match (self.id, protocol) {
+            ("entra", _) | ("okta", Protocol::Oidc) => MatchRule::ExternalId,
+            _ => MatchRule::UserName,
+        }
     }
 
     /// The OIDC scopes this product's preset asks for beyond `openid email profile`: Okta
@@ -194,6 +205,20 @@ mod tests {
             }
         }
         assert!(preset_ids().contains(&"auth0"));
+    }
+
+    #[test]
+    fn scim_match_rule_presets_pair_the_scim_attribute_with_the_presets_subject() {
+        let rule = |id: &str, p: Protocol| by_id(id).unwrap().scim_match_rule(p);
+        assert_eq!(rule("entra", Protocol::Saml), MatchRule::ExternalId);
+        assert_eq!(rule("entra", Protocol::Oidc), MatchRule::ExternalId);
+        assert_eq!(rule("okta", Protocol::Oidc), MatchRule::ExternalId);
+        assert_eq!(rule("okta", Protocol::Saml), MatchRule::UserName);
+        assert_eq!(rule("generic", Protocol::Saml), MatchRule::UserName);
+        assert_eq!(rule("onelogin", Protocol::Saml), MatchRule::UserName);
+        let entra = by_id("entra").unwrap().mapping_for(Protocol::Saml).unwrap();
+        assert_eq!(entra.provisioning.lifecycle.match_rule, MatchRule::ExternalId);
+        assert_eq!(by_id("okta").unwrap().mapping().unwrap().provisioning.lifecycle.match_rule, MatchRule::UserName);
     }
 
     #[test]

@@ -82,6 +82,7 @@ pub fn typescript() -> String {
         provision::UpdatePolicy,
         provision::RoleSync,
         provision::Trace,
+        provision::OwnershipNote,
         provision::rules::RuleTrace,
         provision::rules::AccessTrace,
         provision::mapping::FieldTrace,

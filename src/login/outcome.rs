@@ -183,8 +183,9 @@ pub enum Denial {
         account: i64,
     },
     JitDisabled,
-    /// A SCIM client deactivated or deleted this subject (lifecycle `hybrid` or `scim`): the
-    /// login is refused and JIT never recreates the account. `account` is gone (`None`) when an
+    /// A SCIM client deactivated or deleted this subject: the login is refused (an account SCIM
+    /// deactivated, whatever the lifecycle), and JIT never recreates a deleted one (lifecycle
+    /// `hybrid` or `scim`). `account` is gone (`None`) when an
     /// admin deleted the account after SCIM deleted its resource (the tombstone remains).
     ScimDeprovisioned {
         account: Option<i64>,
@@ -313,17 +314,29 @@ impl Denial {
             ),
             Denial::Deactivated { account } => format!("account {account} is deactivated"),
             Denial::JitDisabled => "no account exists for this user and JIT creation is off for this connection".into(),
-            Denial::ScimDeprovisioned { account: Some(account), by, at } => {
-                format!("the SCIM client {} account {account} at {at}; JIT does not bring it back", by.past_tense())
-            }
+            Denial::ScimDeprovisioned { account: Some(account), by: ScimRemoval::Deactivated, at } => format!(
+                "the IdP's SCIM client deactivated account {account} at {}: a de-provisioned user cannot sign in, and \
+                 a login does not bring the account back",
+                when(at)
+            ),
+            Denial::ScimDeprovisioned { account: Some(account), by: ScimRemoval::Deleted, at } => format!(
+                "the IdP's SCIM client deleted this user at {} (account {account} is kept, deactivated, for its \
+                 history): a login neither reactivates nor recreates it",
+                when(at)
+            ),
             Denial::ScimDeprovisioned { account: None, by, at } => format!(
-                "the SCIM client {} this user at {at} and the account is gone; JIT does not recreate it",
-                by.past_tense()
+                "the IdP's SCIM client {} this user at {}, and the account has been removed since: JIT does not \
+                 recreate a user SCIM took away",
+                by.past_tense(),
+                when(at)
             ),
-            Denial::NotProvisioned { policy } => format!(
-                "no account exists for this user, and under the {} lifecycle only SCIM creates accounts",
-                policy.as_str()
-            ),
+            Denial::NotProvisioned { policy: crate::provision::LifecyclePolicy::Hybrid } => "no account exists for this \
+                user, and the IdP's SCIM client has not provisioned them: under this connection's hybrid lifecycle, JIT \
+                creates only users SCIM provisioned"
+                .into(),
+            Denial::NotProvisioned { .. } => "no account exists for this user, and this connection's lifecycle is SCIM \
+                only: the IdP's SCIM client creates accounts, logins never do"
+                .into(),
             Denial::EmailInUse { email, account, origin, linking_off } => format!(
                 "an account with email {email} already exists (account {account}, {origin}){}",
                 if *linking_off { "; linking by email is off for this connection" } else { "" }
@@ -404,10 +417,12 @@ impl Denial {
                 "Provision the user first, or turn on JIT creation for this connection.".into()
             }
             Denial::ScimDeprovisioned { .. } => "If the person should have access again, assign them to the app at the \
-                                                IdP so that its SCIM client re-activates (or re-creates) them."
+                                                IdP so that its SCIM client re-activates (or re-creates) them; a login \
+                                                never does."
                 .into(),
             Denial::NotProvisioned { .. } => "Assign the user to the app at the IdP and let its SCIM client push them \
-                                             first, or allow JIT creation in the connection's lifecycle policy."
+                                             first, or let JIT create accounts in the connection's lifecycle (hybrid \
+                                             without \"JIT requires SCIM\", or JIT only)."
                 .into(),
             Denial::EmailInUse { linking_off: true, .. } => "Turn on linking by email for this connection and list the \
                                                              domain as verified, or link the account by hand."
@@ -433,6 +448,11 @@ impl Denial {
                 .into(),
         }
     }
+}
+
+/// A moment as a denial shows it: `2026-12-05 17:04:00 UTC`.
+fn when(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// A replay, in the words of what was used twice.

@@ -136,7 +136,7 @@ pub(super) fn link(
         return Ok(denied(Denial::LinkAdminRefused { account: other.id, role: admin_role.unwrap_or_default() }, None));
     }
     if !step(trace, "the account is active", other.status == UserStatus::Active, format!("{:?}", other.status)) {
-        return Ok(denied(Denial::Deactivated { account: other.id }, None));
+        return Ok(denied(super::hybrid::deactivated(tx, conn.id, &other)?, None));
     }
     let known = db::identity_subject_at(tx, conn.id, other.id)?;
     if !step(
@@ -161,6 +161,7 @@ pub(super) fn link(
         apply_fields(&mut after, profile, login.mapping);
     }
     apply_roles(&mut after, profile, policy.role_sync);
+    super::hybrid::ownership(tx, login, other.id)?.keep_owned(&other, &mut after, trace);
     let changes = diff(Some(&other), &after);
     after.first_login = other.first_login.or(Some(login.now));
     after.last_login = Some(login.now);

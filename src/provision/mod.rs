@@ -3,6 +3,7 @@
 //! transaction that is rolled back, so a dry run predicts exactly what a login would do.
 
 pub mod fix;
+mod hybrid;
 pub mod lifecycle;
 mod linking;
 pub mod mapping;
@@ -20,7 +21,7 @@ pub use fix::MappingFix;
 pub use lifecycle::{Lifecycle, LifecyclePolicy, MatchRule, Owner};
 pub use mapping::{Claims, FieldRule, Source, Transform};
 use rules::Provisioning;
-pub use rules::{MappingDocument, Profile, RoleSync, Trace, UpdatePolicy};
+pub use rules::{MappingDocument, OwnershipNote, Profile, RoleSync, Trace, UpdatePolicy};
 
 use crate::connection::Connection;
 use crate::error::{ErrorCode, Result};
@@ -277,7 +278,24 @@ pub(crate) fn provision_in(tx: &WriteTx<'_>, login: &Login<'_>) -> Result<Provis
     })
 }
 
+/// Decides the login and, when it signs in, records what the lifecycle keeps of it.
 fn decide(
+    tx: &WriteTx<'_>,
+    login: &Login<'_>,
+    profile: std::result::Result<Profile, Denial>,
+    trace: &mut Trace,
+) -> Result<Decision> {
+    let mapped = profile.as_ref().ok().cloned();
+    let decision = choose(tx, login, profile, trace)?;
+    if let (Some(p), Some(user)) = (&mapped, decision.user.as_ref().filter(|u| u.id > 0))
+        && decision.outcome.signed_in()
+    {
+        hybrid::signed_in(tx, login, p, user, &decision.diff)?;
+    }
+    Ok(decision)
+}
+
+fn choose(
     tx: &WriteTx<'_>,
     login: &Login<'_>,
     profile: std::result::Result<Profile, Denial>,
@@ -310,6 +328,10 @@ fn decide(
         let denial = Denial::SubjectTooLong { bytes: profile.subject.len(), limit: identity::MAX_SUBJECT_BYTES };
         return Ok(denied(denial, None));
     }
+    // A subject SCIM deleted never comes back, not even through an email link.
+    if let Some(denial) = hybrid::removed_subject(tx, login, &profile.subject, trace)? {
+        return Ok(denied(denial, None));
+    }
     if let Some((known, account)) = db::folded_identity(tx, conn.id, &profile.subject)? {
         return Ok(denied(Denial::SubjectCaseConflict { subject: profile.subject.clone(), known, account }, None));
     }
@@ -329,6 +351,9 @@ fn decide(
     if let Some(denial) = refuse_look_alike(tx, &email, None, trace)? {
         return Ok(denied(denial, None));
     }
+    if let Some(denial) = hybrid::creation_refused(tx, login, &profile.subject, trace)? {
+        return Ok(denied(denial, None));
+    }
     if !policy.jit {
         return Ok(denied(Denial::JitDisabled, None));
     }
@@ -336,6 +361,7 @@ fn decide(
     user.id = db::insert_user(tx, &user, Some(conn.id))?;
     user.email_verified = user.email_verified && email.canonical.is_some();
     db::insert_identity(tx, conn.id, &profile.subject, user.id, false, login.now)?;
+    hybrid::created(tx, login, &profile.subject, user.id)?;
     let changes = diff(None, &user);
     Ok(Decision { outcome: Outcome::Created, user: Some(user), diff: changes, denial: None })
 }
@@ -383,7 +409,8 @@ fn update(
 ) -> Result<Decision> {
     let policy = &login.mapping.provisioning;
     if before.status == UserStatus::Deactivated {
-        return Ok(denied(Denial::Deactivated { account: before.id }, Some(before)));
+        let denial = hybrid::deactivated(tx, login.connection.id, &before)?;
+        return Ok(denied(denial, Some(before)));
     }
     let mut after = before.clone();
     let write = match policy.update {
@@ -395,7 +422,9 @@ fn update(
         apply_fields(&mut after, profile, login.mapping);
     }
     apply_roles(&mut after, profile, policy.role_sync);
+    hybrid::ownership(tx, login, before.id)?.keep_owned(&before, &mut after, trace);
     let changes = diff(Some(&before), &after);
+    let provisioned = hybrid::first_login_of_provisioned(tx, login, &profile.subject, &before)?;
     after.first_login = before.first_login.or(Some(login.now));
     after.last_login = Some(login.now);
     after.login_count = before.login_count + 1;
@@ -433,6 +462,13 @@ fn update(
         after.email_source = Some(login.connection.name.clone());
     }
     db::update_user(tx, &after)?;
-    let outcome = if changes.is_empty() { Outcome::Unchanged } else { Outcome::Updated };
+    // The first login of an account a SCIM client provisioned links the login to it.
+    let outcome = if provisioned {
+        Outcome::Linked
+    } else if changes.is_empty() {
+        Outcome::Unchanged
+    } else {
+        Outcome::Updated
+    };
     Ok(Decision { outcome, user: Some(after), diff: changes, denial: None })
 }

@@ -5,6 +5,7 @@
 
 use super::mapping::{FieldRule, Source, Transform};
 use super::rules::{Access, MappingDocument, Provisioning, Roles};
+use crate::connection::Protocol;
 
 const WS: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims";
 const MS: &str = "http://schemas.microsoft.com/identity/claims";
@@ -120,7 +121,7 @@ pub fn generic() -> MappingDocument {
     )
 }
 
-pub fn preset(name: &str) -> Option<MappingDocument> {
+fn saml_preset(name: &str) -> Option<MappingDocument> {
     Some(match name {
         // Entra ID: transient-safe subject is the immutable object ID.
         "entra" => doc(
@@ -257,6 +258,24 @@ pub fn oidc_generic() -> MappingDocument {
 
 /// The OIDC mapping preset made for a product (`generic` included), or `None`.
 pub fn oidc_preset(name: &str) -> Option<MappingDocument> {
+    oidc_preset_doc(name).map(|d| with_scim_match_rule(d, name, Protocol::Oidc))
+}
+
+/// The SAML mapping preset made for a product, or `None` (`generic` is [`generic`]).
+pub fn preset(name: &str) -> Option<MappingDocument> {
+    saml_preset(name).map(|d| with_scim_match_rule(d, name, Protocol::Saml))
+}
+
+/// A preset pairs the SCIM attribute with the subject it keys logins by (the vendor registry's
+/// rule, `Vendor::scim_match_rule`).
+fn with_scim_match_rule(mut doc: MappingDocument, name: &str, protocol: Protocol) -> MappingDocument {
+    if let Some(v) = crate::vendor::by_id(name) {
+        doc.provisioning.lifecycle.match_rule = v.scim_match_rule(protocol);
+    }
+    doc
+}
+
+fn oidc_preset_doc(name: &str) -> Option<MappingDocument> {
     Some(match name {
         "generic" => oidc_generic(),
         // Entra ID: `sub` is pairwise (per application), `oid` is the user's immutable object

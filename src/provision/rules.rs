@@ -159,6 +159,7 @@ impl Default for MappingDocument {
 impl MappingDocument {
     pub fn check(&self) -> Result<(), String> {
         check_field_rules(&self.fields)?;
+        self.provisioning.lifecycle.check()?;
         for r in &self.roles.rules {
             if r.grant.trim().is_empty() {
                 return Err("a role rule grants an empty role".into());
@@ -213,9 +214,50 @@ pub struct Trace {
     /// (src/provision/linking.rs). Empty when no account had the login's address.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub linking: Vec<AccessTrace>,
+    /// Fields the login did not write because SCIM owns them (lifecycle `hybrid` or `scim`,
+    /// on an account with a live SCIM resource). Each is also a sentence in `notes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ownership: Vec<OwnershipNote>,
     /// Left out of the JSON when empty (`default` also tells the TypeScript bindings so).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// A field a login did not write: what the login said, what the account keeps, and who owns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct OwnershipNote {
+    pub field: String,
+    pub login_value: serde_json::Value,
+    pub kept_value: serde_json::Value,
+    pub owner: super::lifecycle::Owner,
+}
+
+impl OwnershipNote {
+    /// "groups: owned by SCIM; the login's [sales] was not written (the account keeps
+    /// [engineering])".
+    pub fn sentence(&self) -> String {
+        format!(
+            "{}: {}; the login's {} was not written (the account keeps {})",
+            self.field,
+            self.owner.describe(),
+            shown(&self.login_value),
+            shown(&self.kept_value)
+        )
+    }
+}
+
+/// A value as an admin reads it: lists as `[a, b]`, text quoted, nothing as `nothing`.
+fn shown(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "nothing".into(),
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> =
+                items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// A user record as mapping produced it (before provisioning merges it with an account).

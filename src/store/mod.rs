@@ -28,6 +28,7 @@ pub mod migrations;
 pub mod oidc;
 pub mod replay;
 pub mod scim;
+pub mod scim_login;
 pub mod users;
 
 use std::ffi::OsStr;

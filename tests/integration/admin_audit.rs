@@ -77,6 +77,13 @@ fn every_action() -> (Bench, Vec<AuditEntry>, Vec<String>) {
         doc.roles.default_role = Some("auditor".into());
         wb.set_mapping("beta", &doc, now()).unwrap();
     }));
+    rows.push(one_row(wb, AdminAction::LifecycleChange, |wb| {
+        let lifecycle = handshake::provision::Lifecycle {
+            policy: handshake::provision::LifecyclePolicy::Hybrid,
+            ..Default::default()
+        };
+        wb.set_lifecycle("beta", lifecycle, now()).unwrap();
+    }));
     rows.push(one_row(wb, AdminAction::PolicyChange, |wb| {
         let policy = SecurityPolicy { allow_sha1: true, clock_skew_seconds: 120, ..SecurityPolicy::default() };
         wb.set_policy("beta", policy, now()).unwrap();

@@ -34,6 +34,7 @@ mod oidc_oracle;
 mod oidc_validation;
 mod provisioning;
 mod scim_filter;
+mod scim_lifecycle;
 mod scim_patch;
 mod scim_store;
 mod secrets;

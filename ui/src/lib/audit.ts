@@ -25,6 +25,7 @@ export const ADMIN_ACTIONS: Record<AdminAction, string> = {
   user_deactivate: "User deactivated",
   user_delete: "User deleted",
   demo_reset: "Demo data reset",
+  lifecycle_change: "Lifecycle policy changed",
 };
 
 export const AUDIT_KINDS: { value: AuditKind; label: string }[] = [

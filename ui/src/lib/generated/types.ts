@@ -447,9 +447,16 @@ export type Trace = { subject: FieldTrace | null, fields: Array<FieldTrace>, rol
  */
 linking?: Array<AccessTrace>, 
 /**
+ * Fields the login did not write because SCIM owns them (lifecycle `hybrid` or `scim`,
+ * on an account with a live SCIM resource). Each is also a sentence in `notes`.
+ */
+ownership?: Array<OwnershipNote>, 
+/**
  * Left out of the JSON when empty (`default` also tells the TypeScript bindings so).
  */
 notes?: Array<string>, };
+
+export type OwnershipNote = { field: string, login_value: JsonValue, kept_value: JsonValue, owner: Owner, };
 
 export type RuleTrace = { rule: string, values: Array<string>, matched: boolean, matched_value?: string | null, grant?: string | null, };
 
@@ -723,7 +730,7 @@ action: AdminAction | null, };
 
 export type AuditKind = "login" | "admin" | "scim";
 
-export type AdminAction = "connection_import" | "connection_duplicate" | "connection_reimport" | "connection_remove" | "mapping_change" | "policy_change" | "sp_urls_change" | "sp_key_rotate" | "sp_key_replace" | "oidc_settings_change" | "oidc_secret_change" | "scim_enable" | "scim_disable" | "scim_token_rotate" | "user_activate" | "user_deactivate" | "user_delete" | "demo_reset";
+export type AdminAction = "connection_import" | "connection_duplicate" | "connection_reimport" | "connection_remove" | "mapping_change" | "policy_change" | "sp_urls_change" | "sp_key_rotate" | "sp_key_replace" | "oidc_settings_change" | "oidc_secret_change" | "scim_enable" | "scim_disable" | "scim_token_rotate" | "user_activate" | "user_deactivate" | "user_delete" | "demo_reset" | "lifecycle_change";
 
 export type ScimAction = "scim_create_user" | "scim_adopt" | "scim_replace_user" | "scim_patch_user" | "scim_deactivate_user" | "scim_delete_user" | "scim_create_group" | "scim_replace_group" | "scim_patch_group" | "scim_delete_group";
 
