@@ -189,3 +189,31 @@ export async function users_show_their_source_and_the_audit_log_filters_scim(pag
   assert.equal(call.query.action, null);
   assert.equal(await page.getByRole("combobox", { name: "Outcome" }).count(), 0);
 }
+
+export async function scim_tab_fits_at_1024_light_and_dark(page, backend, ctx) {
+  await page.setViewportSize({ width: 1024, height: 640 });
+  const state = serveScim(backend);
+  state.scim = snapOr(backend, "scim_status_acme_on", ON);
+  state.scimLog = [PATCH, { ...PATCH, id: 11, method: "POST", path: "/Users", status: 201, change: ["create userName = grace@example.com"] }];
+  await openApp(page);
+  await openConnection(page, "acme", "SCIM");
+  const panel = page.getByRole("tabpanel", { name: "SCIM" });
+  const rows = panel.getByTestId("scim-log-table").locator("tbody tr[data-request-id]");
+  await waitForCount(rows, 2);
+  await rows.first().getByRole("button", { name: /Show details of PATCH/ }).click();
+  await panel.locator("#scim-request-12").waitFor();
+  const wide = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="scim-tab"] .table-wrap, [data-testid="scim-tab"] table')]
+      .filter((w) => w.getClientRects().length > 0 && w.scrollWidth > w.clientWidth + 1)
+      .map((w) => `${w.dataset.testid ?? w.className}: ${w.scrollWidth} > ${w.clientWidth}`),
+  );
+  assert.deepEqual(wide, [], "nothing in the SCIM tab scrolls sideways at 1024");
+  const main = await page.evaluate(() => {
+    const m = document.querySelector("main");
+    return m.scrollWidth - m.clientWidth;
+  });
+  assert.ok(main <= 1, `the screen does not scroll sideways (${main} px)`);
+  await ctx.screenshot("scim-tab-1024-light");
+  await page.getByRole("group", { name: "Theme" }).getByRole("button", { name: "Dark" }).click();
+  await ctx.screenshot("scim-tab-1024-dark");
+}
