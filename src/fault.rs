@@ -9,6 +9,12 @@
 /// The crash points, in write order.
 pub const POINTS: [&str; 4] = ["after_request_used", "after_user_write", "after_audit_row", "after_test_login_row"];
 
+/// The crash points of a SCIM write (`workbench::scim`, one transaction): the account (and its
+/// identity) written, the resource written (a Group's order is the other way round), the audit
+/// row, and the request-log row (just before the commit).
+pub const SCIM_POINTS: [&str; 4] =
+    ["scim_after_user_write", "scim_after_resource_write", "scim_after_audit_row", "scim_after_request_log"];
+
 #[cfg(feature = "fault-injection")]
 pub fn point(name: &str) {
     if std::env::var("HANDSHAKE_FAULT").is_ok_and(|p| p == name) {

@@ -44,7 +44,10 @@ mod oidc_key;
 pub mod oidc_login;
 pub mod scim;
 pub mod scim_admin;
+mod scim_groups;
+mod scim_redact;
 pub mod scim_report;
+mod scim_users;
 mod sp_side;
 pub mod xmlview;
 

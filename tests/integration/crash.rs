@@ -276,3 +276,99 @@ fn a_crash_between_any_two_writes_of_an_oidc_login_leaves_nothing() {
 fn a_crash_while_recording_a_rejected_oidc_login_leaves_nothing() {
     oidc_crash_at_every_point_then_log_in(false);
 }
+
+// ------------------------------------------------------------------------------------
+// SCIM (issue #15): a request is one transaction too (the account and its identity, the
+// resource, the audit row, the request-log row).
+
+impl Catalog {
+    /// Turns on acme's SCIM endpoint: its token.
+    fn enable_scim(&self) -> String {
+        self.workbench().scim_enable("acme", None, SystemClock.now()).unwrap().token.expose().clone()
+    }
+
+    /// Rows a SCIM request writes: resources (and their versions), accounts, identities,
+    /// deactivated accounts, SCIM audit rows, request-log rows.
+    fn scim_written(&self) -> [i64; 6] {
+        let store = Store::open(&self.db()).unwrap();
+        let count = |sql: &str| crate::sql(&store).query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        [
+            count("SELECT coalesce(sum(version), 0) FROM scim_resources"),
+            count("SELECT count(*) FROM users"),
+            count("SELECT count(*) FROM user_identities"),
+            count("SELECT count(*) FROM users WHERE status = 'deactivated'"),
+            count("SELECT count(*) FROM audit_log WHERE kind = 'scim'"),
+            count("SELECT count(*) FROM scim_requests"),
+        ]
+    }
+}
+
+impl Server {
+    /// A SCIM request with the bearer token; `None` when the server died answering.
+    fn scim(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Option<(u16, serde_json::Value)> {
+        let res = Self::client()
+            .request(method, format!("{}/scim/acme/v2{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/scim+json")
+            .body(body.to_string())
+            .send()
+            .ok()?;
+        let status = res.status().as_u16();
+        Some((status, serde_json::from_str(&res.text().unwrap_or_default()).unwrap_or(serde_json::Value::Null)))
+    }
+}
+
+fn scim_user() -> serde_json::Value {
+    serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bjensen",
+                       "emails": [{"value": "bjensen@example.com", "primary": true}], "password": "never-kept"})
+}
+
+#[test]
+fn a_crash_between_any_two_writes_of_a_scim_create_leaves_nothing_and_the_retry_succeeds() {
+    for point in handshake::fault::SCIM_POINTS {
+        let catalog = Catalog::new();
+        let token = catalog.enable_scim();
+        let server = catalog.serve(Some(point));
+        assert_eq!(server.scim(&token, reqwest::Method::POST, "/Users", &scim_user()), None, "{point}: answered");
+        assert!(server.crashed(), "{point}: the server did not crash there");
+        assert_eq!(catalog.scim_written(), [0; 6], "{point}: half a SCIM request was written");
+
+        let server = catalog.serve(None);
+        let (status, doc) = server.scim(&token, reqwest::Method::POST, "/Users", &scim_user()).unwrap();
+        assert_eq!(status, 201, "{point}: {doc}");
+        assert_eq!(catalog.scim_written(), [1, 1, 1, 0, 1, 1], "{point}: the request after the crash");
+    }
+}
+
+#[test]
+fn a_crash_while_scim_deactivates_a_user_leaves_it_active_and_the_retry_deactivates_it() {
+    let patch = serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                   "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    for point in handshake::fault::SCIM_POINTS {
+        let catalog = Catalog::new();
+        let token = catalog.enable_scim();
+        let id = {
+            let server = catalog.serve(None);
+            let (status, doc) = server.scim(&token, reqwest::Method::POST, "/Users", &scim_user()).unwrap();
+            assert_eq!(status, 201);
+            doc["id"].as_str().unwrap().to_owned()
+        };
+        let created = catalog.scim_written();
+        assert_eq!(created, [1, 1, 1, 0, 1, 1]);
+        let server = catalog.serve(Some(point));
+        assert_eq!(server.scim(&token, reqwest::Method::PATCH, &format!("/Users/{id}"), &patch), None, "{point}");
+        assert!(server.crashed(), "{point}: the server did not crash there");
+        assert_eq!(catalog.scim_written(), created, "{point}: half a deactivation was written");
+
+        let server = catalog.serve(None);
+        let (status, doc) = server.scim(&token, reqwest::Method::PATCH, &format!("/Users/{id}"), &patch).unwrap();
+        assert_eq!((status, doc["active"].clone()), (200, serde_json::json!(false)), "{point}");
+        assert_eq!(catalog.scim_written(), [2, 1, 1, 1, 2, 2], "{point}: the deactivation after the crash");
+    }
+}

@@ -36,6 +36,7 @@ mod provisioning;
 mod scim_filter;
 mod scim_lifecycle;
 mod scim_patch;
+mod scim_requests;
 mod scim_store;
 mod secrets;
 mod server;

@@ -519,6 +519,12 @@ fn no_column_can_hold_a_secret() {
             for word in ["secret", "password", "passphrase", "private"] {
                 assert!(!lower.contains(word), "{table}.{column} looks like it could hold a secret");
             }
+            // A bearer token (SCIM's) lives in the secret store: only a token's generation
+            // and the OIDC token endpoint's URL may be named so.
+            assert!(
+                !lower.contains("token") || ["token_generation", "token_endpoint"].contains(&lower.as_str()),
+                "{table}.{column} looks like it could hold a token"
+            );
             // "key" is allowed only in a column that is a foreign key (a reference, not key material).
             assert!(
                 !lower.contains("key") || foreign_keys.contains(&column),
@@ -642,4 +648,138 @@ fn a_version_6_catalog_migrates_to_oidc_connections() {
         assert_eq!(n, 0, "{table}");
     }
     assert!(raw.execute("UPDATE connections SET protocol = 'ws-fed'", []).is_err(), "protocol is checked");
+}
+
+/// A catalog as Handshake wrote it at schema version 7 (migrations 1 to 7, with the catalog's
+/// SQL functions stood in for), with data in it.
+fn version_7_catalog(path: &Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    for name in ["handshake_email_key", "handshake_email_skeleton", "handshake_domain_key", "handshake_subject_fold"] {
+        conn.create_scalar_function(name, 1, rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
+            ctx.get::<Option<String>>(0).map(|v| v.map(|s| s.to_lowercase()))
+        })
+        .unwrap();
+    }
+    for (version, sql) in &handshake::store::migrations::MIGRATIONS[..7] {
+        conn.execute_batch(sql).unwrap_or_else(|e| panic!("migration {version}: {e}"));
+    }
+    conn.execute_batch(&format!(
+        "PRAGMA user_version = 7; PRAGMA application_id = {};
+         INSERT INTO connections (id, name, idp_entity_id, want_authn_requests_signed, policy, metadata_xml,
+                                  metadata_source, metadata_imported_at, created_at, updated_at)
+           VALUES (1, 'corp', 'https://idp', 0, '{{}}', '<x/>', 'file', '2026-01-01T00:00:00Z',
+                   '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+         INSERT INTO users (id, connection_id, email, email_canonical, status, source, groups, created_at, updated_at,
+                            login_count, first_login)
+           VALUES (7, 1, 'ada@example.com', 'ada@example.com', 'active', 'jit', '[\"eng\"]',
+                   '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 3, '2026-01-01T00:00:00Z'),
+                  (8, NULL, 'root@example.com', NULL, 'deactivated', 'manual', '[]',
+                   '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0, NULL);
+         INSERT INTO user_identities (connection_id, subject, user_id, linked, created_at, subject_fold)
+           VALUES (1, 'ada', 7, 0, '2026-01-01T00:00:00Z', 'ada');
+         INSERT INTO audit_log (at, connection_id, connection_name, subject, outcome, user_id, diff, kind)
+           VALUES ('2026-01-01T00:00:00Z', 1, 'corp', 'ada', 'created', 7, '[]', 'login');
+         INSERT INTO audit_log (at, connection_id, connection_name, diff, kind, actor, action)
+           VALUES ('2026-01-02T00:00:00Z', 1, 'corp', '[]', 'admin', 'root', 'policy_change');",
+        handshake::store::migrations::APPLICATION_ID
+    ))
+    .unwrap();
+}
+
+/// Names of the schema objects of one kind on a table.
+fn objects(conn: &rusqlite::Connection, kind: &str, table: &str) -> Vec<String> {
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = ?1 AND tbl_name = ?2 AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
+    stmt.query_map([kind, table], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn a_version_7_catalog_with_data_migrates_to_scim_with_its_indexes_triggers_and_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.db");
+    version_7_catalog(&path);
+    let before: Vec<(String, Vec<String>, Vec<String>)> = {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        ["users", "audit_log", "user_identities"]
+            .iter()
+            .map(|t| (t.to_string(), objects(&conn, "index", t), objects(&conn, "trigger", t)))
+            .collect()
+    };
+    assert!(before[1].2.len() == 2, "the v7 audit log has its two append-only triggers: {before:?}");
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let raw = crate::sql(&store);
+    for (table, indexes, triggers) in &before {
+        let (now_indexes, now_triggers) = (objects(raw, "index", table), objects(raw, "trigger", table));
+        for index in indexes {
+            assert!(now_indexes.contains(index), "{table} lost index {index}: {now_indexes:?}");
+        }
+        assert_eq!(&now_triggers, triggers, "{table}'s triggers");
+    }
+    assert!(objects(raw, "index", "scim_resources").contains(&"scim_resources_user_name".to_owned()));
+    // The data came through, with the new columns' defaults.
+    let users: Vec<(i64, String, String, String, i64)> = raw
+        .prepare("SELECT id, source, status, field_sources, login_count FROM users ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        users,
+        [
+            (7, "jit".into(), "active".into(), "{}".into(), 3),
+            (8, "manual".into(), "deactivated".into(), "{}".into(), 0)
+        ]
+    );
+    let origin: String = raw.query_row("SELECT origin FROM user_identities", [], |r| r.get(0)).unwrap();
+    assert_eq!(origin, "login");
+    let audit: Vec<(String, Option<String>, Option<String>)> = raw
+        .prepare("SELECT kind, action, request FROM audit_log ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(audit, [("login".into(), None, None), ("admin".into(), Some("policy_change".into()), None)]);
+    // Foreign keys are on and hold; the audit log is still append-only; the new values fit.
+    let on: bool = raw.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+    assert!(on);
+    let broken: i64 = raw.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(broken, 0);
+    assert!(raw.execute("UPDATE audit_log SET subject = 'x'", []).is_err());
+    assert!(raw.execute("DELETE FROM audit_log", []).is_err());
+    raw.execute("INSERT INTO users (connection_id, source, created_at, updated_at) VALUES (1, 'scim', 'a', 'a')", [])
+        .unwrap();
+    assert!(raw.execute("INSERT INTO users (source, created_at, updated_at) VALUES ('ldap', 'a', 'a')", []).is_err());
+    raw.execute(
+        "INSERT INTO audit_log (at, connection_name, kind, actor, action, request) \
+         VALUES ('b', 'corp', 'scim', 'scim', 'scim_create_user', '{}')",
+        [],
+    )
+    .unwrap();
+    assert!(
+        raw.execute(
+            "INSERT INTO audit_log (at, connection_name, kind, actor, action) VALUES ('b', 'corp', 'scim', 'eve', 'x')",
+            []
+        )
+        .is_err(),
+        "a SCIM row's actor is scim"
+    );
+    // Removing the account cascades its identity and unlinks its SCIM resource.
+    raw.execute(
+        "INSERT INTO scim_resources (connection_id, id, resource_type, name, user_id, document, created_at, last_modified) \
+         VALUES (1, 'r1', 'User', 'ada', 7, '{}', 'a', 'a')",
+        [],
+    )
+    .unwrap();
+    raw.execute("DELETE FROM users WHERE id = 7", []).unwrap();
+    let (identities, linked): (i64, Option<i64>) = raw
+        .query_row("SELECT (SELECT count(*) FROM user_identities), (SELECT user_id FROM scim_resources)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((identities, linked), (0, None));
 }
