@@ -13,12 +13,13 @@
 
 use serde_json::{Map, Value};
 
-use super::lifecycle::{self, Lifecycle, LifecyclePolicy, Owner, Writer};
+use super::lifecycle::{self, Lifecycle, LifecyclePolicy};
 use super::rules::{OwnershipNote, Profile, Trace};
 use super::{Login, User};
-use crate::directory::FieldChange;
+use crate::directory::{FieldChange, FieldWriter};
 use crate::error::Result;
 use crate::login::{Denial, ScimRemoval};
+use crate::store::users::{self as db, IdentityOrigin};
 use crate::store::{WriteTx, scim_login};
 
 fn lifecycle_of<'a>(login: &'a Login<'_>) -> &'a Lifecycle {
@@ -128,7 +129,7 @@ pub(super) fn first_login_of_provisioned(
     if before.first_login.is_some() {
         return Ok(false);
     }
-    Ok(scim_login::identity_origin(tx, login.connection.id, subject)?.as_deref() == Some("scim"))
+    Ok(db::identity_origin(tx, login.connection.id, subject)? == Some(IdentityOrigin::Scim))
 }
 
 /// Rule 4: which fields a login may write on one account.
@@ -246,12 +247,8 @@ pub(super) fn signed_in(
     changes: &[FieldChange],
 ) -> Result<()> {
     let lifecycle = lifecycle_of(login);
-    if changes.iter().any(|c| lifecycle.owner(&c.field) == Owner::LastWriter) {
-        let mut sources = scim_login::field_sources(tx, user.id)?;
-        if lifecycle::record_writes(&mut sources, lifecycle, changes, Writer::Login, login.now) {
-            scim_login::set_field_sources(tx, user.id, &sources)?;
-        }
-    }
+    let written = lifecycle::last_writer_fields(lifecycle, changes);
+    db::record_field_sources(tx, user.id, &written, FieldWriter::Login, login.now)?;
     if lifecycle.policy != LifecyclePolicy::Jit {
         scim_login::upsert_login_view(tx, login.connection.id, user.id, &login_view(profile, login), login.now)?;
     }

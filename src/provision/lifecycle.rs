@@ -13,10 +13,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::FieldChange;
+use crate::directory::{FieldChange, FieldSource};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -168,43 +167,13 @@ impl Lifecycle {
     }
 }
 
-/// Who wrote a field last, as `users.field_sources` records it for fields whose owner is the
-/// last writer: `{"groups": {"by": "scim", "at": "..."}}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-pub enum Writer {
-    Scim,
-    Login,
-}
+/// `users.field_sources`: field → who last wrote it (for fields whose owner is the last writer).
+pub type FieldSources = BTreeMap<String, FieldSource>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-pub struct Written {
-    pub by: Writer,
-    pub at: DateTime<Utc>,
-}
-
-/// `users.field_sources`: field → its last writer.
-pub type FieldSources = BTreeMap<String, Written>;
-
-/// Records `by` as the writer of each changed field that `lifecycle` leaves to the last
-/// writer. Says whether anything was recorded.
-pub fn record_writes(
-    sources: &mut FieldSources,
-    lifecycle: &Lifecycle,
-    changes: &[FieldChange],
-    by: Writer,
-    at: DateTime<Utc>,
-) -> bool {
-    let mut recorded = false;
-    for change in changes {
-        if lifecycle.owner(&change.field) == Owner::LastWriter {
-            sources.insert(change.field.clone(), Written { by, at });
-            recorded = true;
-        }
-    }
-    recorded
+/// The changed fields that `lifecycle` leaves to the last writer: what a write records in
+/// `users.field_sources` as its own.
+pub fn last_writer_fields(lifecycle: &Lifecycle, changes: &[FieldChange]) -> Vec<String> {
+    changes.iter().filter(|c| lifecycle.owner(&c.field) == Owner::LastWriter).map(|c| c.field.clone()).collect()
 }
 
 impl Default for Lifecycle {
@@ -270,14 +239,11 @@ mod tests {
     }
 
     #[test]
-    fn last_writer_fields_are_recorded() {
+    fn last_writer_fields_are_the_ones_recorded() {
         let mut l = hybrid();
         l.owners.insert("email".into(), Owner::LastWriter);
-        let at = DateTime::<Utc>::MIN_UTC;
         let change = |f: &str| FieldChange { field: f.into(), before: serde_json::Value::Null, after: "x".into() };
-        let mut sources = FieldSources::new();
-        assert!(record_writes(&mut sources, &l, &[change("email"), change("groups")], Writer::Login, at));
-        assert_eq!(sources.keys().collect::<Vec<_>>(), ["email"]);
-        assert_eq!(sources["email"].by, Writer::Login);
+        let changes = [change("email"), change("groups"), change("roles"), change("custom.team")];
+        assert_eq!(last_writer_fields(&l, &changes), ["email", "custom.team"]);
     }
 }

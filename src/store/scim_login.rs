@@ -131,35 +131,6 @@ pub fn attach_account(tx: &WriteTx<'_>, connection_id: i64, resource_id: &str, u
     Ok(())
 }
 
-/// Where the identity `(connection, subject)` came from: `login` or `scim`.
-pub fn identity_origin(db: &impl Read, connection_id: i64, subject: &str) -> Result<Option<String>> {
-    Ok(db
-        .db()
-        .prepare_cached("SELECT origin FROM user_identities WHERE connection_id = ?1 AND subject = ?2")?
-        .query_row(params![connection_id, subject], |r| r.get(0))
-        .optional()?)
-}
-
-/// Who wrote each field of the account last (empty for an unknown account).
-pub fn field_sources(db: &impl Read, user_id: i64) -> Result<FieldSources> {
-    let text: Option<String> = db
-        .db()
-        .prepare_cached("SELECT field_sources FROM users WHERE id = ?1")?
-        .query_row([user_id], |r| r.get(0))
-        .optional()?;
-    match text {
-        Some(t) => serde_json::from_str(&t).map_err(storage("field sources")),
-        None => Ok(FieldSources::new()),
-    }
-}
-
-pub fn set_field_sources(tx: &WriteTx<'_>, user_id: i64, sources: &FieldSources) -> Result<()> {
-    tx.db()
-        .prepare_cached("UPDATE users SET field_sources = ?2 WHERE id = ?1")?
-        .execute(params![user_id, json(sources)?])?;
-    Ok(())
-}
-
 /// Keeps the profile the account's last login mapped, for the claims report.
 pub fn upsert_login_view(
     tx: &WriteTx<'_>,

@@ -78,10 +78,7 @@ fn every_action() -> (Bench, Vec<AuditEntry>, Vec<String>) {
         wb.set_mapping("beta", &doc, now()).unwrap();
     }));
     rows.push(one_row(wb, AdminAction::LifecycleChange, |wb| {
-        let lifecycle = handshake::provision::Lifecycle {
-            policy: handshake::provision::LifecyclePolicy::Hybrid,
-            ..Default::default()
-        };
+        let lifecycle = handshake::provision::Lifecycle { jit_requires_scim: true, ..Default::default() };
         wb.set_lifecycle("beta", lifecycle, now()).unwrap();
     }));
     rows.push(one_row(wb, AdminAction::PolicyChange, |wb| {
