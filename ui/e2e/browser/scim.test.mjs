@@ -67,7 +67,9 @@ function serveScim(backend) {
   backend.on("scim_disable", () => (state.scim = { ...state.scim, enabled: false }));
   backend.on("scim_log", () => state.scimLog);
   backend.on("scim_rejections", () => ({ last_minute: 0, kept: 0, last_at: null }));
-  backend.on("scim_report", () => ({ connection: "acme", jit_unknown_to_scim: [], scim_never_signed_in: [], claims_disagree: [] }));
+  backend.on("scim_report", () =>
+    snapOr(backend, "scim_report_acme", { connection: "acme", jit_unknown_to_scim: [], scim_never_signed_in: [], claims_disagree: [] }),
+  );
   backend.on("set_lifecycle", ({ lifecycle }) => {
     state.scim = { ...state.scim, lifecycle };
     return lifecycle;
@@ -144,41 +146,51 @@ export async function lifecycle_policy_and_owners_are_saved(page, backend) {
 export async function the_live_log_shows_a_request_as_it_arrives(page, backend) {
   const state = serveScim(backend);
   state.scim = snapOr(backend, "scim_status_acme_on", ON);
+  // The core's own rows (ui-snapshots: a POST with a password, Entra's legacy PATCH, a lookup).
+  const rows_ = snapOr(backend, "scim_log_acme", [PATCH]);
+  const post = rows_.find((r) => r.method === "POST") ?? { ...PATCH, id: 11, method: "POST", path: "/Users", status: 201 };
+  const patch = rows_.find((r) => r.method === "PATCH") ?? PATCH;
   await openApp(page);
   await openConnection(page, "acme", "SCIM");
   const panel = page.getByRole("tabpanel", { name: "SCIM" });
   await panel.getByTestId("scim-log-empty").waitFor();
+  await panel.getByTestId("scim-reports").getByText("Ada King").waitFor(); // a JIT account SCIM does not know
   await pollUntil(async () => (await backend.listening("scim-request")) > 0, { what: "the log listening" });
-  state.scimLog = [PATCH];
-  await backend.emit("scim-request", PATCH);
+  state.scimLog = [patch, post];
+  await backend.emit("scim-request", post);
+  await backend.emit("scim-request", patch);
   const rows = panel.getByTestId("scim-log-table").locator("tbody tr[data-request-id]");
-  await waitForCount(rows, 1);
-  await seeText(rows.first(), "PATCH");
-  await seeText(rows.first(), "replace active = false");
+  await waitForCount(rows, 2);
+  const patchRow = panel.locator(`tr[data-request-id="${patch.id}"]`);
+  await seeText(patchRow, "PATCH");
+  await seeText(patchRow, "replace active");
   // Keyboard: the row's toggle opens the details.
-  await rows.first().getByRole("button", { name: /Show details of PATCH/ }).focus();
+  await patchRow.getByRole("button", { name: /Show details of PATCH/ }).focus();
   await page.keyboard.press("Enter");
-  const detail = panel.locator("#scim-request-12");
+  const detail = panel.locator(`#scim-request-${patch.id}`);
   await seeText(detail, "deactivated");
   await seeText(detail, 'boolean string "False"');
-  await detail.getByTestId("scim-req-body").locator("summary").click();
-  await seeText(detail.getByTestId("scim-req-body"), "[redacted]");
+  // The POST's body: its password redacted by the core.
+  await panel.locator(`tr[data-request-id="${post.id}"]`).getByRole("button", { name: /Show details of POST/ }).click();
+  const postDetail = panel.locator(`#scim-request-${post.id}`);
+  await postDetail.getByTestId("scim-req-body").locator("summary").click();
+  await seeText(postDetail.getByTestId("scim-req-body"), "[redacted]");
   // Another connection's request does not show here.
-  await backend.emit("scim-request", { ...PATCH, id: 13, connection: "acme-staging" });
+  await backend.emit("scim-request", { ...patch, id: 99, connection: "acme-staging" });
   await page.waitForTimeout(200);
-  assert.equal(await rows.count(), 1);
+  assert.equal(await rows.count(), 2);
 }
 
 export async function users_show_their_source_and_the_audit_log_filters_scim(page, backend) {
   const state = serveApp(backend);
   const base = state.users[0];
-  state.users = [
-    ...state.users,
-    { ...base, id: 7, email: "cleo@example.com", display_name: "Cleo SCIM", source: "scim", status: "deactivated", identities: [] },
-  ];
+  const cleo = snapOr(backend, "users_scim_cleo", [
+    { ...base, id: 7, email: "cleo@example.com", display_name: null, given_name: "Cleo", family_name: "Park", source: "scim", status: "deactivated" },
+  ])[0];
+  state.users = [...state.users, cleo];
   await openApp(page);
   await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: "Users" }).click();
-  const row = page.getByTestId("users-table").getByRole("row").filter({ hasText: "Cleo SCIM" });
+  const row = page.getByTestId("users-table").getByRole("row").filter({ hasText: "Cleo" });
   await seeText(row.getByTestId("user-source"), "SCIM");
   await seeText(row.getByTestId("user-source"), "Deprovisioned");
 
@@ -194,14 +206,15 @@ export async function scim_tab_fits_at_1024_light_and_dark(page, backend, ctx) {
   await page.setViewportSize({ width: 1024, height: 640 });
   const state = serveScim(backend);
   state.scim = snapOr(backend, "scim_status_acme_on", ON);
-  state.scimLog = [PATCH, { ...PATCH, id: 11, method: "POST", path: "/Users", status: 201, change: ["create userName = grace@example.com"] }];
+  state.scimLog = snapOr(backend, "scim_log_acme", [PATCH]);
   await openApp(page);
   await openConnection(page, "acme", "SCIM");
   const panel = page.getByRole("tabpanel", { name: "SCIM" });
   const rows = panel.getByTestId("scim-log-table").locator("tbody tr[data-request-id]");
-  await waitForCount(rows, 2);
-  await rows.first().getByRole("button", { name: /Show details of PATCH/ }).click();
-  await panel.locator("#scim-request-12").waitFor();
+  await waitForCount(rows, state.scimLog.length);
+  const patch = state.scimLog.find((r) => r.method === "PATCH");
+  await panel.locator(`tr[data-request-id="${patch.id}"]`).getByRole("button", { name: /Show details of PATCH/ }).click();
+  await panel.locator(`#scim-request-${patch.id}`).waitFor();
   const wide = await page.evaluate(() =>
     [...document.querySelectorAll('[data-testid="scim-tab"] .table-wrap, [data-testid="scim-tab"] table')]
       .filter((w) => w.getClientRects().length > 0 && w.scrollWidth > w.clientWidth + 1)
