@@ -153,10 +153,14 @@ pub struct DemoArgs {
     /// Claim names and XML shape of this IdP (switches the demo IdP and the demo mapping; SAML only).
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::demo::DemoStyle::names()))]
     pub style: Option<String>,
-    /// Run one step of the joiner-mover-leaver story (its change at the demo IdP, then the
-    /// person's sign-in) through the real HTTP endpoints and print the result.
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(handshake::demo::StoryStep::names()), conflicts_with = "scenario")]
+    /// Run one step of the joiner-mover-leaver story (its change at the demo IdP, in hybrid
+    /// its SCIM requests, then the person's sign-in) through the real HTTP endpoints and print
+    /// the result; without a STEP, the whole story from its start, each step's verdict.
+    #[arg(long, value_name = "STEP", num_args = 0..=1, default_missing_value = "all", value_parser = clap::builder::PossibleValuesParser::new(story_values()), conflicts_with = "scenario")]
     pub story: Option<String>,
+    /// The story's mode: JIT alone (the default), or hybrid (SCIM pre-provisions and de-provisions).
+    #[arg(long, value_parser = ["jit", "hybrid"], default_value = "jit", requires = "story")]
+    pub mode: String,
     /// List the scenarios, personas and the story.
     #[arg(long, conflicts_with_all = ["scenario", "reset", "story"])]
     pub list: bool,
@@ -169,6 +173,12 @@ pub struct DemoArgs {
     pub protocol: String,
     #[arg(long)]
     pub json: bool,
+}
+
+fn story_values() -> Vec<&'static str> {
+    let mut v = handshake::demo::StoryStep::names();
+    v.push("all");
+    v
 }
 
 #[derive(Subcommand)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use handshake::Error;
 use handshake::clock::{Clock, SystemClock};
-use handshake::demo::{DemoStyle, ScenarioId, StoryStep};
+use handshake::demo::{DemoStyle, ScenarioId, StoryMode, StoryStep};
 use handshake::desktop::Desktop;
 use handshake::workbench::OpenOptions;
 use handshake::workbench::demo::{ScenarioRequest, ScenarioResult};
@@ -26,13 +26,20 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
         let request = ScenarioRequest { scenario, persona: args.persona.clone(), skew_minutes: args.skew_minutes };
         let result = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_scenario(request))))?;
         if args.json {
-            let out = serde_json::json!({
+            let mut out = serde_json::json!({
                 "scenario": result.scenario,
                 "verdict": result.verdict,
                 "failed_check": result.failed_check,
                 "outcome": result.outcome,
                 "user": result.user,
             });
+            // A SCIM scenario also says what its requests got and what it checked.
+            if let (true, Some(obj)) = (scenario.is_scim(), out.as_object_mut()) {
+                obj.insert("as_expected".into(), result.as_expected.into());
+                obj.insert("intended".into(), result.intended.clone().into());
+                obj.insert("scim".into(), serde_json::to_value(&result.scim).unwrap_or_default());
+                obj.insert("checks".into(), serde_json::to_value(&result.checks).unwrap_or_default());
+            }
             println!("{}", to_json(&out)?);
         } else {
             print_result(&result);
@@ -40,11 +47,24 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(name) = &args.story {
+        let mode = StoryMode::parse(&args.mode).unwrap_or_default();
+        if name == "all" {
+            let run = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_story(mode))))?;
+            emit(args.json, &run, |run| {
+                println!("The story, {}:\n", run.mode.title());
+                for done in &run.steps {
+                    let verdict = if done.result.as_expected { "as intended" } else { "NOT as intended" };
+                    println!("  {:<14} {:<40} {verdict}", done.step.as_str(), done.result.intended);
+                    println!("  {:<14} {}", "", done.moral);
+                }
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let step = StoryStep::parse(name).ok_or_else(|| Error::invalid(format!("unknown story step {name:?}")))?;
-        let done = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_story_step(step))))?;
+        let done = runtime()?.block_on(on_private_server(cli, style, |d| Box::pin(d.run_story_step_in(step, mode))))?;
         emit(args.json, &done, |done| {
             let told = done.story.steps.iter().find(|s| s.step == done.step);
-            println!("{}: {}\n", done.step.as_str(), told.map_or("", |s| s.text.as_str()));
+            println!("{} ({}): {}\n", done.step.as_str(), done.mode.as_str(), told.map_or("", |s| s.text.as_str()));
             print_result(&done.result);
             println!("\n{}", done.moral);
         })?;
@@ -56,7 +76,11 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
         emit(args.json, &wb.demo_catalog(now)?, |catalog| {
             println!("Scenarios (handshake demo --scenario NAME):");
             for s in &catalog.scenarios {
-                let check = s.expected.failed_check.map_or("accepted", |c| c.as_str());
+                let check = match (s.expected.failed_check, s.expected.scim_status) {
+                    (Some(c), _) => c.as_str().to_owned(),
+                    (None, Some(status)) => format!("SCIM {status}"),
+                    (None, None) => "accepted".to_owned(),
+                };
                 println!("  {:<24} {:<22} {}", s.name, check, s.title);
             }
             println!("\nPersonas (--persona EMAIL):");
@@ -64,9 +88,15 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode, Error> {
                 let state = if p.active { "" } else { " (deactivated)" };
                 println!("  {:<36} {} · {} · {}{state}", p.email, p.display_name, p.department, p.label);
             }
-            println!("\nStory (handshake demo --story STEP):");
-            for s in &catalog.story.steps {
-                println!("  {:<8} {}", s.step.as_str(), s.text);
+            for story in [&catalog.story, &catalog.hybrid_story] {
+                println!(
+                    "\nStory, {} (handshake demo --story [STEP] --mode {}):",
+                    story.mode.title(),
+                    story.mode.as_str()
+                );
+                for s in &story.steps {
+                    println!("  {:<14} {}", s.step.as_str(), s.text);
+                }
             }
         })?;
         return Ok(ExitCode::SUCCESS);
@@ -113,7 +143,7 @@ fn print_result(result: &ScenarioResult) {
     let verdict = serde_json::to_value(result.verdict).unwrap_or_default();
     println!("scenario:     {} (as {})", result.scenario, result.persona);
     println!("verdict:      {}", verdict.as_str().unwrap_or_default());
-    println!("outcome:      {}", result.outcome);
+    println!("outcome:      {}", result.outcome.map_or("-".to_owned(), |o| o.to_string()));
     println!("failed check: {}", result.failed_check.map_or("-", |c| c.as_str()));
     println!("intended:     {} ({})", if result.as_expected { "yes" } else { "NO" }, result.intended);
     println!("\n{}", result.summary.happened);
@@ -122,6 +152,17 @@ fn print_result(result: &ScenarioResult) {
     }
     if let Some(change) = &result.summary.change {
         println!("What to change: {change}");
+    }
+    if !result.scim.is_empty() {
+        println!("\nSCIM requests (the demo IdP's client):");
+        for x in &result.scim {
+            let method = serde_json::to_value(x.method).unwrap_or_default();
+            let mark = if x.ok { "" } else { "  <- not as intended" };
+            println!("  {:<6} {:<48} {}  {}{mark}", method.as_str().unwrap_or_default(), x.path, x.status, x.what);
+        }
+    }
+    for c in &result.checks {
+        println!("{} {} ({})", if c.ok { "ok  " } else { "FAIL" }, c.what, c.found);
     }
     if let Some(u) = &result.user {
         println!();

@@ -16,6 +16,9 @@ pub mod personas;
 pub mod run;
 pub mod scenarios;
 mod scenarios_oidc;
+pub mod scenarios_scim;
+pub mod scim_client;
+pub mod scim_run;
 pub mod story;
 pub mod styles;
 
@@ -24,11 +27,11 @@ use serde::{Deserialize, Serialize};
 use crate::certs::Certificate;
 use crate::connection::{self};
 use crate::provision::rules::{Op, RoleRule};
-use crate::provision::{FieldRule, MappingDocument, Source};
+use crate::provision::{FieldRule, Lifecycle, LifecyclePolicy, MappingDocument, Source};
 
 pub use personas::{ExtraAttribute, Persona};
 pub use scenarios::{DemoVerdict, Expected, Flow, ScenarioId};
-pub use story::{DemoStory, StoryStep};
+pub use story::{DemoStory, StoryMode, StoryStep};
 pub use styles::DemoStyle;
 
 /// The demo IdP's entityID: stable across ports and machines (see the module docs).
@@ -135,6 +138,22 @@ pub struct PreparedScenario {
     /// The newest test login before the run: the run's own come after it, and are marked
     /// as demo runs (they do not count for the connection's health).
     pub after_test_login: i64,
+    /// A SCIM scenario or hybrid story step: what the demo IdP's SCIM client does around
+    /// the sign-ins (`None`: one sign-in).
+    pub scim: Option<scim_run::ScimPlan>,
+    /// The newest audit row before the run, and the catalog's row counts then (for the SCIM
+    /// scenarios' checks: what the run wrote, and what it did not).
+    pub after_audit: i64,
+    pub counts_before: RowCounts,
+}
+
+/// Rows of the tables a SCIM request may write, for "nothing was written".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowCounts {
+    pub users: i64,
+    pub scim_resources: i64,
+    pub audit_log: i64,
+    pub scim_requests: i64,
 }
 
 /// The demo IdP's identity: its certificate (the key is in the secret store) and settings.
@@ -174,8 +193,17 @@ pub fn metadata_xml(base_url: &str, certificate: &Certificate) -> String {
 
 /// The demo connection's mapping: the style's preset, plus department and title, and role
 /// rules that make the story visible (admins, engineers, contractors; everyone else a member).
+/// Its lifecycle is hybrid (the demo IdP is its SCIM client too), SCIM Users matched to the
+/// style's login subject; the JIT-only story switches it to `jit` while it runs.
 pub fn demo_mapping(style: DemoStyle) -> MappingDocument {
-    with_demo_roles(style.preset(), &style.department_claim(), &style.title_claim())
+    let mut doc = with_demo_roles(style.preset(), &style.department_claim(), &style.title_claim());
+    doc.provisioning.lifecycle = demo_lifecycle(style, LifecyclePolicy::Hybrid);
+    doc
+}
+
+/// The demo connection's lifecycle under `policy`: SCIM Users matched to the style's subject.
+pub fn demo_lifecycle(style: DemoStyle, policy: LifecyclePolicy) -> Lifecycle {
+    Lifecycle { policy, match_rule: style.scim_match_rule(), ..Lifecycle::default() }
 }
 
 /// The OIDC demo connection's mapping: the demo OP's preset (the standard claims, a verified

@@ -162,7 +162,8 @@ pub async fn drive(base_url: &str, prepared: &PreparedScenario) -> Result<i64> {
     let scenario = prepared.scenario.name();
     let skew = prepared.skew_minutes.to_string();
     let (page_url, step) = match prepared.scenario.spec().flow {
-        Flow::SpInitiated => {
+        // A SCIM scenario's sign-ins are SP-initiated (`scim_run` sends them as the happy path).
+        Flow::SpInitiated | Flow::Scim => {
             let login = format!("{base}/saml/{}/login", url_segment(&prepared.connection));
             let r = client.get(&login).send().await.map_err(|e| failed("the SP login", e))?;
             (location(&r, "the SP login")?, "the demo IdP's SSO")

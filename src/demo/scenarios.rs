@@ -7,6 +7,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::scenarios_oidc::OIDC_SCENARIOS;
+use super::scenarios_scim::{self, SCIM_SCENARIOS};
 use super::styles::{DemoStyle, GROUPS_LINK};
 use crate::idp::response::{NAMEID_PERSISTENT, NAMEID_TRANSIENT};
 use crate::idp::{AttributeSpec, ResponseSpec, SignatureAlgorithm};
@@ -59,6 +60,11 @@ pub enum ScenarioId {
     OidcEmailUnverified,
     OidcGroupOverage,
     OidcCodeReplay,
+    ScimDeprovisionedLogin,
+    ScimJitConflict,
+    ScimClaimRollback,
+    ScimBadToken,
+    ScimEntraQuirks,
 }
 
 /// How the login starts.
@@ -73,6 +79,9 @@ pub enum Flow {
     /// OpenID Connect: Handshake's `/oidc/{connection}/login` sends the browser to the demo
     /// OP's authorization endpoint; the OP sends a code back to the callback.
     OidcCode,
+    /// SCIM: the demo IdP's SCIM client pushes to the demo connection's `/scim/demo/v2`,
+    /// between the person's sign-ins (`scenarios_scim.rs`).
+    Scim,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,13 +100,27 @@ pub struct Expected {
     pub verdict: DemoVerdict,
     /// The validation check or provisioning rule that should stop the login.
     pub failed_check: Option<Stop>,
+    /// A SCIM scenario without a sign-in at the end: the HTTP status its SCIM requests get
+    /// (401 for `scim-bad-token`; 200 for `scim-entra-quirks`, meaning any success).
+    #[serde(default)]
+    pub scim_status: Option<u16>,
 }
 
 impl Expected {
+    /// A sign-in's intended verdict.
+    pub fn login(verdict: DemoVerdict, failed_check: Option<Stop>) -> Self {
+        Expected { verdict, failed_check, scim_status: None }
+    }
+
     /// The intended outcome in the terms a result's summary starts with ("Rejected at the
-    /// audience check", "Denied by the missing_attribute rule", "Signed in").
+    /// audience check", "Denied by the missing_attribute rule", "Signed in"), or for a SCIM
+    /// scenario without a sign-in, its answer ("SCIM answers 401 Unauthorized").
     pub fn term(&self) -> String {
-        crate::login::summary::term(self.verdict == DemoVerdict::Accepted, self.failed_check)
+        match self.scim_status {
+            Some(401) => "SCIM answers 401 Unauthorized, nothing written".into(),
+            Some(_) => "SCIM accepts every request".into(),
+            None => crate::login::summary::term(self.verdict == DemoVerdict::Accepted, self.failed_check),
+        }
     }
 }
 
@@ -290,9 +313,9 @@ pub const SCENARIOS: [ScenarioSpec; 20] = [
     ),
 ];
 
-/// Every scenario, SAML first, in declaration order.
+/// Every scenario, SAML first, then OIDC, then SCIM, in declaration order.
 pub fn all() -> impl Iterator<Item = &'static ScenarioSpec> {
-    SCENARIOS.iter().chain(OIDC_SCENARIOS.iter())
+    SCENARIOS.iter().chain(OIDC_SCENARIOS.iter()).chain(SCIM_SCENARIOS.iter())
 }
 
 impl ScenarioId {
@@ -304,6 +327,11 @@ impl ScenarioId {
     /// An OpenID Connect scenario (the demo OP's, at the `demo-oidc` connection).
     pub fn is_oidc(self) -> bool {
         self.spec().flow == Flow::OidcCode
+    }
+
+    /// A SCIM scenario (the demo IdP's SCIM client, at the `demo` connection).
+    pub fn is_scim(self) -> bool {
+        self.spec().flow == Flow::Scim
     }
 
     pub fn name(self) -> &'static str {
@@ -330,10 +358,13 @@ impl ScenarioId {
             (S::ClockSkew, _) if skew_minutes.abs() * 60 <= DEFAULT_TOLERANCE_SECONDS => None,
             _ => self.spec().failed_check,
         };
-        Expected {
-            verdict: if check.is_some() { DemoVerdict::Rejected } else { DemoVerdict::Accepted },
-            failed_check: check.and_then(Stop::parse),
-        }
+        let scim_status = scenarios_scim::scim_status(self);
+        let verdict = match scim_status {
+            Some(status) if !(200..300).contains(&status) => DemoVerdict::Rejected,
+            _ if check.is_some() => DemoVerdict::Rejected,
+            _ => DemoVerdict::Accepted,
+        };
+        Expected { verdict, failed_check: check.and_then(Stop::parse), scim_status }
     }
 }
 
@@ -385,6 +416,12 @@ pub fn apply(id: ScenarioId, plan: &mut Plan, style: DemoStyle, skew_minutes: i6
         | S::OidcEmailUnverified
         | S::OidcGroupOverage
         | S::OidcCodeReplay => {}
+        // A SCIM scenario's sign-ins are the happy path: the SCIM side makes the difference.
+        S::ScimDeprovisionedLogin
+        | S::ScimJitConflict
+        | S::ScimClaimRollback
+        | S::ScimBadToken
+        | S::ScimEntraQuirks => {}
         S::Encrypted => plan.encryption = Encryption::ToSp,
         S::Unsigned => {
             plan.sign_response = false;
@@ -461,7 +498,7 @@ mod tests {
         let mut names = ScenarioId::names();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 32);
+        assert_eq!(names.len(), 37);
     }
 
     #[test]

@@ -70,6 +70,27 @@ impl DemoStyle {
         self.vendor().mapping().unwrap_or_else(provision::presets::generic)
     }
 
+    /// The SCIM payload shapes of the imitated IdP's provisioning client (Google Workspace
+    /// has none for custom apps: the demo sends RFC shapes then).
+    pub fn scim_dialect(self) -> super::scim_client::Dialect {
+        use super::scim_client::Dialect;
+        match self {
+            DemoStyle::Entra => Dialect::EntraCompliant,
+            DemoStyle::Okta => Dialect::Okta,
+            DemoStyle::Google | DemoStyle::Generic => Dialect::Rfc,
+        }
+    }
+
+    /// Which SCIM attribute carries this style's login subject: Entra's preset keys users by
+    /// objectidentifier (the persona's id, SCIM `externalId`); the others by the NameID, the
+    /// email (SCIM `userName`). Plan §4.2.
+    pub fn scim_match_rule(self) -> provision::MatchRule {
+        match self {
+            DemoStyle::Entra => provision::MatchRule::ExternalId,
+            DemoStyle::Okta | DemoStyle::Google | DemoStyle::Generic => provision::MatchRule::UserName,
+        }
+    }
+
     /// Namespace prefixes and timestamp precision of the imitated IdP.
     pub fn saml_style(self) -> SamlStyle {
         match self {

@@ -158,6 +158,10 @@ pub fn typescript() -> String {
         workbench::ScimReport,
         workbench::ReportUser,
         workbench::Disagreement,
+        demo::StoryMode,
+        demo::scim_client::ScimExchange,
+        demo_api::DemoCheck,
+        crate::workbench::demo_story::StoryRun,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `handshake::desktop::bindings` (feature `typescript`).\n\

@@ -161,3 +161,52 @@ pub fn restore_default_personas(tx: &WriteTx<'_>, now: DateTime<Utc>) -> Result<
     }
     Ok(())
 }
+
+/// The demo's SCIM rows at a connection: its resources (group members go with them), request
+/// log and login views. For "Reset demo data": the demo IdP's SCIM client starts over.
+pub fn clear_scim(tx: &WriteTx<'_>, connection_id: i64) -> Result<u32> {
+    let db = tx.db();
+    let removed = db.execute("DELETE FROM scim_resources WHERE connection_id = ?1", [connection_id])?;
+    db.execute("DELETE FROM scim_group_members WHERE connection_id = ?1", [connection_id])?;
+    db.execute("DELETE FROM scim_requests WHERE connection_id = ?1", [connection_id])?;
+    db.execute("DELETE FROM scim_login_views WHERE connection_id = ?1", [connection_id])?;
+    Ok(u32::try_from(removed).unwrap_or(u32::MAX))
+}
+
+/// Whether the connection's SCIM client provisioned `email` (a live User resource).
+pub fn scim_provisioned(db: &impl Read, connection_id: i64, email: &str) -> Result<bool> {
+    Ok(db.db().query_row(
+        "SELECT EXISTS (SELECT 1 FROM scim_resources WHERE connection_id = ?1 AND resource_type = 'User' \
+         AND lower(name) = lower(?2) AND deleted_at IS NULL)",
+        params![connection_id, email],
+        |r| r.get(0),
+    )?)
+}
+
+/// Whether a tombstone keeps `subject` from coming back at a connection.
+pub fn scim_tombstone(db: &impl Read, connection_id: i64, subject: &str) -> Result<bool> {
+    Ok(db.db().query_row(
+        "SELECT EXISTS (SELECT 1 FROM scim_resources WHERE connection_id = ?1 AND resource_type = 'User' \
+         AND (subject = ?2 OR lower(name) = lower(?2) OR external_id = ?2) AND deleted_at IS NOT NULL)",
+        params![connection_id, subject],
+        |r| r.get(0),
+    )?)
+}
+
+/// Row counts of the tables a SCIM request may write.
+pub fn row_counts(db: &impl Read) -> Result<crate::demo::RowCounts> {
+    let count = |table: &str| -> Result<i64> {
+        Ok(db.db().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+    };
+    Ok(crate::demo::RowCounts {
+        users: count("users")?,
+        scim_resources: count("scim_resources")?,
+        audit_log: count("audit_log")?,
+        scim_requests: count("scim_requests")?,
+    })
+}
+
+/// The newest audit row's id (0 when there is none).
+pub fn last_audit_id(db: &impl Read) -> Result<i64> {
+    Ok(db.db().query_row("SELECT coalesce(max(id), 0) FROM audit_log", [], |r| r.get(0))?)
+}

@@ -9,13 +9,15 @@ use super::{ConnectionView, ImportRequest, Workbench};
 use crate::certs::Certificate;
 use crate::connection::{self, SecurityPolicy};
 use crate::demo::scenarios::{self, Flow};
-use crate::demo::story::{self, DemoStory, StoryStep};
+use crate::demo::scim_client::ScimExchange;
+use crate::demo::scim_run::RunLog;
+use crate::demo::story::{DemoStory, StoryMode, StoryStep};
 use crate::demo::{
     AutoPost, DEMO_CONNECTION, DEMO_IDP_ENTITY_ID, DEMO_OIDC_CONNECTION, DEMO_STRICT_CONNECTION, DemoIdentity,
     DemoStyle, DemoTarget, DemoVerdict, Expected, METADATA_SOURCE, PendingRequest, Persona, PreparedScenario,
     ScenarioId, SignInForm, SignMode, demo_mapping, find_persona, idp, metadata_xml,
 };
-use crate::directory::{FieldChange, User, UserQuery};
+use crate::directory::{FieldChange, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::idp::SigningKey;
 use crate::login::{Outcome, Stop, Summary};
@@ -82,8 +84,11 @@ pub struct DemoCatalog {
     pub style: DemoStyle,
     pub scenarios: Vec<ScenarioInfo>,
     pub personas: Vec<Persona>,
-    /// The joiner-mover-leaver story, as far as the IdP's people show it.
+    /// The joiner-mover-leaver story with JIT alone, as far as the IdP's people show it.
     pub story: DemoStory,
+    /// The same story in hybrid (SCIM pre-provisions and de-provisions): the app shows the two
+    /// side by side.
+    pub hybrid_story: DemoStory,
 }
 
 /// Run one scenario: which, as whom (email or persona id; default the first active persona).
@@ -108,7 +113,8 @@ pub struct ScenarioResult {
     pub verdict: DemoVerdict,
     /// The validation check or provisioning rule that stopped the login.
     pub failed_check: Option<Stop>,
-    pub outcome: Outcome,
+    /// How the deciding sign-in ended; `None` for a SCIM scenario without one.
+    pub outcome: Option<Outcome>,
     pub user: Option<User>,
     pub expected: Expected,
     /// Verdict and failed check are the intended ones.
@@ -121,14 +127,39 @@ pub struct ScenarioResult {
     pub diff: Vec<FieldChange>,
     pub persona: String,
     pub connection: String,
-    /// The test login at the ACS (the last one, for `replay`).
-    pub test_login_id: i64,
+    /// The test login at the ACS (the last one, for `replay`); `None` when the run signed
+    /// nobody in (`scim-bad-token`, `scim-entra-quirks`, the pre-provisioning step).
+    #[cfg_attr(feature = "typescript", ts(type = "number | null"))]
+    pub test_login_id: Option<i64>,
+    /// The SCIM requests the demo IdP's client sent, in order, with their answers.
+    pub scim: Vec<ScimExchange>,
+    /// What the scenario checks beyond the verdict (the directory, audit rows, the SCIM
+    /// document, the report), each judged by the core.
+    pub checks: Vec<DemoCheck>,
+}
+
+/// One thing a scenario checks beyond the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct DemoCheck {
+    /// What should hold ("the account is deactivated").
+    pub what: String,
+    pub ok: bool,
+    /// What was found.
+    pub found: String,
+}
+
+impl DemoCheck {
+    pub fn new(what: impl Into<String>, ok: bool, found: impl Into<String>) -> Self {
+        DemoCheck { what: what.into(), ok, found: found.into() }
+    }
 }
 
 /// A story step made ready: its change applied at the IdP, its sign-in prepared.
 #[derive(Debug, Clone)]
 pub struct PreparedStoryStep {
     pub step: StoryStep,
+    pub mode: StoryMode,
     pub scenario: PreparedScenario,
 }
 
@@ -137,6 +168,7 @@ pub struct PreparedStoryStep {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct StoryStepResult {
     pub step: StoryStep,
+    pub mode: StoryMode,
     pub result: ScenarioResult,
     pub moral: String,
     pub story: DemoStory,
@@ -272,6 +304,7 @@ impl Workbench {
         {
             self.replace_metadata(DEMO_STRICT_CONNECTION, &xml, METADATA_SOURCE, now)?;
         }
+        self.ensure_demo_scim(now)?;
         let connection = self.connection(DEMO_CONNECTION, now)?;
         let base = self.base_url().trim_end_matches('/');
         Ok(DemoSetup {
@@ -359,20 +392,9 @@ impl Workbench {
             })
             .collect();
         let personas = self.demo_personas()?;
-        let story = self.demo_story(&personas)?;
-        Ok(DemoCatalog { style: identity.style, scenarios, story, personas })
-    }
-
-    /// The story as far as the IdP's people and the demo connection's accounts show it.
-    fn demo_story(&self, personas: &[Persona]) -> Result<DemoStory> {
-        let has_account = match story::person(personas) {
-            Some(p) if self.store().get_connection(DEMO_CONNECTION).is_ok() => {
-                let query = UserQuery { connection: Some(DEMO_CONNECTION.into()), text: Some(p.email.clone()) };
-                self.users(&query)?.iter().any(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&p.email)))
-            }
-            _ => false,
-        };
-        Ok(DemoStory::of(personas, has_account))
+        let story = self.demo_story(&personas, StoryMode::Jit)?;
+        let hybrid_story = self.demo_story(&personas, StoryMode::Hybrid)?;
+        Ok(DemoCatalog { style: identity.style, scenarios, story, hybrid_story, personas })
     }
 
     /// The demo IdP's SSO endpoint reading an AuthnRequest: it must come from a connection
@@ -472,6 +494,9 @@ impl Workbench {
     /// Everything a scenario needs before it is driven over HTTP: the demo connection (and
     /// `demo-strict` when needed) up to date for this port, and the persona chosen.
     pub fn prepare_scenario(&self, request: &ScenarioRequest, now: DateTime<Utc>) -> Result<PreparedScenario> {
+        if request.scenario.is_scim() {
+            return self.prepare_scim_scenario(request, now);
+        }
         let (setup, connection) = if request.scenario.is_oidc() {
             (self.create_oidc_demo(now)?, DEMO_OIDC_CONNECTION)
         } else if request.scenario == ScenarioId::IdpInitiatedRefused {
@@ -481,8 +506,25 @@ impl Workbench {
         } else {
             (self.create_demo(None, now)?, DEMO_CONNECTION)
         };
+        let persona = self.scenario_persona(request.persona.as_deref())?;
+        let skew_minutes = request.skew_minutes.unwrap_or(scenarios::DEFAULT_SKEW_MINUTES);
+        Ok(PreparedScenario {
+            scenario: request.scenario,
+            connection: connection.into(),
+            persona: persona.email.clone(),
+            skew_minutes,
+            expected: request.scenario.expected(setup.idp.style, skew_minutes),
+            after_test_login: store::logins::last_test_login_id(self.store())?,
+            scim: None,
+            after_audit: store::demo::last_audit_id(self.store())?,
+            counts_before: crate::demo::RowCounts::default(),
+        })
+    }
+
+    /// The persona a scenario signs in as: `key` (email or id), or the first active one.
+    pub(super) fn scenario_persona(&self, key: Option<&str>) -> Result<Persona> {
         let all = self.demo_personas()?;
-        let persona = match request.persona.as_deref() {
+        let persona = match key {
             Some(key) => find_persona(&all, key).ok_or_else(|| {
                 Error::not_found(format!(
                     "the demo IdP has no persona {key:?}; personas: {}",
@@ -495,15 +537,17 @@ impl Workbench {
                 .or_else(|| all.first())
                 .ok_or_else(|| Error::not_found("the demo IdP has no personas; reset the demo data"))?,
         };
-        let skew_minutes = request.skew_minutes.unwrap_or(scenarios::DEFAULT_SKEW_MINUTES);
-        Ok(PreparedScenario {
-            scenario: request.scenario,
-            connection: connection.into(),
-            persona: persona.email.clone(),
-            skew_minutes,
-            expected: request.scenario.expected(setup.idp.style, skew_minutes),
-            after_test_login: store::logins::last_test_login_id(self.store())?,
-        })
+        Ok(persona.clone())
+    }
+
+    /// The result of a driven run: its last sign-in's, and for a SCIM run what its SCIM
+    /// requests did, judged against the scenario's checks.
+    pub fn run_result(&self, prepared: &PreparedScenario, log: &RunLog) -> Result<ScenarioResult> {
+        if prepared.scim.is_some() {
+            return self.scim_run_result(prepared, log);
+        }
+        let last = log.test_logins.last().copied().ok_or_else(|| Error::invalid("the run signed nobody in"))?;
+        self.scenario_result(prepared, last)
     }
 
     /// The result of a driven scenario, read from its test login. The run's test logins
@@ -517,6 +561,7 @@ impl Workbench {
         let verdict = if t.report.outcome.signed_in() { DemoVerdict::Accepted } else { DemoVerdict::Rejected };
         let failed_check = t.report.failed_check;
         let as_expected = verdict == prepared.expected.verdict && failed_check == prepared.expected.failed_check;
+        let outcome = Some(t.report.outcome);
         Ok(ScenarioResult {
             scenario: prepared.scenario.name().into(),
             intended: prepared.expected.term(),
@@ -524,42 +569,15 @@ impl Workbench {
             diff: t.report.diff.clone(),
             verdict,
             failed_check,
-            outcome: t.report.outcome,
+            outcome,
             user: t.report.user.clone(),
             expected: prepared.expected.clone(),
             as_expected,
             persona: prepared.persona.clone(),
             connection: t.connection,
-            test_login_id,
+            test_login_id: Some(test_login_id),
+            scim: Vec::new(),
+            checks: Vec::new(),
         })
-    }
-
-    /// Makes one story step ready to drive: its change at the IdP applied (the promotion,
-    /// the deactivation), the person's sign-in prepared with the step's intended verdict.
-    pub fn prepare_story_step(&self, step: StoryStep, now: DateTime<Utc>) -> Result<PreparedStoryStep> {
-        self.demo_identity(now)?;
-        let all = self.demo_personas()?;
-        let person = story::person(&all)
-            .ok_or_else(|| Error::not_found("the demo IdP has no people; reset the demo data"))?
-            .clone();
-        if let Some(changed) = step.change(&person)
-            && changed != person
-        {
-            self.set_demo_persona(&changed, now)?;
-        }
-        let request = ScenarioRequest { scenario: ScenarioId::Happy, persona: Some(person.id), skew_minutes: None };
-        let mut scenario = self.prepare_scenario(&request, now)?;
-        scenario.expected = step.expected();
-        Ok(PreparedStoryStep { step, scenario })
-    }
-
-    /// The result of a driven story step, read from its test login.
-    pub fn story_step_result(&self, prepared: &PreparedStoryStep, test_login_id: i64) -> Result<StoryStepResult> {
-        let mut result = self.scenario_result(&prepared.scenario, test_login_id)?;
-        // The step's own name: its intended outcome is the step's, not the happy scenario's.
-        result.scenario = prepared.step.as_str().into();
-        let all = self.demo_personas()?;
-        let moral = find_persona(&all, &prepared.scenario.persona).map(|p| prepared.step.moral(p)).unwrap_or_default();
-        Ok(StoryStepResult { step: prepared.step, result, moral, story: self.demo_story(&all)? })
     }
 }

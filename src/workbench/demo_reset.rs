@@ -1,4 +1,5 @@
-//! "Reset demo data": the demo's users, test logins and requests removed, the `demo-strict`
+//! "Reset demo data": the demo's users, test logins, requests and SCIM rows (resources,
+//! tombstones, request log; SCIM stays on with its token) removed, the `demo-strict`
 //! helper removed, the demo connection's policy and mapping and the demo IdP's people and
 //! settings back to their defaults; one transaction and one audit row.
 
@@ -30,6 +31,7 @@ impl Workbench {
         let mut test_logins_removed = 0u32;
         // One transaction and one audit row for the whole reset.
         let tx = self.store().write()?;
+        let mut diff = Vec::new();
         for name in [DEMO_CONNECTION, DEMO_STRICT_CONNECTION, DEMO_OIDC_CONNECTION] {
             let Ok(c) = store::connections::get(&tx, name) else { continue };
             if !is_demo(&c) && !is_demo_op(&c) {
@@ -38,11 +40,18 @@ impl Workbench {
             let (users, logins) = clear_accounts(&tx, &c)?;
             users_removed += users;
             test_logins_removed += logins;
+            let scim = store::demo::clear_scim(&tx, c.id)?;
+            if scim > 0 {
+                diff.push(audit::change(&format!("{name}.scim_resources_removed"), Value::Null, scim));
+            }
         }
-        let mut diff = vec![
-            audit::change("users_removed", Value::Null, users_removed),
-            audit::change("test_logins_removed", Value::Null, test_logins_removed),
-        ];
+        diff.splice(
+            0..0,
+            [
+                audit::change("users_removed", Value::Null, users_removed),
+                audit::change("test_logins_removed", Value::Null, test_logins_removed),
+            ],
+        );
         let strict_removed = store::connections::get(&tx, DEMO_STRICT_CONNECTION).ok().filter(is_demo).is_some();
         if strict_removed {
             store::connections::remove(&tx, DEMO_STRICT_CONNECTION)?;

@@ -35,6 +35,8 @@ pub mod demo;
 mod demo_oidc;
 mod demo_op;
 mod demo_reset;
+pub mod demo_scim;
+pub mod demo_story;
 pub mod directory;
 pub mod logins;
 pub mod mapping;

@@ -79,7 +79,7 @@ async fn every_scenario_gives_its_intended_verdict_and_failed_check() {
         assert_eq!(r.expected, expected, "{}", s.name);
         if r.verdict != expected.verdict || r.failed_check != expected.failed_check || !r.as_expected {
             wrong.push(format!(
-                "{}: got {:?} / {:?} (outcome {}), intended {:?} / {:?}",
+                "{}: got {:?} / {:?} (outcome {:?}), intended {:?} / {:?}",
                 s.name, r.verdict, r.failed_check, r.outcome, expected.verdict, expected.failed_check
             ));
             continue;
@@ -89,7 +89,7 @@ async fn every_scenario_gives_its_intended_verdict_and_failed_check() {
         if r.verdict == DemoVerdict::Accepted {
             assert_eq!(r.user.as_ref().and_then(|u| u.email.as_deref()), Some(PRIYA), "{}", s.name);
         }
-        let login = d.desktop.test_login(r.test_login_id).await.unwrap().login;
+        let login = d.desktop.test_login(r.test_login_id.unwrap()).await.unwrap().login;
         let report = &login.report;
         match s.id {
             ScenarioId::Encrypted => assert!(report.encrypted, "encrypted: the assertion arrived encrypted"),
@@ -113,7 +113,7 @@ async fn every_scenario_gives_its_intended_verdict_and_failed_check() {
             ScenarioId::Happy => assert_eq!(login.kind, handshake::login::LoginKind::SpInitiated),
             ScenarioId::Replay => {
                 // The first POST of the same response went through; the second is the replay.
-                let first = d.desktop.test_login(r.test_login_id - 1).await.unwrap().login;
+                let first = d.desktop.test_login(r.test_login_id.unwrap() - 1).await.unwrap().login;
                 assert!(first.report.outcome.signed_in(), "replay: the first POST signs in");
                 assert_eq!(first.response_xml, login.response_xml, "replay: the very same response");
             }
@@ -136,7 +136,7 @@ async fn styles_send_their_claims_and_change_the_two_style_dependent_outcomes() 
         let mapping = d.desktop.mapping(DEMO_CONNECTION.into()).await.unwrap();
         assert_eq!(mapping, handshake::demo::demo_mapping(style), "{style:?} mapping");
         let happy = d.run(ScenarioId::Happy, None).await;
-        assert_eq!((happy.verdict, happy.outcome.as_str()), (DemoVerdict::Accepted, "created"), "{style:?}");
+        assert_eq!((happy.verdict, happy.outcome.unwrap().as_str()), (DemoVerdict::Accepted, "created"), "{style:?}");
         let user = happy.user.unwrap();
         assert_eq!(user.email.as_deref(), Some(PRIYA), "{style:?}");
         assert_eq!(user.given_name.as_deref(), Some("Priya"), "{style:?}");
@@ -171,13 +171,13 @@ async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
     let d = demo().await;
     let story = d.desktop.demo_catalog().await.unwrap().story;
     assert_eq!(story.person.as_ref().map(|p| p.email.as_str()), Some(PRIYA));
-    assert_eq!(story.steps.iter().map(|s| s.step).collect::<Vec<_>>(), StoryStep::ALL);
+    assert_eq!(story.steps.iter().map(|s| s.step).collect::<Vec<_>>(), handshake::demo::StoryMode::Jit.steps());
     assert!(story.steps.iter().all(|s| !s.done));
 
     // 1. Joiner: the new hire signs in and the account is created, with the default role.
     let joiner = d.desktop.run_story_step(StoryStep::Joiner).await.unwrap();
     let first = joiner.result;
-    assert_eq!((first.outcome, first.as_expected), (Outcome::Created, true));
+    assert_eq!((first.outcome, first.as_expected), (Some(Outcome::Created), true));
     let user = first.user.unwrap();
     assert_eq!(user.roles, vec!["member"]);
     assert_eq!(user.custom.get("title").map(String::as_str), Some("Account Executive"));
@@ -191,12 +191,12 @@ async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
         ("Engineering", vec!["everyone".into(), "engineering".into(), "admins".into()])
     );
     let second = mover.result;
-    assert_eq!((second.outcome, second.as_expected), (Outcome::Updated, true));
+    assert_eq!((second.outcome, second.as_expected), (Some(Outcome::Updated), true));
     let user = second.user.unwrap();
     assert_eq!(user.id, first_id(&d).await);
     assert_eq!(user.roles, vec!["admin", "developer"]);
     assert_eq!(user.custom.get("department").map(String::as_str), Some("Engineering"));
-    let diff = d.desktop.test_login(second.test_login_id).await.unwrap().login.report.diff;
+    let diff = d.desktop.test_login(second.test_login_id.unwrap()).await.unwrap().login.report.diff;
     let fields: Vec<&str> = diff.iter().map(|c| c.field.as_str()).collect();
     for f in ["groups", "roles", "custom.department", "custom.title"] {
         assert!(fields.contains(&f), "diff lists {f}: {fields:?}");
@@ -208,7 +208,7 @@ async fn story_new_hire_then_changes_at_the_idp_then_deactivated_there() {
     );
     // Running the step again only signs in: nothing more changes.
     let again = d.desktop.run_story_step(StoryStep::Mover).await.unwrap();
-    assert_eq!(again.result.outcome, Outcome::Unchanged);
+    assert_eq!(again.result.outcome, Some(Outcome::Unchanged));
 
     // 3. Leaver: deactivated at the IdP, which refuses to sign her in; JIT cannot de-provision,
     // so the account is still there, active, in Handshake.
@@ -253,7 +253,7 @@ async fn regression_story_leaver_is_an_intended_rejection_in_its_own_terms() {
         assert!(leaver.summary.happened.starts_with(&leaver.intended), "{}", leaver.summary.happened);
         assert!(leaver.summary.why.is_some() && leaver.summary.change.is_some(), "{:?}", leaver.summary);
         // The full result tells the same words.
-        let detail = d.desktop.test_login(leaver.test_login_id).await.unwrap();
+        let detail = d.desktop.test_login(leaver.test_login_id.unwrap()).await.unwrap();
         assert_eq!(detail.summary, leaver.summary);
     }
 }
@@ -272,7 +272,7 @@ async fn regression_scenario_intended_and_result_use_the_same_terms() {
     assert!(r.summary.happened.starts_with("Denied by the missing_attribute rule: "), "{}", r.summary.happened);
     let audience = d.run(ScenarioId::WrongAudience, None).await;
     assert!(audience.summary.happened.starts_with("Rejected at the audience check: "), "{}", audience.summary.happened);
-    assert_eq!(d.desktop.test_login(audience.test_login_id).await.unwrap().summary, audience.summary);
+    assert_eq!(d.desktop.test_login(audience.test_login_id.unwrap()).await.unwrap().summary, audience.summary);
 }
 
 async fn first_id(d: &Demo) -> i64 {
@@ -306,7 +306,7 @@ async fn reset_restores_the_directory_and_clears_the_demo_data() {
     assert!(d.desktop.connection(DEMO_STRICT_CONNECTION.into()).await.is_err(), "the strict copy is gone");
     assert!(!d.desktop.demo_idp().await.unwrap().encrypt);
     // And the demo works again from scratch.
-    assert_eq!(d.run(ScenarioId::Happy, None).await.outcome, Outcome::Created);
+    assert_eq!(d.run(ScenarioId::Happy, None).await.outcome, Some(Outcome::Created));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -469,7 +469,7 @@ async fn signature_variants_and_encryption_are_idp_settings() {
         d.desktop.set_demo_idp(DemoIdpSettings { sign: Some(sign), ..DemoIdpSettings::default() }).await.unwrap();
         let r = d.run(ScenarioId::Happy, None).await;
         assert_eq!(r.verdict, DemoVerdict::Accepted, "{sign:?}");
-        let report = d.desktop.test_login(r.test_login_id).await.unwrap().login.report;
+        let report = d.desktop.test_login(r.test_login_id.unwrap()).await.unwrap().login.report;
         assert_eq!(
             (report.response_signed, report.assertion_signed, report.encrypted),
             (response, assertion, false),
@@ -479,7 +479,7 @@ async fn signature_variants_and_encryption_are_idp_settings() {
     d.desktop.set_demo_idp(DemoIdpSettings { encrypt: Some(true), ..DemoIdpSettings::default() }).await.unwrap();
     let r = d.run(ScenarioId::Happy, None).await;
     assert_eq!(r.verdict, DemoVerdict::Accepted);
-    assert!(d.desktop.test_login(r.test_login_id).await.unwrap().login.report.encrypted);
+    assert!(d.desktop.test_login(r.test_login_id.unwrap()).await.unwrap().login.report.encrypted);
 }
 
 #[test]
@@ -702,7 +702,7 @@ async fn regression_unknown_key_scenario_signs_with_one_key_generated_once() {
     for _ in 0..2 {
         let r = d.run(ScenarioId::UnknownKey, None).await;
         assert_eq!(r.failed_check.map(handshake::login::Stop::as_str), Some("signature"));
-        let xml = d.desktop.test_login(r.test_login_id).await.unwrap().login.response_xml.unwrap();
+        let xml = d.desktop.test_login(r.test_login_id.unwrap()).await.unwrap().login.response_xml.unwrap();
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let certs: Vec<String> = doc
             .descendants()

@@ -33,6 +33,7 @@ mod oidc_op;
 mod oidc_oracle;
 mod oidc_validation;
 mod provisioning;
+mod scim_demo;
 mod scim_filter;
 mod scim_lifecycle;
 mod scim_patch;

@@ -760,9 +760,14 @@ metadata_refreshed: boolean, };
 
 export type DemoCatalog = { style: DemoStyle, scenarios: Array<ScenarioInfo>, personas: Array<Persona>, 
 /**
- * The joiner-mover-leaver story, as far as the IdP's people show it.
+ * The joiner-mover-leaver story with JIT alone, as far as the IdP's people show it.
  */
-story: DemoStory, };
+story: DemoStory, 
+/**
+ * The same story in hybrid (SCIM pre-provisions and de-provisions): the app shows the two
+ * side by side.
+ */
+hybrid_story: DemoStory, };
 
 export type DemoReset = { users_removed: number, test_logins_removed: number, personas: number, };
 
@@ -782,7 +787,7 @@ active: boolean, };
 
 export type ExtraAttribute = { name: string, values: Array<string>, };
 
-export type ScenarioId = "happy" | "idp-initiated" | "encrypted" | "unsigned" | "unknown-key" | "expired" | "clock-skew" | "wrong-audience" | "wrong-recipient" | "wrong-destination" | "wrong-issuer" | "missing-email" | "delimited-groups" | "group-overage" | "transient-nameid" | "sha1" | "undecryptable" | "replay" | "unknown-in-response-to" | "idp-initiated-refused" | "oidc-happy" | "oidc-wrong-audience" | "oidc-expired" | "oidc-unknown-kid" | "oidc-alg-none" | "oidc-hs256-public-key" | "oidc-nonce-mismatch" | "oidc-wrong-issuer" | "oidc-missing-email" | "oidc-email-unverified" | "oidc-group-overage" | "oidc-code-replay";
+export type ScenarioId = "happy" | "idp-initiated" | "encrypted" | "unsigned" | "unknown-key" | "expired" | "clock-skew" | "wrong-audience" | "wrong-recipient" | "wrong-destination" | "wrong-issuer" | "missing-email" | "delimited-groups" | "group-overage" | "transient-nameid" | "sha1" | "undecryptable" | "replay" | "unknown-in-response-to" | "idp-initiated-refused" | "oidc-happy" | "oidc-wrong-audience" | "oidc-expired" | "oidc-unknown-kid" | "oidc-alg-none" | "oidc-hs256-public-key" | "oidc-nonce-mismatch" | "oidc-wrong-issuer" | "oidc-missing-email" | "oidc-email-unverified" | "oidc-group-overage" | "oidc-code-replay" | "scim-deprovisioned-login" | "scim-jit-conflict" | "scim-claim-rollback" | "scim-bad-token" | "scim-entra-quirks";
 
 export type ScenarioInfo = { name: string, title: string, explanation: string, flow: Flow, 
 /**
@@ -812,7 +817,11 @@ verdict: DemoVerdict,
 /**
  * The validation check or provisioning rule that stopped the login.
  */
-failed_check: Stop | null, outcome: Outcome, user: User | null, expected: Expected, 
+failed_check: Stop | null, 
+/**
+ * How the deciding sign-in ended; `None` for a SCIM scenario without one.
+ */
+outcome: Outcome | null, user: User | null, expected: Expected, 
 /**
  * Verdict and failed check are the intended ones.
  */
@@ -830,11 +839,21 @@ summary: Summary,
  */
 diff: Array<FieldChange>, persona: string, connection: string, 
 /**
- * The test login at the ACS (the last one, for `replay`).
+ * The test login at the ACS (the last one, for `replay`); `None` when the run signed
+ * nobody in (`scim-bad-token`, `scim-entra-quirks`, the pre-provisioning step).
  */
-test_login_id: number, };
+test_login_id: number | null, 
+/**
+ * The SCIM requests the demo IdP's client sent, in order, with their answers.
+ */
+scim: Array<ScimExchange>, 
+/**
+ * What the scenario checks beyond the verdict (the directory, audit rows, the SCIM
+ * document, the report), each judged by the core.
+ */
+checks: Array<DemoCheck>, };
 
-export type Flow = "sp_initiated" | "idp_initiated" | "oidc_code";
+export type Flow = "sp_initiated" | "idp_initiated" | "oidc_code" | "scim";
 
 export type DemoVerdict = "accepted" | "rejected";
 
@@ -842,9 +861,14 @@ export type Expected = { verdict: DemoVerdict,
 /**
  * The validation check or provisioning rule that should stop the login.
  */
-failed_check: Stop | null, };
+failed_check: Stop | null, 
+/**
+ * A SCIM scenario without a sign-in at the end: the HTTP status its SCIM requests get
+ * (401 for `scim-bad-token`; 200 for `scim-entra-quirks`, meaning any success).
+ */
+scim_status: number | null, };
 
-export type StoryStep = "joiner" | "mover" | "leaver";
+export type StoryStep = "pre-provision" | "joiner" | "mover" | "leaver";
 
 export type StoryStepView = { step: StoryStep, title: string, text: string, 
 /**
@@ -856,14 +880,14 @@ done: boolean,
  */
 intended: string, };
 
-export type DemoStory = { person: Persona | null, steps: Array<StoryStepView>, 
+export type DemoStory = { mode: StoryMode, person: Persona | null, steps: Array<StoryStepView>, 
 /**
  * The story starts from its known state: no step's effect is there yet (no account,
  * not promoted, active at the IdP). Otherwise the app offers to start over.
  */
 fresh: boolean, };
 
-export type StoryStepResult = { step: StoryStep, result: ScenarioResult, moral: string, story: DemoStory, };
+export type StoryStepResult = { step: StoryStep, mode: StoryMode, result: ScenarioResult, moral: string, story: DemoStory, };
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -928,6 +952,38 @@ export type Disagreement = { user: ReportUser, field: string, scim: JsonValue, l
  * Whose value the account holds.
  */
 owner: Owner, login_at: string, };
+
+export type StoryMode = "jit" | "hybrid";
+
+export type ScimExchange = { 
+/**
+ * What the IdP did ("create Priya Shah", "deactivate", "wrong token").
+ */
+what: string, method: Method, 
+/**
+ * Below the endpoint, with the query (`/Users?filter=…`).
+ */
+path: string, status: number, 
+/**
+ * The status was the one intended (a 2xx, or the 401 of a bad token).
+ */
+ok: boolean, 
+/**
+ * The response body (SCIM resources and errors carry no secret).
+ */
+body: unknown, };
+
+export type DemoCheck = { 
+/**
+ * What should hold ("the account is deactivated").
+ */
+what: string, ok: boolean, 
+/**
+ * What was found.
+ */
+found: string, };
+
+export type StoryRun = { mode: StoryMode, steps: Array<StoryStepResult>, };
 
 /** Connection names: at most this many characters, matching NAME_PATTERN (src/connection.rs). */
 export const CONNECTION_NAME_MAX_LEN = 64;

@@ -28,7 +28,7 @@ function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
     failed_check: "audience",
     outcome: "rejected",
     user: null,
-    expected: { verdict: "rejected", failed_check: "audience" },
+    expected: { verdict: "rejected", failed_check: "audience", scim_status: null },
     as_expected: true,
     intended: "Rejected at the audience check",
     summary: {
@@ -40,6 +40,8 @@ function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
     persona: priya.email,
     connection: "demo",
     test_login_id: 7,
+    scim: [],
+    checks: [],
     ...over,
   };
 }
@@ -187,12 +189,13 @@ describe("Demo", () => {
   test("story mode: each step is one core call, ticked, with its result, diff and moral inline", async () => {
     const promoted: StoryStepResult = {
       step: "mover",
+      mode: "jit",
       result: result({
         scenario: "mover",
         verdict: "accepted",
         failed_check: null,
         outcome: "updated",
-        expected: { verdict: "accepted", failed_check: null },
+        expected: { verdict: "accepted", failed_check: null, scim_status: null },
         intended: "Signed in",
         summary: { happened: "Signed in: the user's record was updated from the IdP's claims.", why: null, change: null },
         diff: [{ field: "roles", before: ["member"], after: ["admin", "developer"] }],
@@ -224,10 +227,11 @@ describe("Demo", () => {
   test("the leaver's refusal is the step's intended outcome, told in the same words", async () => {
     const leaver: StoryStepResult = {
       step: "leaver",
+      mode: "jit",
       result: result({
         scenario: "leaver",
         failed_check: "status",
-        expected: { verdict: "rejected", failed_check: "status" },
+        expected: { verdict: "rejected", failed_check: "status", scim_status: null },
         intended: "Rejected at the status check",
         summary: {
           happened: "Rejected at the status check: the response was not accepted.",
