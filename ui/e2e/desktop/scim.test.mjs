@@ -35,7 +35,11 @@ export async function scim_tab_token_and_live_log(browser, ctx) {
   try {
     await el("main[data-ready]");
     await collectScriptErrors();
-    await ctx.ipc("create_demo", { style: null });
+    if (!before.includes(CONNECTION)) {
+      // The empty Connections screen's button (as a first run does).
+      await ctx.click('main [data-testid="create-demo"]', { timeout: 20_000 });
+      await el(`[data-testid="connection-detail"][data-connection="${CONNECTION}"]`, { timeout: 30_000 });
+    }
 
     for (const [i, [w, h, mode]] of [
       [1024, 640, "Light"],
@@ -46,6 +50,9 @@ export async function scim_tab_token_and_live_log(browser, ctx) {
       await theme(mode);
 
       // ---- 1. the connection's SCIM tab -------------------------------------------------------
+      // Another screen first, so that Connections loads the list again.
+      await ctx.click('//aside//button[normalize-space()="Users"]');
+      await el('main[data-view="users"]');
       await ctx.click('//aside//button[normalize-space()="Connections"]');
       await ctx.click(`//main//button[normalize-space()="${CONNECTION}"]`, { timeout: 20_000 });
       await el(`[data-testid="connection-detail"][data-connection="${CONNECTION}"]`);
