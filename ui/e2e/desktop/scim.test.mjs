@@ -96,7 +96,14 @@ export async function scim_tab_token_and_live_log(browser, ctx) {
       const refused = await scim(endpoint, "GET", "/Users", "hs_scim_wrong");
       assert.equal(refused.status, 401);
       assert.equal(refused.headers.get("www-authenticate"), 'Bearer realm="handshake-scim"');
-      await textUntil('[data-testid="scim-rejections"]', (t) => /refused with 401/.test(t), "the 401 count", 15_000);
+      const { kept } = await ctx.ipc("scim_rejections", { name: CONNECTION });
+      assert.equal(kept, i + 1, "each pass's wrong token is counted (in memory)");
+      await textUntil(
+        '[data-testid="scim-rejections"]',
+        (t) => t.startsWith(`${kept} request${kept === 1 ? "" : "s"} refused with 401`),
+        `the 401 count (${kept}) above the log`,
+        15_000,
+      );
       assert.equal((await ctx.ipc("scim_log", { name: CONNECTION, limit: 500 })).length, logged, "a 401 writes no log row");
 
       // ---- 4. POST /Users and an Entra-style PATCH: live rows ----------------------------------
