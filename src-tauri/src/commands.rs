@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use handshake::Error;
 use handshake::connection::SecurityPolicy;
-use handshake::demo::{DemoStyle, Persona, StoryStep};
+use handshake::demo::{DemoStyle, Persona, StoryMode, StoryStep};
 use handshake::desktop::*;
 use handshake::directory::{AuditEntry, AuditQuery, User, UserQuery, UserStatus};
 use handshake::login::TestLoginSummary;
@@ -19,6 +19,7 @@ use handshake::server::scim_auth::Rejections as ScimRejections;
 use handshake::workbench::demo::{
     DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult, StoryStepResult,
 };
+use handshake::workbench::demo_story::StoryRun;
 use handshake::workbench::{
     AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest, JudgingContext,
     MappingPreview, MetadataPreview, OidcPreview, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing,
@@ -390,9 +391,16 @@ async fn run_scenario(core: Core<'_>, request: ScenarioRequest) -> R<ScenarioRes
     core.run_scenario(request).await
 }
 
+/// One step of the story, with JIT alone or in hybrid (the demo IdP also a SCIM client).
 #[tauri::command(rename_all = "snake_case")]
-async fn run_story_step(core: Core<'_>, step: StoryStep) -> R<StoryStepResult> {
-    core.run_story_step(step).await
+async fn run_story_step(core: Core<'_>, step: StoryStep, mode: StoryMode) -> R<StoryStepResult> {
+    core.run_story_step_in(step, mode).await
+}
+
+/// The whole story with JIT alone, then in hybrid: the two columns shown side by side.
+#[tauri::command(rename_all = "snake_case")]
+async fn run_story_side_by_side(core: Core<'_>) -> R<Vec<StoryRun>> {
+    core.run_story_side_by_side().await
 }
 
 #[tauri::command(rename_all = "snake_case")]

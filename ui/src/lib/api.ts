@@ -8,7 +8,7 @@ import type {
   MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, SecurityPolicy, ServerStatus, TestLoginDetail,
   TestLoginSummary, User, UserDetail, UserQuery, UserStatus, JudgingContext, ResponseAddressing,
   DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
-  ScenarioResult, StoryStep, StoryStepResult,
+  ScenarioResult, StoryMode, StoryRun, StoryStep, StoryStepResult,
   JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcPreview, OidcSettingsChange, RediscoverPreview,
   Lifecycle, LifecyclePolicy, Rejections, ScimReport, ScimRequestSummary, ScimStatus, ScimTokenIssued,
 } from "./generated/types";
@@ -163,7 +163,10 @@ export const api = {
   resetDemo: () => call<DemoReset>("reset_demo"),
   /** Runs a scenario through the real endpoints; the test login also arrives as an event. */
   runScenario: (request: ScenarioRequest) => call<ScenarioResult>("run_scenario", { request }),
-  runStoryStep: (step: StoryStep) => call<StoryStepResult>("run_story_step", { step }),
+  /** One story step, with JIT alone or in hybrid (the demo IdP also pushes SCIM). */
+  runStoryStep: (step: StoryStep, mode: StoryMode) => call<StoryStepResult>("run_story_step", { step, mode }),
+  /** The whole story with JIT alone, then in hybrid, for the side-by-side view. */
+  runStorySideBySide: () => call<StoryRun[]>("run_story_side_by_side"),
 
   /** A connection's SCIM endpoint: on or off, its URL, lifecycle and counts (never the token). */
   scimStatus: (name: string) => call<ScimStatus>("scim_status", { name }),
