@@ -36,6 +36,8 @@ packages=(
   python3-gi gir1.2-gtk-3.0 xdg-utils
   # the browser tests drive Debian's Chromium (the npm registry has no browser builds)
   chromium
+  # the SCIM compliance suite's venv (tests/e2e/scim2-tester/install.sh; Python >= 3.11)
+  python3-venv
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,8 @@
 # formatting, lints (panics on input are denied), and the whole Rust test suite, with the
 # real OS keyring (gnome-keyring's Secret Service in a private D-Bus session), a real
 # IdP (SimpleSAMLphp) and a real OpenID Provider (npm oidc-provider) for the end-to-end tests
-# of the embedded SP and RP; then the desktop app:
+# of the embedded SP and RP; the SCIM compliance suite (PyPI scim2-tester) against
+# `handshake serve`; then the desktop app:
 # svelte-check, the UI's unit tests (Vitest), the browser tests (Chromium, faked IPC), the
 # release app in a real window driven over WebDriver (scripts/test-desktop.sh), and its
 # .deb package.
@@ -26,6 +27,9 @@ bash scripts/simplesamlphp.sh install
 # A real OpenID Provider for the OIDC end-to-end tests (npm oidc-provider under Node, on loopback;
 # `npm ci --prefix tests/e2e/oidc-provider`, skipped when node_modules matches the lock).
 bash tests/e2e/oidc-provider/install.sh
+# The SCIM compliance suite (PyPI scim2-cli + scim2-tester, pinned in its requirements.txt) in
+# its own Python 3.11 venv; pip is skipped when the venv matches the pins.
+bash tests/e2e/scim2-tester/install.sh
 export HANDSHAKE_E2E=1
 # shellcheck source=scripts/ensure-rust.sh
 source scripts/ensure-rust.sh
@@ -65,6 +69,19 @@ st=0
 bash scripts/with-keyring.sh cargo test --workspace --all-features --locked 2>&1 | tee "$logs/rust.log" || st=$?
 read -r p f < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$logs/rust.log")
 suite rust "$st" "$p" "$f"; done_step "cargo test"
+
+step "SCIM compliance (scim2-tester against handshake serve)"
+# A fresh catalog and secret store, one connection with its SCIM endpoint on (policy scim),
+# `handshake serve` on a free loopback port, then `scim test`: every result must be SUCCESS
+# (SKIPPED and the other statuses count as failures, as the tool's own exit status does).
+st=0
+cargo build -q --locked -p handshake --bin handshake || st=$?
+if [ "$st" -eq 0 ]; then
+  bash tests/e2e/scim2-tester/compliance.sh "${CARGO_TARGET_DIR:-target}/debug/handshake" "$logs/scim2-tester.log" ||
+    st=$?
+fi
+read -r p f < <(last_count "$logs/scim2-tester.log" scim2-tester 2>/dev/null; echo "0 0")
+suite scim2 "$st" "$p" "$f"; done_step "scim2-tester"
 
 step "UI: fake-backend snapshots are what the core returns"
 # The browser tests answer from ui/src/lib/testdata/, written by this example from the real

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use handshake::Error;
 use handshake::provision::{Lifecycle, LifecyclePolicy, MatchRule, Owner};
-use handshake::scim::ScimRequestSummary;
+use handshake::scim::{Method, ScimRequestSummary};
 use handshake::workbench::Workbench;
 use handshake::workbench::scim_admin::{ScimEnabled, ScimStatus};
 use handshake::workbench::scim_report::{ReportUser, ScimReport};
@@ -88,10 +88,10 @@ fn print_log(connection: &str, rows: &[ScimRequestSummary]) {
     for r in rows {
         let scim_type = r.scim_type.map(|t| format!(" {}", t.as_str())).unwrap_or_default();
         println!(
-            "#{} {} {:?} {} -> {}{scim_type} ({} ms)",
+            "#{} {} {} {} -> {}{scim_type} ({} ms)",
             r.id,
             r.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            r.method,
+            method_name(r.method),
             r.path,
             r.status,
             r.duration_ms
@@ -100,11 +100,22 @@ fn print_log(connection: &str, rows: &[ScimRequestSummary]) {
             println!("    {change}");
         }
         for d in &r.diff {
-            println!("    {}: {:?} -> {:?}", d.field, d.before, d.after);
+            println!("    {}: {} -> {}", d.field, d.before, d.after);
         }
         for note in &r.notes {
             println!("    note: {note}");
         }
+    }
+}
+
+/// The HTTP method as a request line names it.
+pub fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+        Method::Patch => "PATCH",
+        Method::Delete => "DELETE",
     }
 }
 

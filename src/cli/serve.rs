@@ -45,7 +45,8 @@ pub fn serve(cli: &Cli) -> Result<ExitCode, Error> {
         tokio::spawn(async move {
             while let Ok(r) = scim_events.recv().await {
                 let scim_type = r.scim_type.map(|t| format!(" {}", t.as_str())).unwrap_or_default();
-                eprintln!("SCIM #{} [{}] {:?} {} -> {}{scim_type}", r.id, r.connection, r.method, r.path, r.status);
+                let method = super::scim::method_name(r.method);
+                eprintln!("SCIM #{} [{}] {method} {} -> {}{scim_type}", r.id, r.connection, r.path, r.status);
             }
         });
         let mut events = state.events.subscribe();

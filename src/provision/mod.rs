@@ -456,8 +456,15 @@ fn update(
         // A new address carries the provenance of the login that brought it.
         after.email_verified = email.trusted();
         after.email_source = Some(login.connection.name.clone());
-    } else if write && email.trusted() && after.email.is_some() && !before.email_verified && owner.is_none() {
-        // The same address, now asserted by a source trusted for its domain.
+    } else if write
+        && email.trusted()
+        && after.email.is_some()
+        && after.email == email.raw
+        && !before.email_verified
+        && owner.is_none()
+    {
+        // The same address, now asserted by a source trusted for its domain (not when SCIM
+        // owns the address and kept another one than the login's).
         after.email_verified = true;
         after.email_source = Some(login.connection.name.clone());
     }

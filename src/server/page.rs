@@ -221,6 +221,15 @@ pub fn result(t: &TestLogin) -> String {
                 escape(&rr.rule)
             );
         }
+        // Lifecycle `hybrid`/`scim`: the fields SCIM owns that this login did not write.
+        for o in &trace.ownership {
+            let _ = write!(
+                b,
+                "<tr><td class=\"skip\">·</td><td>{}</td><td colspan=3>{}</td></tr>",
+                escape(&o.field),
+                escape(&o.sentence())
+            );
+        }
         b.push_str("</table>");
     }
     if let Some(xml) = &t.response_xml {

@@ -1,7 +1,8 @@
 //! The SCIM endpoint's bearer check, in front of every SCIM route. The token itself stays in
 //! the workbench (secret store); the server holds only SHA-256 digests, cached per
-//! (connection, token generation) so a rotate or disable takes effect on the next request
-//! (the gate, with the generation, is read from the catalog every time).
+//! (connection id, token generation, settings change) so a rotate or disable takes effect on
+//! the next request (the gate is read from the catalog every time), and a removed
+//! connection's token never opens a new connection that SQLite gave the same id.
 //!
 //! An unknown connection, an endpoint that is off, a missing header and a wrong token all get
 //! the same 401 (same body, same `WWW-Authenticate`), after the same digest comparison, and
@@ -22,6 +23,7 @@ use super::AppState;
 use super::scim::ScimFailure;
 use crate::connection::check_name;
 use crate::scim::ScimError;
+use crate::workbench::ScimGate;
 
 /// The realm every 401 names.
 pub const REALM: &str = "handshake-scim";
@@ -35,11 +37,15 @@ const RECENT_WINDOW_SECONDS: i64 = 60;
 /// A SHA-256 digest.
 type Digest = [u8; 32];
 
+/// Which token a cached digest belongs to: the connection's id, the token generation and when
+/// the connection's SCIM settings last changed (see [`ScimGate`]).
+type TokenKey = (u32, DateTime<Utc>);
+
 /// What the server remembers between SCIM requests: digests by connection id with the
-/// generation they belong to, and recent 401s by connection name.
+/// token they belong to, and recent 401s by connection name.
 #[derive(Debug, Default)]
 pub struct ScimAuth {
-    digests: Mutex<HashMap<i64, (u32, Digest)>>,
+    digests: Mutex<HashMap<i64, (TokenKey, Digest)>>,
     rejected: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
 }
 
@@ -56,14 +62,14 @@ pub struct Rejections {
 }
 
 impl ScimAuth {
-    fn cached(&self, connection_id: i64, generation: u32) -> Option<Digest> {
+    fn cached(&self, gate: &ScimGate) -> Option<Digest> {
         let digests = self.digests.lock().unwrap_or_else(PoisonError::into_inner);
-        digests.get(&connection_id).filter(|(g, _)| *g == generation).map(|(_, d)| *d)
+        digests.get(&gate.connection_id).filter(|(key, _)| *key == token_key(gate)).map(|(_, d)| *d)
     }
 
-    fn remember(&self, connection_id: i64, generation: u32, digest: Digest) {
+    fn remember(&self, gate: &ScimGate, digest: Digest) {
         let mut digests = self.digests.lock().unwrap_or_else(PoisonError::into_inner);
-        digests.insert(connection_id, (generation, digest));
+        digests.insert(gate.connection_id, (token_key(gate), digest));
     }
 
     fn reject(&self, connection: &str, at: DateTime<Utc>) {
@@ -86,6 +92,10 @@ impl ScimAuth {
             last_at: times.back().copied(),
         }
     }
+}
+
+fn token_key(gate: &ScimGate) -> TokenKey {
+    (gate.generation, gate.changed_at)
 }
 
 fn sha256(bytes: &[u8]) -> Option<Digest> {
@@ -154,12 +164,12 @@ async fn expected_digest(state: &AppState, connection: &str) -> Result<Option<Di
     }
     let name = connection.to_owned();
     let Some(gate) = state.run(move |wb| wb.scim_gate(&name)).await? else { return Ok(None) };
-    if let Some(digest) = state.scim_auth.cached(gate.connection_id, gate.generation) {
+    if let Some(digest) = state.scim_auth.cached(&gate) {
         return Ok(Some(digest));
     }
     let name = connection.to_owned();
     let digest = state.run(move |wb| wb.scim_token_digest(&name)).await?;
-    state.scim_auth.remember(gate.connection_id, gate.generation, digest);
+    state.scim_auth.remember(&gate, digest);
     Ok(Some(digest))
 }
 

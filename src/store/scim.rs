@@ -78,17 +78,18 @@ pub fn put_settings(tx: &WriteTx<'_>, connection_id: i64, s: &ScimSettings) -> R
     Ok(())
 }
 
-/// The connection's id and token generation when its SCIM endpoint is on; `None` when the
-/// connection does not exist or its endpoint is off (the same answer for both).
-pub fn gate(db: &impl Read, connection: &str) -> Result<Option<(i64, u32)>> {
-    Ok(db
+/// The connection's id, token generation and last settings change when its SCIM endpoint is
+/// on; `None` when the connection does not exist or its endpoint is off (the same answer for both).
+pub fn gate(db: &impl Read, connection: &str) -> Result<Option<(i64, u32, DateTime<Utc>)>> {
+    let raw = db
         .db()
         .prepare_cached(
-            "SELECT c.id, s.token_generation FROM connections c JOIN connection_scim s ON s.connection_id = c.id \
-             WHERE c.name = ?1 AND s.enabled = 1",
+            "SELECT c.id, s.token_generation, s.updated_at FROM connections c \
+             JOIN connection_scim s ON s.connection_id = c.id WHERE c.name = ?1 AND s.enabled = 1",
         )?
-        .query_row([connection], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+        .query_row([connection], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, u32>(1)?, r.get::<_, String>(2)?)))
+        .optional()?;
+    raw.map(|(id, generation, changed_at)| Ok((id, generation, parse_time(&changed_at)?))).transpose()
 }
 
 /// One stored SCIM resource (a tombstone when `deleted_at` is set).

@@ -35,6 +35,9 @@ use crate::store::{self, WriteTx};
 pub struct ScimGate {
     pub connection_id: i64,
     pub generation: u32,
+    /// When the connection's SCIM settings last changed (every enable and rotate): with the
+    /// id and generation it names one token, also after SQLite reuses a removed connection's id.
+    pub changed_at: DateTime<Utc>,
 }
 
 /// One request in progress: the connection, its mapping (lifecycle), the request, the instant.
@@ -148,8 +151,11 @@ impl Workbench {
 
     /// `None` when the connection does not exist or its SCIM endpoint is off.
     pub fn scim_gate(&self, connection: &str) -> Result<Option<ScimGate>> {
-        Ok(store::scim::gate(self.store(), connection)?
-            .map(|(connection_id, generation)| ScimGate { connection_id, generation }))
+        Ok(store::scim::gate(self.store(), connection)?.map(|(connection_id, generation, changed_at)| ScimGate {
+            connection_id,
+            generation,
+            changed_at,
+        }))
     }
 
     /// SHA-256 of the connection's current token (from the secret store), for a constant-time

@@ -114,8 +114,10 @@ impl Workbench {
         store::scim::requests(self.store(), &c.name, limit)
     }
 
-    /// Enable and rotate: a new token into the secret store first (a store that cannot be
-    /// reached changes nothing), then the generation bump and the audit row in one transaction.
+    /// Enable and rotate: the generation bump and the audit row in one transaction, the new
+    /// token stored in the secret store just before its commit. A secret store that cannot be
+    /// reached, or a crash before that, changes nothing: the old token keeps working (a client
+    /// is never locked out by a rotation nobody saw).
     fn issue_scim_token(
         &self,
         connection: &str,
@@ -125,7 +127,6 @@ impl Workbench {
     ) -> Result<ScimEnabled> {
         let c = self.store().get_connection(connection)?;
         let token = secrets::generate_scim_token()?;
-        self.secrets().set(&secrets::scim_token(&c.name), &Sensitive::new(token.expose().as_bytes().to_vec()))?;
         let tx = self.store().write()?;
         let before = store::scim::settings(&tx, c.id)?;
         let was_enabled = before.as_ref().is_some_and(|s| s.enabled);
@@ -166,6 +167,7 @@ impl Workbench {
             _ => format!("Turned on the SCIM endpoint of {}", c.name),
         };
         self.record_admin(&tx, AdminChange::on(action, &c, message, diff), now)?;
+        self.secrets().set(&secrets::scim_token(&c.name), &Sensitive::new(token.expose().as_bytes().to_vec()))?;
         tx.commit()?;
         Ok(ScimEnabled { status: self.scim_status(&c.name)?, token })
     }

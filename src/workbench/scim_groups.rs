@@ -5,7 +5,6 @@
 use serde_json::Value;
 
 use super::scim::{Ctx, Done, Handled, new_id, resource_response};
-use super::scim_users::owner_of;
 use crate::directory::{FieldChange, FieldWriter, ScimAction};
 use crate::error::Result;
 use crate::provision::Owner;
@@ -42,7 +41,7 @@ fn reproject(
     notes: &mut Vec<String>,
 ) -> Result<(Vec<FieldChange>, Vec<i64>)> {
     let c = ctx.connection.id;
-    let login_owns = owner_of(&ctx.mapping.provisioning.lifecycle, "groups") == Owner::Login;
+    let login_owns = ctx.mapping.provisioning.lifecycle.owner("groups") == Owner::Login;
     let (mut diff, mut accounts) = (Vec::new(), Vec::new());
     for member in member_ids {
         let Some(r) = store::scim::resource(ctx.tx, c, ResourceKind::User, member)?.filter(|r| r.deleted_at.is_none())

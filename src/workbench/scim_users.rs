@@ -17,26 +17,10 @@ use super::audit::diff_values;
 use super::scim::{Ctx, Done, Handled, new_id, resource_response};
 use crate::directory::{FieldChange, FieldWriter, ScimAction, User, UserSource, UserStatus};
 use crate::error::Result;
-use crate::provision::{self, Lifecycle, LifecyclePolicy, MatchRule, Owner};
+use crate::provision::{self, MatchRule, Owner};
 use crate::scim::{ENTERPRISE_USER_URN, ResourceKind, ScimError, ScimType, resource};
 use crate::store::scim::Resource;
 use crate::store::{self, users as db};
-
-/// Who owns `field` under `lifecycle`: its explicit owner, else the policy's default
-/// (`status` is always SCIM's; under `jit` every other field is last-writer).
-pub(crate) fn owner_of(lifecycle: &Lifecycle, field: &str) -> Owner {
-    if field == "status" {
-        return Owner::Scim;
-    }
-    if let Some(owner) = lifecycle.owners.get(field) {
-        return *owner;
-    }
-    match (lifecycle.policy, field) {
-        (_, "roles") => Owner::Login,
-        (LifecyclePolicy::Jit, _) => Owner::LastWriter,
-        (LifecyclePolicy::Scim | LifecyclePolicy::Hybrid, _) => Owner::Scim,
-    }
-}
 
 /// The login subject of a User document by the match rule, verbatim.
 pub(crate) fn subject_of(rule: MatchRule, doc: &Value) -> Option<String> {
@@ -159,7 +143,7 @@ fn apply(
         if !changed {
             return false;
         }
-        if owner_of(lifecycle, field) == Owner::Login {
+        if lifecycle.owner(field) == Owner::Login {
             notes.push(format!("{field}: owned by login claims; SCIM's value stays in the SCIM document only"));
             return false;
         }

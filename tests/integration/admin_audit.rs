@@ -344,3 +344,47 @@ fn regression_a_metadata_urls_password_reaches_neither_the_catalog_nor_the_audit
         db.query_row("SELECT group_concat(metadata_source, ' ') FROM connections", [], |r| r.get(0)).unwrap();
     assert!(!dump.contains("pw"), "{dump}");
 }
+
+/// The SCIM endpoint's admin actions (issue #15) crash before their row like the others: the
+/// endpoint stays as it was (off, or on with its generation), and no row is written.
+#[test]
+fn a_crash_before_a_scim_admin_row_leaves_the_endpoint_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let metadata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idp/metadata.xml");
+    let out =
+        cli(dir.path(), &["connection", "import", "--name", "fx", "--metadata", metadata.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let state = || -> (i64, i64, i64) {
+        let conn = rusqlite::Connection::open(dir.path().join("catalog.db")).unwrap();
+        conn.query_row(
+            "SELECT (SELECT count(*) FROM audit_log WHERE action LIKE 'scim_%'), \
+                    coalesce((SELECT enabled FROM connection_scim), -1), \
+                    coalesce((SELECT token_generation FROM connection_scim), -1)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    let enable = ["scim", "enable", "--connection", "fx", "--json"];
+    assert!(!cli(dir.path(), &enable, Some("after_admin_change")).status.success(), "the crash point was not reached");
+    assert_eq!(state(), (0, -1, -1), "no endpoint, no row");
+    let enabled = cli(dir.path(), &enable, None);
+    assert!(enabled.status.success());
+    let token =
+        serde_json::from_slice::<serde_json::Value>(&enabled.stdout).unwrap()["token"].as_str().unwrap().to_owned();
+    let stored = || {
+        std::fs::read_dir(dir.path().join("secrets"))
+            .unwrap()
+            .any(|f| std::fs::read(f.unwrap().path()).unwrap() == token.as_bytes())
+    };
+    assert_eq!(state(), (1, 1, 1));
+    assert!(stored());
+    for args in [&["scim", "rotate-token", "--connection", "fx"][..], &["scim", "disable", "--connection", "fx"]] {
+        assert!(!cli(dir.path(), args, Some("after_admin_change")).status.success(), "{args:?}: no crash");
+        assert_eq!(state(), (1, 1, 1), "{args:?}: half written");
+        assert!(stored(), "{args:?}: the client's token must keep working");
+    }
+    assert!(cli(dir.path(), &["scim", "rotate-token", "--connection", "fx"], None).status.success());
+    assert!(cli(dir.path(), &["scim", "disable", "--connection", "fx"], None).status.success());
+    assert_eq!(state(), (3, 0, 2));
+}

@@ -1,15 +1,14 @@
 //! The hybrid lifecycle at login (issue #15, src/provision/hybrid.rs): one test per rule, each
-//! asserting the directory, the audit rows, the diff and the trace. The SCIM side is seeded
-//! through the SCIM tables (`Scim`), as a SCIM client's requests leave them.
+//! asserting the directory, the audit rows, the diff and the trace. The SCIM side is a SCIM
+//! client's requests through `Workbench::scim_request` (`Scim`).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use handshake::directory::{AdminAction, AuditEntry, AuditKind, AuditQuery};
 use handshake::provision::{Lifecycle, LifecyclePolicy, MatchRule, Outcome, Owner};
-use handshake::store::format_time;
+use handshake::scim::{Method, ScimRequest};
 use handshake::workbench::ProvisionReport;
-use rusqlite::params;
 use serde_json::{Value, json};
 
 use crate::provisioning::{ADA, Bench};
@@ -43,9 +42,11 @@ fn policy(b: &Bench, policy: LifecyclePolicy, jit_requires_scim: bool) {
     b.wb.set_lifecycle("acme", lifecycle, t0()).unwrap();
 }
 
-/// A SCIM client's view of one person, written to the SCIM tables as its requests would.
+/// A SCIM client, through `Workbench::scim_request` (authentication is the server's job).
 struct Scim<'a> {
     b: &'a Bench,
+    /// Group name → resource id.
+    groups: std::cell::RefCell<BTreeMap<String, String>>,
 }
 
 struct Provisioned {
@@ -53,112 +54,100 @@ struct Provisioned {
     resource: String,
 }
 
+const BASE: &str = "http://127.0.0.1:7777/scim/acme/v2";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
 impl<'a> Scim<'a> {
     fn on(b: &'a Bench) -> Self {
-        Scim { b }
+        b.wb.scim_enable("acme", None, t0() - Duration::hours(2)).unwrap();
+        Scim { b, groups: Default::default() }
     }
 
-    fn db(&self) -> &rusqlite::Connection {
-        crate::sql(self.b.wb.store())
+    fn call(&self, method: Method, path: &str, body: Option<Value>, at: DateTime<Utc>) -> Value {
+        let request = ScimRequest {
+            method,
+            path: path.to_owned(),
+            query: Vec::new(),
+            body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
+            if_match: None,
+            client: Some("scim-lifecycle".into()),
+            base_url: BASE.into(),
+        };
+        let r = self.b.wb.scim_request("acme", request, at).unwrap();
+        assert!((200..300).contains(&r.status), "{method:?} {path}: {} {:?}", r.status, r.body);
+        r.body.unwrap_or(Value::Null)
     }
 
-    fn connection_id(&self) -> i64 {
-        self.db().query_row("SELECT id FROM connections WHERE name = 'acme'", [], |r| r.get(0)).unwrap()
-    }
-
-    /// POST /Users (and the user's groups): an account with source `scim`, its identity with
+    /// POST /Users, then the user's groups: an account with source `scim`, its identity with
     /// origin `scim`, the resource.
     fn provision(&self, subject: &str, email: &str, groups: &[&str]) -> Provisioned {
-        let db = self.db();
-        let c = self.connection_id();
-        let at = format_time(t0() - Duration::hours(1));
-        db.execute(
-            "INSERT INTO users (connection_id, email, email_canonical, given_name, family_name, display_name, groups, \
-             status, source, created_at, updated_at) VALUES (?1, ?2, ?3, 'Ada', 'Lovelace', 'Ada Lovelace', ?4, \
-             'active', 'scim', ?5, ?5)",
-            params![c, email, email.to_lowercase(), json!(groups).to_string(), at],
-        )
-        .unwrap();
-        let user_id = db.last_insert_rowid();
-        db.execute(
-            "INSERT INTO user_identities (connection_id, subject, user_id, linked, created_at, subject_fold, origin) \
-             VALUES (?1, ?2, ?3, 0, ?4, handshake_subject_fold(?2), 'scim')",
-            params![c, subject, user_id, at],
-        )
-        .unwrap();
-        let resource = format!("res-{user_id}");
-        let document = json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "id": resource,
-            "userName": subject,
-            "name": {"givenName": "Ada", "familyName": "Lovelace"},
-            "displayName": "Ada Lovelace",
-            "emails": [{"value": email, "type": "work", "primary": true}],
-            "active": true,
-        });
-        db.execute(
-            "INSERT INTO scim_resources (connection_id, id, resource_type, name, subject, user_id, document, \
-             created_at, last_modified) VALUES (?1, ?2, 'User', ?3, ?3, ?4, ?5, ?6, ?6)",
-            params![c, resource, subject, user_id, document.to_string(), at],
-        )
-        .unwrap();
-        for g in groups {
-            self.add_to_group(&resource, g);
-        }
-        Provisioned { user_id, resource }
-    }
-
-    fn add_to_group(&self, member: &str, group: &str) {
-        let db = self.db();
-        let c = self.connection_id();
-        let id = format!("grp-{group}");
-        let at = format_time(t0() - Duration::hours(1));
-        let doc = json!({"id": id, "displayName": group});
-        db.execute(
-            "INSERT OR IGNORE INTO scim_resources (connection_id, id, resource_type, name, document, created_at, \
-             last_modified) VALUES (?1, ?2, 'Group', ?3, ?4, ?5, ?5)",
-            params![c, id, group, doc.to_string(), at],
-        )
-        .unwrap();
-        db.execute(
-            "INSERT INTO scim_group_members (connection_id, group_id, member_id, member_json) VALUES (?1, ?2, ?3, ?4)",
-            params![c, id, member, json!({"value": member}).to_string()],
-        )
-        .unwrap();
-    }
-
-    /// PATCH groups: the user moves to `groups` (the directory follows, SCIM owns groups).
-    fn move_to(&self, p: &Provisioned, groups: &[&str]) {
-        let db = self.db();
-        db.execute("DELETE FROM scim_group_members WHERE member_id = ?1", [&p.resource]).unwrap();
-        for g in groups {
-            self.add_to_group(&p.resource, g);
-        }
-        db.execute("UPDATE users SET groups = ?2 WHERE id = ?1", params![p.user_id, json!(groups).to_string()])
+        let at = t0() - Duration::hours(1);
+        let created = self.call(
+            Method::Post,
+            "/Users",
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": subject,
+                "name": {"givenName": "Ada", "familyName": "Lovelace"},
+                "displayName": "Ada Lovelace",
+                "emails": [{"value": email, "type": "work", "primary": true}],
+                "active": true,
+            })),
+            at,
+        );
+        let resource = created["id"].as_str().unwrap().to_owned();
+        let user_id: i64 = crate::sql(self.b.wb.store())
+            .query_row("SELECT user_id FROM scim_resources WHERE id = ?1", [&resource], |r| r.get(0))
             .unwrap();
+        let p = Provisioned { user_id, resource };
+        for g in groups {
+            self.add_to_group(&p, g, at);
+        }
+        p
+    }
+
+    fn add_to_group(&self, p: &Provisioned, group: &str, at: DateTime<Utc>) {
+        let known = self.groups.borrow().get(group).cloned();
+        match known {
+            Some(id) => {
+                let body = json!({"schemas": [PATCH_OP],
+                    "Operations": [{"op": "add", "path": "members", "value": [{"value": p.resource}]}]});
+                self.call(Method::Patch, &format!("/Groups/{id}"), Some(body), at);
+            }
+            None => {
+                let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                    "displayName": group, "members": [{"value": p.resource}]});
+                let created = self.call(Method::Post, "/Groups", Some(body), at);
+                self.groups.borrow_mut().insert(group.to_owned(), created["id"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+
+    /// The user moves to `groups` (PATCH remove from the others, add to these).
+    fn move_to(&self, p: &Provisioned, groups: &[&str]) {
+        let at = t0() - Duration::minutes(30);
+        let known: Vec<(String, String)> = self.groups.borrow().clone().into_iter().collect();
+        for (name, id) in known {
+            if !groups.contains(&name.as_str()) {
+                let path = format!("members[value eq \"{}\"]", p.resource);
+                let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": path}]});
+                self.call(Method::Patch, &format!("/Groups/{id}"), Some(body), at);
+            }
+        }
+        for g in groups {
+            self.add_to_group(p, g, at);
+        }
     }
 
     /// PATCH active=false.
     fn deactivate(&self, p: &Provisioned, at: DateTime<Utc>) {
-        let db = self.db();
-        db.execute(
-            "UPDATE scim_resources SET document = json_set(document, '$.active', json('false')), last_modified = ?2 \
-             WHERE id = ?1",
-            params![p.resource, format_time(at)],
-        )
-        .unwrap();
-        db.execute("UPDATE users SET status = 'deactivated' WHERE id = ?1", [p.user_id]).unwrap();
+        let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+        self.call(Method::Patch, &format!("/Users/{}", p.resource), Some(body), at);
     }
 
     /// DELETE /Users/{id}: a tombstone, the account kept deactivated.
     fn delete(&self, p: &Provisioned, at: DateTime<Utc>) {
-        let db = self.db();
-        db.execute(
-            "UPDATE scim_resources SET deleted_at = ?2, last_modified = ?2 WHERE id = ?1",
-            params![p.resource, format_time(at)],
-        )
-        .unwrap();
-        db.execute("UPDATE users SET status = 'deactivated' WHERE id = ?1", [p.user_id]).unwrap();
+        self.call(Method::Delete, &format!("/Users/{}", p.resource), None, at);
     }
 }
 
@@ -331,6 +320,27 @@ fn a_jit_account_without_a_scim_resource_is_written_by_its_logins_under_hybrid()
     assert_eq!(report.jit_unknown_to_scim[0].subject.as_deref(), Some(SUBJECT));
 }
 
+#[test]
+fn a_jit_account_adopted_by_scim_is_then_owned_by_scim() {
+    let b = Bench::new();
+    policy(&b, LifecyclePolicy::Hybrid, false);
+    let jit = login_as(&b, SUBJECT, &ada_in(&["sales"]));
+    assert_eq!(jit.outcome, Outcome::Created);
+    let user_id = jit.user.unwrap().id;
+    assert_eq!(b.wb.scim_report("acme").unwrap().jit_unknown_to_scim.len(), 1);
+    // The IdP's SCIM client pushes the same subject: the JIT account is adopted, not doubled.
+    let scim = Scim::on(&b);
+    let p = scim.provision(SUBJECT, "ada@example.com", &["engineering"]);
+    assert_eq!(p.user_id, user_id);
+    assert_eq!(user_count(&b), 1);
+    assert!(b.wb.scim_report("acme").unwrap().jit_unknown_to_scim.is_empty(), "report 1 shrinks");
+    // From now on SCIM owns the groups: the login's are not written.
+    let r = login_as(&b, SUBJECT, &ada_in(&["sales"]));
+    assert_eq!(r.outcome, Outcome::Unchanged, "{:?}", r.diff);
+    assert_eq!(b.wb.user(user_id).unwrap().groups, ["engineering"]);
+    assert_eq!(r.trace.unwrap().ownership[0].kept_value, json!(["engineering"]));
+}
+
 // ---- de-provisioning ----
 
 #[test]
@@ -356,6 +366,14 @@ fn an_account_scim_deactivated_is_denied_scim_deprovisioned() {
     assert_eq!(last.outcome, Some(Outcome::Denied));
     assert_eq!(last.failed_check.map(|s| s.as_str()), Some("scim_deprovisioned"));
     assert!(last.diff.is_empty());
+    // The SCIM row that deactivated the account comes before the denied login, with its diff.
+    let scim_rows = b.wb.audit(&AuditQuery { kind: Some(AuditKind::Scim), ..Default::default() }).unwrap();
+    let deactivation = scim_rows
+        .iter()
+        .find(|r| r.diff.iter().any(|c| c.field == "status" && c.before == "active" && c.after == "deactivated"))
+        .expect("a SCIM row deactivates the account");
+    assert_eq!((deactivation.user_id, deactivation.actor.as_deref()), (Some(p.user_id), Some("scim")));
+    assert!(deactivation.id < last.id);
     // An account an admin deactivated stays plain `deactivated`.
     let mut claims = ada_in(&["x"]);
     claims[0].1 = vec!["grace@example.com".into()];
@@ -523,4 +541,85 @@ fn the_three_reports() {
     // The report as JSON, the shape the CLI and the app read.
     let v = serde_json::to_value(&report).unwrap();
     assert_eq!(v["claims_disagree"][0]["owner"], "scim");
+}
+
+#[test]
+fn regression_a_login_never_verifies_a_scim_owned_address_it_did_not_send() {
+    let b = Bench::new();
+    let mut doc = b.wb.mapping("acme").unwrap();
+    doc.provisioning.verified_domains = vec!["example.com".into()];
+    doc.provisioning.lifecycle.policy = LifecyclePolicy::Hybrid;
+    b.wb.set_mapping("acme", &doc, t0()).unwrap();
+    // SCIM writes an address in a domain this connection does not verify: unverified.
+    let p = Scim::on(&b).provision(SUBJECT, "ada@corp.test", &["sales"]);
+    assert!(!b.wb.user(p.user_id).unwrap().email_verified);
+    // The login sends another address, in a verified domain.
+    let r = login_as(&b, SUBJECT, &ada_in(&["sales"]));
+    assert_eq!(r.outcome, Outcome::Linked);
+    let u = b.wb.user(p.user_id).unwrap();
+    assert_eq!(u.email.as_deref(), Some("ada@corp.test"), "SCIM owns the address");
+    assert!(!u.email_verified, "the login asserted another address; SCIM's stays unverified");
+    assert_eq!(r.trace.unwrap().ownership[0].field, "email");
+}
+
+#[test]
+fn the_result_page_says_which_fields_scim_kept() {
+    let b = Bench::new();
+    policy(&b, LifecyclePolicy::Hybrid, false);
+    Scim::on(&b).provision(SUBJECT, "ada@example.com", &["engineering"]);
+    let attrs: Vec<(&str, Vec<&str>)> = vec![
+        ("email", vec!["ada@example.com"]),
+        ("firstName", vec!["Ada"]),
+        ("lastName", vec!["Lovelace"]),
+        ("groups", vec!["sales"]),
+    ];
+    let attrs: Vec<(&str, &[&str])> = attrs.iter().map(|(k, v)| (*k, v.as_slice())).collect();
+    let t = b.wb.complete_login("acme", &b.response(SUBJECT, &attrs), t0()).unwrap();
+    let page = handshake::server::page::result(&t);
+    assert!(
+        page.contains(
+            "groups: owned by SCIM; the login&apos;s [sales] was not written (the account keeps [engineering])"
+        ),
+        "{page}"
+    );
+}
+
+/// `handshake scim policy` with this catalog, optionally crashing at a fault point.
+fn cli(dir: &std::path::Path, args: &[&str], fault: Option<&str>) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_handshake"));
+    c.arg("--db")
+        .arg(dir.join("catalog.db"))
+        .arg("--secret-store")
+        .arg(format!("file:{}", dir.join("secrets").display()));
+    c.args(args).stdin(std::process::Stdio::null());
+    c.env_remove("HANDSHAKE_DB").env_remove("HANDSHAKE_SECRET_STORE").env_remove("HANDSHAKE_FAULT");
+    c.env("USER", "ada").env_remove("LOGNAME").env_remove("USERNAME");
+    if let Some(point) = fault {
+        c.env("HANDSHAKE_FAULT", point);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn a_crash_before_the_lifecycle_change_row_leaves_neither_the_change_nor_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let metadata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idp/metadata.xml");
+    let out =
+        cli(dir.path(), &["connection", "import", "--name", "fx", "--metadata", metadata.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let change = ["scim", "policy", "--connection", "fx", "--policy", "hybrid", "--owner", "groups=login"];
+    let crashed = cli(dir.path(), &change, Some("after_admin_change"));
+    assert!(!crashed.status.success(), "the crash point was not reached");
+    let count = |sql: &str| -> i64 {
+        let conn = rusqlite::Connection::open(dir.path().join("catalog.db")).unwrap();
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    let policy = "SELECT count(*) FROM connection_mappings m JOIN connections c ON c.id = m.connection_id \
+                  WHERE c.name = 'fx' AND json_extract(m.document, '$.provisioning.lifecycle.policy') = 'hybrid'";
+    assert_eq!(count("SELECT count(*) FROM audit_log WHERE action = 'lifecycle_change'"), 0);
+    assert_eq!(count(policy), 0);
+    let out = cli(dir.path(), &change, None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(count("SELECT count(*) FROM audit_log WHERE action = 'lifecycle_change' AND actor = 'ada'"), 1);
+    assert_eq!(count(policy), 1);
 }

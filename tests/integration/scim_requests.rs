@@ -192,6 +192,12 @@ fn a_created_user_lands_in_the_directory_with_its_identity_audit_row_and_log() {
     assert_eq!((log[0].status, log[0].resource_id.as_deref(), log[0].user_id), (201, Some(id.as_str()), Some(user.id)));
     assert_eq!(log[0].diff, row.diff);
     assert!(!log[0].request_body.as_deref().unwrap().contains("hunter2"));
+    // Both exports carry the row, its action in the action column, never the password.
+    let (csv, _) = wb.export_audit(&AuditQuery::default(), handshake::workbench::AuditFormat::Csv).unwrap();
+    assert!(csv.lines().any(|l| l.ends_with(",\"scim\",\"scim\",\"scim_create_user\"")), "{csv}");
+    let (jsonl, _) = wb.export_audit(&AuditQuery::default(), handshake::workbench::AuditFormat::JsonLines).unwrap();
+    assert!(jsonl.contains("\"scim_action\":\"scim_create_user\""));
+    assert!(!csv.contains("hunter2") && !jsonl.contains("hunter2"));
 
     // Read back, by id and by filter.
     let got = call(wb, Method::Get, &format!("/Users/{id}"), None);

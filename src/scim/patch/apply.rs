@@ -69,7 +69,8 @@ fn pathless(ctx: &mut Ctx<'_>, op: Op, value: Option<&Value>) -> Result<(), Scim
         if let Some(ext) = schema::extension(ctx.kind, key)
             && let Value::Object(inner) = v
         {
-            for (k, iv) in inner {
+            // An extension object may name its own schema (scim2-tester sends it): not an attribute.
+            for (k, iv) in inner.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("schemas")) {
                 operation(ctx, op, Some(&format!("{}:{k}", ext.urn)), Some(iv))?;
             }
             continue;
@@ -185,7 +186,8 @@ fn whole_extension(
             Ok(())
         }
         (_, Some(Value::Object(inner))) => {
-            for (k, v) in inner {
+            // The extension object's own "schemas" (scim2-tester sends it) is not an attribute.
+            for (k, v) in inner.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("schemas")) {
                 operation(ctx, op, Some(&format!("{}:{k}", ext.urn)), Some(v))?;
             }
             Ok(())

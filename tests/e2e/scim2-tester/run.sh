@@ -24,5 +24,5 @@ passed=$(grep -c '^SUCCESS ' "$log" || true)
 failed=$(grep -cE '^(COMPLIANT|ACCEPTABLE|DEVIATION|ERROR|CRITICAL|SKIPPED) ' "$log" || true)
 # The CLI failed without a single result line (discovery refused, a crash): one failure.
 if [ "$st" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
-echo "scim2-tester: $passed passed, $failed failed"
+echo "scim2-tester: $passed passed, $failed failed" | tee -a "$log"
 [ "$st" -eq 0 ] && [ "$failed" -eq 0 ]
