@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use handshake::clock::FixedClock;
-use handshake::desktop::Desktop;
+use handshake::desktop::{Desktop, ScimTokenIssued};
 use handshake::directory::{AuditQuery, UserQuery};
 use handshake::idp::AttributeSpec;
 use handshake::provision::{FieldRule, Source, UserStatus};
@@ -43,6 +43,9 @@ struct Out {
     check: bool,
     stale: Vec<String>,
 }
+
+/// The SCIM user's id in the snapshots (the server picks a random one).
+const SCIM_USER_ID: &str = "5f1c2a7e-0000-4000-8000-000000000001";
 
 /// The audit rows with the fingerprints of the SP certificates generated at import (a new
 /// key pair each run) named as such, so the snapshot is the same on every run.
@@ -395,6 +398,72 @@ async fn main() {
             .await
             .unwrap(),
     );
+
+    // ---- SCIM (after the audit snapshots: turning it on is an admin row) ----
+    out.write("scim_status_acme_off", &desktop.scim_status("acme".into()).await.unwrap());
+    let enabled = desktop.scim_enable("acme".into(), None).await.unwrap();
+    let token = enabled.token.expose().clone();
+    // The app's shell copies the token to the clipboard; the window gets this.
+    let mut issued = ScimTokenIssued::copy_with(enabled, |_| Ok(()));
+    issued.token_hint = "…Tk4x".into(); // the token is random: a fixed hint keeps the snapshot stable
+    out.write("scim_token_issued_acme", &issued);
+    out.write("scim_status_acme_on", &desktop.scim_status("acme".into()).await.unwrap());
+    // An IdP's SCIM client over HTTP: a create, Entra's legacy deactivation, a lookup.
+    let scim = |method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
+        let mut request = client
+            .request(method, format!("{}/scim/acme/v2{path}", status.base_url))
+            .bearer_auth(&token)
+            .header("user-agent", "Microsoft.Azure.AD.Provisioning")
+            .header("accept", "application/scim+json");
+        if let Some(body) = body {
+            request = request.header("content-type", "application/scim+json; charset=utf-8").body(body.to_string());
+        }
+        request.send()
+    };
+    let created: serde_json::Value = serde_json::from_str(
+        &scim(
+            reqwest::Method::POST,
+            "/Users",
+            Some(serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "cleo@example.com",
+                "externalId": "00u1cleo",
+                "name": {"givenName": "Cleo", "familyName": "Park"},
+                "emails": [{"value": "cleo@example.com", "type": "work", "primary": true}],
+                "active": true,
+                "password": "Hunter2!"
+            })),
+        )
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    out.replace.push((id.clone(), SCIM_USER_ID.into()));
+    let patched = scim(
+        reqwest::Method::PATCH,
+        &format!("/Users/{id}"),
+        Some(serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "Replace", "path": "active", "value": "False"}]
+        })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(patched.status(), 200);
+    scim(reqwest::Method::GET, "/Users?filter=userName%20eq%20%22cleo%40example.com%22", None).await.unwrap();
+    let mut scim_log = desktop.scim_log("acme".into(), 50).await.unwrap();
+    for r in &mut scim_log {
+        r.duration_ms = 3; // timing varies run to run
+    }
+    assert!(!serde_json::to_string(&scim_log).unwrap().contains(&token), "the log never holds the token");
+    out.write("scim_log_acme", &scim_log);
+    out.write("scim_report_acme", &desktop.scim_report("acme".into()).await.unwrap());
+    let cleo = desktop.users(UserQuery { connection: None, text: Some("cleo".into()) }).await.unwrap();
+    out.write("users_scim_cleo", &cleo);
 
     // ---- duplicate, remove ----
     desktop.duplicate_connection("acme".into(), "acme-copy".into()).await.unwrap();

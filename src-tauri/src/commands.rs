@@ -9,20 +9,24 @@ use std::sync::Arc;
 
 use handshake::Error;
 use handshake::connection::SecurityPolicy;
-use handshake::demo::{DemoStyle, Persona, StoryStep};
+use handshake::demo::{DemoStyle, Persona, StoryMode, StoryStep};
 use handshake::desktop::*;
 use handshake::directory::{AuditEntry, AuditQuery, User, UserQuery, UserStatus};
 use handshake::login::TestLoginSummary;
-use handshake::provision::MappingDocument;
+use handshake::provision::{Lifecycle, LifecyclePolicy, MappingDocument};
+use handshake::scim::ScimRequestSummary;
+use handshake::server::scim_auth::Rejections as ScimRejections;
 use handshake::workbench::demo::{
     DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, ScenarioRequest, ScenarioResult, StoryStepResult,
 };
+use handshake::workbench::demo_story::StoryRun;
 use handshake::workbench::{
     AnalyzeResult, AuditFormat, ConnectionSummary, ConnectionView, ImportOutcome, ImportRequest, JudgingContext,
     MappingPreview, MetadataPreview, OidcPreview, PresetInfo, ReimportPreview, RemoveOutcome, ResponseAddressing,
-    TestLoginDetail, UserDetail,
+    ScimReport, ScimStatus, TestLoginDetail, UserDetail,
 };
 use tauri::{Manager as _, State, WebviewUrl, WebviewWindowBuilder};
+use tauri_plugin_clipboard_manager::ClipboardExt as _;
 
 use crate::os;
 
@@ -387,7 +391,68 @@ async fn run_scenario(core: Core<'_>, request: ScenarioRequest) -> R<ScenarioRes
     core.run_scenario(request).await
 }
 
+/// One step of the story, with JIT alone or in hybrid (the demo IdP also a SCIM client).
 #[tauri::command(rename_all = "snake_case")]
-async fn run_story_step(core: Core<'_>, step: StoryStep) -> R<StoryStepResult> {
-    core.run_story_step(step).await
+async fn run_story_step(core: Core<'_>, step: StoryStep, mode: StoryMode) -> R<StoryStepResult> {
+    core.run_story_step_in(step, mode).await
+}
+
+/// The whole story with JIT alone, then in hybrid: the two columns shown side by side.
+#[tauri::command(rename_all = "snake_case")]
+async fn run_story_side_by_side(core: Core<'_>) -> R<Vec<StoryRun>> {
+    core.run_story_side_by_side().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn scim_status(core: Core<'_>, name: String) -> R<ScimStatus> {
+    core.scim_status(name).await
+}
+
+/// Turns the endpoint on; the new token goes to the clipboard from here, never to the window.
+#[tauri::command(rename_all = "snake_case")]
+async fn scim_enable(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    name: String,
+    policy: Option<LifecyclePolicy>,
+) -> R<ScimTokenIssued> {
+    Ok(ScimTokenIssued::copy_with(core.scim_enable(name, policy).await?, |t| copy_secret(&app, t)))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn scim_disable(core: Core<'_>, name: String) -> R<ScimStatus> {
+    core.scim_disable(name).await
+}
+
+/// A new token, to the clipboard from here (as `scim_enable`).
+#[tauri::command(rename_all = "snake_case")]
+async fn scim_rotate_token(app: tauri::AppHandle, core: Core<'_>, name: String) -> R<ScimTokenIssued> {
+    Ok(ScimTokenIssued::copy_with(core.scim_rotate_token(name).await?, |t| copy_secret(&app, t)))
+}
+
+/// The requests refused with 401 (bad or missing token) for the live log; kept in memory only.
+#[tauri::command(rename_all = "snake_case")]
+fn scim_rejections(core: Core<'_>, name: String) -> R<ScimRejections> {
+    core.scim_rejections(&name)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn scim_log(core: Core<'_>, name: String, limit: u32) -> R<Vec<ScimRequestSummary>> {
+    core.scim_log(name, limit).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn scim_report(core: Core<'_>, name: String) -> R<ScimReport> {
+    core.scim_report(name).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_lifecycle(core: Core<'_>, name: String, lifecycle: Lifecycle) -> R<Lifecycle> {
+    core.set_lifecycle(name, lifecycle).await
+}
+
+/// Writes a secret to the system clipboard with the clipboard plugin (the same write the
+/// window's copies use), so the secret itself never crosses IPC.
+fn copy_secret(app: &tauri::AppHandle, secret: &str) -> Result<(), String> {
+    app.clipboard().write_text(secret.to_owned()).map_err(|e| e.to_string())
 }

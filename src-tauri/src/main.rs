@@ -18,6 +18,8 @@ use tauri::{Emitter as _, Manager as _};
 
 /// The event the window listens to for finished test logins.
 const TEST_LOGIN_EVENT: &str = "test-login";
+/// The event the SCIM tab's live log listens to: one per request the SCIM endpoint answered.
+const SCIM_REQUEST_EVENT: &str = "scim-request";
 
 fn main() {
     let desktop = match OpenOptions::from_env()
@@ -50,6 +52,20 @@ fn main() {
                         Ok(summary) => {
                             let _ = handle.emit(TEST_LOGIN_EVENT, summary);
                             commands::login_done(&handle);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
+            // Forward SCIM requests to the window's live log.
+            let mut scim = desktop.subscribe_scim();
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match scim.recv().await {
+                        Ok(summary) => {
+                            let _ = handle.emit(SCIM_REQUEST_EVENT, summary);
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -4,7 +4,9 @@
 use ts_rs::TS;
 
 use crate::workbench::demo as demo_api;
-use crate::{certs, connection, demo, directory, error, login, metadata, oidc, provision, validate, vendor, workbench};
+use crate::{
+    certs, connection, demo, directory, error, login, metadata, oidc, provision, scim, validate, vendor, workbench,
+};
 
 /// Where the UI keeps the generated file, relative to the repository root.
 pub const PATH: &str = "ui/src/lib/generated/types.ts";
@@ -146,12 +148,20 @@ pub fn typescript() -> String {
         demo::story::StoryStepView,
         demo::DemoStory,
         demo_api::StoryStepResult,
+        scim::Method,
+        scim::ScimType,
+        scim::ResourceKind,
+        scim::ScimRequestSummary,
+        workbench::ScimStatus,
+        crate::server::scim_auth::Rejections,
+        super::ScimTokenIssued,
+        workbench::ScimReport,
+        workbench::ReportUser,
+        workbench::Disagreement,
         demo::StoryMode,
         demo::scim_client::ScimExchange,
         demo_api::DemoCheck,
         crate::workbench::demo_story::StoryRun,
-        // Also in i15-ui: keep one when merging.
-        crate::scim::Method,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `handshake::desktop::bindings` (feature `typescript`).\n\

@@ -9,6 +9,7 @@
 pub mod bindings;
 mod demo;
 pub mod oidc;
+pub mod scim;
 pub mod views;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::login::TestLoginSummary;
 use crate::metadata;
 use crate::provision::MappingDocument;
+use crate::scim::ScimRequestSummary;
 use crate::secrets::{self, SecretStore};
 use crate::server::{self, AppState, Pool};
 use crate::store::Store;
@@ -36,6 +38,7 @@ use crate::workbench::{
 pub use oidc::{
     JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcManualEndpoints, OidcSettingsChange, RediscoverPreview,
 };
+pub use scim::ScimTokenIssued;
 pub use views::*;
 
 /// An audit export: the file's content and how many rows it holds.
@@ -58,6 +61,8 @@ pub struct Desktop {
     /// Checked again on every use and status (a fixed store works without a restart).
     secrets: Arc<dyn SecretStore>,
     events: broadcast::Sender<TestLoginSummary>,
+    /// Every SCIM request the embedded server answered, for the live log.
+    scim_events: broadcast::Sender<ScimRequestSummary>,
     state: RwLock<AppState>,
     status: Mutex<ServerStatus>,
     running: tokio::sync::Mutex<Option<Running>>,
@@ -78,12 +83,14 @@ impl Desktop {
         // Never fails here: an unusable store shows in the status, and works once fixed.
         let secrets = secrets::open_when_usable(&options.secret_store);
         let (events, _) = broadcast::channel(64);
+        let (scim_events, _) = broadcast::channel(256);
         let port = options.port;
         let state = AppState::with_events(
             Pool::open_with(&db, &secrets, port, &options.actor)?,
             clock.clone(),
             events.clone(),
-        )?;
+        )?
+        .with_scim_events(scim_events.clone());
         let status = ServerStatus { running: false, port, base_url: connection::base_url(port), error: None };
         Ok(Desktop {
             db,
@@ -91,6 +98,7 @@ impl Desktop {
             clock,
             secrets,
             events,
+            scim_events,
             state: RwLock::new(state),
             status: Mutex::new(status),
             running: tokio::sync::Mutex::new(None),
@@ -203,7 +211,8 @@ impl Desktop {
     }
 
     fn swap_pool(&self, pool: Pool) -> Result<AppState> {
-        let state = AppState::with_events(pool, self.clock.clone(), self.events.clone())?;
+        let state = AppState::with_events(pool, self.clock.clone(), self.events.clone())?
+            .with_scim_events(self.scim_events.clone());
         if let Ok(mut s) = self.state.write() {
             *s = state.clone();
         }

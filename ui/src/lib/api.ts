@@ -8,8 +8,9 @@ import type {
   MetadataPreview, PresetInfo, ReimportPreview, RemoveOutcome, SecurityPolicy, ServerStatus, TestLoginDetail,
   TestLoginSummary, User, UserDetail, UserQuery, UserStatus, JudgingContext, ResponseAddressing,
   DemoCatalog, DemoIdpSettings, DemoIdpView, DemoReset, DemoSetup, DemoStyle, Persona, ScenarioRequest,
-  ScenarioResult, StoryStep, StoryStepResult,
+  ScenarioResult, StoryMode, StoryRun, StoryStep, StoryStepResult,
   JwkInfo, JwksFetched, OidcAddRequest, OidcDiscovery, OidcPreview, OidcSettingsChange, RediscoverPreview,
+  Lifecycle, LifecyclePolicy, Rejections, ScimReport, ScimRequestSummary, ScimStatus, ScimTokenIssued,
 } from "./generated/types";
 
 /** An error from the core, as it crosses IPC: a stable code, the specific failure within it
@@ -162,7 +163,26 @@ export const api = {
   resetDemo: () => call<DemoReset>("reset_demo"),
   /** Runs a scenario through the real endpoints; the test login also arrives as an event. */
   runScenario: (request: ScenarioRequest) => call<ScenarioResult>("run_scenario", { request }),
-  runStoryStep: (step: StoryStep) => call<StoryStepResult>("run_story_step", { step }),
+  /** One story step, with JIT alone or in hybrid (the demo IdP also pushes SCIM). */
+  runStoryStep: (step: StoryStep, mode: StoryMode) => call<StoryStepResult>("run_story_step", { step, mode }),
+  /** The whole story with JIT alone, then in hybrid, for the side-by-side view. */
+  runStorySideBySide: () => call<StoryRun[]>("run_story_side_by_side"),
+
+  /** A connection's SCIM endpoint: on or off, its URL, lifecycle and counts (never the token). */
+  scimStatus: (name: string) => call<ScimStatus>("scim_status", { name }),
+  /** Turns SCIM on with a new token, which the app copies to the clipboard itself: the
+   *  window gets only whether the copy worked and the token's last characters. */
+  scimEnable: (name: string, policy: LifecyclePolicy | null) => call<ScimTokenIssued>("scim_enable", { name, policy }),
+  scimDisable: (name: string) => call<ScimStatus>("scim_disable", { name }),
+  /** A new token (to the clipboard, as scimEnable); the previous one stops working at once. */
+  scimRotateToken: (name: string) => call<ScimTokenIssued>("scim_rotate_token", { name }),
+  /** Requests the running server refused with 401 (bad or missing token): counted in memory, never logged. */
+  scimRejections: (name: string) => call<Rejections>("scim_rejections", { name }),
+  /** The SCIM request log, newest first; new requests also arrive as events (onScimRequest). */
+  scimLog: (name: string, limit: number) => call<ScimRequestSummary[]>("scim_log", { name, limit }),
+  /** Where JIT and SCIM disagree: JIT accounts SCIM does not know, SCIM users never signed in, claims vs SCIM. */
+  scimReport: (name: string) => call<ScimReport>("scim_report", { name }),
+  setLifecycle: (name: string, lifecycle: Lifecycle) => call<Lifecycle>("set_lifecycle", { name, lifecycle }),
 };
 
 export type Api = typeof api;
@@ -170,4 +190,9 @@ export type Api = typeof api;
 /** Calls `handler` for every finished test login (pushed by the embedded SP's ACS). */
 export function onTestLogin(handler: (summary: TestLoginSummary) => void): Promise<UnlistenFn> {
   return listen<TestLoginSummary>("test-login", (event) => handler(event.payload));
+}
+
+/** Calls `handler` for every request the SCIM endpoint answered (the SCIM tab's live log). */
+export function onScimRequest(handler: (summary: ScimRequestSummary) => void): Promise<UnlistenFn> {
+  return listen<ScimRequestSummary>("scim-request", (event) => handler(event.payload));
 }

@@ -3,7 +3,7 @@
 //   vi.mock("../lib/api", () => import("../lib/apiMock"));
 //   import { api } from "../lib/apiMock";
 import { vi } from "vitest";
-import type { TestLoginSummary } from "./generated/types";
+import type { ScimRequestSummary, TestLoginSummary } from "./generated/types";
 
 // The error helpers are the real ones: only the calls are stand-ins.
 const real = await vi.importActual<typeof import("./api")>("./api");
@@ -31,9 +31,19 @@ export const onTestLogin = vi.fn(async (handler: (s: TestLoginSummary) => void) 
   };
 });
 
+export const scimRequestHandlers: ((s: ScimRequestSummary) => void)[] = [];
+export const onScimRequest = vi.fn(async (handler: (s: ScimRequestSummary) => void) => {
+  scimRequestHandlers.push(handler);
+  return () => {
+    const i = scimRequestHandlers.indexOf(handler);
+    if (i >= 0) scimRequestHandlers.splice(i, 1);
+  };
+});
+
 /** Resets every mock between tests. */
 export function resetApiMock() {
   for (const f of Object.values(api)) f.mockReset();
   testLoginHandlers.length = 0;
+  scimRequestHandlers.length = 0;
   unlisten.mockReset();
 }

@@ -1,6 +1,7 @@
-// The audit log's two kinds of rows as the app shows them: a login (its outcome) or an
-// admin's change (who, which action, and a diff read as plain values).
-import type { AdminAction, AuditEntry, AuditKind } from "./generated/types";
+// The audit log's three kinds of rows as the app shows them: a login (its outcome), an
+// admin's change (who, which action, and a diff read as plain values), or a SCIM client's
+// change (which action, the account's diff, and the redacted request).
+import type { AdminAction, AuditEntry, AuditKind, ScimAction } from "./generated/types";
 import type { Tone } from "./components/Badge.svelte";
 import { outcomeTone } from "./format";
 
@@ -30,18 +31,38 @@ export const ADMIN_ACTIONS: Record<AdminAction, string> = {
 export const AUDIT_KINDS: { value: AuditKind; label: string }[] = [
   { value: "login", label: "Logins" },
   { value: "admin", label: "Admin actions" },
+  { value: "scim", label: "SCIM changes" },
 ];
+
+/** A SCIM client's change, in words. */
+export const SCIM_ACTIONS: Record<ScimAction, string> = {
+  scim_create_user: "SCIM: user created",
+  scim_adopt: "SCIM: JIT account adopted",
+  scim_replace_user: "SCIM: user replaced",
+  scim_patch_user: "SCIM: user changed",
+  scim_deactivate_user: "SCIM: user deactivated",
+  scim_delete_user: "SCIM: user deleted",
+  scim_create_group: "SCIM: group created",
+  scim_replace_group: "SCIM: group replaced",
+  scim_patch_group: "SCIM: group changed",
+  scim_delete_group: "SCIM: group deleted",
+};
 
 /** What a row records, as a badge: the login's outcome, or the admin's action. */
 export function auditWhat(e: AuditEntry): { tone: Tone; text: string } {
   if (e.kind === "admin") return { tone: "info", text: e.action ? ADMIN_ACTIONS[e.action] : "Admin action" };
+  if (e.kind === "scim") {
+    const a = e.scim_action;
+    const tone: Tone = a === "scim_deactivate_user" || a === "scim_delete_user" ? "warn" : "info";
+    return { tone, text: a ? SCIM_ACTIONS[a] : "SCIM change" };
+  }
   return { tone: outcomeTone(e.outcome ?? ""), text: e.outcome ?? "—" };
 }
 
 /** Who a row is about: the admin (OS user) who made the change, or the login's subject. */
 export function auditWho(e: AuditEntry): string {
   if (e.kind === "admin") return e.actor ?? "unknown";
-  return e.subject ?? "—";
+  return e.subject ?? (e.kind === "scim" ? "SCIM client" : "—");
 }
 
 /**

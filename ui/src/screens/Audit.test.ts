@@ -129,6 +129,34 @@ describe("Audit", () => {
     await waitFor(() => expect(api.audit).toHaveBeenLastCalledWith(expect.objectContaining({ kind: null, action: null })));
   });
 
+  test("the SCIM kind filters SCIM changes; a SCIM row reads its action, diff and redacted request", async () => {
+    const scimRow = auditEntry({
+      id: 9,
+      kind: "scim",
+      outcome: null,
+      actor: "scim",
+      scim_action: "scim_deactivate_user",
+      subject: "grace@example.com",
+      diff: [{ field: "status", before: "active", after: "deactivated" }],
+      request: { method: "PATCH", path: "/Users/42", body: { password: "[redacted]" } },
+    });
+    api.audit.mockResolvedValue([scimRow]);
+    render(Audit);
+    await screen.findByTestId("audit-table");
+    await fireEvent.change(screen.getByLabelText("Kind"), { target: { value: "scim" } });
+    expect(screen.queryByLabelText("Outcome")).toBeNull();
+    expect(screen.queryByLabelText("Action")).toBeNull();
+    await waitFor(() =>
+      expect(api.audit).toHaveBeenLastCalledWith(expect.objectContaining({ kind: "scim", outcome: null, action: null })),
+    );
+    const row = (await screen.findByTestId("audit-table")).querySelector('tr[data-kind="scim"]') as HTMLElement;
+    expect(within(row).getByText("SCIM: user deactivated").className).toContain("warn");
+    await fireEvent.click(screen.getByRole("button", { name: "Show details of entry 9" }));
+    const detail = document.getElementById("audit-detail-9")!;
+    expect(detail.textContent).toContain("deactivated");
+    expect(within(detail).getByTestId("audit-scim-request").textContent).toContain("[redacted]");
+  });
+
   test("exports CSV with the current query", async () => {
     dialog.save.mockResolvedValue("/tmp/audit.csv");
     api.exportAudit.mockResolvedValue(42);

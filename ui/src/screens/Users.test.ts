@@ -29,6 +29,24 @@ describe("Users", () => {
     expect(within(table).getByText("Deactivated").className).toContain("muted");
   });
 
+  test("each user's source, and a SCIM user's SCIM status", async () => {
+    const cleo = user({ id: 3, email: "cleo@example.com", display_name: "Cleo", source: "scim" });
+    const dan = user({ id: 4, email: "dan@example.com", display_name: "Dan", source: "scim", status: "deactivated" });
+    api.users.mockResolvedValue([ada, cleo, dan]);
+    api.user.mockImplementation(async (id: number) => userDetail(id === 4 ? dan : ada));
+    render(Users);
+    await screen.findByText("Cleo");
+    const sources = screen
+      .getAllByTestId("user-source")
+      .map((c) => [...c.querySelectorAll(".badge")].map((b) => b.textContent?.trim()).join(" "));
+    expect(sources).toEqual(["JIT", "SCIM Provisioned", "SCIM Deprovisioned"]);
+    expect(screen.getByText("Deprovisioned").className).toContain("bad");
+    await fireEvent.click(screen.getByRole("button", { name: "Dan" }));
+    const panel = await screen.findByTestId("user-panel");
+    expect(await within(panel).findByText("Created by SCIM")).toBeTruthy();
+    expect(within(panel).getByText("SCIM: Deprovisioned")).toBeTruthy();
+  });
+
   test("the search box queries the api with the text (debounced)", async () => {
     render(Users);
     await screen.findByText("Ada Lovelace");

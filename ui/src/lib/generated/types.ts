@@ -889,6 +889,70 @@ fresh: boolean, };
 
 export type StoryStepResult = { step: StoryStep, mode: StoryMode, result: ScenarioResult, moral: string, story: DemoStory, };
 
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export type ScimType = "invalidFilter" | "tooMany" | "uniqueness" | "mutability" | "invalidSyntax" | "invalidPath" | "noTarget" | "invalidValue" | "invalidVers" | "sensitive";
+
+export type ResourceKind = "User" | "Group";
+
+export type ScimRequestSummary = { id: number, connection: string, at: string, method: Method, path: string, status: number, scim_type: ScimType | null, resource_type: ResourceKind | null, resource_id: string | null, user_id: number | null, 
+/**
+ * The parsed change, one line per operation (`replace active = false`).
+ */
+change: Array<string>, 
+/**
+ * What the directory account changed, field by field.
+ */
+diff: Array<FieldChange>, 
+/**
+ * Quirks tolerated on the way (`capitalised op "Replace"`, `boolean string "False"`).
+ */
+notes: Array<string>, request_body: string | null, response_body: string | null, client: string | null, duration_ms: number, };
+
+export type ScimStatus = { connection: string, enabled: boolean, 
+/**
+ * `http://127.0.0.1:{port}/scim/{name}/v2`: what the IdP's SCIM client is given.
+ */
+endpoint: string, lifecycle: Lifecycle, token_generation: number, enabled_at: string | null, rotated_at: string | null, 
+/**
+ * Live SCIM resources (tombstones not counted).
+ */
+users: number, groups: number, };
+
+export type Rejections = { 
+/**
+ * In the last minute.
+ */
+last_minute: number, 
+/**
+ * Since the server started (counted up to the kept window of the newest 64).
+ */
+kept: number, last_at: string | null, };
+
+export type ScimTokenIssued = { status: ScimStatus, 
+/**
+ * The token is on the system clipboard, ready to paste into the IdP.
+ */
+copied: boolean, 
+/**
+ * Why it is not (the platform's words); the token is then lost: rotate again.
+ */
+copy_error: string | null, 
+/**
+ * `…` and the token's last [`TOKEN_HINT_CHARS`] characters.
+ */
+token_hint: string, };
+
+export type ScimReport = { connection: string, jit_unknown_to_scim: Array<ReportUser>, scim_never_signed_in: Array<ReportUser>, claims_disagree: Array<Disagreement>, };
+
+export type ReportUser = { user_id: number, subject: string | null, email: string | null, display_name: string | null, scim_id: string | null, created_at: string, };
+
+export type Disagreement = { user: ReportUser, field: string, scim: JsonValue, login: JsonValue, 
+/**
+ * Whose value the account holds.
+ */
+owner: Owner, login_at: string, };
+
 export type StoryMode = "jit" | "hybrid";
 
 export type ScimExchange = { 
@@ -920,8 +984,6 @@ what: string, ok: boolean,
 found: string, };
 
 export type StoryRun = { mode: StoryMode, steps: Array<StoryStepResult>, };
-
-export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Connection names: at most this many characters, matching NAME_PATTERN (src/connection.rs). */
 export const CONNECTION_NAME_MAX_LEN = 64;

@@ -215,13 +215,40 @@ describe("Demo", () => {
     expect(screen.getByTestId("story-step-leaver").textContent).toContain("Intended: Rejected at the status check");
     expect(screen.getByTestId("story-step-mover").dataset.done).toBe("false");
     await fireEvent.click(await screen.findByRole("button", { name: "Promote Priya, then sign in" }));
-    expect(api.runStoryStep).toHaveBeenCalledWith("mover");
+    expect(api.runStoryStep).toHaveBeenCalledWith("mover", "jit");
     const shown = await screen.findByTestId("story-result");
     expect(shown.textContent).toContain("follow the IdP");
     expect(within(shown).getByTestId("story-diff").textContent).toContain("developer");
     expect(await screen.findByRole("button", { name: "Sign in again" })).toBeTruthy();
     await waitFor(() => expect(screen.getByTestId("story-step-mover").dataset.done).toBe("true"));
     await waitFor(() => expect(api.demoCatalog).toHaveBeenCalledTimes(2)); // the people reload
+  });
+
+  test("hybrid runs the steps with SCIM; side by side shows both columns", async () => {
+    const step = (mode: "jit" | "hybrid", as_expected: boolean): StoryStepResult => ({
+      step: "leaver",
+      mode,
+      result: result({
+        scenario: "leaver",
+        as_expected,
+        summary: { happened: mode === "hybrid" ? "Denied: SCIM de-provisioned her" : "Rejected at the IdP", why: null, change: null },
+      }),
+      moral: mode === "hybrid" ? "SCIM deactivated the account." : "The account stays.",
+      story: story({}),
+    });
+    api.runStoryStep.mockResolvedValue(step("hybrid", true));
+    api.runStorySideBySide.mockResolvedValue([
+      { mode: "jit", steps: [step("jit", true)] },
+      { mode: "hybrid", steps: [step("hybrid", true)] },
+    ]);
+    render(Demo);
+    const modes = await screen.findByTestId("story-mode");
+    await fireEvent.click(within(modes).getByRole("button", { name: "Hybrid: SCIM + JIT" }));
+    await fireEvent.click(screen.getByTestId("story-leaver"));
+    expect(api.runStoryStep).toHaveBeenCalledWith("leaver", "hybrid");
+    await fireEvent.click(screen.getByTestId("story-run-both"));
+    expect((await screen.findByTestId("story-column-jit")).textContent).toContain("The account stays.");
+    expect(screen.getByTestId("story-column-hybrid").textContent).toContain("SCIM deactivated the account.");
   });
 
   test("the leaver's refusal is the step's intended outcome, told in the same words", async () => {

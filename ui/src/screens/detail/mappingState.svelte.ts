@@ -263,6 +263,15 @@ export class MappingState {
     return (await this.#saving.run(this.#snapshot())) ?? false;
   }
 
+  /**
+   * The lifecycle was saved by itself (the SCIM tab): the saved document and the draft take
+   * it, so that saving the mapping later does not put the old one back.
+   */
+  adoptLifecycle(l: Lifecycle) {
+    if (this.saved) this.saved = normalizeDocument({ ...this.saved, provisioning: { ...this.saved.provisioning, lifecycle: l } });
+    if (this.draft) this.draft.provisioning.lifecycle = normalizeDocument({ ...this.draft, provisioning: { ...this.draft.provisioning, lifecycle: l } }).provisioning.lifecycle;
+  }
+
   /** Drops unsaved edits. */
   reset() {
     if (this.saved) this.draft = normalizeDocument(this.saved);

@@ -115,6 +115,8 @@ export const DENIAL_WHERE: Partial<Record<DenialCode, string>> = {
   link_domain_unverified: "Provisioning tab: verified domains",
   email_unverified: "Roles and access tab: require an email the IdP verified",
   jit_disabled: "Provisioning tab: JIT creation",
+  scim_deprovisioned: "SCIM tab: the request log shows when the IdP deactivated or deleted this person",
+  not_provisioned: "SCIM tab: lifecycle policy (JIT creates only users SCIM provisioned)",
 };
 
 export function denialWhere(stop: Stop | null | undefined): string | undefined {
