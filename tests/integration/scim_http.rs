@@ -415,3 +415,41 @@ async fn regression_a_removed_connections_token_never_opens_its_successor() {
     let new = enabled.token.expose().clone();
     assert_eq!(s.send_as(Some(&new), "GET", "/ServiceProviderConfig", None).await.status, StatusCode::OK);
 }
+
+/// Group member lists up to the body limit cost time linear in their length: the member
+/// index, the changed-member set and PATCH add/remove by value list were quadratic (a PUT of
+/// 50,000 members replacing 50,000 others held the write transaction for 141 s, every login
+/// waiting behind it). The bound is generous: it only tells "linear" from "quadratic".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_huge_member_lists_are_not_quadratic() {
+    const N: usize = 25_000;
+    let s = Scim::new();
+    let members = |tag: &str| (0..N).map(|i| json!({"value": format!("{tag}{i:06}")})).collect::<Vec<_>>();
+    let group = |tag: &str| {
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "everyone",
+               "members": members(tag)})
+    };
+    let bounded = |what: &'static str, fut| async move {
+        tokio::time::timeout(std::time::Duration::from_secs(15), fut)
+            .await
+            .unwrap_or_else(|_| panic!("{what} of {N} members did not finish in 15 s: quadratic"))
+    };
+    let created: Answer = bounded("POST", s.send("POST", "/Groups", Some(group("a")))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", &created.text[..200.min(created.text.len())]);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let path = format!("/Groups/{id}");
+    let replaced: Answer = bounded("PUT", s.send("PUT", &path, Some(group("b")))).await;
+    assert_eq!(replaced.status, StatusCode::OK);
+    let patch = |op: &str, tag: &str| {
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+               "Operations": [{"op": op, "path": "members", "value": members(tag)}]})
+    };
+    let added: Answer = bounded("PATCH add", s.send("PATCH", &path, Some(patch("add", "c")))).await;
+    assert_eq!(added.status, StatusCode::OK);
+    assert_eq!(added.json()["members"].as_array().unwrap().len(), 2 * N);
+    let removed: Answer = bounded("PATCH remove", s.send("PATCH", &path, Some(patch("remove", "b")))).await;
+    assert_eq!(removed.status, StatusCode::OK);
+    let left = removed.json()["members"].as_array().unwrap().clone();
+    assert_eq!(left.len(), N);
+    assert!(left.iter().all(|m| m["value"].as_str().unwrap().starts_with('c')));
+}

@@ -1,6 +1,8 @@
 //! One PATCH operation against the document: path-less dispatch (rule 3), then the target a
 //! path resolves to (a whole extension, an attribute, a sub-attribute, filtered elements).
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Map, Value};
 
 use super::Op;
@@ -204,6 +206,11 @@ fn identity(v: &Value) -> &Value {
     }
 }
 
+/// [`identity`] as a hashable key (equal keys for equal JSON values).
+fn identity_key(v: &Value) -> String {
+    identity(v).to_string()
+}
+
 fn whole(
     object: &mut Map<String, Value>,
     op: Op,
@@ -222,7 +229,8 @@ fn whole(
                 };
                 notes.add(format!("remove from \"{name}\" by a value list"));
                 if let Some(Value::Array(items)) = object.get_mut(name) {
-                    items.retain(|item| !listed.iter().any(|l| identity(l) == identity(item)));
+                    let listed: HashSet<String> = listed.iter().map(identity_key).collect();
+                    items.retain(|item| !listed.contains(&identity_key(item)));
                 }
             }
             _ => {
@@ -243,10 +251,17 @@ fn whole(
                 *slot = Value::Array(Vec::new());
             }
             if let Value::Array(existing) = slot {
+                // Indexed by identity: adding a list up to the body limit is linear.
+                let mut at: HashMap<String, usize> =
+                    existing.iter().enumerate().map(|(i, e)| (identity_key(e), i)).collect();
                 for item in items {
-                    match existing.iter_mut().find(|e| identity(e) == identity(&item)) {
+                    let key = identity_key(&item);
+                    match at.get(&key).and_then(|i| existing.get_mut(*i)) {
                         Some(e) => *e = item,
-                        None => existing.push(item),
+                        None => {
+                            at.insert(key, existing.len());
+                            existing.push(item);
+                        }
                     }
                 }
             }
