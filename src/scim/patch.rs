@@ -58,6 +58,9 @@ impl Op {
     }
 }
 
+/// The most operations one PatchOp may hold.
+pub const MAX_OPERATIONS: usize = 100;
+
 /// Applies a PatchOp request body to `current` (all operations or none).
 ///
 /// `current` is the stored document; it may also be the full one (with `id` and `meta`), in
@@ -76,6 +79,17 @@ pub fn apply(kind: ResourceKind, current: &Value, body: &Value) -> Result<Patche
     let Some(operations) = get_ci(body, "Operations").and_then(Value::as_array) else {
         return Err(syntax("a PatchOp needs \"Operations\", a list of operations".into()));
     };
+    // Each operation may walk a whole multi-valued attribute (a group's members): bounded,
+    // so a 1 MiB body of one-member operations cannot cost operations × members.
+    if operations.len() > MAX_OPERATIONS {
+        return Err(ScimError::bad_request(
+            ScimType::TooMany,
+            format!(
+                "the PatchOp has {} operations; at most {MAX_OPERATIONS} are accepted (list many members in one \"value\")",
+                operations.len()
+            ),
+        ));
+    }
     let mut doc = match current {
         Value::Object(o) => o.clone(),
         _ => Map::new(),
