@@ -40,7 +40,8 @@ CREATE TABLE scim_resources (
     last_modified  TEXT    NOT NULL,
     deleted_at     TEXT,               -- tombstone
     PRIMARY KEY (connection_id, id)
-) WITHOUT ROWID;
+);   -- not WITHOUT ROWID: a document may be 1 MiB, and a key search (or a member row's
+     -- foreign-key check) that met such a cell in the key b-tree read all of it.
 -- userName is not case-exact (RFC 7643 §4.1.1): unique among live Users ignoring ASCII case.
 CREATE UNIQUE INDEX scim_resources_user_name ON scim_resources(connection_id, lower(name))
     WHERE resource_type = 'User' AND deleted_at IS NULL;

@@ -26,7 +26,8 @@ fn lifecycle_of<'a>(login: &'a Login<'_>) -> &'a Lifecycle {
     &login.mapping.provisioning.lifecycle
 }
 
-/// Rule 1, for a subject without an identity at the connection (before linking and creation,
+/// Rule 1 (and rule 2 for a deactivated subject whose account is gone), for a subject without
+/// an identity at the connection (before linking and creation,
 /// so that a deleted person cannot come back through an email link either).
 pub(super) fn removed_subject(
     tx: &WriteTx<'_>,
@@ -58,6 +59,22 @@ pub(super) fn removed_subject(
             t.subject.as_deref().unwrap_or_default()
         ));
         return Ok(Some(Denial::ScimDeprovisioned { account: t.user_id, by: ScimRemoval::Deleted, at }));
+    }
+    // Deactivated, not deleted: the resource stays live, and its account may be gone (an admin
+    // deleted it). The person is still one SCIM deprovisioned.
+    let exact = scim_login::live_by_subject(tx, conn, subject)?.filter(scim_login::ScimUser::inactive);
+    if let Some(r) = exact.map_or_else(|| scim_login::folded_inactive(tx, conn, subject), |r| Ok(Some(r)))? {
+        trace.notes.push(format!(
+            "the SCIM client deactivated {:?} (resource {}) at {}: a login does not bring the person back",
+            r.subject.as_deref().unwrap_or_default(),
+            r.id,
+            r.last_modified
+        ));
+        return Ok(Some(Denial::ScimDeprovisioned {
+            account: r.user_id,
+            by: ScimRemoval::Deactivated,
+            at: r.last_modified,
+        }));
     }
     Ok(None)
 }

@@ -80,18 +80,23 @@ pub fn apply(kind: ResourceKind, current: &Value, body: &Value) -> Result<Patche
     let Some(operations) = get_ci(body, "Operations").and_then(Value::as_array) else {
         return Err(syntax("a PatchOp needs \"Operations\", a list of operations".into()));
     };
+    // Each operation may walk a whole multi-valued attribute (a group's members): bounded,
+    // so a 1 MiB body of one-member operations cannot cost operations × members.
+    if operations.len() > MAX_OPERATIONS {
+        return Err(ScimError::bad_request(
+            ScimType::TooMany,
+            format!(
+                "the PatchOp has {} operations; at most {MAX_OPERATIONS} are accepted (list many members in one \"value\")",
+                operations.len()
+            ),
+        ));
+    }
     let mut doc = match current {
         Value::Object(o) => o.clone(),
         _ => Map::new(),
     };
     let id = doc.remove("id");
     doc.remove("meta");
-    if operations.len() > MAX_OPERATIONS {
-        return Err(ScimError::bad_request(
-            ScimType::TooMany,
-            format!("{} operations in one PATCH; at most {MAX_OPERATIONS} are accepted", operations.len()),
-        ));
-    }
     let mut change = Vec::new();
     let mut budget = apply::MAX_VISITS;
     for (i, operation) in operations.iter().enumerate() {

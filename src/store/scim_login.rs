@@ -102,6 +102,20 @@ pub fn folded_tombstone(db: &impl Read, connection_id: i64, subject: &str) -> Re
     )
 }
 
+/// A live User resource the SCIM client deactivated (`active: false`) whose subject differs
+/// from `subject` only as [`folded_tombstone`] says.
+pub fn folded_inactive(db: &impl Read, connection_id: i64, subject: &str) -> Result<Option<ScimUser>> {
+    one(
+        db,
+        "r.connection_id = ?1 AND r.deleted_at IS NULL AND r.subject IS NOT NULL AND r.subject <> ?3 \
+         AND json_extract(r.document, '$.active') = 0 \
+         AND (lower(r.subject) = lower(?3) \
+              OR (handshake_subject_fold(r.subject) = ?2 AND (?4 OR r.subject GLOB '*[^ -~]*'))) \
+         ORDER BY r.last_modified DESC LIMIT 1",
+        params![connection_id, crate::identity::subject_fold(subject), subject, !subject.is_ascii()],
+    )
+}
+
 /// The live User resource naming `subject` at the connection.
 pub fn live_by_subject(db: &impl Read, connection_id: i64, subject: &str) -> Result<Option<ScimUser>> {
     one(

@@ -2,6 +2,8 @@
 //! and each account whose memberships change gets its `groups` field re-projected (the names
 //! of the live groups its User belongs to, by name), unless login claims own `groups`.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value;
 
 use super::scim::{Ctx, Done, Handled, new_id, resource_response};
@@ -14,14 +16,18 @@ use crate::store::{self, users as db};
 
 /// The members of a Group document: `(value, member object)`, one per value (the last wins).
 fn members(doc: &Value) -> Vec<(String, Value)> {
-    let mut out: Vec<(String, Value)> = Vec::new();
+    // Indexed by value: a list up to the body limit costs linear time, not quadratic.
+    let mut out: Vec<Option<(String, Value)>> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
     for m in doc.get("members").and_then(Value::as_array).into_iter().flatten() {
         if let Some(v) = m.get("value").and_then(Value::as_str) {
-            out.retain(|(id, _)| id != v);
-            out.push((v.to_owned(), m.clone()));
+            if let Some(earlier) = at.insert(v, out.len()).and_then(|i| out.get_mut(i)) {
+                *earlier = None;
+            }
+            out.push(Some((v.to_owned(), m.clone())));
         }
     }
-    out
+    out.into_iter().flatten().collect()
 }
 
 fn display_name(doc: &Value) -> std::result::Result<String, ScimError> {
@@ -133,11 +139,12 @@ fn single(accounts: &[i64]) -> Option<i64> {
 
 /// The ids in either list but not both, or all of them when `everyone`.
 fn affected(before: &[(String, Value)], after: &[(String, Value)], everyone: bool) -> Vec<String> {
-    let has = |list: &[(String, Value)], id: &str| list.iter().any(|(m, _)| m == id);
+    let ids = |list: &[(String, Value)]| list.iter().map(|(m, _)| m.clone()).collect::<HashSet<String>>();
+    let (in_before, in_after) = (ids(before), ids(after));
     let mut out: Vec<String> = before
         .iter()
-        .filter(|(id, _)| everyone || !has(after, id))
-        .chain(after.iter().filter(|(id, _)| everyone || !has(before, id)))
+        .filter(|(id, _)| everyone || !in_after.contains(id))
+        .chain(after.iter().filter(|(id, _)| everyone || !in_before.contains(id)))
         .map(|(id, _)| id.clone())
         .collect();
     out.sort();

@@ -25,7 +25,9 @@ pub fn names_a_secret(key: &str) -> bool {
 pub fn redact(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
-            let path_is_secret = map.get("path").and_then(Value::as_str).is_some_and(names_a_secret);
+            // Keys in any letter case, as the PATCH reader takes them (RFC 7643 §2.1).
+            let path_is_secret =
+                map.iter().any(|(k, v)| k.eq_ignore_ascii_case("path") && v.as_str().is_some_and(names_a_secret));
             let out: Map<String, Value> = map
                 .iter()
                 .map(|(k, v)| {

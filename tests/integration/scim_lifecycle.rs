@@ -623,3 +623,26 @@ fn a_crash_before_the_lifecycle_change_row_leaves_neither_the_change_nor_the_row
     assert_eq!(count("SELECT count(*) FROM audit_log WHERE action = 'lifecycle_change' AND actor = 'ada'"), 1);
     assert_eq!(count(policy), 1);
 }
+
+/// The tombstone rule covered a DELETE only: once an admin deleted the account of a user the
+/// SCIM client had deactivated (`active: false`, resource kept), the next login made a new,
+/// active account, and even `jit_requires_scim` let it through ("SCIM provisioned it").
+#[test]
+fn regression_a_subject_scim_deactivated_is_not_recreated_after_the_account_is_deleted() {
+    for jit_requires_scim in [false, true] {
+        let b = Bench::new();
+        policy(&b, LifecyclePolicy::Hybrid, jit_requires_scim);
+        let scim = Scim::on(&b);
+        let p = scim.provision(SUBJECT, "ada@example.com", &["sales"]);
+        scim.deactivate(&p, t0() - Duration::minutes(5));
+        assert_denied(&login_as(&b, SUBJECT, &ada_in(&["sales"])), "scim_deprovisioned");
+        b.wb.delete_user(p.user_id, t0()).unwrap();
+        assert_eq!(user_count(&b), 0);
+        let r = login_as(&b, SUBJECT, &ada_in(&["sales"]));
+        assert_denied(&r, "scim_deprovisioned");
+        assert_eq!(user_count(&b), 0, "JIT recreated a user SCIM deactivated (jit_requires_scim {jit_requires_scim})");
+        let variant = login_as(&b, "ADA@example.com", &ada_in(&["sales"]));
+        assert_denied(&variant, "scim_deprovisioned");
+        assert_eq!(user_count(&b), 0);
+    }
+}

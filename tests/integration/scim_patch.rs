@@ -331,9 +331,10 @@ fn create_replace_and_full_follow_the_schema() {
 
 #[test]
 fn hostile_patches_stay_bounded() {
-    // 1,000 operations, each adding an email then replacing through a filter.
+    // The most operations a PatchOp may hold, each adding an email then replacing through a
+    // filter; one more is refused before any is applied.
     let mut ops = Vec::new();
-    for i in 0..500 {
+    for i in 0..patch::MAX_OPERATIONS / 2 {
         ops.push(
             json!({"op": "add", "path": "emails", "value": [{"value": format!("u{i}@example.com"), "type": "other"}]}),
         );
@@ -341,11 +342,13 @@ fn hostile_patches_stay_bounded() {
             json!({"op": "replace", "path": format!("emails[value eq \"u{i}@example.com\"].type"), "value": "work"}),
         );
     }
-    let p = ok(USER, &bjensen(), Value::Array(ops));
-    assert_eq!(p.document["emails"].as_array().unwrap().len(), 501);
-    assert_eq!(p.change.len(), 1000);
+    let p = ok(USER, &bjensen(), Value::Array(ops.clone()));
+    assert_eq!(p.document["emails"].as_array().unwrap().len(), patch::MAX_OPERATIONS / 2 + 1);
+    assert_eq!(p.change.len(), patch::MAX_OPERATIONS);
+    ops.push(json!({"op": "remove", "path": "emails"}));
+    assert_eq!(err(USER, &bjensen(), Value::Array(ops)).scim_type, Some(ScimType::TooMany));
     // Notes stay bounded however many quirks a request carries.
-    let ops: Vec<Value> = (0..1000)
+    let ops: Vec<Value> = (0..patch::MAX_OPERATIONS as u32)
         .map(
             |i: u32| json!({"op": "Replace", "path": "active", "value": if i.is_multiple_of(2) { "True" } else { "False" }}),
         )

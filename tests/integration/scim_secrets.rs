@@ -142,3 +142,33 @@ fn the_token_and_scim_passwords_reach_neither_sqlite_nor_logs_nor_json() {
     let log_json = text(&handshake(d, &["scim", "log", "--connection", "acme", "--json"]));
     assert!(log_json.contains("[redacted]"), "the log shows where a password was: {log_json}");
 }
+
+/// SCIM attribute names are case-insensitive (RFC 7643 §2.1) and the PATCH reader takes
+/// `"Path"`/`"Value"` in any case: the log's redaction must read them the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_a_password_patched_with_capitalised_path_keys_reaches_no_log_or_audit_row() {
+    let s = crate::scim_http::Scim::new();
+    let created = s.send("POST", "/Users", Some(crate::scim_http::user("bjensen@example.com"))).await;
+    assert_eq!(created.status.as_u16(), 201, "{}", created.text);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    const SECRET: &str = "Capitalised-Pa55w0rd";
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                       "Operations": [{"Op": "Replace", "Path": "password", "Value": SECRET},
+                                      {"op": "replace", "PATH": "PassWord", "value": SECRET}]});
+    let patched = s.send("PATCH", &format!("/Users/{id}"), Some(patch)).await;
+    assert_eq!(patched.status.as_u16(), 200, "{}", patched.text);
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let logged: String = conn
+        .query_row(
+            "SELECT coalesce(group_concat(coalesce(request_body, '') || change || notes || coalesce(response_body, '')), '') \
+             FROM scim_requests",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let audited: String = conn
+        .query_row("SELECT coalesce(group_concat(coalesce(request, '')), '') FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    assert!(!logged.contains(SECRET), "the request log keeps the password: {logged}");
+    assert!(!audited.contains(SECRET), "an audit row keeps the password: {audited}");
+}
