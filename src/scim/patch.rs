@@ -31,8 +31,9 @@ use super::{PATCH_URN, ResourceKind, ScimError, ScimType};
 use coerce::Notes;
 
 /// Operations one PATCH may carry (real clients send a handful; Entra batches members in one
-/// operation's value list).
-pub const MAX_OPERATIONS: usize = 1000;
+/// operation's value list). With the scan budget below, a PatchOp of one-member operations on
+/// a large group stays bounded.
+pub const MAX_OPERATIONS: usize = 100;
 
 /// A patched document and what the request log shows about it.
 #[derive(Debug, Clone, PartialEq)]

@@ -386,8 +386,8 @@ fn hostile_bodies_at_the_size_limit_end_as_expected() {
     let wide = ListQuery::from_query(&[("filter".into(), scim_hostile::wide_filter())]).unwrap();
     assert_eq!(list::respond(USER, &scim_hostile::users(1000), &wide)["totalResults"], 0);
 
-    let p = patch::apply(USER, &scim_hostile::user(), &parse(&scim_hostile::thousand_ops())).unwrap();
-    assert_eq!(p.change.len(), 1000);
+    let p = patch::apply(USER, &scim_hostile::user(), &parse(&scim_hostile::max_ops())).unwrap();
+    assert_eq!(p.change.len(), patch::MAX_OPERATIONS);
 
     assert_eq!(scim_hostile::BODY_LIMIT, handshake::server::scim::SCIM_MAX_BODY_BYTES);
     let removal = scim_hostile::max_member_removal();
@@ -402,7 +402,8 @@ fn hostile_bodies_at_the_size_limit_end_as_expected() {
 
     let created = resource::create(USER, &parse(&scim_hostile::max_create())).unwrap();
     assert!(created.document["emails"].as_array().unwrap().len() > 10_000);
-    let ops: Vec<Value> = (0..1001).map(|_| json!({"op": "add", "path": "title", "value": "t"})).collect();
+    let ops: Vec<Value> =
+        (0..=patch::MAX_OPERATIONS).map(|_| json!({"op": "add", "path": "title", "value": "t"})).collect();
     assert_eq!(err(USER, &scim_hostile::user(), Value::Array(ops)).scim_type, Some(ScimType::TooMany));
 }
 
