@@ -162,6 +162,9 @@ impl Store {
         opening: impl Fn(rusqlite::Error) -> Error,
     ) -> Result<Store> {
         conn.pragma_update(None, "foreign_keys", true).map_err(&opening)?;
+        // Savepoint journals (`WriteTx::attempt`) in memory: a SCIM group write of tens of
+        // thousands of members otherwise spends most of its time writing a temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY").map_err(&opening)?;
         functions::register(&conn).map_err(&opening)?;
         migrations::migrate(&conn, what)?;
         let on: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).map_err(&opening)?;

@@ -85,6 +85,7 @@ pub use oidc::{AddOidc, ManualEndpoints, OidcPreview, OidcSource, OidcView};
 pub use oidc_changes::OidcSettingsPatch;
 pub use scim::ScimGate;
 pub use scim_admin::{ScimEnabled, ScimStatus};
+pub use scim_groups::MAX_GROUP_MEMBERS;
 pub use scim_report::{Disagreement, ReportUser, ScimReport};
 
 pub struct Workbench {

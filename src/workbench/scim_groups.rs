@@ -30,6 +30,24 @@ fn members(doc: &Value) -> Vec<(String, Value)> {
     out.into_iter().flatten().collect()
 }
 
+/// The most members a Group may hold here. Each write re-indexes its members and re-projects
+/// their accounts in one transaction: bounded, so that no request (and no series of PATCH adds)
+/// holds the catalog's write lock for long; Handshake is a workbench, not the directory of record.
+pub const MAX_GROUP_MEMBERS: usize = 10_000;
+
+fn too_many_members(rows: &[(String, Value)]) -> Option<ScimError> {
+    (rows.len() > MAX_GROUP_MEMBERS).then(|| {
+        ScimError::bad_request(
+            ScimType::InvalidValue,
+            format!(
+                "members: {} members; a Group holds at most {MAX_GROUP_MEMBERS} here (assign a smaller group to the app \
+                 for the test)",
+                rows.len()
+            ),
+        )
+    })
+}
+
 fn display_name(doc: &Value) -> std::result::Result<String, ScimError> {
     doc.get("displayName")
         .and_then(Value::as_str)
@@ -109,9 +127,12 @@ pub(super) fn create(ctx: &Ctx<'_, '_>, body: &Value) -> Result<Handled> {
         last_modified: ctx.now,
         deleted_at: None,
     };
+    let member_rows = members(&stored.document);
+    if let Some(e) = too_many_members(&member_rows) {
+        return Ok(Err(e));
+    }
     let c = ctx.connection.id;
     store::scim::insert_resource(ctx.tx, c, &stored)?;
-    let member_rows = members(&stored.document);
     store::scim::set_members(ctx.tx, c, &stored.id, &member_rows)?;
     crate::fault::point("scim_after_resource_write");
     let ids: Vec<String> = member_rows.into_iter().map(|(id, _)| id).collect();
@@ -166,6 +187,9 @@ pub(super) fn update(
         Err(e) => return Ok(Err(e)),
     };
     let (old, new) = (members(&current.document), members(&document));
+    if let Some(e) = too_many_members(&new) {
+        return Ok(Err(e));
+    }
     let renamed = name != current.name;
     let changed = document != current.document;
     let mut stored = Resource {

@@ -416,13 +416,13 @@ async fn regression_a_removed_connections_token_never_opens_its_successor() {
     assert_eq!(s.send_as(Some(&new), "GET", "/ServiceProviderConfig", None).await.status, StatusCode::OK);
 }
 
-/// Group member lists up to the body limit cost time linear in their length: the member
-/// index, the changed-member set and PATCH add/remove by value list were quadratic (a PUT of
-/// 50,000 members replacing 50,000 others held the write transaction for 141 s, every login
-/// waiting behind it). The bound is generous: it only tells "linear" from "quadratic".
+/// Group member lists cost time linear in their length: the member index, the changed-member
+/// set and PATCH add/remove by value list were quadratic (a PUT of 50,000 members replacing
+/// 50,000 others held the write transaction for 141 s, every login waiting behind it). A Group
+/// now holds at most `MAX_GROUP_MEMBERS`; one more is refused before anything is written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regression_huge_member_lists_are_not_quadratic() {
-    const N: usize = 25_000;
+    const N: usize = handshake::workbench::MAX_GROUP_MEMBERS / 2;
     let s = Scim::new();
     let members = |tag: &str| (0..N).map(|i| json!({"value": format!("{tag}{i:06}")})).collect::<Vec<_>>();
     let group = |tag: &str| {
@@ -452,6 +452,21 @@ async fn regression_huge_member_lists_are_not_quadratic() {
     let left = removed.json()["members"].as_array().unwrap().clone();
     assert_eq!(left.len(), N);
     assert!(left.iter().all(|m| m["value"].as_str().unwrap().starts_with('c')));
+
+    let before = s.written();
+    let mut past = patch("add", "d");
+    past["Operations"][0]["value"].as_array_mut().unwrap().push(json!({"value": "one-more"}));
+    past["Operations"][0]["value"].as_array_mut().unwrap().extend(members("g"));
+    let over: Answer = bounded("PATCH add past the cap", s.send("PATCH", &path, Some(past))).await;
+    assert_scim_error(&over, 400);
+    assert_eq!(over.json()["scimType"], json!("invalidValue"));
+    assert!(over.json()["detail"].as_str().unwrap().contains("at most"), "{}", over.text);
+    assert_eq!(s.written().2, before.2, "a refused group write writes no audit row");
+    let mut big = group("e");
+    big["members"].as_array_mut().unwrap().extend(members("f"));
+    big["members"].as_array_mut().unwrap().push(json!({"value": "one-more"}));
+    let refused: Answer = bounded("POST past the cap", s.send("POST", "/Groups", Some(big))).await;
+    assert_scim_error(&refused, 400);
 }
 
 /// A PatchOp of 15,000 one-member filtered removals against a 20,000-member group took 69 s
@@ -460,7 +475,8 @@ async fn regression_huge_member_lists_are_not_quadratic() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regression_a_patch_of_many_operations_is_refused_before_it_walks_the_members() {
     let s = Scim::new();
-    let members: Vec<Value> = (0..20_000).map(|i| json!({"value": format!("a{i:06}")})).collect();
+    let size = handshake::workbench::MAX_GROUP_MEMBERS;
+    let members: Vec<Value> = (0..size).map(|i| json!({"value": format!("a{i:06}")})).collect();
     let group =
         json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "g", "members": members});
     let created = s.send("POST", "/Groups", Some(group)).await;
@@ -481,5 +497,5 @@ async fn regression_a_patch_of_many_operations_is_refused_before_it_walks_the_me
     let limit = handshake::scim::patch::MAX_OPERATIONS;
     let done = s.send("PATCH", &path, Some(patch(ops(limit)))).await;
     assert_eq!(done.status, StatusCode::OK, "{}", &done.text[..300.min(done.text.len())]);
-    assert_eq!(done.json()["members"].as_array().unwrap().len(), 20_000 - limit);
+    assert_eq!(done.json()["members"].as_array().unwrap().len(), size - limit);
 }
