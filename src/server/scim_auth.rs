@@ -152,7 +152,10 @@ pub(crate) async fn require_bearer(
     if expected.is_some() {
         state.scim_auth.reject(&connection, state.clock.now());
     }
-    tracing::info!(connection = %connection, "SCIM request refused: no valid bearer token");
+    // The name comes straight from the URL, unauthenticated: escaped (Debug) and cut, so that a
+    // refused request cannot forge or flood log lines.
+    let named = crate::store::cut(&connection, 64);
+    tracing::info!(connection = ?named, "SCIM request refused: no valid bearer token");
     unauthorized()
 }
 

@@ -250,3 +250,30 @@ fn regression_audit_list_filters_scim_changes() {
     let admin = lines("admin");
     assert!(!admin.is_empty() && admin.iter().all(|r| r["kind"] == "admin"), "{admin:?}");
 }
+
+/// A refused request's connection name comes from the URL, unauthenticated: the log line
+/// escapes it (a `%0A` forged a second line that looked like the server's own).
+#[test]
+fn regression_a_refused_requests_name_cannot_forge_a_log_line() {
+    let mut env = Env::new();
+    env.ok(&["scim", "enable", "--connection", "fx"]);
+    let child = env.cmd(&["serve"]).env("HANDSHAKE_LOG", "info").stdout(Stdio::null()).stderr(Stdio::piped()).spawn();
+    env.serve = Some(child.unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::blocking::get(format!("http://127.0.0.1:{}/", env.port)).is_err() {
+        assert!(Instant::now() < deadline, "handshake serve did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let forged = "x%0A2026-12-05T00:00:00Z%20INFO%20SCIM%20token%20accepted";
+    let status = reqwest::blocking::Client::new()
+        .get(format!("http://127.0.0.1:{}/scim/{forged}/v2/Users", env.port))
+        .bearer_auth("hs_scim_wrong")
+        .send()
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 401);
+    let stderr = env.stop();
+    assert!(stderr.contains("SCIM request refused"), "{stderr}");
+    assert!(!stderr.lines().any(|l| l.starts_with("2026-12-05T00:00:00Z")), "a forged line reached the log: {stderr}");
+}
