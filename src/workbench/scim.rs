@@ -409,7 +409,13 @@ fn write(ctx: &Ctx<'_, '_>, kind: ResourceKind, id: &str) -> Result<Handled> {
     };
     let patch = ctx.request.method == Method::Patch;
     let changed = if patch {
-        scim::patch::apply(kind, &current.document, &body).map(|p| (p.document, p.change, p.notes))
+        // With its `id`, so that an `id` inside a path-less value (Okta's group rename) is
+        // checked: the same is ignored, another is refused.
+        let mut full = current.document.clone();
+        if let Some(doc) = full.as_object_mut() {
+            doc.insert("id".into(), Value::String(current.id.clone()));
+        }
+        scim::patch::apply(kind, &full, &body).map(|p| (p.document, p.change, p.notes))
     } else {
         resource::replace(kind, id, &current.document, &body)
             .map(|p| (p.document, vec![format!("replace {} {}", kind.as_str(), current.name)], p.notes))

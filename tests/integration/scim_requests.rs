@@ -372,6 +372,10 @@ fn group_memberships_become_the_accounts_groups() {
                         "Operations": [{"op": "replace", "value": {"id": gid, "displayName": "engineering"}}]});
     assert_eq!(call(wb, Method::Patch, &format!("/Groups/{gid}"), Some(rename)).status, 200);
     assert_eq!(groups(wb), ["engineering"]);
+    let moved = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                       "Operations": [{"op": "replace", "value": {"id": "another-id", "displayName": "x"}}]});
+    scim_error(&call(wb, Method::Patch, &format!("/Groups/{gid}"), Some(moved)), 400, Some("mutability"));
+    assert_eq!(groups(wb), ["engineering"], "a refused rename changes nothing");
     let remove = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                         "Operations": [{"op": "Remove", "path": "members", "value": [{"value": id}]}]});
     assert_eq!(call(wb, Method::Patch, &format!("/Groups/{gid}"), Some(remove)).status, 200);
