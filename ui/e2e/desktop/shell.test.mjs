@@ -242,7 +242,9 @@ export async function login_window_shows_sign_in_then_closes_and_the_app_shows_t
     await painted(browser);
     log(`screenshot: ${await ctx.screenshot(`demo-idp-sign-in-${name}`)}`);
 
-    await ctx.click('#signin button[type="submit"]');
+    // A deferred script click: the window closes as a result (see oidc.test.mjs).
+    const signIn = await el('#signin button[type="submit"]');
+    await browser.execute((b) => setTimeout(() => b.click(), 0), signIn);
     await ctx.switchToMain();
     const result = await find(
       '[data-testid="test-login-panel"][data-rendered-epoch] [data-testid="test-login-result"]',
